@@ -1,0 +1,6 @@
+//! SeaORM entities: one module per table, nothing but the models.
+//!
+//! Domain rules live in the `attune` crate; these types only say what a row looks like.
+
+pub mod practice;
+pub mod practitioner;

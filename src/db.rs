@@ -1,0 +1,162 @@
+//! Opening the database, applying migrations, and starting write transactions the same way on
+//! Postgres and SQLite.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use tokio::time::Instant;
+
+use crate::config::{Backend, DatabaseUrl};
+
+/// How long start-up waits for a Postgres that is still coming up (compose starts both at once).
+pub const CONNECT_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Opens a connection pool. For Postgres, first waits up to [`CONNECT_PATIENCE`] for the
+/// server to accept a connection, logging each failed attempt; errors that waiting cannot fix
+/// (a wrong password, a missing database) are returned at once.
+pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbErr> {
+    if url.backend() == Backend::Postgres {
+        wait_for_postgres(url).await?;
+    }
+    Database::connect(options(url)).await
+}
+
+/// Single connection attempts with backoff. The pool would retry on its own too, but silently
+/// and only until its acquire timeout; an operator watching compose start wants to see why
+/// Attune is not up yet.
+async fn wait_for_postgres(url: &DatabaseUrl) -> Result<(), DbErr> {
+    use sea_orm::sqlx::{Connection, postgres::PgConnection};
+
+    let deadline = Instant::now() + CONNECT_PATIENCE;
+    let mut delay = Duration::from_millis(250);
+    let mut attempt = 1u32;
+    loop {
+        let error = match tokio::time::timeout(ATTEMPT_TIMEOUT, PgConnection::connect(url.expose()))
+            .await
+        {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+                return Ok(());
+            }
+            Ok(Err(e)) => e,
+            Err(_) => sea_orm::sqlx::Error::PoolTimedOut,
+        };
+        let error = DbErr::Conn(RuntimeErr::SqlxError(error.into()));
+        if !is_transient(&error) || Instant::now() + delay >= deadline {
+            return Err(error);
+        }
+        tracing::warn!(
+            database = %url,
+            attempt,
+            error = %error,
+            "the database is not reachable yet; retrying in {} ms",
+            delay.as_millis()
+        );
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+        attempt += 1;
+    }
+}
+
+/// One connection attempt may take this long before it counts as failed.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn options(url: &DatabaseUrl) -> ConnectOptions {
+    let mut opts = ConnectOptions::new(url.expose());
+    // Statements carry no parameters in logs, but they do carry table names and timing that
+    // belong in metrics, not in a practice's log files; slow ones still warn.
+    opts.sqlx_logging(false)
+        .record_stmt_in_spans(false)
+        .connect_timeout(ATTEMPT_TIMEOUT)
+        .acquire_timeout(Duration::from_secs(10));
+    match url.backend() {
+        Backend::Postgres => {
+            opts.max_connections(10).min_connections(0);
+        }
+        Backend::Sqlite => {
+            // WAL lets readers carry on while one writer commits; every write transaction
+            // starts IMMEDIATE (see `begin_write`), so writers queue on the busy timeout
+            // instead of failing when two upgrade from read to write at once.
+            opts.max_connections(4)
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                        .foreign_keys(true)
+                        .busy_timeout(Duration::from_secs(10))
+                });
+        }
+    }
+    opts
+}
+
+/// Connection refused, reset, timed out, or Postgres answering "the database system is
+/// starting up" (SQLSTATE 57P03): worth waiting for.
+fn is_transient(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let DbErr::Conn(RuntimeErr::SqlxError(e)) = err else {
+        return matches!(err, DbErr::ConnectionAcquire(_));
+    };
+    match &**e {
+        Sqlx::Io(_) | Sqlx::PoolTimedOut => true,
+        Sqlx::Database(db) => db.code().as_deref() == Some("57P03"),
+        _ => false,
+    }
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes can fail with
+/// SQLITE_BUSY when another writer got there first, and no busy timeout can save it.
+pub async fn begin_write<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+) -> Result<C::Transaction, DbErr> {
+    let options = match db.get_database_backend() {
+        DbBackend::Sqlite => TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        },
+        _ => TransactionOptions::default(),
+    };
+    db.begin_with_options(options).await
+}
+
+/// Applies every pending migration. Several instances may start at once against one Postgres:
+/// an advisory lock held for the transaction makes the second wait and then find nothing to
+/// do. On SQLite the immediate transaction does the same.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let txn = begin_write(db).await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // Any fixed 64-bit key works; this one is "attune" read as ASCII bytes.
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(107152797953637)")
+            .await?;
+    }
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
+}
+
+/// One line per migration: whether it is applied, and its name.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
+    Ok(Migrator::get_migration_with_status(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            (
+                m.name().to_owned(),
+                m.status() == migration::MigrationStatus::Applied,
+            )
+        })
+        .collect())
+}
+
+/// For `/readyz`: does the database answer a trivial query in time?
+pub async fn ping(db: &DatabaseConnection, within: Duration) -> Result<(), String> {
+    match tokio::time::timeout(within, db.ping()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {} ms", within.as_millis())),
+    }
+}

@@ -1,0 +1,184 @@
+//! Attune: practice management for couples therapists.
+//!
+//! This crate builds the whole application (config → database → services → routes) so the
+//! binary and the tests run exactly the same thing; `main.rs` only parses the command line.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod practice;
+pub mod telemetry;
+pub mod templates;
+pub mod types;
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use poem::{Server, listener::TcpAcceptor};
+use sea_orm::DatabaseConnection;
+use url::Url;
+
+use crate::{
+    clock::Clock, config::Config, http::ExtraRoutes, templates::Templates, types::PublicUrl,
+};
+
+/// What every handler can reach. Cheap to clone: everything inside is shared.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    /// Base of every link handed out (emails, feeds, booking pages).
+    pub public_url: PublicUrl,
+    pub clock: Clock,
+    pub templates: Arc<Templates>,
+}
+
+/// Choices a test makes that production leaves at their defaults.
+#[derive(Default)]
+pub struct Options {
+    /// `None`: the system clock.
+    pub clock: Option<Clock>,
+    /// Routes mounted beside Attune's own, behind the same middleware.
+    pub extra_routes: ExtraRoutes,
+}
+
+/// A started Attune: database connected and migrated, practice seeded, port bound.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    local_addr: SocketAddr,
+    state: AppState,
+    extra_routes: ExtraRoutes,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with(config, Options::default()).await
+    }
+
+    pub async fn build_with(config: Config, options: Options) -> anyhow::Result<Self> {
+        let clock = options.clock.unwrap_or_else(Clock::system);
+        let templates = Templates::load().context("compiling the built-in templates")?;
+
+        tracing::info!(database = %config.database_url, "connecting to the database");
+        let db = db::connect(&config.database_url)
+            .await
+            .with_context(|| format!("connecting to the database {}", config.database_url))?;
+        db::migrate(&db)
+            .await
+            .context("applying database migrations")?;
+        setup_practice(&db, &config, &clock).await?;
+
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("listening on {} (ATTUNE_BIND)", config.bind))?;
+        let local_addr = listener.local_addr()?;
+        let public_url = PublicUrl::new(
+            &config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| url_for_address(local_addr)),
+        );
+
+        Ok(Self {
+            listener,
+            local_addr,
+            state: AppState {
+                db,
+                config: Arc::new(config),
+                public_url,
+                clock,
+                templates: Arc::new(templates),
+            },
+            extra_routes: options.extra_routes,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn public_url(&self) -> &PublicUrl {
+        &self.state.public_url
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting connections, lets requests in
+    /// flight finish (up to `ATTUNE_SHUTDOWN_TIMEOUT`) and closes the database pool.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            local_addr,
+            state,
+            extra_routes,
+        } = self;
+        let acceptor = TcpAcceptor::from_tokio(listener)?;
+        let app = http::app(state.clone(), extra_routes);
+        let local = PublicUrl::new(&url_for_address(local_addr));
+        if local == state.public_url {
+            tracing::info!("Attune is listening on {}", state.public_url);
+        } else {
+            tracing::info!(
+                "Attune is listening on {local} (public address {})",
+                state.public_url
+            );
+        }
+        Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(app, shutdown, Some(state.config.shutdown_timeout))
+            .await
+            .context("serving HTTP")?;
+        state
+            .db
+            .close_by_ref()
+            .await
+            .context("closing the database pool")?;
+        tracing::info!("Attune has stopped");
+        Ok(())
+    }
+}
+
+/// First start of an empty database: create the practice and its first practitioner.
+async fn setup_practice(
+    db: &DatabaseConnection,
+    config: &Config,
+    clock: &Clock,
+) -> anyhow::Result<()> {
+    let outcome = practice::seed(db, &config.seed, config.time_zone, clock.now())
+        .await
+        .context("creating the practice on first start")?;
+    if outcome == practice::SeedOutcome::Created {
+        tracing::info!(
+            time_zone = %config.time_zone,
+            "first start: created the practice and its first practitioner from ATTUNE_PRACTICE_NAME, \
+             ATTUNE_PRACTITIONER_NAME and ATTUNE_PRACTITIONER_EMAIL"
+        );
+    } else if config.time_zone_explicit {
+        let stored = practice::settings(db).await?.time_zone;
+        if stored != config.time_zone.name() {
+            tracing::warn!(
+                configured = %config.time_zone,
+                stored = %stored,
+                "ATTUNE_TIMEZONE only applies when the practice is first created; the stored time zone is used"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `http://host:port` for a bound address; a wildcard address becomes `localhost`, which is
+/// where a person on the same machine would open it.
+fn url_for_address(addr: SocketAddr) -> Url {
+    let host = match addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => "localhost".to_owned(),
+        SocketAddr::V6(a) if a.ip().is_unspecified() => "localhost".to_owned(),
+        SocketAddr::V4(a) => a.ip().to_string(),
+        SocketAddr::V6(a) => format!("[{}]", a.ip()),
+    };
+    Url::parse(&format!("http://{host}:{}", addr.port()))
+        .expect("a socket address makes a valid URL")
+}

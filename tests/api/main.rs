@@ -1,0 +1,15 @@
+//! Attune's integration tests: one binary, one module per area, each test against the real
+//! server on a random port and a database of its own.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod errors;
+mod health;
+mod migrations;
+mod openapi;
+mod pages;
+mod practice;
+mod request_id;
+mod shutdown;

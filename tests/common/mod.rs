@@ -1,0 +1,239 @@
+//! The test harness: the real application, in-process, on `127.0.0.1:0`, against a fresh
+//! database per test.
+//!
+//! SQLite by default (a file in a temporary directory). With `ATTUNE_TEST_DATABASE_URL`
+//! pointing at a Postgres server, each test creates a uniquely named database there, migrates
+//! it, and drops it when the test ends, pass or fail.
+
+#![allow(dead_code)]
+
+pub mod binary;
+pub mod database;
+pub mod probe;
+
+use std::sync::{Arc, Once};
+
+use attune::{AppState, Application, Options, clock::Clock, config::Config, http::ExtraRoutes};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tokio::{sync::oneshot, task::JoinHandle};
+
+pub use database::TestDatabase;
+
+/// A running Attune and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`, no trailing slash.
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub db: Arc<TestDatabase>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+type ConfigChange = Box<dyn FnOnce(&mut Config) + Send>;
+
+/// Builds a [`TestApp`]; every knob defaults to what production does.
+pub struct TestAppBuilder {
+    db: Option<Arc<TestDatabase>>,
+    configure: Vec<ConfigChange>,
+    extra_routes: ExtraRoutes,
+    clock: Option<Clock>,
+}
+
+pub fn init_test_logging() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // `TEST_LOG=debug cargo test` shows the application's logs for a failing test.
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            attune::telemetry::init(&filter, attune::config::LogFormat::Pretty);
+        }
+    });
+}
+
+pub async fn spawn_app() -> TestApp {
+    TestApp::builder().spawn().await
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            db: None,
+            configure: Vec::new(),
+            extra_routes: Vec::new(),
+            clock: None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    pub async fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// GET and parse the JSON body, asserting the status first.
+    pub async fn get_json(&self, path: &str, status: StatusCode) -> Value {
+        let response = self.get(path).await;
+        assert_status(response, status).await
+    }
+
+    /// Stops the server gracefully and waits for it to finish.
+    pub async fn stop(mut self) {
+        self.stop_inner().await;
+    }
+
+    async fn stop_inner(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task panicked")
+                .expect("server failed");
+        }
+    }
+
+    /// Stops this instance and starts a new one on the same database, as a restart would.
+    pub async fn restart(
+        mut self,
+        configure: impl FnOnce(&mut Config) + Send + 'static,
+    ) -> TestApp {
+        self.stop_inner().await;
+        TestApp::builder()
+            .database(self.db.clone())
+            .configure(configure)
+            .spawn()
+            .await
+    }
+}
+
+impl TestAppBuilder {
+    pub fn database(mut self, db: Arc<TestDatabase>) -> Self {
+        self.db = Some(db);
+        self
+    }
+
+    pub fn configure(mut self, f: impl FnOnce(&mut Config) + Send + 'static) -> Self {
+        self.configure.push(Box::new(f));
+        self
+    }
+
+    pub fn extra_routes(mut self, routes: ExtraRoutes) -> Self {
+        self.extra_routes.extend(routes);
+        self
+    }
+
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        init_test_logging();
+        let db = match self.db {
+            Some(db) => db,
+            None => Arc::new(TestDatabase::create().await),
+        };
+        let mut config = Config::defaults_for(db.url());
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        for f in self.configure {
+            f(&mut config);
+        }
+        let app = Application::build_with(
+            config,
+            Options {
+                clock: self.clock,
+                extra_routes: self.extra_routes,
+            },
+        )
+        .await
+        .expect("the application failed to start");
+        let base = format!("http://{}", app.local_addr());
+        let state = app.state().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base,
+            client: client(),
+            state,
+            db,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+}
+
+/// A client that behaves like a browser's fetch: no redirects followed, no proxy.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+/// Asserts the status (showing the body when it is wrong) and returns the body as JSON.
+pub async fn assert_status(response: reqwest::Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.unwrap_or_default();
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+}
+
+/// Asserts a problem+json response of the given status and returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: StatusCode) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = assert_status(response, status).await;
+    assert_eq!(
+        content_type.as_deref(),
+        Some("application/problem+json"),
+        "body: {body}"
+    );
+    for member in ["type", "title", "detail"] {
+        assert!(body[member].is_string(), "problem without {member}: {body}");
+    }
+    assert_eq!(body["status"], status.as_u16(), "{body}");
+    assert_eq!(
+        body["request_id"].as_str(),
+        request_id.as_deref(),
+        "the problem quotes the request id of its response"
+    );
+    body
+}
+
+/// The `field` of every entry in a problem's `errors` list.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
