@@ -75,7 +75,7 @@ fn options(url: &DatabaseUrl) -> ConnectOptions {
         .acquire_timeout(Duration::from_secs(10));
     match url.backend() {
         Backend::Postgres => {
-            opts.max_connections(10).min_connections(0);
+            opts.max_connections(10).min_connections(1);
         }
         Backend::Sqlite => {
             // WAL lets readers carry on while one writer commits; every write transaction

@@ -90,6 +90,42 @@ async fn every_error_response_of_every_operation_is_problem_json() {
     assert!(problem["properties"]["errors"].is_object());
 }
 
+/// The statuses the shared machinery produces before a handler runs must be declared too:
+/// a JSON body can be malformed (400), too large (413), of the wrong type (415) or of the
+/// wrong shape (422); a query parameter can be mistyped (422); a path segment malformed (400).
+#[tokio::test]
+async fn operations_declare_the_errors_their_inputs_can_cause() {
+    let (_, doc) = document().await;
+    for (path, item) in doc.paths.paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, op) in item.iter() {
+            let declared = |code: u16| op.responses.responses.contains_key(&OaStatus::Code(code));
+            let mut needed = Vec::new();
+            if op.request_body.is_some() {
+                needed.extend([400, 413, 415, 422]);
+            }
+            for param in &op.parameters {
+                let ReferenceOr::Item(param) = param else {
+                    continue;
+                };
+                match param {
+                    openapiv3::Parameter::Query { .. } => needed.push(422),
+                    openapiv3::Parameter::Path { .. } => needed.push(400),
+                    _ => {}
+                }
+            }
+            for code in needed {
+                assert!(
+                    declared(code),
+                    "{method} {path} can answer {code} but does not declare it"
+                );
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_interactive_docs_page_is_served_without_any_cdn() {
     let app = spawn_app().await;
