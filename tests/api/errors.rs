@@ -14,6 +14,21 @@ async fn app_with_probe() -> TestApp {
         .await
 }
 
+/// POSTs `body` to the probe's echo operation with the given `Content-Type` (none if `None`).
+async fn echo(
+    app: &TestApp,
+    content_type: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    let mut request = app.client.post(app.url("/api/probe/probe/echo"));
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    request.body(body).send().await.unwrap()
+}
+
+const JSON: Option<&str> = Some("application/json");
+
 #[tokio::test]
 async fn an_unknown_route_is_a_404_problem() {
     let app = spawn_app().await;
@@ -41,13 +56,8 @@ async fn a_wrong_method_is_a_405_problem() {
 #[tokio::test]
 async fn a_well_formed_body_is_accepted() {
     let app = app_with_probe().await;
-    let response = app
-        .client
-        .post(app.url("/api/probe/probe/echo"))
-        .json(&json!({"name": "A", "seats": 2, "partner": {"email": "b@example.org"}}))
-        .send()
-        .await
-        .unwrap();
+    let body = json!({"name": "A", "seats": 2, "partner": {"email": "b@example.org"}});
+    let response = echo(&app, JSON, body.to_string()).await;
     let body = assert_status(response, StatusCode::OK).await;
     assert_eq!(body["partner_email"], "b@example.org");
 }
@@ -56,14 +66,7 @@ async fn a_well_formed_body_is_accepted() {
 async fn malformed_json_is_a_400_problem_with_its_position() {
     let app = app_with_probe().await;
     for body in ["{\"name\": ", "nonsense", "", "{\"name\": \"A\",}"] {
-        let response = app
-            .client
-            .post(app.url("/api/probe/probe/echo"))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let response = echo(&app, JSON, body).await;
         let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
         assert_eq!(problem["type"], "/problems/bad-request", "{body:?}");
     }
@@ -84,13 +87,7 @@ async fn wrongly_typed_json_is_a_422_naming_the_field() {
         (json!([1, 2]), "body"),
     ];
     for (body, field) in cases {
-        let response = app
-            .client
-            .post(app.url("/api/probe/probe/echo"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = echo(&app, JSON, body.to_string()).await;
         let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(problem["type"], "/problems/validation-error");
         assert_eq!(error_fields(&problem), [field], "{body}");
@@ -102,13 +99,7 @@ async fn wrongly_typed_json_is_a_422_naming_the_field() {
 async fn a_missing_or_wrong_content_type_is_a_415_problem() {
     let app = app_with_probe().await;
     let body = r#"{"name":"A","seats":1}"#;
-    let missing = app
-        .client
-        .post(app.url("/api/probe/probe/echo"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let missing = echo(&app, None, body).await;
     let problem = assert_problem(missing, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
     assert_eq!(problem["type"], "/problems/unsupported-media-type");
 
@@ -117,14 +108,7 @@ async fn a_missing_or_wrong_content_type_is_a_415_problem() {
         "application/x-www-form-urlencoded",
         "not a mime",
     ] {
-        let wrong = app
-            .client
-            .post(app.url("/api/probe/probe/echo"))
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let wrong = echo(&app, Some(content_type), body).await;
         assert_problem(wrong, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
     }
 
@@ -133,14 +117,7 @@ async fn a_missing_or_wrong_content_type_is_a_415_problem() {
         "application/json; charset=utf-8",
         "application/merge-patch+json",
     ] {
-        let ok = app
-            .client
-            .post(app.url("/api/probe/probe/echo"))
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let ok = echo(&app, Some(content_type), body).await;
         assert_status(ok, StatusCode::OK).await;
     }
 }
@@ -151,14 +128,7 @@ async fn a_body_over_256_kib_is_a_413_problem_with_or_without_content_length() {
     let name = "x".repeat(300 * 1024);
     let oversized = json!({"name": name, "seats": 1}).to_string();
 
-    let sized = app
-        .client
-        .post(app.url("/api/probe/probe/echo"))
-        .header("content-type", "application/json")
-        .body(oversized.clone())
-        .send()
-        .await
-        .unwrap();
+    let sized = echo(&app, JSON, oversized.clone()).await;
     let problem = assert_problem(sized, StatusCode::PAYLOAD_TOO_LARGE).await;
     assert_eq!(problem["type"], "/problems/payload-too-large");
 
@@ -168,27 +138,17 @@ async fn a_body_over_256_kib_is_a_413_problem_with_or_without_content_length() {
         .chunks(16 * 1024)
         .map(|c| Ok(c.to_vec()))
         .collect();
-    let chunked = app
-        .client
-        .post(app.url("/api/probe/probe/echo"))
-        .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-            chunks,
-        )))
-        .send()
-        .await
-        .unwrap();
+    let chunked = echo(
+        &app,
+        JSON,
+        reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)),
+    )
+    .await;
     assert_problem(chunked, StatusCode::PAYLOAD_TOO_LARGE).await;
 
     // Just under the limit is fine.
     let fits = json!({"name": "x".repeat(250 * 1024), "seats": 1});
-    let ok = app
-        .client
-        .post(app.url("/api/probe/probe/echo"))
-        .json(&fits)
-        .send()
-        .await
-        .unwrap();
+    let ok = echo(&app, JSON, fits.to_string()).await;
     assert_status(ok, StatusCode::OK).await;
 }
 
