@@ -43,9 +43,10 @@ pub fn run() -> ExitCode {
     if let Err(err) = dotenvy::from_path(".env")
         && !err.not_found()
     {
-        eprintln!("attune: .env: {err}");
+        eprintln!("attune: .env: {}", describe_dotenv_error(&err));
         return ExitCode::from(2);
     }
+    install_panic_hook();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -80,9 +81,48 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Says what is wrong with `.env` without quoting it: the parser's own message repeats the
+/// offending text, and after an unterminated quote that is the rest of the file, passwords
+/// included.
+fn describe_dotenv_error(err: &dotenvy::Error) -> String {
+    match err {
+        dotenvy::Error::LineParse(text, _) => {
+            let line = std::fs::read_to_string(".env")
+                .ok()
+                .and_then(|file| {
+                    let start = text.lines().next()?;
+                    file.lines().position(|l| l == start).map(|i| i + 1)
+                })
+                .map(|n| format!(" at line {n}"))
+                .unwrap_or_default();
+            format!(
+                "cannot be read{line}: expected NAME=value, with quotes closed on the same line; nothing from it was used"
+            )
+        }
+        dotenvy::Error::Io(e) => format!("cannot be read: {}", e.kind()),
+        _ => "cannot be read".to_owned(),
+    }
+}
+
+/// Panics are caught per request and answered with a 500, but the default hook would first
+/// print the panic message to stderr, outside the log format and with whatever values the
+/// message carries. This hook logs where it happened, not what it said.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_else(|| "an unknown place".to_owned());
+        tracing::error!(%location, "panic (message withheld from the log)");
+    }));
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // Handlers are installed before anything else, so a signal that arrives while the
+    // server is still starting ends it gracefully too, instead of killing the process.
+    let stop = shutdown_signal()?;
     let app = Application::build(config).await?;
-    app.run_until(shutdown_signal()).await
+    app.run_until(stop).await
 }
 
 async fn migrate(config: Config, status_only: bool) -> anyhow::Result<()> {
@@ -101,26 +141,25 @@ async fn migrate(config: Config, status_only: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM (what `docker stop` and Kubernetes send).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// A future that resolves on Ctrl-C (SIGINT) or SIGTERM (what `docker stop` and Kubernetes
+/// send). The handlers are registered when this is called, not when it is first polled.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
+    let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("Ctrl-C received; shutting down"),
+            _ = terminate.recv() => tracing::info!("SIGTERM received; shutting down"),
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sig) => {
-                sig.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C received; shutting down"),
-        () = terminate => tracing::info!("SIGTERM received; shutting down"),
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("Ctrl-C received; shutting down");
+    })
 }

@@ -35,6 +35,86 @@ pub struct Config {
     pub seed: SeedSettings,
     /// How long a shutdown waits for requests in flight before closing their connections.
     pub shutdown_timeout: Duration,
+    pub auth: AuthSettings,
+}
+
+/// Sign-in, sessions and the limits that protect them.
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub session_max_age: Duration,
+    /// Sign-in attempts per client IP, and per account, in a window.
+    pub login_limit: RateLimit,
+    /// Requests per client IP to the public endpoints (booking, intake).
+    pub public_limit: RateLimit,
+    /// Consecutive failed sign-ins that lock an account...
+    pub lockout_threshold: u32,
+    /// ...for this long.
+    pub lockout_duration: Duration,
+    /// Take the client's address from the last `X-Forwarded-For` entry (behind a proxy).
+    pub trust_proxy: bool,
+    /// Creates the first owner on start when no staff account exists yet.
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+}
+
+#[derive(Clone)]
+pub struct BootstrapAdmin {
+    pub email: EmailAddress,
+    pub name: String,
+    pub password: String,
+}
+
+impl fmt::Debug for BootstrapAdmin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BootstrapAdmin(<redacted>)")
+    }
+}
+
+/// At most `max` events per `window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub max: u32,
+    pub window: Duration,
+}
+
+impl RateLimit {
+    /// `"10/15m"`: ten per fifteen minutes.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let (max, window) = value
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| format!("{value:?} is not a limit like 10/15m"))?;
+        let max = max
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{value:?} does not start with a whole number above 0"))?;
+        let window = parse_duration(window)?;
+        Ok(Self { max, window })
+    }
+}
+
+/// `"90s"`, `"15m"`, `"12h"`, `"7d"`.
+pub fn parse_duration(value: &str) -> Result<Duration, String> {
+    let value = value.trim();
+    let bad = || format!("{value:?} is not a duration like 30s, 15m, 12h or 7d");
+    let split = value.len().checked_sub(1).ok_or_else(bad)?;
+    let (number, unit) = value.split_at(split);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        "d" => number * 86_400,
+        _ => return Err(bad()),
+    };
+    if seconds == 0 || seconds > 366 * 86_400 {
+        return Err(format!("{value:?} must be between 1s and 366d"));
+    }
+    Ok(Duration::from_secs(seconds))
 }
 
 /// What the first start of an empty database creates.
@@ -95,14 +175,41 @@ impl DatabaseUrl {
         &self.url
     }
 
-    pub fn redacted(&self) -> String {
-        match Url::parse(&self.url) {
-            Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(Some("***"));
-                url.to_string()
-            }
-            _ => self.url.clone(),
+    /// The file of an SQLite URL (`None` for Postgres or an in-memory database).
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        if self.backend != Backend::Sqlite {
+            return None;
         }
+        let options = SqliteConnectOptions::from_str(&self.url).ok()?;
+        let path = options.get_filename();
+        (path.as_os_str() != ":memory:").then(|| path.to_path_buf())
+    }
+
+    /// The URL with any password masked, whether in the user part or (as the Postgres
+    /// driver also accepts) in a `password` or `sslpassword` query parameter.
+    pub fn redacted(&self) -> String {
+        let Ok(mut url) = Url::parse(&self.url) else {
+            return self.url.clone();
+        };
+        if url.password().is_some() {
+            let _ = url.set_password(Some("***"));
+        }
+        let secret_param = |k: &str| matches!(k, "password" | "sslpassword");
+        if url.query_pairs().any(|(k, _)| secret_param(&k)) {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if secret_param(&k) {
+                        "***".into()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            url.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        url.to_string()
     }
 }
 
@@ -138,7 +245,9 @@ impl ConfigError {
 impl Config {
     /// Reads the process environment (after `.env`, which never overrides it).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        // A value that is not valid UTF-8 is read lossily, so it fails validation with a
+        // message instead of silently counting as unset.
+        Self::from_lookup(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
     }
 
     /// Reads settings through `lookup`, so tests can check parsing without touching the
@@ -204,6 +313,47 @@ impl Config {
             },
         };
 
+        let duration = |var: &'static str, default: &str| {
+            parse_duration(&get(var).unwrap_or_else(|| default.into()))
+                .map_err(|m| ConfigError::new(var, m))
+        };
+        let limit = |var: &'static str, default: &str| {
+            RateLimit::parse(&get(var).unwrap_or_else(|| default.into()))
+                .map_err(|m| ConfigError::new(var, m))
+        };
+        let auth = AuthSettings {
+            session_idle: duration("ATTUNE_SESSION_IDLE_TIMEOUT", "12h")?,
+            session_max_age: duration("ATTUNE_SESSION_MAX_AGE", "7d")?,
+            login_limit: limit("ATTUNE_LOGIN_RATE_LIMIT", "10/15m")?,
+            public_limit: limit("ATTUNE_PUBLIC_RATE_LIMIT", "120/1m")?,
+            lockout_threshold: match get("ATTUNE_LOCKOUT_THRESHOLD") {
+                None => 10,
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            "ATTUNE_LOCKOUT_THRESHOLD",
+                            format!("{v:?} is not a whole number from 1 to 1000"),
+                        )
+                    })?,
+            },
+            lockout_duration: duration("ATTUNE_LOCKOUT_DURATION", "15m")?,
+            trust_proxy: match get("ATTUNE_TRUST_PROXY").as_deref().map(str::trim) {
+                None | Some("false") | Some("0") | Some("no") => false,
+                Some("true") | Some("1") | Some("yes") => true,
+                Some(other) => {
+                    return Err(ConfigError::new(
+                        "ATTUNE_TRUST_PROXY",
+                        format!("{other:?} is not true or false"),
+                    ));
+                }
+            },
+            bootstrap_admin: bootstrap_admin(&get)?,
+        };
+
         let seed = SeedSettings {
             practice_name: display_name(&get, "ATTUNE_PRACTICE_NAME", DEFAULT_PRACTICE_NAME)?,
             practice_email: get("ATTUNE_PRACTICE_EMAIL")
@@ -231,6 +381,7 @@ impl Config {
             log_format,
             seed,
             shutdown_timeout,
+            auth,
         })
     }
 
@@ -240,6 +391,29 @@ impl Config {
         let mut config = Self::from_lookup(|_| None).expect("defaults are valid");
         config.database_url = database_url;
         config
+    }
+}
+
+/// `ATTUNE_ADMIN_EMAIL` and `ATTUNE_ADMIN_PASSWORD` go together; the password is checked
+/// against the same rules as any other when the account is created.
+fn bootstrap_admin(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<BootstrapAdmin>, ConfigError> {
+    match (get("ATTUNE_ADMIN_EMAIL"), get("ATTUNE_ADMIN_PASSWORD")) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::new(
+            "ATTUNE_ADMIN_PASSWORD",
+            "must be set when ATTUNE_ADMIN_EMAIL is",
+        )),
+        (None, Some(_)) => Err(ConfigError::new(
+            "ATTUNE_ADMIN_EMAIL",
+            "must be set when ATTUNE_ADMIN_PASSWORD is",
+        )),
+        (Some(email), Some(password)) => Ok(Some(BootstrapAdmin {
+            email: self::email(&email, "ATTUNE_ADMIN_EMAIL")?,
+            name: display_name(get, "ATTUNE_ADMIN_NAME", "Owner")?,
+            password,
+        })),
     }
 }
 
@@ -263,8 +437,9 @@ fn display_name(
     Ok(value.to_owned())
 }
 
-/// Links in emails and feeds are built on this, so it must be an absolute http(s) URL with
-/// nothing after the path. A trailing slash is dropped so joining paths never doubles it.
+/// Links in emails and feeds are built on this, so it must be an absolute http(s) origin:
+/// scheme, host and optional port. Attune's pages link to each other from the root, so it
+/// cannot live under a sub-path of another site; give it its own host name instead.
 fn parse_public_url(value: &str) -> Result<Url, String> {
     let url = Url::parse(value.trim()).map_err(|e| {
         format!("{value:?} is not an absolute URL like https://practice.example.org ({e})")
@@ -280,9 +455,11 @@ fn parse_public_url(value: &str) -> Result<Url, String> {
             "{value:?} must not contain a query, a fragment or credentials"
         ));
     }
-    let mut url = url;
-    let trimmed = url.path().trim_end_matches('/').to_owned();
-    url.set_path(&trimmed);
+    if url.path() != "/" {
+        return Err(format!(
+            "{value:?} has a path; give Attune its own host name (https://booking.example.org)"
+        ));
+    }
     Ok(url)
 }
 
@@ -330,7 +507,7 @@ mod tests {
         let c = parse(&[
             ("DATABASE_URL", "postgres://attune:secret@db:5432/attune"),
             ("ATTUNE_BIND", "0.0.0.0:9000"),
-            ("ATTUNE_PUBLIC_URL", "https://book.example.org/attune/"),
+            ("ATTUNE_PUBLIC_URL", "https://book.example.org/"),
             ("ATTUNE_TIMEZONE", "America/New_York"),
             ("ATTUNE_LOG", "attune=debug,info"),
             ("ATTUNE_LOG_FORMAT", "json"),
@@ -338,10 +515,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.database_url.backend(), Backend::Postgres);
         assert_eq!(c.bind.port(), 9000);
-        assert_eq!(
-            c.public_url.unwrap().as_str(),
-            "https://book.example.org/attune"
-        );
+        assert_eq!(c.public_url.unwrap().as_str(), "https://book.example.org/");
         assert_eq!(c.time_zone.name(), "America/New_York");
         assert!(c.time_zone_explicit);
         assert_eq!(c.log_format, LogFormat::Json);
@@ -357,6 +531,7 @@ mod tests {
             ("ATTUNE_PUBLIC_URL", "book.example.org"),
             ("ATTUNE_PUBLIC_URL", "ftp://example.org"),
             ("ATTUNE_PUBLIC_URL", "https://example.org/?a=b"),
+            ("ATTUNE_PUBLIC_URL", "https://example.org/attune"),
             ("ATTUNE_TIMEZONE", "Mars/Olympus_Mons"),
             ("ATTUNE_LOG", "info,[[["),
             ("ATTUNE_LOG_FORMAT", "xml"),
@@ -364,12 +539,65 @@ mod tests {
             ("ATTUNE_PRACTITIONER_EMAIL", "not-an-email"),
             ("ATTUNE_PRACTICE_EMAIL", "a@b"),
             ("ATTUNE_PRACTICE_NAME", "line\nbreak"),
+            ("ATTUNE_SESSION_IDLE_TIMEOUT", "12 hours"),
+            ("ATTUNE_SESSION_MAX_AGE", "0d"),
+            ("ATTUNE_LOGIN_RATE_LIMIT", "ten/15m"),
+            ("ATTUNE_PUBLIC_RATE_LIMIT", "100"),
+            ("ATTUNE_LOCKOUT_THRESHOLD", "0"),
+            ("ATTUNE_LOCKOUT_DURATION", "5y"),
+            ("ATTUNE_TRUST_PROXY", "maybe"),
         ];
         for (var, value) in cases {
             let err = parse(&[(var, value)]).expect_err(&format!("{var}={value:?} was accepted"));
             assert_eq!(err.var, var, "{var}={value:?}: {err}");
             assert!(!err.to_string().contains('\n'), "{err}");
         }
+    }
+
+    #[test]
+    fn auth_settings_default_to_the_documented_values_and_parse_overrides() {
+        let c = parse(&[]).unwrap().auth;
+        assert_eq!(c.session_idle, Duration::from_secs(12 * 3600));
+        assert_eq!(c.session_max_age, Duration::from_secs(7 * 86_400));
+        assert_eq!(
+            c.login_limit,
+            RateLimit {
+                max: 10,
+                window: Duration::from_secs(900)
+            }
+        );
+        assert_eq!(c.lockout_threshold, 10);
+        assert!(!c.trust_proxy);
+        assert!(c.bootstrap_admin.is_none());
+
+        let c = parse(&[
+            ("ATTUNE_SESSION_IDLE_TIMEOUT", "30m"),
+            ("ATTUNE_PUBLIC_RATE_LIMIT", "5/10s"),
+            ("ATTUNE_TRUST_PROXY", "true"),
+            ("ATTUNE_ADMIN_EMAIL", "Owner@Example.org"),
+            ("ATTUNE_ADMIN_PASSWORD", "a long enough password"),
+        ])
+        .unwrap()
+        .auth;
+        assert_eq!(c.session_idle, Duration::from_secs(1800));
+        assert_eq!(
+            c.public_limit,
+            RateLimit {
+                max: 5,
+                window: Duration::from_secs(10)
+            }
+        );
+        assert!(c.trust_proxy);
+        let admin = c.bootstrap_admin.unwrap();
+        assert_eq!(admin.name, "Owner");
+        assert!(!format!("{admin:?}").contains("long enough"));
+
+        // One without the other names the one that is missing.
+        let alone = parse(&[("ATTUNE_ADMIN_EMAIL", "owner@example.org")]).unwrap_err();
+        assert_eq!(alone.var, "ATTUNE_ADMIN_PASSWORD");
+        let alone = parse(&[("ATTUNE_ADMIN_PASSWORD", "secret words here")]).unwrap_err();
+        assert_eq!(alone.var, "ATTUNE_ADMIN_EMAIL");
+        assert!(!alone.to_string().contains("secret"));
     }
 
     #[test]
@@ -380,5 +608,10 @@ mod tests {
         assert_eq!(url.expose(), "postgres://attune:hunter2@db/attune");
         let err = DatabaseUrl::parse("postgres://attune:hunter2@db:x/attune").unwrap_err();
         assert!(!err.contains("hunter2"));
+        let query =
+            DatabaseUrl::parse("postgres://db/attune?user=a&password=hunter2&sslmode=require")
+                .unwrap();
+        assert!(!query.redacted().contains("hunter2"), "{query}");
+        assert!(query.redacted().contains("sslmode=require"));
     }
 }

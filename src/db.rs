@@ -22,7 +22,19 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbErr> {
     if url.backend() == Backend::Postgres {
         wait_for_postgres(url).await?;
     }
-    Database::connect(options(url)).await
+    Database::connect(options(url, Access::ReadWrite)).await
+}
+
+/// A connection that cannot change anything: SQLite opens the file read-only and never
+/// creates it. For `attune migrate --status`.
+pub async fn connect_read_only(url: &DatabaseUrl) -> Result<DatabaseConnection, DbErr> {
+    Database::connect(options(url, Access::ReadOnly)).await
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    ReadWrite,
+    ReadOnly,
 }
 
 /// Single connection attempts with backoff. The pool would retry on its own too, but silently
@@ -46,7 +58,7 @@ async fn wait_for_postgres(url: &DatabaseUrl) -> Result<(), DbErr> {
             Err(_) => sea_orm::sqlx::Error::PoolTimedOut,
         };
         let error = DbErr::Conn(RuntimeErr::SqlxError(error.into()));
-        if !is_transient(&error) || Instant::now() + delay >= deadline {
+        if !is_unavailable(&error) || Instant::now() + delay >= deadline {
             return Err(error);
         }
         tracing::warn!(
@@ -65,17 +77,20 @@ async fn wait_for_postgres(url: &DatabaseUrl) -> Result<(), DbErr> {
 /// One connection attempt may take this long before it counts as failed.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
-fn options(url: &DatabaseUrl) -> ConnectOptions {
+fn options(url: &DatabaseUrl, access: Access) -> ConnectOptions {
     let mut opts = ConnectOptions::new(url.expose());
     // Statements carry no parameters in logs, but they do carry table names and timing that
     // belong in metrics, not in a practice's log files; slow ones still warn.
     opts.sqlx_logging(false)
         .record_stmt_in_spans(false)
-        .connect_timeout(ATTEMPT_TIMEOUT)
         .acquire_timeout(Duration::from_secs(10));
     match url.backend() {
         Backend::Postgres => {
             opts.max_connections(10).min_connections(1);
+        }
+        Backend::Sqlite if access == Access::ReadOnly => {
+            opts.max_connections(1)
+                .map_sqlx_sqlite_opts(|o| o.read_only(true).create_if_missing(false));
         }
         Backend::Sqlite => {
             // WAL lets readers carry on while one writer commits; every write transaction
@@ -94,16 +109,25 @@ fn options(url: &DatabaseUrl) -> ConnectOptions {
     opts
 }
 
-/// Connection refused, reset, timed out, or Postgres answering "the database system is
-/// starting up" (SQLSTATE 57P03): worth waiting for.
-fn is_transient(err: &DbErr) -> bool {
+/// Whether `err` means the database cannot be reached right now (rather than that a query
+/// was wrong): connection refused, reset or timed out, the pool exhausted or closed, or
+/// Postgres reporting a connection failure (SQLSTATE class 08) or that it is starting up or
+/// shutting down (57P01-57P03). Such errors are worth retrying, and are a 503 to clients.
+pub fn is_unavailable(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
-    let DbErr::Conn(RuntimeErr::SqlxError(e)) = err else {
-        return matches!(err, DbErr::ConnectionAcquire(_));
+    let runtime = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) => e,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(e) = runtime else {
+        return false;
     };
     match &**e {
-        Sqlx::Io(_) | Sqlx::PoolTimedOut => true,
-        Sqlx::Database(db) => db.code().as_deref() == Some("57P03"),
+        Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || ["57P01", "57P02", "57P03"].contains(&&*code)
+        }),
         _ => false,
     }
 }
@@ -124,23 +148,15 @@ pub async fn begin_write<C: TransactionTrait + ConnectionTrait>(
     db.begin_with_options(options).await
 }
 
-/// Applies every pending migration. Several instances may start at once against one Postgres:
-/// an advisory lock held for the transaction makes the second wait and then find nothing to
-/// do. On SQLite the immediate transaction does the same.
+/// Applies every pending migration; safe when several instances start at once.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let txn = begin_write(db).await?;
-    if txn.get_database_backend() == DbBackend::Postgres {
-        // Any fixed 64-bit key works; this one is "attune" read as ASCII bytes.
-        txn.execute_unprepared("SELECT pg_advisory_xact_lock(107152797953637)")
-            .await?;
-    }
-    Migrator::up(&txn, None).await?;
-    txn.commit().await
+    migration::up_exclusive(db).await
 }
 
-/// One line per migration: whether it is applied, and its name.
+/// One line per migration: its name and whether it is applied. Reads only: it neither
+/// creates the migrations table nor anything else.
 pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
-    Ok(Migrator::get_migration_with_status(db)
+    Ok(Migrator::get_migration_with_status_read_only(db)
         .await?
         .into_iter()
         .map(|m| {
@@ -150,6 +166,14 @@ pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bo
             )
         })
         .collect())
+}
+
+/// The names of all migrations this build knows, oldest first.
+pub fn known_migrations() -> Vec<String> {
+    Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect()
 }
 
 /// For `/readyz`: does the database answer a trivial query in time?

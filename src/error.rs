@@ -244,6 +244,18 @@ impl ApiError {
         self
     }
 
+    /// Renames fields (and the detail's mention of them) where `rename` returns a new name.
+    pub fn rename_fields(&mut self, rename: impl Fn(&str) -> Option<String>) {
+        for error in &mut self.errors {
+            if let Some(name) = rename(&error.field) {
+                self.detail = self
+                    .detail
+                    .replace(&format!("`{}`", error.field), &format!("`{name}`"));
+                error.field = name;
+            }
+        }
+    }
+
     pub fn kind(&self) -> ProblemKind {
         self.kind
     }
@@ -349,13 +361,11 @@ impl IntoResponse for ApiError {
 /// bug or a broken invariant, so a 500.
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        use sea_orm::DbErr;
-        match err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                tracing::warn!(error = %err, "database unreachable");
-                Self::unavailable("The database is not answering; please try again shortly.")
-            }
-            other => Self::internal(other),
+        if crate::db::is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unreachable");
+            Self::unavailable("The database is not answering; please try again shortly.")
+        } else {
+            Self::internal(err)
         }
     }
 }

@@ -3,18 +3,22 @@
 //! This crate builds the whole application (config → database → services → routes) so the
 //! binary and the tests run exactly the same thing; `main.rs` only parses the command line.
 
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod pagination;
 pub mod practice;
 pub mod telemetry;
 pub mod templates;
 pub mod types;
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use poem::{Server, listener::TcpAcceptor};
@@ -129,6 +133,9 @@ impl Application {
             );
         }
         Server::new_with_acceptor(acceptor)
+            // Keep-alive connections left idle are closed, so slow or abandoned clients
+            // cannot hold sockets open indefinitely.
+            .idle_timeout(Duration::from_secs(60))
             .run_with_graceful_shutdown(app, shutdown, Some(state.config.shutdown_timeout))
             .await
             .context("serving HTTP")?;

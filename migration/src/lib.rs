@@ -6,14 +6,43 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_practice;
+mod m20261124_000002_staff_and_audit;
 
 pub use sea_orm_migration::MigrationStatus;
+use sea_orm_migration::sea_orm::{
+    DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_practice::Migration)]
+        vec![
+            Box::new(m20261124_000001_practice::Migration),
+            Box::new(m20261124_000002_staff_and_audit::Migration),
+        ]
     }
+}
+
+/// Applies every pending migration, safely when several processes start at once.
+///
+/// On Postgres an advisory lock held for the transaction makes a second migrator wait and
+/// then find nothing to do; on SQLite an immediate transaction does the same. Each migration
+/// runs in a savepoint of that transaction, so a failure leaves the schema as it was.
+pub async fn up_exclusive(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let options = TransactionOptions {
+        sqlite_transaction_mode: (backend == DbBackend::Sqlite)
+            .then_some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    let txn = db.begin_with_options(options).await?;
+    if backend == DbBackend::Postgres {
+        // Any fixed 64-bit key works; this one is "attune" read as ASCII bytes.
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(107152797953637)")
+            .await?;
+    }
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
 }

@@ -1,62 +1,94 @@
 //! `cargo run -p migration -- up|down|status`: the schema tool on its own, for operators who
-//! want to migrate a database without starting the server (`attune migrate` does the same).
+//! migrate before deploying. `attune migrate` does the same from the main binary, and also
+//! waits for a Postgres that is still starting.
+
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
-use sea_orm_migration::sea_orm::Database;
+use sea_orm_migration::sea_orm::{Database, DatabaseConnection, DbErr};
 
-/// Apply, roll back or list Attune's schema migrations.
+const DEFAULT_DATABASE_URL: &str = "sqlite://attune.db?mode=rwc";
+
+/// Apply, roll back or list Attune's schema migrations on DATABASE_URL (default: the same
+/// SQLite file `attune serve` uses).
 #[derive(Parser)]
 #[command(version)]
 struct Cli {
-    /// Database to migrate; the same default as `attune serve`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://attune.db?mode=rwc",
-        hide_env_values = true
-    )]
-    database_url: String,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply pending migrations (all of them unless --steps is given).
-    Up {
-        #[arg(long, short = 'n')]
-        steps: Option<u32>,
-    },
+    /// Apply every pending migration.
+    Up,
     /// Roll back applied migrations, newest first (one unless --steps is given).
     Down {
         #[arg(long, short = 'n', default_value_t = 1)]
         steps: u32,
     },
-    /// List every migration and whether it is applied.
+    /// List every migration and whether it is applied; change nothing.
     Status,
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() {
-    // A missing .env is normal; a broken one is reported by `attune` itself.
-    let _ = dotenvy::dotenv();
+async fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Err(err) = run(cli).await {
-        eprintln!("migration: {err}");
-        std::process::exit(1);
+    if let Err(err) = dotenvy::from_path(".env")
+        && !err.not_found()
+    {
+        // The parser's message quotes the file, secrets and all; say only that it is broken.
+        eprintln!(
+            "migration: .env cannot be read (expected NAME=value lines); nothing from it was used"
+        );
+        return ExitCode::from(2);
+    }
+    // Blank counts as unset, as for `attune`.
+    let url = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    if !["sqlite:", "postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+    {
+        eprintln!("migration: DATABASE_URL must start with sqlite: or postgres://");
+        return ExitCode::from(2);
+    }
+    match run(cli.command, &url).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("migration: {err}");
+            ExitCode::FAILURE
+        }
     }
 }
 
-async fn run(cli: Cli) -> Result<(), sea_orm_migration::DbErr> {
-    let db = Database::connect(&cli.database_url).await?;
-    match cli.command {
-        Command::Up { steps } => Migrator::up(&db, steps).await?,
+async fn run(command: Command, url: &str) -> Result<(), DbErr> {
+    // Listing must not create an SQLite file that is not there.
+    let url = match command {
+        Command::Status if url.starts_with("sqlite:") => read_only_sqlite(url),
+        _ => url.to_owned(),
+    };
+    let db: DatabaseConnection = Database::connect(&url).await?;
+    match command {
+        Command::Up => migration::up_exclusive(&db).await?,
         Command::Down { steps } => Migrator::down(&db, Some(steps)).await?,
         Command::Status => {}
     }
-    for m in Migrator::get_migration_with_status(&db).await? {
-        println!("{:<8} {}", format!("{}", m.status()), m.name());
+    for m in Migrator::get_migration_with_status_read_only(&db).await? {
+        println!("{:<8} {}", m.status().to_string().to_lowercase(), m.name());
     }
     db.close().await
+}
+
+fn read_only_sqlite(url: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("mode="))
+        .collect();
+    params.push("mode=ro");
+    format!("{base}?{}", params.join("&"))
 }

@@ -5,11 +5,12 @@
 //!    per request with method, route pattern, status and latency.
 //! 2. [`BodyLimit`]: refuses bodies over the limit with 413 before any handler sees them.
 
-use std::{any::Any, panic::AssertUnwindSafe, time::Instant};
+use std::{collections::HashMap, panic::AssertUnwindSafe, sync::Arc, time::Instant};
 
 use futures_util::{FutureExt, StreamExt};
 use poem::{
-    Body, Endpoint, IntoResponse, Middleware, PathPattern, Request, Response, http::HeaderValue,
+    Body, Endpoint, IntoResponse, Middleware, PathPattern, Request, Response,
+    http::{HeaderValue, Method, StatusCode, header},
 };
 use tracing::{Instrument, field::Empty};
 
@@ -18,18 +19,49 @@ use crate::{
     http::request_id,
 };
 
-pub struct RequestContext;
+pub struct RequestContext {
+    routes: Arc<HashMap<String, RouteInfo>>,
+}
+
+/// What the middleware knows of a route pattern.
+pub struct RouteInfo {
+    /// The methods it answers, for the `Allow` header of a 405.
+    pub allow: String,
+    /// Its path parameters' names, in order.
+    pub path_params: Vec<String>,
+}
+
+impl RouteInfo {
+    pub fn get_only() -> Self {
+        Self {
+            allow: "GET, HEAD".to_owned(),
+            path_params: Vec::new(),
+        }
+    }
+}
+
+impl RequestContext {
+    pub fn new(routes: HashMap<String, RouteInfo>) -> Self {
+        Self {
+            routes: Arc::new(routes),
+        }
+    }
+}
 
 impl<E: Endpoint> Middleware<E> for RequestContext {
     type Output = RequestContextEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        RequestContextEndpoint { inner }
+        RequestContextEndpoint {
+            inner,
+            routes: self.routes.clone(),
+        }
     }
 }
 
 pub struct RequestContextEndpoint<E> {
     inner: E,
+    routes: Arc<HashMap<String, RouteInfo>>,
 }
 
 impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
@@ -60,14 +92,28 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
                 }
                 Ok(Err(err)) => {
                     let route = err.data::<PathPattern>().map(|p| p.0.clone());
-                    (ApiError::from(err).into_response(), route)
+                    let mut problem = ApiError::from(err);
+                    if let Some(info) = route.as_ref().and_then(|r| self.routes.get(&**r)) {
+                        problem.rename_fields(|field| {
+                            let index = field.strip_prefix("param")?.parse::<usize>().ok()?;
+                            info.path_params.get(index).cloned()
+                        });
+                    }
+                    (problem.into_response(), route)
                 }
-                Err(panic) => {
-                    let message = panic_message(&*panic);
-                    let err = ApiError::internal(anyhow::anyhow!("handler panicked: {message}"));
+                Err(_) => {
+                    // The panic hook has logged where; the message may carry data, so it
+                    // stays out of the log.
+                    let err = ApiError::internal(anyhow::anyhow!("a handler panicked"));
                     (err.into_response(), None)
                 }
             };
+            if response.status() == StatusCode::METHOD_NOT_ALLOWED
+                && let Some(info) = route.as_ref().and_then(|r| self.routes.get(&**r))
+                && let Ok(value) = HeaderValue::from_str(&info.allow)
+            {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
             let status = response.status().as_u16();
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             let route = route.as_deref().unwrap_or("(no route)").to_owned();
@@ -90,20 +136,12 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
     }
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(no message)".into())
-}
-
-/// Reads the whole request body, up to `limit` bytes, before the handler runs.
+/// Reads the whole request body of a POST, PUT or PATCH, up to `limit` bytes, before the
+/// handler runs; other methods carry no body in this API, so theirs is dropped unread.
 ///
-/// poem's own `SizeLimit` trusts `Content-Length` and refuses requests without one, which
-/// would turn away every plain GET; this reads chunked bodies too. An oversized body is
-/// drained (up to a bound) before answering 413, so the client reads our answer instead of a
-/// connection reset while it is still sending.
+/// poem's own `SizeLimit` trusts `Content-Length` and refuses requests without one; this
+/// reads chunked bodies too. An oversized body is drained (up to a bound) before answering
+/// 413, so the client reads our answer instead of a connection reset while still sending.
 pub struct BodyLimit {
     limit: usize,
 }
@@ -138,6 +176,10 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = E::Output;
 
     async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
+        if !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
+            req.set_body(Body::empty());
+            return self.inner.call(req).await;
+        }
         let too_large = || {
             ApiError::new(
                 ProblemKind::PayloadTooLarge,

@@ -11,6 +11,8 @@ mod middleware;
 mod pages;
 pub mod request_id;
 
+use std::collections::HashMap;
+
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Response, Route, endpoint::BoxEndpoint, get};
 
 use crate::AppState;
@@ -26,22 +28,74 @@ pub type ExtraRoutes = Vec<(String, BoxEndpoint<'static>)>;
 /// log span, a body limit, and turns every failure into problem+json.
 pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Response> {
     let api = api::service();
-    let mut route = Route::new()
-        .at("/", get(pages::home))
-        .at("/problems", get(pages::problems))
-        .at("/problems/:slug", get(pages::problem))
-        .at("/assets/:file", get(assets::serve))
-        .at("/healthz", get(health::healthz))
-        .at("/readyz", get(health::readyz))
-        .at("/api/openapi.json", api.spec_endpoint())
-        .nest("/api/docs", api.swagger_ui());
+    // Everything outside the JSON API answers GET (and so HEAD) only.
+    let pages: Vec<(&str, BoxEndpoint<'static>)> = vec![
+        ("/", get(pages::home).boxed()),
+        ("/problems", get(pages::problems).boxed()),
+        ("/problems/:slug", get(pages::problem).boxed()),
+        ("/assets/:file", get(assets::serve).boxed()),
+        ("/healthz", get(health::healthz).boxed()),
+        ("/readyz", get(health::readyz).boxed()),
+        (
+            "/api/openapi.json",
+            api.spec_endpoint().map_to_response().boxed(),
+        ),
+    ];
+    let mut routes = api_routes(&api.spec(), API_PREFIX);
+    let mut route = Route::new().nest("/api/docs", api.swagger_ui());
+    for (path, endpoint) in pages {
+        routes.insert(path.to_owned(), middleware::RouteInfo::get_only());
+        route = route.at(path, endpoint);
+    }
     for (path, endpoint) in extra {
         route = route.nest(path, endpoint);
     }
-    let api = api.into_endpoint();
     route
-        .nest("/api/v1", api)
+        .nest(API_PREFIX, api.into_endpoint())
         .data(state)
         .with(middleware::BodyLimit::new(BODY_LIMIT))
-        .with(middleware::RequestContext)
+        .with(middleware::RequestContext::new(routes))
+}
+
+const API_PREFIX: &str = "/api/v1";
+
+/// Route pattern as poem matches it → `Allow` value and path parameter names, from an
+/// OpenAPI document. poem-openapi registers `/staff/{id}` with poem as `/staff/:param0`, and
+/// names the parameter `param0` in its parse errors; the names let a 400 say `id` instead.
+fn api_routes(spec: &str, prefix: &str) -> HashMap<String, middleware::RouteInfo> {
+    let spec: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
+    let Some(paths) = spec["paths"].as_object() else {
+        return HashMap::new();
+    };
+    paths
+        .iter()
+        .map(|(path, operations)| {
+            let mut names = Vec::new();
+            let pattern: String = path
+                .split('/')
+                .map(
+                    |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(name) => {
+                            names.push(name.to_owned());
+                            format!(":param{}", names.len() - 1)
+                        }
+                        None => segment.to_owned(),
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join("/");
+            let mut methods: Vec<String> = operations
+                .as_object()
+                .map(|ops| ops.keys().map(|m| m.to_uppercase()).collect())
+                .unwrap_or_default();
+            if methods.iter().any(|m| m == "GET") {
+                methods.push("HEAD".to_owned());
+            }
+            let info = middleware::RouteInfo {
+                allow: methods.join(", "),
+                path_params: names,
+            };
+            (format!("{prefix}{pattern}"), info)
+        })
+        .collect()
 }

@@ -2,8 +2,8 @@ use std::fmt;
 
 use url::Url;
 
-/// The address clients and calendar apps reach Attune at, e.g. `https://book.example.org`
-/// or `https://example.org/attune`. Kept without a trailing slash so links join cleanly.
+/// The address clients and calendar apps reach Attune at, e.g. `https://book.example.org`.
+/// Kept without a trailing slash so links join cleanly.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PublicUrl(String);
 
@@ -48,8 +48,8 @@ mod tests {
         let root = PublicUrl::new(&Url::parse("http://127.0.0.1:8080/").unwrap());
         assert_eq!(root.as_str(), "http://127.0.0.1:8080");
         assert_eq!(root.link("/book"), "http://127.0.0.1:8080/book");
-        let sub = PublicUrl::new(&Url::parse("https://example.org/attune").unwrap());
-        assert_eq!(sub.link("/book"), "https://example.org/attune/book");
-        assert!(sub.is_https());
+        let https = PublicUrl::new(&Url::parse("https://book.example.org").unwrap());
+        assert_eq!(https.link("/book"), "https://book.example.org/book");
+        assert!(https.is_https());
     }
 }

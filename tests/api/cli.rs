@@ -76,11 +76,24 @@ fn a_broken_dotenv_file_is_reported_and_a_good_one_is_read() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("ATTUNE_TIMEZONE"), "{stderr}");
 
-    std::fs::write(dir.path().join(".env"), "ATTUNE_BIND='unterminated\n").unwrap();
+    // An unterminated quote swallows the rest of the file; the message must not repeat it.
+    std::fs::write(
+        dir.path().join(".env"),
+        "ATTUNE_TIMEZONE=UTC\nATTUNE_BIND='unterminated\nDATABASE_URL=postgres://u:hunter2@db/a\n",
+    )
+    .unwrap();
     let out = binary::command(dir.path()).output().unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(".env"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(".env") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains("unterminated"),
+        "{stderr}"
+    );
 }
 
 #[test]

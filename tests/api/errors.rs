@@ -54,6 +54,61 @@ async fn a_wrong_method_is_a_405_problem() {
 }
 
 #[tokio::test]
+async fn a_405_says_which_methods_the_address_allows() {
+    let app = spawn_app().await;
+    for (path, allowed) in [
+        ("/api/v1/public/practice", "GET, HEAD"),
+        ("/healthz", "GET, HEAD"),
+    ] {
+        let response = app.client.delete(app.url(path)).send().await.unwrap();
+        assert_eq!(
+            response.headers().get("allow").map(|v| v.to_str().unwrap()),
+            Some(allowed),
+            "{path}"
+        );
+        assert_problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
+    }
+    // HEAD is answered wherever GET is.
+    let head = app
+        .client
+        .head(app.url("/api/v1/public/practice"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_malformed_path_segment_is_a_400_naming_it() {
+    let app = app_with_probe().await;
+    let ok = app
+        .get(&format!("/api/probe/probe/items/{}", uuid::Uuid::new_v4()))
+        .await;
+    assert_status(ok, StatusCode::OK).await;
+    let problem = assert_problem(
+        app.get("/api/probe/probe/items/not-a-uuid").await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    // The probe is outside Attune's own document, so its parameter keeps poem-openapi's
+    // positional name; Attune's own operations name it (see the staff tests).
+    assert_eq!(error_fields(&problem).len(), 1);
+}
+
+#[tokio::test]
+async fn a_body_sent_with_a_get_is_ignored_however_large() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/public/practice"))
+        .body(vec![b'x'; 512 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_status(response, StatusCode::OK).await;
+}
+
+#[tokio::test]
 async fn a_well_formed_body_is_accepted() {
     let app = app_with_probe().await;
     let body = json!({"name": "A", "seats": 2, "partner": {"email": "b@example.org"}});

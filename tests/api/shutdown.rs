@@ -116,6 +116,27 @@ async fn sigterm_stops_the_server_cleanly_and_each_request_is_logged_as_one_span
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_the_server_cleanly_too() {
+    let db = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut running, base) = start_binary(dir.path(), &db);
+    let response = client()
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    running.signal("INT");
+    assert!(running.wait_exit(Duration::from_secs(30)).success());
+    assert!(
+        running
+            .drain()
+            .iter()
+            .any(|l| l.contains("Ctrl-C received"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_up_waits_for_a_postgres_that_is_still_starting() {
     let db = TestDatabase::create().await;
     if db.backend() != Backend::Postgres {

@@ -11,8 +11,13 @@ use attune::{
         api::{ApiResult, JsonBody, errors_set},
     },
 };
+use poem::Route;
 use poem::{EndpointExt, IntoEndpoint};
-use poem_openapi::{Object, OpenApi, OpenApiService, param::Query, payload::Json};
+use poem_openapi::{
+    Object, OpenApi, OpenApiService,
+    param::{Path, Query},
+    payload::Json,
+};
 use serde::Deserialize;
 use tokio::sync::{Notify, Semaphore};
 
@@ -91,6 +96,12 @@ impl ProbeApi {
         panic!("the probe panicked on purpose")
     }
 
+    /// Takes a UUID path segment.
+    #[oai(path = "/items/:id", method = "get")]
+    async fn item(&self, id: Path<uuid::Uuid>) -> ApiResult<Json<String>, ProbeErrors> {
+        Ok(Json(id.0.to_string()))
+    }
+
     /// Waits at the gate, then answers 200.
     #[oai(path = "/held", method = "get")]
     async fn held(&self) -> ApiResult<Json<u32>, ProbeErrors> {
@@ -101,10 +112,11 @@ impl ProbeApi {
     }
 }
 
+/// The probe under `/api/probe`, with its own document at `/api/probe/openapi.json`.
 pub fn routes(gate: Arc<Gate>) -> ExtraRoutes {
     let service = OpenApiService::new(ProbeApi { gate }, "probe", "1");
-    vec![(
-        "/api/probe".to_owned(),
-        service.into_endpoint().map_to_response().boxed(),
-    )]
+    let route = Route::new()
+        .at("/openapi.json", service.spec_endpoint())
+        .nest("/", service.into_endpoint());
+    vec![("/api/probe".to_owned(), route.boxed())]
 }

@@ -1,0 +1,42 @@
+use sea_orm::entity::prelude::*;
+
+/// A person who signs in to run the practice.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "staff_users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Lower-cased.
+    #[sea_orm(unique)]
+    pub email: String,
+    pub name: String,
+    pub role: StaffRole,
+    pub practitioner_id: Option<Uuid>,
+    /// Argon2id, in PHC string form.
+    pub password_hash: String,
+    pub disabled: bool,
+    /// Consecutive failed sign-ins since the last success.
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub last_login_at: Option<DateTimeUtc>,
+    #[sea_orm(has_many)]
+    pub sessions: HasMany<super::staff_session::Entity>,
+    #[sea_orm(has_many)]
+    pub api_tokens: HasMany<super::api_token::Entity>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum StaffRole {
+    #[sea_orm(string_value = "owner")]
+    Owner,
+    #[sea_orm(string_value = "clinician")]
+    Clinician,
+    #[sea_orm(string_value = "assistant")]
+    Assistant,
+}

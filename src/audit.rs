@@ -1,0 +1,251 @@
+//! The audit log: who did what to which record, when, from where, and how it went.
+//!
+//! Rows are only ever inserted; there is no update or delete path here, and the database
+//! rejects both with a trigger. Recording is one call on an [`AuditContext`], which every
+//! handler already has, and happens in the same transaction as the change it describes, so
+//! there is never a change without its event.
+
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+pub use entity::audit_event::{ActorKind, Outcome};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::pagination::{Page, PageRequest};
+
+/// Longest user agent kept; browsers send a few hundred characters, abuse sends megabytes.
+const MAX_USER_AGENT: usize = 512;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub id: Option<Uuid>,
+}
+
+impl Actor {
+    pub fn staff(id: Uuid) -> Self {
+        Self {
+            kind: ActorKind::Staff,
+            id: Some(id),
+        }
+    }
+
+    pub fn client_link(id: Uuid) -> Self {
+        Self {
+            kind: ActorKind::ClientLink,
+            id: Some(id),
+        }
+    }
+
+    pub const SYSTEM: Actor = Actor {
+        kind: ActorKind::System,
+        id: None,
+    };
+
+    pub const ANONYMOUS: Actor = Actor {
+        kind: ActorKind::Anonymous,
+        id: None,
+    };
+}
+
+/// Where a request came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// Everything an event needs besides what happened: who, from where, and when.
+#[derive(Clone, Debug)]
+pub struct AuditContext {
+    pub actor: Actor,
+    pub origin: Origin,
+    pub now: DateTime<Utc>,
+}
+
+/// What is recorded. Actions are named `<area>.<verb>`, e.g. `auth.login`, `staff.update`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Login,
+    Logout,
+    AccountLocked,
+    PasswordChange,
+    PasswordReset,
+    TokenCreate,
+    TokenRevoke,
+    StaffCreate,
+    StaffUpdate,
+    SettingsUpdate,
+}
+
+impl Action {
+    pub const ALL: [Action; 10] = [
+        Action::Login,
+        Action::Logout,
+        Action::AccountLocked,
+        Action::PasswordChange,
+        Action::PasswordReset,
+        Action::TokenCreate,
+        Action::TokenRevoke,
+        Action::StaffCreate,
+        Action::StaffUpdate,
+        Action::SettingsUpdate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Login => "auth.login",
+            Action::Logout => "auth.logout",
+            Action::AccountLocked => "auth.account_locked",
+            Action::PasswordChange => "auth.password_change",
+            Action::PasswordReset => "auth.password_reset",
+            Action::TokenCreate => "auth.token_create",
+            Action::TokenRevoke => "auth.token_revoke",
+            Action::StaffCreate => "staff.create",
+            Action::StaffUpdate => "staff.update",
+            Action::SettingsUpdate => "settings.update",
+        }
+    }
+}
+
+/// One event, built fluently: `Event::new(Action::StaffUpdate).entity("staff_user", id)`.
+#[derive(Clone, Debug)]
+pub struct Event {
+    action: Action,
+    entity: Option<(&'static str, String)>,
+    outcome: Outcome,
+    details: Option<Value>,
+}
+
+impl Event {
+    pub fn new(action: Action) -> Self {
+        Self {
+            action,
+            entity: None,
+            outcome: Outcome::Success,
+            details: None,
+        }
+    }
+
+    pub fn entity(mut self, kind: &'static str, id: impl ToString) -> Self {
+        self.entity = Some((kind, id.to_string()));
+        self
+    }
+
+    pub fn outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    /// Extra facts about the event. Never names, emails of clients, or clinical text.
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+}
+
+impl AuditContext {
+    pub fn new(actor: Actor, origin: Origin, now: DateTime<Utc>) -> Self {
+        Self { actor, origin, now }
+    }
+
+    /// The same request, acting as someone else (e.g. the account a sign-in was for).
+    pub fn as_actor(&self, actor: Actor) -> Self {
+        Self {
+            actor,
+            ..self.clone()
+        }
+    }
+
+    /// Appends `event`. Call it with the transaction that makes the change.
+    pub async fn record(&self, db: &impl ConnectionTrait, event: Event) -> Result<(), DbErr> {
+        let (entity_type, entity_id) = match event.entity {
+            Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
+            None => (None, None),
+        };
+        audit_event::Entity::insert(audit_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            occurred_at: Set(self.now),
+            actor_kind: Set(self.actor.kind),
+            actor_id: Set(self.actor.id),
+            action: Set(event.action.as_str().to_owned()),
+            entity_type: Set(entity_type),
+            entity_id: Set(entity_id),
+            outcome: Set(event.outcome),
+            ip: Set(self.origin.ip.clone()),
+            user_agent: Set(self
+                .origin
+                .user_agent
+                .as_ref()
+                .map(|ua| ua.chars().take(MAX_USER_AGENT).collect())),
+            request_id: Set(self.origin.request_id.clone()),
+            details: Set(event.details),
+        })
+        .exec_without_returning(db)
+        .await?;
+        Ok(())
+    }
+}
+
+/// What the audit log can be narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub actor_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The sort key: newest first, ties broken by id.
+pub type Cursor = (DateTime<Utc>, Uuid);
+
+/// Events matching `filter`, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &Filter,
+    page: &PageRequest<Cursor>,
+) -> Result<Page<audit_event::Model>, DbErr> {
+    use audit_event::Column as C;
+    let mut query = audit_event::Entity::find();
+    if let Some(actor) = filter.actor_id {
+        query = query.filter(C::ActorId.eq(actor));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(C::Action.eq(action.as_str()));
+    }
+    if let Some(kind) = &filter.entity_type {
+        query = query.filter(C::EntityType.eq(kind.as_str()));
+    }
+    if let Some(id) = &filter.entity_id {
+        query = query.filter(C::EntityId.eq(id.as_str()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(C::OccurredAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(C::OccurredAt.lt(to));
+    }
+    if let Some((at, id)) = page.after {
+        query = query.filter(
+            Condition::any()
+                .add(C::OccurredAt.lt(at))
+                .add(Condition::all().add(C::OccurredAt.eq(at)).add(C::Id.lt(id))),
+        );
+    }
+    let rows = query
+        .order_by_desc(C::OccurredAt)
+        .order_by_desc(C::Id)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(rows, page.limit, |e| {
+        (e.occurred_at, e.id)
+    }))
+}
