@@ -347,6 +347,9 @@ impl poem::error::ResponseError for ApiError {
         if let Some(secs) = self.retry_after_secs {
             response = response.header(header::RETRY_AFTER, secs);
         }
+        if self.kind == ProblemKind::Unauthorized {
+            response = response.header(header::WWW_AUTHENTICATE, r#"Bearer realm="attune""#);
+        }
         response.body(body)
     }
 }
@@ -367,6 +370,57 @@ impl From<sea_orm::DbErr> for ApiError {
         } else {
             Self::internal(err)
         }
+    }
+}
+
+impl From<crate::auth::Forbidden> for ApiError {
+    fn from(_: crate::auth::Forbidden) -> Self {
+        Self::new(ProblemKind::Forbidden, "Your role does not allow this.")
+    }
+}
+
+impl From<crate::auth::staff::StaffError> for ApiError {
+    fn from(err: crate::auth::staff::StaffError) -> Self {
+        use crate::auth::staff::StaffError;
+        match err {
+            StaffError::NotFound => Self::not_found("There is no staff account with that id."),
+            StaffError::EmailTaken => {
+                Self::conflict("A staff account with that email already exists.").with_errors(vec![
+                    FieldError::new("email", "is already used by another account"),
+                ])
+            }
+            StaffError::LastOwner => Self::conflict(
+                "The practice must keep at least one active owner: make someone else an owner first.",
+            ),
+            StaffError::UnknownPractitioner => {
+                Self::invalid("practitioner_id", "is not a practitioner of this practice")
+            }
+            StaffError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::auth::login::LoginError> for ApiError {
+    fn from(err: crate::auth::login::LoginError) -> Self {
+        use crate::auth::login::LoginError;
+        match err {
+            LoginError::InvalidCredentials => Self::new(
+                ProblemKind::Unauthorized,
+                "The email or password is not right.",
+            ),
+            LoginError::TooManyAttempts { retry_after } => Self::new(
+                ProblemKind::TooManyRequests,
+                "Too many sign-in attempts; please wait before trying again.",
+            )
+            .with_retry_after((retry_after.as_secs_f64().ceil() as u64).max(1)),
+            LoginError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::pagination::BadPageParam> for ApiError {
+    fn from(err: crate::pagination::BadPageParam) -> Self {
+        Self::invalid(err.field, err.message)
     }
 }
 

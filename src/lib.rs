@@ -38,6 +38,23 @@ pub struct AppState {
     pub public_url: PublicUrl,
     pub clock: Clock,
     pub templates: Arc<Templates>,
+    pub limiters: Arc<Limiters>,
+}
+
+/// The in-memory rate limiters of this instance.
+pub struct Limiters {
+    pub login: auth::login::LoginLimiters,
+    /// Per client IP, on the public endpoints.
+    pub public: auth::rate_limit::RateLimiter,
+}
+
+impl Limiters {
+    pub fn new(settings: &config::AuthSettings) -> Self {
+        Self {
+            login: auth::login::LoginLimiters::new(settings),
+            public: auth::rate_limit::RateLimiter::new(settings.public_limit),
+        }
+    }
 }
 
 /// Choices a test makes that production leaves at their defaults.
@@ -74,6 +91,7 @@ impl Application {
             .await
             .context("applying database migrations")?;
         setup_practice(&db, &config, &clock).await?;
+        bootstrap_owner(&db, &config, &clock).await?;
 
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
@@ -91,6 +109,7 @@ impl Application {
             local_addr,
             state: AppState {
                 db,
+                limiters: Arc::new(Limiters::new(&config.auth)),
                 config: Arc::new(config),
                 public_url,
                 clock,
@@ -174,6 +193,43 @@ async fn setup_practice(
             );
         }
     }
+    Ok(())
+}
+
+/// With no staff account yet, creates the first owner from `ATTUNE_ADMIN_EMAIL` and
+/// `ATTUNE_ADMIN_PASSWORD`, or says in the log exactly how to create one.
+async fn bootstrap_owner(
+    db: &DatabaseConnection,
+    config: &Config,
+    clock: &Clock,
+) -> anyhow::Result<()> {
+    if auth::staff::count(db).await? > 0 {
+        return Ok(());
+    }
+    let Some(admin) = &config.auth.bootstrap_admin else {
+        tracing::warn!(
+            "no staff account exists yet; create the first owner with: \
+             attune admin create --email you@example.org --name \"Your Name\" --role owner"
+        );
+        return Ok(());
+    };
+    let password = auth::password::check(&admin.password, admin.email.as_str())
+        .map_err(|reason| anyhow::anyhow!("ATTUNE_ADMIN_PASSWORD {reason}"))?;
+    let audit =
+        audit::AuditContext::new(audit::Actor::SYSTEM, audit::Origin::default(), clock.now());
+    let new = auth::staff::NewStaff {
+        email: admin.email.clone(),
+        name: admin.name.clone(),
+        role: auth::Role::Owner,
+        practitioner_id: None,
+        password,
+    };
+    match auth::staff::create(db, new, &audit).await {
+        // Another instance starting at the same moment got there first.
+        Ok(_) | Err(auth::staff::StaffError::EmailTaken) => {}
+        Err(e) => return Err(anyhow::Error::new(e).context("creating the first owner")),
+    }
+    tracing::info!("created the first owner account from ATTUNE_ADMIN_EMAIL");
     Ok(())
 }
 

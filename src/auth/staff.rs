@@ -132,11 +132,13 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     audit: &AuditContext,
 ) -> Result<staff_user::Model, StaffError> {
     let txn = db::begin_write(db).await?;
+    // Lock the owners before reading the account, so what is read is what is decided on.
+    let owners = active_owners_locked(&txn).await?;
     let current = find(&txn, id).await?;
     let was_active_owner = !current.disabled && Role::from(current.role) == Role::Owner;
     let stays_active_owner = !changes.disabled.unwrap_or(current.disabled)
         && changes.role.unwrap_or(current.role.into()) == Role::Owner;
-    if was_active_owner && !stays_active_owner && other_active_owners(&txn, id).await? == 0 {
+    if was_active_owner && !stays_active_owner && !owners.iter().any(|o| *o != id) {
         return Err(StaffError::LastOwner);
     }
     if let Some(practitioner_id) = changes.practitioner_id {
@@ -246,20 +248,21 @@ pub async fn list(
     Ok(Page::from_overfetch(rows, page.limit, |u| u.email.clone()))
 }
 
-/// Active owners other than `except`. On Postgres the rows are locked for the rest of the
-/// transaction, so two owners demoting each other at the same moment cannot both succeed;
-/// SQLite's write transaction already runs alone.
-async fn other_active_owners(db: &impl ConnectionTrait, except: Uuid) -> Result<usize, DbErr> {
+/// The active owners. On Postgres their rows stay locked until the transaction ends, all of
+/// them and always in id order: two owners demoting each other at the same moment then run
+/// one after the other (the second sees the first's change and is refused) instead of both
+/// succeeding or deadlocking. SQLite's write transaction already runs alone.
+async fn active_owners_locked(db: &impl ConnectionTrait) -> Result<Vec<Uuid>, DbErr> {
     let mut query = staff_user::Entity::find()
         .select_only()
         .column(staff_user::Column::Id)
         .filter(staff_user::Column::Role.eq(staff_user::StaffRole::Owner))
         .filter(staff_user::Column::Disabled.eq(false))
-        .filter(staff_user::Column::Id.ne(except));
+        .order_by_asc(staff_user::Column::Id);
     if db.get_database_backend() == DbBackend::Postgres {
         query = query.lock_exclusive();
     }
-    Ok(query.into_tuple::<Uuid>().all(db).await?.len())
+    query.into_tuple::<Uuid>().all(db).await
 }
 
 async fn check_practitioner(db: &impl ConnectionTrait, id: Option<Uuid>) -> Result<(), StaffError> {

@@ -1,8 +1,9 @@
 //! What every request passes through, outermost first:
 //!
-//! 1. [`RequestContext`]: assigns the request id, opens the request's log span, catches panics,
-//!    turns every error (ours, poem's, poem-openapi's) into problem+json, and logs one line
-//!    per request with method, route pattern, status and latency.
+//! 1. [`RequestContext`]: assigns the request id, notes where the request comes from, opens
+//!    the request's log span, catches panics, turns every error (ours, poem's,
+//!    poem-openapi's) into problem+json, adds the security headers, and logs one line per
+//!    request with method, route pattern, status and latency.
 //! 2. [`BodyLimit`]: refuses bodies over the limit with 413 before any handler sees them.
 
 use std::{collections::HashMap, panic::AssertUnwindSafe, sync::Arc, time::Instant};
@@ -15,8 +16,9 @@ use poem::{
 use tracing::{Instrument, field::Empty};
 
 use crate::{
+    AppState,
     error::{ApiError, ProblemKind},
-    http::request_id,
+    http::{client, request_id},
 };
 
 pub struct RequestContext {
@@ -67,9 +69,15 @@ pub struct RequestContextEndpoint<E> {
 impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> poem::Result<Response> {
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
         let id = request_id::from_request(&req);
         let method = req.method().clone();
+        let state = req
+            .data::<AppState>()
+            .cloned()
+            .expect("AppState is set outside");
+        req.set_data(client::origin(&req, state.config.auth.trust_proxy, &id));
+        let is_docs = req.uri().path().starts_with("/api/docs");
         // The span records the route *pattern*, never the path: paths carry booking and
         // intake secrets, and query strings carry names typed into search boxes.
         let span = tracing::info_span!(
@@ -130,9 +138,46 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
             if let Some(value) = header_id {
                 response.headers_mut().insert(request_id::HEADER, value);
             }
+            security_headers(&mut response, is_docs, state.public_url.is_https());
             response
         };
         Ok(request_id::scope(id, handled.instrument(span)).await)
+    }
+}
+
+/// Headers every response carries. Booking and intake links carry secrets in their URLs, so
+/// no page may leak its address through `Referer`, be framed, or be cached by a shared
+/// cache; HTML pages may load nothing but Attune's own files.
+fn security_headers(response: &mut Response, is_docs: bool, https: bool) {
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    let csp = if is_docs {
+        // The embedded API explorer is one page of inline script and style.
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+         img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    } else if is_html {
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    } else {
+        "default-src 'none'; frame-ancestors 'none'"
+    };
+    let headers = response.headers_mut();
+    let mut set = |name: header::HeaderName, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "no-referrer");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::CONTENT_SECURITY_POLICY, csp);
+    if https {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000");
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 }
 

@@ -6,6 +6,8 @@
 
 pub mod api;
 mod assets;
+mod client;
+mod guard;
 mod health;
 mod middleware;
 mod pages;
@@ -51,10 +53,10 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
         route = route.nest(path, endpoint);
     }
     route
-        .nest(API_PREFIX, api.into_endpoint())
-        .data(state)
+        .nest(API_PREFIX, api.into_endpoint().with(guard::ApiGuard))
         .with(middleware::BodyLimit::new(BODY_LIMIT))
         .with(middleware::RequestContext::new(routes))
+        .data(state)
 }
 
 const API_PREFIX: &str = "/api/v1";

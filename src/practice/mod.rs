@@ -9,7 +9,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{config::SeedSettings, db, types::TimeZone};
+use crate::{
+    audit::{Action, AuditContext, Event},
+    config::SeedSettings,
+    db,
+    types::{EmailAddress, TimeZone},
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PracticeError {
@@ -122,4 +127,59 @@ pub async fn public_profile<C: ConnectionTrait>(db: &C) -> Result<PublicProfile,
         time_zone: practice.time_zone,
         practitioners,
     })
+}
+
+/// A change to the practice's settings; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct SettingsChanges {
+    pub name: Option<String>,
+    pub time_zone: Option<TimeZone>,
+    /// `Some(None)` removes the contact address.
+    pub contact_email: Option<Option<EmailAddress>>,
+}
+
+/// Applies `changes` and records which settings changed (not their values) in the audit log.
+pub async fn update_settings<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    changes: SettingsChanges,
+    audit: &AuditContext,
+) -> Result<practice::Model, PracticeError> {
+    let txn = db::begin_write(db).await?;
+    let current = settings(&txn).await?;
+    let mut model: practice::ActiveModel = current.clone().into();
+    let mut changed = Vec::new();
+    if let Some(name) = changes.name.filter(|n| *n != current.name) {
+        model.name = Set(name);
+        changed.push("name");
+    }
+    if let Some(tz) = changes
+        .time_zone
+        .filter(|tz| tz.name() != current.time_zone)
+    {
+        model.time_zone = Set(tz.name().to_owned());
+        changed.push("time_zone");
+    }
+    if let Some(email) = changes.contact_email {
+        let email = email.map(EmailAddress::into_inner);
+        if email != current.contact_email {
+            model.contact_email = Set(email);
+            changed.push("contact_email");
+        }
+    }
+    if changed.is_empty() {
+        txn.rollback().await?;
+        return Ok(current);
+    }
+    model.updated_at = Set(audit.now);
+    let updated = practice::Entity::update(model).exec(&txn).await?;
+    audit
+        .record(
+            &txn,
+            Event::new(Action::SettingsUpdate)
+                .entity("practice", practice::PRACTICE_ID)
+                .details(serde_json::json!({ "changed": changed })),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(updated)
 }

@@ -111,3 +111,209 @@ fn an_unreachable_database_fails_start_up_with_status_1_and_a_clear_message() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("connecting to the database"), "{stderr}");
 }
+
+/// Runs `attune` with `args` on `db`, feeding `stdin`; returns (status, stdout, stderr).
+fn run_admin(
+    db: &crate::common::TestDatabase,
+    args: &[&str],
+    stdin: &str,
+) -> (Option<i32>, String, String) {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = binary::command(dir.path())
+        .args(args)
+        .env("DATABASE_URL", db.url().expose())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn the_first_owner_is_created_listed_and_reset_from_the_command_line() {
+    use reqwest::StatusCode;
+
+    let db = std::sync::Arc::new(crate::common::TestDatabase::create().await);
+    let create = [
+        "admin",
+        "create",
+        "--email",
+        "Emily@Example.org",
+        "--name",
+        "Emily DiPalma",
+        "--password-stdin",
+    ];
+    let (code, out, err) = run_admin(&db, &create, "vermilion kettle over the moor\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("created emily@example.org (Emily DiPalma) as owner"),
+        "{out}"
+    );
+
+    // The same email again, a weak password, a bad email: usage errors, status 2.
+    let (code, _, err) = run_admin(&db, &create, "another long passphrase\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("already an account"), "{err}");
+    let weak = [
+        "admin",
+        "create",
+        "--email",
+        "b@example.org",
+        "--name",
+        "B",
+        "--password-stdin",
+    ];
+    let (code, _, err) = run_admin(&db, &weak, "password1234\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("the password is too common"), "{err}");
+    let bad = [
+        "admin",
+        "create",
+        "--email",
+        "nope",
+        "--name",
+        "B",
+        "--role",
+        "assistant",
+        "--password-stdin",
+    ];
+    assert_eq!(
+        run_admin(&db, &bad, "vermilion kettle over the moor\n").0,
+        Some(2)
+    );
+    // No terminal and no --password-stdin: told how to do it.
+    let (code, _, err) = run_admin(
+        &db,
+        &["admin", "create", "--email", "c@example.org", "--name", "C"],
+        "",
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--password-stdin"), "{err}");
+
+    let (code, out, _) = run_admin(&db, &["admin", "list"], "");
+    assert_eq!(code, Some(0));
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{out}");
+    assert!(
+        rows[0].contains("emily@example.org")
+            && rows[0].contains("owner")
+            && rows[0].contains("active")
+    );
+
+    // The account signs in to the server; a reset ends that session.
+    let app = crate::common::TestApp::builder()
+        .database(db.clone())
+        .spawn()
+        .await;
+    let session = app
+        .login(&crate::common::staff::Account {
+            id: uuid::Uuid::nil(),
+            email: "emily@example.org".into(),
+            password: "vermilion kettle over the moor".into(),
+            role: attune::auth::Role::Owner,
+        })
+        .await;
+    let reset = [
+        "admin",
+        "reset-password",
+        "--email",
+        "EMILY@example.org",
+        "--password-stdin",
+    ];
+    let (code, out, err) = run_admin(&db, &reset, "tide pool lantern forty\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("set a new password"), "{out}");
+    crate::common::assert_problem(
+        app.get_as(&session, "/api/v1/auth/me").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    crate::common::assert_status(
+        app.try_login("emily@example.org", "tide pool lantern forty")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let (code, _, err) = run_admin(
+        &db,
+        &[
+            "admin",
+            "reset-password",
+            "--email",
+            "ghost@example.org",
+            "--password-stdin",
+        ],
+        "x\n",
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no account"), "{err}");
+}
+
+#[tokio::test]
+async fn a_start_without_staff_says_how_to_create_the_first_owner() {
+    let db = crate::common::TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = binary::command(dir.path());
+    cmd.env("DATABASE_URL", db.url().expose())
+        .env("ATTUNE_BIND", "127.0.0.1:0");
+    let mut running = binary::Running::start(cmd);
+    let line = running.wait_for_line(
+        "no staff account exists yet",
+        std::time::Duration::from_secs(60),
+    );
+    assert!(line.contains("attune admin create --email"), "{line}");
+    running.signal("TERM");
+    running.wait_exit(std::time::Duration::from_secs(30));
+}
+
+#[tokio::test]
+async fn admin_email_and_password_settings_create_the_first_owner_once() {
+    use reqwest::StatusCode;
+
+    let app = crate::common::TestApp::builder()
+        .configure(|c| {
+            c.auth.bootstrap_admin = Some(attune::config::BootstrapAdmin {
+                email: attune::types::EmailAddress::parse("boot@example.org").unwrap(),
+                name: "Boot Owner".into(),
+                password: "vermilion kettle over the moor".into(),
+            })
+        })
+        .spawn()
+        .await;
+    let body = crate::common::assert_status(
+        app.try_login("boot@example.org", "vermilion kettle over the moor")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(body["user"]["role"], "owner");
+    // A restart with the settings still present changes nothing.
+    let app = app
+        .restart(|c| {
+            c.auth.bootstrap_admin = Some(attune::config::BootstrapAdmin {
+                email: attune::types::EmailAddress::parse("boot@example.org").unwrap(),
+                name: "Boot Owner".into(),
+                password: "a different passphrase now".into(),
+            })
+        })
+        .await;
+    crate::common::assert_status(
+        app.try_login("boot@example.org", "vermilion kettle over the moor")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+}

@@ -32,7 +32,7 @@ const JSON: Option<&str> = Some("application/json");
 #[tokio::test]
 async fn an_unknown_route_is_a_404_problem() {
     let app = spawn_app().await;
-    for path in ["/nope", "/api/v1/nope", "/api/v1/public/practice/extra"] {
+    for path in ["/nope", "/api/nope", "/api/v1/public/practice/extra"] {
         let problem = assert_problem(app.get(path).await, StatusCode::NOT_FOUND).await;
         assert_eq!(problem["type"], "/problems/not-found");
     }

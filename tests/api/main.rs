@@ -4,6 +4,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod audit;
+mod auth;
 mod cli;
 mod errors;
 mod health;
@@ -12,4 +14,7 @@ mod openapi;
 mod pages;
 mod practice;
 mod request_id;
+mod roles;
+mod security;
 mod shutdown;
+mod staff;

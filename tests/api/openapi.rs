@@ -36,7 +36,7 @@ async fn the_document_is_openapi_3_with_the_public_practice_operation() {
             OaStatus::Range(_) => None,
         })
         .collect();
-    assert_eq!(statuses, [200, 500, 503]);
+    assert_eq!(statuses, [200, 429, 500, 503]);
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@
 pub mod binary;
 pub mod database;
 pub mod probe;
+pub mod staff;
 
 use std::sync::{Arc, Once};
 
@@ -19,6 +20,7 @@ use serde_json::Value;
 use tokio::{sync::oneshot, task::JoinHandle};
 
 pub use database::TestDatabase;
+pub use staff::Caller;
 
 /// A running Attune and a client for it.
 pub struct TestApp {
@@ -147,6 +149,12 @@ impl TestAppBuilder {
         };
         let mut config = Config::defaults_for(db.url());
         config.bind = "127.0.0.1:0".parse().unwrap();
+        // Tests sign in many times from one address; the tests of the limits set their own.
+        config.auth.login_limit = attune::config::RateLimit {
+            max: 10_000,
+            window: std::time::Duration::from_secs(60),
+        };
+        config.auth.public_limit = config.auth.login_limit;
         for f in self.configure {
             f(&mut config);
         }

@@ -1,15 +1,19 @@
 //! `GET /api/v1/public/practice`.
 
-use poem_openapi::{Object, OpenApi, payload::Json};
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, payload::Json, types::MaybeUndefined};
+use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{ApiResult, ApiTag, errors_set};
-use crate::{AppState, practice};
-
-errors_set!(
-    /// A read that takes no input: only the server or its database can fail.
-    pub ReadOnly = [Internal, Unavailable]
-);
+use super::{ApiResult, ApiTag, JsonBody, PublicRead, StaffRead, StaffWrite, audit_context};
+use crate::{
+    AppState,
+    audit::Origin,
+    auth::{Permission, Staff},
+    error::{ApiError, FieldError},
+    practice::{self, SettingsChanges},
+    types::{EmailAddress, TimeZone},
+};
 
 /// The practice as a visitor sees it.
 #[derive(Object)]
@@ -29,19 +33,53 @@ pub struct PublicPractitioner {
     name: String,
 }
 
+/// The practice's settings, as staff see them.
+#[derive(Object)]
+pub struct PracticeSettings {
+    name: String,
+    /// IANA zone, e.g. `America/New_York`.
+    time_zone: String,
+    /// Where clients can write to the practice.
+    contact_email: Option<String>,
+}
+
+impl From<entity::practice::Model> for PracticeSettings {
+    fn from(p: entity::practice::Model) -> Self {
+        Self {
+            name: p.name,
+            time_zone: p.time_zone,
+            contact_email: p.contact_email,
+        }
+    }
+}
+
+#[derive(Object, Deserialize)]
+pub struct PracticePatch {
+    name: Option<String>,
+    time_zone: Option<String>,
+    /// An address, or null to remove it.
+    #[serde(default)]
+    contact_email: MaybeUndefined<String>,
+}
+
 pub struct PracticeApi;
 
-#[OpenApi(prefix_path = "/public", tag = "ApiTag::Public")]
+#[OpenApi(tag = "ApiTag::Settings")]
 impl PracticeApi {
     /// The practice's public profile
     ///
     /// Its name, time zone and the practitioners who can be booked: what a booking page
     /// shows first. No sign-in needed.
-    #[oai(path = "/practice", method = "get", operation_id = "getPublicPractice")]
-    async fn practice(
+    #[oai(
+        path = "/public/practice",
+        method = "get",
+        operation_id = "getPublicPractice",
+        tag = "ApiTag::Public"
+    )]
+    async fn public_practice(
         &self,
-        state: poem::web::Data<&AppState>,
-    ) -> ApiResult<Json<PublicPractice>, ReadOnly> {
+        state: Data<&AppState>,
+    ) -> ApiResult<Json<PublicPractice>, PublicRead> {
         let profile = practice::public_profile(&state.db).await?;
         Ok(Json(PublicPractice {
             name: profile.name,
@@ -55,5 +93,61 @@ impl PracticeApi {
                 })
                 .collect(),
         }))
+    }
+
+    /// The practice's settings
+    #[oai(path = "/practice", method = "get", operation_id = "getPractice")]
+    async fn settings(
+        &self,
+        state: Data<&AppState>,
+        _staff: Staff,
+    ) -> ApiResult<Json<PracticeSettings>, StaffRead> {
+        Ok(Json(practice::settings(&state.db).await?.into()))
+    }
+
+    /// Change the practice's settings (owner)
+    ///
+    /// Name, time zone and contact email. Each change is recorded in the audit log.
+    #[oai(path = "/practice", method = "patch", operation_id = "updatePractice")]
+    async fn update_settings(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        body: JsonBody<PracticePatch>,
+    ) -> ApiResult<Json<PracticeSettings>, StaffWrite> {
+        staff.require(Permission::ManageSettings)?;
+        let patch = body.0;
+        let mut errors = Vec::new();
+        let mut changes = SettingsChanges::default();
+        if let Some(name) = patch.name {
+            match super::staff::display_name(&name) {
+                Ok(name) => changes.name = Some(name),
+                Err(m) => errors.push(FieldError::new("name", m)),
+            }
+        }
+        if let Some(tz) = patch.time_zone {
+            match TimeZone::parse(&tz) {
+                Ok(tz) => changes.time_zone = Some(tz),
+                Err(m) => errors.push(FieldError::new("time_zone", m)),
+            }
+        }
+        match patch.contact_email {
+            MaybeUndefined::Undefined => {}
+            MaybeUndefined::Null => changes.contact_email = Some(None),
+            MaybeUndefined::Value(email) => match EmailAddress::parse(&email) {
+                Ok(email) => changes.contact_email = Some(Some(email)),
+                Err(m) => errors.push(FieldError::new("contact_email", m)),
+            },
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors).into());
+        }
+        let audit = audit_context(&state, &origin, staff.actor());
+        Ok(Json(
+            practice::update_settings(&state.db, changes, &audit)
+                .await?
+                .into(),
+        ))
     }
 }

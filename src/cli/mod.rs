@@ -1,4 +1,6 @@
-//! The command line: `attune serve` (the default), `attune migrate`.
+//! The command line: `attune serve` (the default), `attune migrate`, `attune admin …`.
+
+mod admin;
 
 use std::process::ExitCode;
 
@@ -33,6 +35,9 @@ enum Command {
         #[arg(long)]
         status: bool,
     },
+    /// Manage staff accounts from the command line (e.g. the first owner).
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
 }
 
 /// Parses arguments and settings, runs the command, and maps the outcome to an exit status:
@@ -70,16 +75,26 @@ pub fn run() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
             Command::Migrate { status } => migrate(config, status).await,
+            Command::Admin(command) => admin::run(config, command).await,
         }
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is::<UsageError>() => {
+            eprintln!("attune: {err}");
+            ExitCode::from(2)
+        }
         Err(err) => {
             eprintln!("attune: {err:#}");
             ExitCode::FAILURE
         }
     }
 }
+
+/// Input the operator can fix on the command line: exit status 2, like a usage error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 /// Says what is wrong with `.env` without quoting it: the parser's own message repeats the
 /// offending text, and after an unterminated quote that is the rest of the file, passwords

@@ -1,0 +1,443 @@
+//! `/auth/*`: signing in and out, the signed-in user, changing one's password, API tokens.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    ApiResult, ApiTag, JsonBody, PageBody, StaffAction, StaffRead, StaffWrite, audit_context,
+    errors_set,
+};
+use crate::{
+    AppState,
+    audit::{Action, Actor, Event, Origin},
+    auth::{Credential, Role, Staff, login, password, session, staff, token},
+    error::ApiError,
+    http::guard::SESSION_COOKIE,
+};
+
+errors_set!(
+    /// Signing in: wrong credentials, too many attempts, or a malformed body.
+    pub SignIn = [BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, Validation, TooManyRequests, Internal, Unavailable]
+);
+errors_set!(
+    /// Changing one's own password.
+    pub PasswordChange = [BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Validation, TooManyRequests, Internal, Unavailable]
+);
+
+/// A role, as the API names it.
+#[derive(Enum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum RoleName {
+    /// Everything, including staff, settings and the audit log.
+    Owner,
+    /// Scheduling, clients, and the clinical content of their own clients.
+    Clinician,
+    /// Front desk: scheduling, contact details and the outbox; no clinical content.
+    Assistant,
+}
+
+impl From<Role> for RoleName {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Owner => RoleName::Owner,
+            Role::Clinician => RoleName::Clinician,
+            Role::Assistant => RoleName::Assistant,
+        }
+    }
+}
+
+impl From<RoleName> for Role {
+    fn from(role: RoleName) -> Self {
+        match role {
+            RoleName::Owner => Role::Owner,
+            RoleName::Clinician => Role::Clinician,
+            RoleName::Assistant => Role::Assistant,
+        }
+    }
+}
+
+/// The signed-in user, as sign-in and `auth/me` describe them.
+#[derive(Object)]
+pub struct UserSummary {
+    id: Uuid,
+    email: String,
+    name: String,
+    role: RoleName,
+}
+
+impl UserSummary {
+    fn of(staff: &Staff) -> Self {
+        Self {
+            id: staff.id,
+            email: staff.email.clone(),
+            name: staff.name.clone(),
+            role: staff.role.into(),
+        }
+    }
+}
+
+#[derive(Object, Deserialize)]
+pub struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+#[derive(Object)]
+pub struct LoginBody {
+    /// The session secret: also set as the `attune_session` cookie. API clients may send it
+    /// as a bearer token instead.
+    token: String,
+    /// Send as `X-CSRF-Token` with every change made through the cookie.
+    csrf_token: String,
+    /// When the session ends unless used again (it slides with use, up to a fixed maximum).
+    expires_at: DateTime<Utc>,
+    user: UserSummary,
+}
+
+#[derive(ApiResponse)]
+pub enum LoginResponse {
+    /// Signed in; the session cookie is set.
+    #[oai(status = 200)]
+    SignedIn(Json<LoginBody>, #[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum LogoutResponse {
+    /// Signed out; the session cookie is cleared.
+    #[oai(status = 204)]
+    SignedOut(#[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(Enum, Clone, Copy)]
+#[oai(rename_all = "snake_case")]
+pub enum CredentialKind {
+    Session,
+    ApiToken,
+}
+
+#[derive(Object)]
+pub struct MeBody {
+    user: UserSummary,
+    role: RoleName,
+    /// How this request authenticated.
+    credential: CredentialKind,
+    /// When the session or token stops working (null: a token without expiry).
+    expires_at: Option<DateTime<Utc>>,
+    /// The session's CSRF token (sessions only).
+    csrf_token: Option<String>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct PasswordChangeRequest {
+    current_password: String,
+    new_password: String,
+}
+
+#[derive(Object, Deserialize)]
+pub struct NewTokenRequest {
+    /// What the token is for, e.g. "Accounting export".
+    name: String,
+    /// 1 to 730; default 90.
+    expires_in_days: Option<u32>,
+}
+
+#[derive(Object)]
+pub struct NewTokenBody {
+    id: Uuid,
+    name: String,
+    /// The secret: shown this once, never again.
+    token: String,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(ApiResponse)]
+pub enum NewTokenResponse {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<NewTokenBody>),
+}
+
+#[derive(Object)]
+pub struct TokenView {
+    id: Uuid,
+    name: String,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(ApiResponse)]
+pub enum Deleted {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+pub struct AuthApi;
+
+#[OpenApi(prefix_path = "/auth", tag = "ApiTag::Auth")]
+impl AuthApi {
+    /// Sign in
+    ///
+    /// Checks the email and password and starts a session: its secret comes back in the body
+    /// and as an `HttpOnly` cookie. A wrong email and a wrong password get the same answer.
+    /// Limited per address and per account; repeated failures lock the account for a while.
+    #[oai(path = "/login", method = "post", operation_id = "login")]
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        body: JsonBody<LoginRequest>,
+    ) -> ApiResult<LoginResponse, SignIn> {
+        let LoginRequest { email, password } = body.0;
+        if email.trim().is_empty() || email.len() > 254 {
+            return Err(ApiError::invalid("email", "must be an email address").into());
+        }
+        if password.is_empty() || password.chars().count() > password::MAX_LEN {
+            return Err(ApiError::invalid("password", "must be 1 to 256 characters").into());
+        }
+        let audit = audit_context(&state, &origin, Actor::ANONYMOUS);
+        let signed_in = login::login(
+            &state.db,
+            &state.limiters.login,
+            &state.config.auth,
+            &email,
+            password,
+            &audit,
+        )
+        .await?;
+        let cookie = session_cookie(&state, Some(signed_in.session.token.expose()));
+        let user = signed_in.user;
+        Ok(LoginResponse::SignedIn(
+            Json(LoginBody {
+                token: signed_in.session.token.into_string(),
+                csrf_token: signed_in.session.csrf_token,
+                expires_at: signed_in.session.expires_at,
+                user: UserSummary {
+                    id: user.id,
+                    email: user.email,
+                    name: user.name,
+                    role: Role::from(user.role).into(),
+                },
+            }),
+            cookie,
+        ))
+    }
+
+    /// Sign out
+    ///
+    /// Ends the session this request was made with and clears the cookie. API tokens are
+    /// not sessions: revoke them with `DELETE /auth/tokens/{id}`.
+    #[oai(path = "/logout", method = "post", operation_id = "logout")]
+    async fn logout(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+    ) -> ApiResult<LogoutResponse, StaffAction> {
+        let Some(session_id) = staff.session_id() else {
+            return Err(ApiError::bad_request(
+                "This request used an API token, not a session; revoke tokens with DELETE /auth/tokens/{id}.",
+            )
+            .into());
+        };
+        session::revoke(&state.db, session_id).await?;
+        audit_context(&state, &origin, staff.actor())
+            .record(
+                &state.db,
+                Event::new(Action::Logout).entity("staff_session", session_id),
+            )
+            .await?;
+        Ok(LogoutResponse::SignedOut(session_cookie(&state, None)))
+    }
+
+    /// The signed-in user
+    ///
+    /// Who this request is from, their role, when the credential expires, and (for a session)
+    /// the CSRF token to send with changes.
+    #[oai(path = "/me", method = "get", operation_id = "getMe")]
+    async fn me(&self, staff: Staff) -> ApiResult<Json<MeBody>, StaffRead> {
+        let (credential, expires_at, csrf_token) = match &staff.credential {
+            Credential::Session {
+                expires_at,
+                csrf_token,
+                ..
+            } => (
+                CredentialKind::Session,
+                Some(*expires_at),
+                Some(csrf_token.clone()),
+            ),
+            Credential::ApiToken { expires_at, .. } => {
+                (CredentialKind::ApiToken, *expires_at, None)
+            }
+        };
+        Ok(Json(MeBody {
+            user: UserSummary::of(&staff),
+            role: staff.role.into(),
+            credential,
+            expires_at,
+            csrf_token,
+        }))
+    }
+
+    /// Change your password
+    ///
+    /// Needs the current password. Ends every other session of the account; this one stays.
+    #[oai(path = "/password", method = "post", operation_id = "changePassword")]
+    async fn change_password(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        body: JsonBody<PasswordChangeRequest>,
+    ) -> ApiResult<Deleted, PasswordChange> {
+        let PasswordChangeRequest {
+            current_password,
+            new_password,
+        } = body.0;
+        let new_password = password::check(&new_password, &staff.email)
+            .map_err(|reason| ApiError::invalid("new_password", reason))?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        // Guessing the current password here is limited like signing in.
+        state
+            .limiters
+            .login
+            .per_account
+            .hit(&staff::normalize_email(&staff.email), audit.now)
+            .map_err(|e| ApiError::from(login::LoginError::from(e)))?;
+        let user = staff::find(&state.db, staff.id).await?;
+        if !password::verify(current_password, Some(user.password_hash)).await {
+            return Err(
+                ApiError::invalid("current_password", "is not your current password").into(),
+            );
+        }
+        staff::set_password(
+            &state.db,
+            staff.id,
+            new_password,
+            staff.session_id(),
+            Action::PasswordChange,
+            &audit,
+        )
+        .await?;
+        Ok(Deleted::Done)
+    }
+
+    /// Create an API token
+    ///
+    /// For integrations: a bearer token that acts as you, with your role. The secret is in
+    /// this response only; keep it somewhere safe.
+    #[oai(path = "/tokens", method = "post", operation_id = "createToken")]
+    async fn create_token(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        body: JsonBody<NewTokenRequest>,
+    ) -> ApiResult<NewTokenResponse, StaffWrite> {
+        let NewTokenRequest {
+            name,
+            expires_in_days,
+        } = body.0;
+        let name = name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ApiError::invalid("name", "must be 1 to 100 characters").into());
+        }
+        let days = expires_in_days.unwrap_or(token::DEFAULT_DAYS);
+        if !(1..=token::MAX_DAYS).contains(&days) {
+            return Err(ApiError::invalid("expires_in_days", "must be from 1 to 730").into());
+        }
+        let audit = audit_context(&state, &origin, staff.actor());
+        let txn = crate::db::begin_write(&state.db)
+            .await
+            .map_err(ApiError::from)?;
+        let (model, secret) = token::create(&txn, staff.id, &name, days, audit.now).await?;
+        audit
+            .record(
+                &txn,
+                Event::new(Action::TokenCreate).entity("api_token", model.id),
+            )
+            .await?;
+        sea_orm::TransactionSession::commit(txn).await?;
+        Ok(NewTokenResponse::Created(Json(NewTokenBody {
+            id: model.id,
+            name: model.name,
+            token: secret.into_string(),
+            expires_at: model.expires_at,
+        })))
+    }
+
+    /// Your API tokens
+    ///
+    /// The tokens you created that still work, newest first. Secrets are never shown again.
+    #[oai(path = "/tokens", method = "get", operation_id = "listTokens")]
+    async fn list_tokens(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+    ) -> ApiResult<Json<PageBody<TokenView>>, StaffRead> {
+        let tokens = token::list_active(&state.db, staff.id, state.clock.now()).await?;
+        Ok(Json(PageBody {
+            items: tokens
+                .into_iter()
+                .map(|t| TokenView {
+                    id: t.id,
+                    name: t.name,
+                    created_at: t.created_at,
+                    expires_at: t.expires_at,
+                    last_used_at: t.last_used_at,
+                })
+                .collect(),
+            next_cursor: None,
+        }))
+    }
+
+    /// Revoke an API token
+    ///
+    /// It stops working at once.
+    #[oai(path = "/tokens/:id", method = "delete", operation_id = "revokeToken")]
+    async fn revoke_token(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Deleted, StaffAction> {
+        let audit = audit_context(&state, &origin, staff.actor());
+        let txn = crate::db::begin_write(&state.db)
+            .await
+            .map_err(ApiError::from)?;
+        if !token::revoke(&txn, staff.id, id.0, audit.now).await? {
+            return Err(ApiError::not_found("You have no active API token with that id.").into());
+        }
+        audit
+            .record(
+                &txn,
+                Event::new(Action::TokenRevoke).entity("api_token", id.0),
+            )
+            .await?;
+        sea_orm::TransactionSession::commit(txn).await?;
+        Ok(Deleted::Done)
+    }
+}
+
+/// The `Set-Cookie` value that sets the session cookie, or clears it (`None`). `Secure` when
+/// the public address is https; `SameSite=Lax` keeps it off cross-site form posts.
+fn session_cookie(state: &AppState, token: Option<&str>) -> String {
+    let secure = if state.public_url.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    match token {
+        Some(token) => format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            state.config.auth.session_max_age.as_secs()
+        ),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}

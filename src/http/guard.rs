@@ -1,0 +1,181 @@
+//! The one gate in front of the whole JSON API.
+//!
+//! Every path under `/api/v1` needs a signed-in staff member unless it is on the short public
+//! list below, so a staff operation added later is protected without anyone remembering to
+//! protect it: the mistake that is possible is making too much private, not too much public.
+//! The gate also enforces CSRF for cookie sessions and the per-IP ceiling on public paths.
+
+use poem::{Endpoint, Middleware, Request, http::Method};
+
+use crate::{
+    AppState,
+    audit::Origin,
+    auth::{self, Credential, Presented},
+    crypto,
+    error::{ApiError, ProblemKind},
+};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "attune_session";
+/// The header a cookie session sends its CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+#[derive(Debug, PartialEq, Eq)]
+enum Access {
+    /// Anyone; counted against the per-IP ceiling.
+    Public,
+    /// The sign-in operation, which has limits of its own.
+    SignIn,
+    /// Staff only.
+    Staff,
+}
+
+/// Paths as seen below `/api/v1`.
+fn access(path: &str) -> Access {
+    if path.starts_with("/public/") || path.starts_with("/intake/") {
+        Access::Public
+    } else if path == "/auth/login" {
+        Access::SignIn
+    } else {
+        Access::Staff
+    }
+}
+
+pub struct ApiGuard;
+
+impl<E: Endpoint> Middleware<E> for ApiGuard {
+    type Output = ApiGuardEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        ApiGuardEndpoint { inner }
+    }
+}
+
+pub struct ApiGuardEndpoint<E> {
+    inner: E,
+}
+
+impl<E: Endpoint> Endpoint for ApiGuardEndpoint<E> {
+    type Output = E::Output;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
+        let state = req
+            .data::<AppState>()
+            .cloned()
+            .expect("AppState is set outside");
+        let now = state.clock.now();
+        match access(req.uri().path()) {
+            Access::SignIn => {}
+            Access::Public => {
+                let ip = req.data::<Origin>().and_then(|o| o.ip.clone());
+                if let Some(ip) = ip
+                    && let Err(exceeded) = state.limiters.public.hit(&ip, now)
+                {
+                    return Err(ApiError::new(
+                        ProblemKind::TooManyRequests,
+                        "Too many requests from your address; please wait a moment.",
+                    )
+                    .with_retry_after(exceeded.retry_after_secs())
+                    .into());
+                }
+            }
+            Access::Staff => {
+                let staff = {
+                    let presented = presented_credential(&req).ok_or_else(|| {
+                        unauthorized("Sign in, or send an API token as a bearer token.")
+                    })?;
+                    auth::authenticate(&state.db, presented, &state.config.auth, now)
+                        .await
+                        .map_err(ApiError::from)?
+                        .ok_or_else(|| {
+                            unauthorized(
+                                "Your session has ended or the token is not valid; sign in again.",
+                            )
+                        })?
+                };
+                if let Credential::Session {
+                    via_cookie: true,
+                    csrf_token,
+                    ..
+                } = &staff.credential
+                    && changes_state(req.method())
+                {
+                    let sent = req
+                        .headers()
+                        .get(CSRF_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    if !crypto::secrets_equal(sent, csrf_token) {
+                        return Err(ApiError::new(
+                            ProblemKind::Forbidden,
+                            "This change needs the X-CSRF-Token header from sign-in or auth/me.",
+                        )
+                        .into());
+                    }
+                }
+                req.set_data(staff);
+            }
+        }
+        self.inner.call(req).await
+    }
+}
+
+fn unauthorized(detail: &str) -> ApiError {
+    ApiError::new(ProblemKind::Unauthorized, detail)
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A bearer token wins over the cookie: it is what a script deliberately sent.
+fn presented_credential(req: &Request) -> Option<Presented<'_>> {
+    if let Some(value) = req
+        .headers()
+        .get(poem::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let (scheme, token) = value.trim().split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| Presented::Bearer(token.trim()));
+    }
+    session_cookie(req).map(Presented::Cookie)
+}
+
+/// The session cookie's value, read from the `Cookie` header(s).
+pub fn session_cookie(req: &Request) -> Option<&str> {
+    req.headers()
+        .get_all(poem::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim_matches('"'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Access, access};
+
+    #[test]
+    fn only_the_listed_paths_are_open() {
+        assert_eq!(access("/public/practice"), Access::Public);
+        assert_eq!(access("/intake/abc/submit"), Access::Public);
+        assert_eq!(access("/auth/login"), Access::SignIn);
+        for staff in [
+            "/auth/logout",
+            "/auth/me",
+            "/auth/login/extra",
+            "/staff",
+            "/audit-events",
+            "/publicity",
+            "/public",
+            "//public/practice",
+            "/",
+        ] {
+            assert_eq!(access(staff), Access::Staff, "{staff}");
+        }
+    }
+}
