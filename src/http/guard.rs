@@ -17,8 +17,10 @@ use crate::{
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "attune_session";
-/// The header a cookie session sends its CSRF token in.
+/// The header a cookie session sends its CSRF token in…
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// …or, from an HTML form, this field.
+pub const CSRF_FORM_FIELD: &str = "csrf_token";
 
 #[derive(Debug, PartialEq, Eq)]
 enum Access {
@@ -100,12 +102,11 @@ impl<E: Endpoint> Endpoint for ApiGuardEndpoint<E> {
                 } = &staff.credential
                     && changes_state(req.method())
                 {
-                    let sent = req
-                        .headers()
-                        .get(CSRF_HEADER)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default();
-                    if !crypto::secrets_equal(sent, csrf_token) {
+                    let sent = match req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+                        Some(header) => header.to_owned(),
+                        None => csrf_form_field(&mut req).await.unwrap_or_default(),
+                    };
+                    if !crypto::secrets_equal(&sent, csrf_token) {
                         return Err(ApiError::new(
                             ProblemKind::Forbidden,
                             "This change needs the X-CSRF-Token header from sign-in or auth/me.",
@@ -118,6 +119,23 @@ impl<E: Endpoint> Endpoint for ApiGuardEndpoint<E> {
         }
         self.inner.call(req).await
     }
+}
+
+/// The `csrf_token` field of an HTML form post. The body was already read into memory by the
+/// body limit, so it is parsed and put back for the handler.
+async fn csrf_form_field(req: &mut Request) -> Option<String> {
+    let is_form = req
+        .content_type()
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return None;
+    }
+    let bytes = req.take_body().into_vec().await.ok()?;
+    let token = url::form_urlencoded::parse(&bytes)
+        .find(|(name, _)| name == CSRF_FORM_FIELD)
+        .map(|(_, value)| value.into_owned());
+    req.set_body(bytes);
+    token
 }
 
 fn unauthorized(detail: &str) -> ApiError {

@@ -554,6 +554,36 @@ async fn a_cookie_session_needs_the_csrf_header_to_change_anything() {
 }
 
 #[tokio::test]
+async fn an_html_form_may_send_the_csrf_token_as_a_field() {
+    let app = spawn_app().await;
+    let (_, session) = app.signed_in(Role::Owner).await;
+    let Caller::Cookie { csrf, .. } = &session else {
+        unreachable!()
+    };
+    let post = |body: String| {
+        let app = &app;
+        let session = session.without_csrf();
+        async move {
+            app.call(&session, Method::POST, "/api/v1/auth/tokens")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_problem(post("name=x".into()).await, StatusCode::FORBIDDEN).await;
+    assert_problem(
+        post("name=x&csrf_token=wrong".into()).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    // With the field the gate lets it through; this JSON operation then refuses the form.
+    let through = post(format!("name=x&csrf_token={csrf}")).await;
+    assert_problem(through, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+}
+
+#[tokio::test]
 async fn sign_in_attempts_are_limited_per_address_with_retry_after() {
     let app = TestApp::builder()
         .configure(|c| {
