@@ -18,17 +18,7 @@ async fn every_audited_action_leaves_an_event_with_who_where_and_how() {
         .await;
     app.try_login("nobody@example.org", "wrong password!").await;
     // Tokens.
-    let token = assert_status(
-        app.send_as(
-            &clinician,
-            Method::POST,
-            "/api/v1/auth/tokens",
-            json!({"name": "t"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let token = app.create_token(&clinician, json!({"name": "t"})).await;
     let token_id = token["id"].as_str().unwrap();
     app.call(
         &clinician,

@@ -177,7 +177,7 @@ async fn sign_in_checks_its_body() {
 async fn the_session_works_as_cookie_and_as_bearer_and_me_describes_it() {
     let app = spawn_app().await;
     let (account, cookie) = app.signed_in(Role::Assistant).await;
-    let me = assert_status(app.get_as(&cookie, "/api/v1/auth/me").await, StatusCode::OK).await;
+    let me = app.assert_signed_in(&cookie).await;
     assert_eq!(me["user"]["email"], account.email);
     assert_eq!(me["role"], "assistant");
     assert_eq!(me["credential"], "session");
@@ -188,7 +188,7 @@ async fn the_session_works_as_cookie_and_as_bearer_and_me_describes_it() {
     assert!(me["expires_at"].is_string());
 
     let bearer = Caller::Bearer(cookie.token().to_owned());
-    let me = assert_status(app.get_as(&bearer, "/api/v1/auth/me").await, StatusCode::OK).await;
+    let me = app.assert_signed_in(&bearer).await;
     assert_eq!(me["user"]["id"], account.id.to_string());
 }
 
@@ -206,12 +206,7 @@ async fn no_or_unknown_credentials_get_401() {
             with_csrf: true,
         },
     ] {
-        let p = assert_problem(
-            app.get_as(&caller, "/api/v1/auth/me").await,
-            StatusCode::UNAUTHORIZED,
-        )
-        .await;
-        assert_eq!(p["type"], "/problems/unauthorized");
+        app.assert_signed_out(&caller).await;
     }
     // A Basic header is not quietly replaced by the cookie.
     let response = app
@@ -233,19 +228,11 @@ async fn a_session_ends_after_the_idle_timeout_and_slides_with_use() {
     // Used every 11 hours, it stays alive past the 12-hour idle limit...
     for _ in 0..3 {
         clock.advance(TimeDelta::hours(11));
-        assert_status(
-            app.get_as(&session, "/api/v1/auth/me").await,
-            StatusCode::OK,
-        )
-        .await;
+        app.assert_signed_in(&session).await;
     }
     // ...but 12 idle hours end it.
     clock.advance(TimeDelta::hours(12));
-    assert_problem(
-        app.get_as(&session, "/api/v1/auth/me").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.assert_signed_out(&session).await;
 }
 
 #[tokio::test]
@@ -255,19 +242,11 @@ async fn a_session_ends_at_its_absolute_age_however_busy() {
     let (_, session) = app.signed_in(Role::Clinician).await;
     for _ in 0..15 {
         clock.advance(TimeDelta::hours(11));
-        assert_status(
-            app.get_as(&session, "/api/v1/auth/me").await,
-            StatusCode::OK,
-        )
-        .await;
+        app.assert_signed_in(&session).await;
     }
     // 15 × 11 h = 165 h; the seven-day (168 h) limit falls within the next 11 hours.
     clock.advance(TimeDelta::hours(11));
-    assert_problem(
-        app.get_as(&session, "/api/v1/auth/me").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.assert_signed_out(&session).await;
 }
 
 #[tokio::test]
@@ -285,28 +264,19 @@ async fn signing_out_ends_the_session_and_clears_the_cookie() {
         cookie.starts_with("attune_session=;") && cookie.contains("Max-Age=0"),
         "{cookie}"
     );
-    assert_problem(
-        app.get_as(&session, "/api/v1/auth/me").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.assert_signed_out(&session).await;
 }
 
 #[tokio::test]
 async fn api_tokens_are_shown_once_work_as_bearer_and_stop_when_revoked() {
     let app = spawn_app().await;
     let (_, session) = app.signed_in(Role::Clinician).await;
-    let created = assert_status(
-        app.send_as(
+    let created = app
+        .create_token(
             &session,
-            Method::POST,
-            "/api/v1/auth/tokens",
             json!({"name": "Accounting export", "expires_in_days": 30}),
         )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        .await;
     let token = created["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("atk_"));
     assert_eq!(created["name"], "Accounting export");
@@ -328,22 +298,12 @@ async fn api_tokens_are_shown_once_work_as_bearer_and_stop_when_revoked() {
     );
 
     let bearer = Caller::Bearer(token.clone());
-    let me = assert_status(app.get_as(&bearer, "/api/v1/auth/me").await, StatusCode::OK).await;
+    let me = app.assert_signed_in(&bearer).await;
     assert_eq!(me["credential"], "api_token");
     assert_eq!(me["role"], "clinician");
     assert_eq!(me["csrf_token"], json!(null));
     // A script needs no CSRF header.
-    assert_status(
-        app.send_as(
-            &bearer,
-            Method::POST,
-            "/api/v1/auth/tokens",
-            json!({"name": "second"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.create_token(&bearer, json!({"name": "second"})).await;
     // Logging out is for sessions.
     let p = assert_problem(
         app.call(&bearer, Method::POST, "/api/v1/auth/logout")
@@ -371,11 +331,7 @@ async fn api_tokens_are_shown_once_work_as_bearer_and_stop_when_revoked() {
         .await
         .unwrap();
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
-    assert_problem(
-        app.get_as(&bearer, "/api/v1/auth/me").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.assert_signed_out(&bearer).await;
     // Twice, or someone else's, is not found.
     let again = app
         .call(
@@ -394,17 +350,7 @@ async fn a_token_of_another_user_cannot_be_revoked() {
     let app = spawn_app().await;
     let (_, alice) = app.signed_in(Role::Owner).await;
     let (_, bob) = app.signed_in(Role::Owner).await;
-    let created = assert_status(
-        app.send_as(
-            &alice,
-            Method::POST,
-            "/api/v1/auth/tokens",
-            json!({"name": "alice's"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = app.create_token(&alice, json!({"name": "alice's"})).await;
     let id = created["id"].as_str().unwrap();
     let response = app
         .call(&bob, Method::DELETE, &format!("/api/v1/auth/tokens/{id}"))
@@ -413,7 +359,7 @@ async fn a_token_of_another_user_cannot_be_revoked() {
         .unwrap();
     assert_problem(response, StatusCode::NOT_FOUND).await;
     let token = Caller::Bearer(created["token"].as_str().unwrap().into());
-    assert_status(app.get_as(&token, "/api/v1/auth/me").await, StatusCode::OK).await;
+    app.assert_signed_in(&token).await;
 }
 
 #[tokio::test]
@@ -421,25 +367,13 @@ async fn an_api_token_stops_working_when_it_expires() {
     let clock = manual_clock();
     let app = TestApp::builder().clock(clock.clone()).spawn().await;
     let (_, session) = app.signed_in(Role::Owner).await;
-    let created = assert_status(
-        app.send_as(
-            &session,
-            Method::POST,
-            "/api/v1/auth/tokens",
-            json!({"name": "short", "expires_in_days": 1}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = app
+        .create_token(&session, json!({"name": "short", "expires_in_days": 1}))
+        .await;
     let bearer = Caller::Bearer(created["token"].as_str().unwrap().into());
-    assert_status(app.get_as(&bearer, "/api/v1/auth/me").await, StatusCode::OK).await;
+    app.assert_signed_in(&bearer).await;
     clock.advance(TimeDelta::hours(25));
-    assert_problem(
-        app.get_as(&bearer, "/api/v1/auth/me").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.assert_signed_out(&bearer).await;
 }
 
 #[tokio::test]
@@ -515,22 +449,8 @@ async fn a_cookie_session_needs_the_csrf_header_to_change_anything() {
     )
     .await;
     // Reading needs no header; the right header lets the change through.
-    assert_status(
-        app.get_as(&no_header, "/api/v1/auth/me").await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_status(
-        app.send_as(
-            &session,
-            Method::POST,
-            "/api/v1/auth/tokens",
-            json!({"name": "x"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.assert_signed_in(&no_header).await;
+    app.create_token(&session, json!({"name": "x"})).await;
     // Signing out is a change too.
     let logout = app
         .call(&no_header, Method::POST, "/api/v1/auth/logout")
@@ -540,17 +460,7 @@ async fn a_cookie_session_needs_the_csrf_header_to_change_anything() {
     assert_problem(logout, StatusCode::FORBIDDEN).await;
     // The bearer form of the same session needs no header.
     let bearer = Caller::Bearer(session.token().to_owned());
-    assert_status(
-        app.send_as(
-            &bearer,
-            Method::POST,
-            "/api/v1/auth/tokens",
-            json!({"name": "y"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.create_token(&bearer, json!({"name": "y"})).await;
 }
 
 #[tokio::test]
@@ -732,12 +642,8 @@ async fn changing_your_password_needs_the_current_one_and_ends_your_other_sessio
     )
     .await;
     assert_eq!(ok.status(), StatusCode::NO_CONTENT);
-    assert_status(app.get_as(&here, "/api/v1/auth/me").await, StatusCode::OK).await;
-    assert_problem(
-        app.get_as(&elsewhere, "/api/v1/auth/me").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.assert_signed_in(&here).await;
+    app.assert_signed_out(&elsewhere).await;
     assert_problem(
         app.try_login(&account.email, &account.password).await,
         StatusCode::UNAUTHORIZED,

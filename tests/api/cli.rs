@@ -236,11 +236,7 @@ async fn the_first_owner_is_created_listed_and_reset_from_the_command_line() {
     let (code, out, err) = run_admin(&db, &reset, "tide pool lantern forty\n");
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("set a new password"), "{out}");
-    crate::common::assert_problem(
-        app.get_as(&session, "/api/v1/auth/me").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.assert_signed_out(&session).await;
     crate::common::assert_status(
         app.try_login("emily@example.org", "tide pool lantern forty")
             .await,

@@ -195,22 +195,12 @@ async fn disabling_an_account_cuts_off_its_sessions_and_tokens_at_once() {
     let app = spawn_app().await;
     let (_, owner) = app.signed_in(Role::Owner).await;
     let (account, session) = app.signed_in(Role::Clinician).await;
-    let token = assert_status(
-        app.send_as(
-            &session,
-            Method::POST,
-            "/api/v1/auth/tokens",
-            json!({"name": "script"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await["token"]
+    let token = app.create_token(&session, json!({"name": "script"})).await["token"]
         .as_str()
         .unwrap()
         .to_owned();
     let bearer = Caller::Bearer(token);
-    assert_status(app.get_as(&bearer, "/api/v1/auth/me").await, StatusCode::OK).await;
+    app.assert_signed_in(&bearer).await;
 
     let path = format!("/api/v1/staff/{}", account.id);
     assert_status(
@@ -219,16 +209,8 @@ async fn disabling_an_account_cuts_off_its_sessions_and_tokens_at_once() {
         StatusCode::OK,
     )
     .await;
-    assert_problem(
-        app.get_as(&session, "/api/v1/auth/me").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert_problem(
-        app.get_as(&bearer, "/api/v1/auth/me").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.assert_signed_out(&session).await;
+    app.assert_signed_out(&bearer).await;
 
     // Re-enabling lets them sign in again, but what was ended stays ended.
     assert_status(
@@ -237,11 +219,7 @@ async fn disabling_an_account_cuts_off_its_sessions_and_tokens_at_once() {
         StatusCode::OK,
     )
     .await;
-    assert_problem(
-        app.get_as(&bearer, "/api/v1/auth/me").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.assert_signed_out(&bearer).await;
     assert_status(
         app.try_login(&account.email, &account.password).await,
         StatusCode::OK,

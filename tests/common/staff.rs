@@ -156,6 +156,30 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Asserts that `caller` is signed in (their credential works) and returns `auth/me`.
+    pub async fn assert_signed_in(&self, caller: &Caller) -> Value {
+        assert_status(self.get_as(caller, "/api/v1/auth/me").await, StatusCode::OK).await
+    }
+
+    /// Asserts that `caller`'s credential no longer works.
+    pub async fn assert_signed_out(&self, caller: &Caller) {
+        super::assert_problem(
+            self.get_as(caller, "/api/v1/auth/me").await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+
+    /// Creates an API token as `caller` and returns the answer (with the secret).
+    pub async fn create_token(&self, caller: &Caller, body: Value) -> Value {
+        assert_status(
+            self.send_as(caller, Method::POST, "/api/v1/auth/tokens", body)
+                .await,
+            StatusCode::CREATED,
+        )
+        .await
+    }
+
     /// The audit events with `action`, newest first, as the owner `caller` sees them.
     pub async fn audit_events(&self, owner: &Caller, action: &str) -> Vec<Value> {
         let body = assert_status(
