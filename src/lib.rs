@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod pagination;
 pub mod practice;
+pub mod scheduling;
 pub mod telemetry;
 pub mod templates;
 pub mod types;
