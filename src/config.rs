@@ -9,7 +9,10 @@ use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
 use sea_orm::sqlx::{postgres::PgConnectOptions, sqlite::SqliteConnectOptions};
 use url::Url;
 
-use crate::types::{EmailAddress, TimeZone};
+use crate::{
+    crypto::{DataKey, DataKeys},
+    types::{EmailAddress, TimeZone},
+};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://attune.db?mode=rwc";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -36,6 +39,22 @@ pub struct Config {
     /// How long a shutdown waits for requests in flight before closing their connections.
     pub shutdown_timeout: Duration,
     pub auth: AuthSettings,
+    /// Where the key for private free text comes from.
+    pub data_key: DataKeySource,
+    /// Earlier keys, still able to open what they sealed (`ATTUNE_DATA_KEYS_PREVIOUS`).
+    pub previous_data_keys: Vec<DataKey>,
+}
+
+/// The encryption key for private free text (booking messages, intake answers, notes).
+#[derive(Clone, Debug)]
+pub enum DataKeySource {
+    /// `ATTUNE_DATA_KEY`.
+    Key(DataKey),
+    /// Unset, with SQLite: a key file beside the database, made on first start.
+    File(std::path::PathBuf),
+    /// Unset, with PostgreSQL: start-up refuses, since a key generated on one web instance
+    /// would not be known to the others.
+    Missing,
 }
 
 /// Sign-in, sessions and the limits that protect them.
@@ -354,6 +373,28 @@ impl Config {
             bootstrap_admin: bootstrap_admin(&get)?,
         };
 
+        let data_key = match get("ATTUNE_DATA_KEY") {
+            Some(v) => DataKeySource::Key(
+                DataKey::parse(&v).map_err(|m| ConfigError::new("ATTUNE_DATA_KEY", m))?,
+            ),
+            None => match database_url.sqlite_path() {
+                Some(db) => DataKeySource::File(db.with_extension("key")),
+                None if database_url.backend() == Backend::Sqlite => DataKeySource::Key(DataKey::generate()),
+                None => DataKeySource::Missing,
+            },
+        };
+        let previous_data_keys = get("ATTUNE_DATA_KEYS_PREVIOUS")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(DataKey::parse)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|m| ConfigError::new("ATTUNE_DATA_KEYS_PREVIOUS", format!("has a key that {m}")))
+            })
+            .transpose()?
+            .unwrap_or_default();
+
         let seed = SeedSettings {
             practice_name: display_name(&get, "ATTUNE_PRACTICE_NAME", DEFAULT_PRACTICE_NAME)?,
             practice_email: get("ATTUNE_PRACTICE_EMAIL")
@@ -382,6 +423,8 @@ impl Config {
             seed,
             shutdown_timeout,
             auth,
+            data_key,
+            previous_data_keys,
         })
     }
 
@@ -390,7 +433,58 @@ impl Config {
     pub fn defaults_for(database_url: DatabaseUrl) -> Self {
         let mut config = Self::from_lookup(|_| None).expect("defaults are valid");
         config.database_url = database_url;
+        config.data_key = DataKeySource::Key(DataKey::generate());
         config
+    }
+
+    /// The data keys to use, reading or creating the key file where that is the source.
+    pub fn load_data_keys(&self) -> Result<DataKeys, ConfigError> {
+        let current = match &self.data_key {
+            DataKeySource::Key(key) => key.clone(),
+            DataKeySource::Missing => {
+                return Err(ConfigError::new(
+                    "ATTUNE_DATA_KEY",
+                    "must be set when DATABASE_URL is PostgreSQL (make one with: attune keys generate)",
+                ));
+            }
+            DataKeySource::File(path) => read_or_create_key_file(path)?,
+        };
+        Ok(DataKeys::new(current, self.previous_data_keys.clone()))
+    }
+}
+
+/// The key file beside an SQLite database: read it, or on first start create it, readable by
+/// this user only.
+fn read_or_create_key_file(path: &std::path::Path) -> Result<DataKey, ConfigError> {
+    let shown = path.display();
+    match std::fs::read_to_string(path) {
+        Ok(text) => DataKey::parse(&text).map_err(|m| {
+            ConfigError::new("ATTUNE_DATA_KEY", format!("is unset and the key file {shown} {m}"))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = DataKey::generate();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let written = options.open(path).and_then(|mut file| {
+                use std::io::Write;
+                file.write_all(format!("{}\n", key.to_base64()).as_bytes())
+            });
+            written.map_err(|e| {
+                ConfigError::new("ATTUNE_DATA_KEY", format!("is unset and the key file {shown} cannot be written ({e})"))
+            })?;
+            tracing::warn!(
+                path = %shown,
+                "generated a new data key for private text; back this file up with the database: \
+                 without it, encrypted text cannot be read"
+            );
+            Ok(key)
+        }
+        Err(e) => Err(ConfigError::new(
+            "ATTUNE_DATA_KEY",
+            format!("is unset and the key file {shown} cannot be read ({e})"),
+        )),
     }
 }
 
@@ -546,6 +640,8 @@ mod tests {
             ("ATTUNE_LOCKOUT_THRESHOLD", "0"),
             ("ATTUNE_LOCKOUT_DURATION", "5y"),
             ("ATTUNE_TRUST_PROXY", "maybe"),
+            ("ATTUNE_DATA_KEY", "c2hvcnQ="),
+            ("ATTUNE_DATA_KEYS_PREVIOUS", "nonsense!"),
         ];
         for (var, value) in cases {
             let err = parse(&[(var, value)]).expect_err(&format!("{var}={value:?} was accepted"));
@@ -598,6 +694,38 @@ mod tests {
         let alone = parse(&[("ATTUNE_ADMIN_PASSWORD", "secret words here")]).unwrap_err();
         assert_eq!(alone.var, "ATTUNE_ADMIN_EMAIL");
         assert!(!alone.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn the_data_key_comes_from_the_environment_or_a_file_beside_sqlite() {
+        let key = DataKey::generate();
+        let c = parse(&[("ATTUNE_DATA_KEY", &key.to_base64())]).unwrap();
+        assert!(matches!(c.data_key, DataKeySource::Key(k) if k.id() == key.id()));
+        let c = parse(&[("DATABASE_URL", "sqlite:///srv/attune/attune.db?mode=rwc")]).unwrap();
+        assert!(matches!(c.data_key, DataKeySource::File(p) if p == std::path::Path::new("/srv/attune/attune.key")));
+        let c = parse(&[("DATABASE_URL", "postgres://db/attune")]).unwrap();
+        assert!(matches!(c.data_key, DataKeySource::Missing));
+        assert_eq!(c.load_data_keys().unwrap_err().var, "ATTUNE_DATA_KEY");
+    }
+
+    #[test]
+    fn a_missing_key_file_is_created_private_and_then_reused() {
+        let dir = std::env::temp_dir().join(format!("attune-key-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir(&dir).unwrap();
+        let db = dir.join("attune.db");
+        let c = parse(&[("DATABASE_URL", &format!("sqlite://{}?mode=rwc", db.display()))]).unwrap();
+        let first = c.load_data_keys().unwrap();
+        let again = c.load_data_keys().unwrap();
+        assert_eq!(first.current().id(), again.current().id());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("attune.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(dir.join("attune.key"), "garbage").unwrap();
+        assert_eq!(c.load_data_keys().unwrap_err().var, "ATTUNE_DATA_KEY");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -114,3 +114,191 @@ mod tests {
         assert!(!secrets_equal("abc", "abcd"));
     }
 }
+
+// --- Field encryption -------------------------------------------------------------------------
+
+use aes_gcm::{
+    Aes256Gcm, Nonce,
+    aead::{Aead, KeyInit, Payload},
+};
+use base64::engine::general_purpose::STANDARD;
+
+/// A 256-bit key for clinical and other private free text, with its id (the first 8 hex
+/// digits of its SHA-256), stored beside every value it seals so keys can be rotated.
+#[derive(Clone)]
+pub struct DataKey {
+    id: String,
+    cipher: Aes256Gcm,
+    bytes: [u8; 32],
+}
+
+impl DataKey {
+    /// A key from base64 (standard or URL-safe, padded or not) of exactly 32 bytes.
+    pub fn parse(encoded: &str) -> Result<Self, &'static str> {
+        let encoded = encoded.trim();
+        let bytes = STANDARD
+            .decode(encoded)
+            .or_else(|_| URL_SAFE_NO_PAD.decode(encoded.trim_end_matches('=')))
+            .map_err(|_| "is not base64")?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| "must be 32 bytes (44 base64 characters)")?;
+        Ok(Self::from_bytes(bytes))
+    }
+
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).expect("the operating system has no randomness to give");
+        Self::from_bytes(bytes)
+    }
+
+    fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self {
+            id: hex(&Sha256::digest(bytes))[..8].to_owned(),
+            cipher: Aes256Gcm::new_from_slice(&bytes).expect("32 bytes is an AES-256 key"),
+            bytes,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The key in standard base64, for writing it to a key file.
+    pub fn to_base64(&self) -> String {
+        STANDARD.encode(self.bytes)
+    }
+}
+
+impl fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DataKey({})", self.id)
+    }
+}
+
+/// The current key, which seals, and earlier ones that can still open what they sealed.
+#[derive(Clone, Debug)]
+pub struct DataKeys {
+    current: DataKey,
+    previous: Vec<DataKey>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OpenError {
+    #[error("the value is not in the sealed format")]
+    Malformed,
+    #[error("the value was sealed with key {0}, which is not configured")]
+    UnknownKey(String),
+    #[error("the value does not decrypt: it was altered, or belongs to another record")]
+    Tampered,
+}
+
+const SEALED_PREFIX: &str = "v1";
+
+impl DataKeys {
+    pub fn new(current: DataKey, previous: Vec<DataKey>) -> Self {
+        Self { current, previous }
+    }
+
+    pub fn current(&self) -> &DataKey {
+        &self.current
+    }
+
+    /// AES-256-GCM with a fresh random nonce. `context` is bound to the ciphertext (as
+    /// associated data), so a value copied into another record or column fails to open.
+    /// The result is `v1.<key id>.<base64url(nonce ‖ ciphertext)>`.
+    pub fn seal(&self, plaintext: &str, context: &str) -> String {
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).expect("the operating system has no randomness to give");
+        let ciphertext = self
+            .current
+            .cipher
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: context.as_bytes(),
+                },
+            )
+            .expect("AES-GCM encryption of an in-memory buffer cannot fail");
+        let mut sealed = nonce.to_vec();
+        sealed.extend_from_slice(&ciphertext);
+        format!("{SEALED_PREFIX}.{}.{}", self.current.id, URL_SAFE_NO_PAD.encode(sealed))
+    }
+
+    pub fn open(&self, sealed: &str, context: &str) -> Result<String, OpenError> {
+        let mut parts = sealed.splitn(3, '.');
+        let (Some(SEALED_PREFIX), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(OpenError::Malformed);
+        };
+        let key = std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|k| k.id == key_id)
+            .ok_or_else(|| OpenError::UnknownKey(key_id.to_owned()))?;
+        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| OpenError::Malformed)?;
+        if bytes.len() < 12 + 16 {
+            return Err(OpenError::Malformed);
+        }
+        let (nonce, ciphertext) = bytes.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().expect("split at 12");
+        let plaintext = key
+            .cipher
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| OpenError::Tampered)?;
+        String::from_utf8(plaintext).map_err(|_| OpenError::Tampered)
+    }
+}
+
+#[cfg(test)]
+mod sealing_tests {
+    use super::*;
+
+    #[test]
+    fn sealed_text_opens_only_with_its_context_and_never_shows_the_plaintext() {
+        let keys = DataKeys::new(DataKey::generate(), Vec::new());
+        let sealed = keys.seal("we are here because of an affair", "appointment.message:1");
+        assert!(sealed.starts_with(&format!("v1.{}.", keys.current().id())));
+        assert!(!sealed.contains("affair"));
+        assert_eq!(keys.open(&sealed, "appointment.message:1").unwrap(), "we are here because of an affair");
+        assert_eq!(keys.open(&sealed, "appointment.message:2"), Err(OpenError::Tampered));
+        // The same text seals differently each time (random nonce).
+        assert_ne!(sealed, keys.seal("we are here because of an affair", "appointment.message:1"));
+    }
+
+    #[test]
+    fn a_previous_key_still_opens_what_it_sealed() {
+        let old = DataKey::generate();
+        let sealed = DataKeys::new(old.clone(), Vec::new()).seal("text", "c");
+        let rotated = DataKeys::new(DataKey::generate(), vec![old]);
+        assert_eq!(rotated.open(&sealed, "c").unwrap(), "text");
+        let forgotten = DataKeys::new(DataKey::generate(), Vec::new());
+        assert!(matches!(forgotten.open(&sealed, "c"), Err(OpenError::UnknownKey(_))));
+    }
+
+    #[test]
+    fn altered_or_malformed_values_are_refused() {
+        let keys = DataKeys::new(DataKey::generate(), Vec::new());
+        let sealed = keys.seal("text", "c");
+        let mut bytes = sealed.clone().into_bytes();
+        let last = bytes.len() - 2;
+        bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(keys.open(&String::from_utf8(bytes).unwrap(), "c"), Err(OpenError::Tampered));
+        for bad in ["", "v1", "v2.x.y", "v1.abc", &format!("v1.{}.!!!", keys.current().id())] {
+            assert!(keys.open(bad, "c").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys_parse_from_base64_of_32_bytes() {
+        let key = DataKey::generate();
+        let parsed = DataKey::parse(&key.to_base64()).unwrap();
+        assert_eq!(parsed.id(), key.id());
+        assert!(DataKey::parse("c2hvcnQ=").is_err());
+        assert!(DataKey::parse("not base64 at all!").is_err());
+        assert!(!format!("{key:?}").contains(&key.to_base64()));
+    }
+}

@@ -40,6 +40,8 @@ pub struct AppState {
     pub clock: Clock,
     pub templates: Arc<Templates>,
     pub limiters: Arc<Limiters>,
+    /// Seal and open private free text.
+    pub keys: Arc<crypto::DataKeys>,
 }
 
 /// The in-memory rate limiters of this instance.
@@ -83,6 +85,8 @@ impl Application {
     pub async fn build_with(config: Config, options: Options) -> anyhow::Result<Self> {
         let clock = options.clock.unwrap_or_else(Clock::system);
         let templates = Templates::load().context("compiling the built-in templates")?;
+        // Before the database: a missing key is a configuration error, found at once.
+        let keys = config.load_data_keys()?;
 
         tracing::info!(database = %config.database_url, "connecting to the database");
         let db = db::connect(&config.database_url)
@@ -111,6 +115,7 @@ impl Application {
             state: AppState {
                 db,
                 limiters: Arc::new(Limiters::new(&config.auth)),
+                keys: Arc::new(keys),
                 config: Arc::new(config),
                 public_url,
                 clock,

@@ -38,12 +38,25 @@ enum Command {
     /// Manage staff accounts from the command line (e.g. the first owner).
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Encryption keys for private text.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new random key for ATTUNE_DATA_KEY.
+    Generate,
 }
 
 /// Parses arguments and settings, runs the command, and maps the outcome to an exit status:
 /// 0 done, 1 failed while running, 2 bad usage or configuration.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Keys(KeysCommand::Generate)) = cli.command {
+        println!("{}", crate::crypto::DataKey::generate().to_base64());
+        return ExitCode::SUCCESS;
+    }
 
     if let Err(err) = dotenvy::from_path(".env")
         && !err.not_found()
@@ -76,10 +89,15 @@ pub fn run() -> ExitCode {
             Command::Serve => serve(config).await,
             Command::Migrate { status } => migrate(config, status).await,
             Command::Admin(command) => admin::run(config, command).await,
+            Command::Keys(_) => unreachable!("handled before settings are read"),
         }
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is::<crate::config::ConfigError>() => {
+            eprintln!("attune: configuration error: {err}");
+            ExitCode::from(2)
+        }
         Err(err) if err.is::<UsageError>() => {
             eprintln!("attune: {err}");
             ExitCode::from(2)

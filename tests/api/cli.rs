@@ -96,6 +96,39 @@ fn a_broken_dotenv_file_is_reported_and_a_good_one_is_read() {
     );
 }
 
+#[tokio::test]
+async fn a_data_key_is_required_on_postgres_and_made_beside_an_sqlite_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = binary::command(dir.path())
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("ATTUNE_DATA_KEY") && stderr.contains("attune keys generate"), "{stderr}");
+
+    let generated = binary::command(dir.path()).args(["keys", "generate"]).output().unwrap();
+    let key = String::from_utf8(generated.stdout).unwrap();
+    assert!(attune::crypto::DataKey::parse(key.trim()).is_ok(), "{key}");
+
+    // On SQLite, the first start makes a private key file beside the database and says so.
+    let mut cmd = binary::command(dir.path());
+    cmd.env("ATTUNE_BIND", "127.0.0.1:0");
+    let mut running = binary::Running::start(cmd);
+    let warning = running.wait_for_line("generated a new data key", std::time::Duration::from_secs(60));
+    assert!(warning.contains("attune.key"), "{warning}");
+    running.wait_for_line("Attune is listening", std::time::Duration::from_secs(60));
+    running.signal("TERM");
+    running.wait_exit(std::time::Duration::from_secs(30));
+    let file = dir.path().join("attune.key");
+    assert!(attune::crypto::DataKey::parse(&std::fs::read_to_string(&file).unwrap()).is_ok());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
+
 #[test]
 fn an_unreachable_database_fails_start_up_with_status_1_and_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
@@ -122,7 +155,7 @@ fn run_admin(
     let dir = tempfile::tempdir().unwrap();
     let mut child = binary::command(dir.path())
         .args(args)
-        .env("DATABASE_URL", db.url().expose())
+        .envs(db.env())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -263,7 +296,7 @@ async fn a_start_without_staff_says_how_to_create_the_first_owner() {
     let db = crate::common::TestDatabase::create().await;
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = binary::command(dir.path());
-    cmd.env("DATABASE_URL", db.url().expose())
+    cmd.envs(db.env())
         .env("ATTUNE_BIND", "127.0.0.1:0");
     let mut running = binary::Running::start(cmd);
     let line = running.wait_for_line(

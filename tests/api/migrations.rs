@@ -32,7 +32,7 @@ async fn attune_migrate_applies_then_reports_and_status_changes_nothing() {
     let run = |args: &[&str]| {
         let out = binary::command(dir.path())
             .args(args)
-            .env("DATABASE_URL", db.url().expose())
+            .envs(db.env())
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

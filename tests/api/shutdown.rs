@@ -61,7 +61,7 @@ async fn shutdown_lets_a_request_in_flight_finish_and_refuses_new_ones() {
 /// Starts `attune serve` with JSON logs on a free port and returns it with its base URL.
 fn start_binary(dir: &std::path::Path, db: &TestDatabase) -> (binary::Running, String) {
     let mut cmd = binary::command(dir);
-    cmd.env("DATABASE_URL", db.url().expose())
+    cmd.envs(db.env())
         .env("ATTUNE_BIND", "127.0.0.1:0")
         .env("ATTUNE_LOG_FORMAT", "json");
     let mut running = binary::Running::start(cmd);
@@ -153,7 +153,8 @@ async fn start_up_waits_for_a_postgres_that_is_still_starting() {
 
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = binary::command(dir.path());
-    cmd.env("DATABASE_URL", url.as_str())
+    cmd.envs(db.env())
+        .env("DATABASE_URL", url.as_str())
         .env("ATTUNE_BIND", "127.0.0.1:0")
         .env("ATTUNE_LOG_FORMAT", "json");
     let mut running = binary::Running::start(cmd);

@@ -56,6 +56,16 @@ impl TestDatabase {
         self.url.clone()
     }
 
+    /// Variables that point the `attune` binary at this database. On Postgres a data key is
+    /// required, so one is made up; on SQLite the key file appears beside the database.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let mut vars = vec![("DATABASE_URL", self.url.expose().to_owned())];
+        if self.backend() == Backend::Postgres {
+            vars.push(("ATTUNE_DATA_KEY", attune::crypto::DataKey::generate().to_base64()));
+        }
+        vars
+    }
+
     pub fn backend(&self) -> Backend {
         self.url.backend()
     }
