@@ -138,6 +138,7 @@ fn an_unreachable_database_fails_start_up_with_status_1_and_a_clear_message() {
             "DATABASE_URL",
             "sqlite:///nonexistent-dir/attune.db?mode=rwc",
         )
+        .env("ATTUNE_DATA_KEY", attune::crypto::DataKey::generate().to_base64())
         .output()
         .unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
