@@ -81,10 +81,12 @@ pub enum Action {
     StaffCreate,
     StaffUpdate,
     SettingsUpdate,
+    /// A signed-in request refused: the role does not allow it, or the CSRF token is missing.
+    AccessDenied,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -95,6 +97,7 @@ impl Action {
         Action::StaffCreate,
         Action::StaffUpdate,
         Action::SettingsUpdate,
+        Action::AccessDenied,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +112,7 @@ impl Action {
             Action::StaffCreate => "staff.create",
             Action::StaffUpdate => "staff.update",
             Action::SettingsUpdate => "settings.update",
+            Action::AccessDenied => "access.denied",
         }
     }
 }

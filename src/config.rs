@@ -49,7 +49,7 @@ pub struct Config {
 #[derive(Clone, Debug)]
 pub enum DataKeySource {
     /// `ATTUNE_DATA_KEY`.
-    Key(DataKey),
+    Key(Box<DataKey>),
     /// Unset, with SQLite: a key file beside the database, made on first start.
     File(std::path::PathBuf),
     /// Unset, with PostgreSQL: start-up refuses, since a key generated on one web instance
@@ -374,12 +374,14 @@ impl Config {
         };
 
         let data_key = match get("ATTUNE_DATA_KEY") {
-            Some(v) => DataKeySource::Key(
+            Some(v) => DataKeySource::Key(Box::new(
                 DataKey::parse(&v).map_err(|m| ConfigError::new("ATTUNE_DATA_KEY", m))?,
-            ),
+            )),
             None => match database_url.sqlite_path() {
                 Some(db) => DataKeySource::File(db.with_extension("key")),
-                None if database_url.backend() == Backend::Sqlite => DataKeySource::Key(DataKey::generate()),
+                None if database_url.backend() == Backend::Sqlite => {
+                    DataKeySource::Key(Box::new(DataKey::generate()))
+                }
                 None => DataKeySource::Missing,
             },
         };
@@ -390,7 +392,9 @@ impl Config {
                     .filter(|k| !k.is_empty())
                     .map(DataKey::parse)
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|m| ConfigError::new("ATTUNE_DATA_KEYS_PREVIOUS", format!("has a key that {m}")))
+                    .map_err(|m| {
+                        ConfigError::new("ATTUNE_DATA_KEYS_PREVIOUS", format!("has a key that {m}"))
+                    })
             })
             .transpose()?
             .unwrap_or_default();
@@ -433,14 +437,14 @@ impl Config {
     pub fn defaults_for(database_url: DatabaseUrl) -> Self {
         let mut config = Self::from_lookup(|_| None).expect("defaults are valid");
         config.database_url = database_url;
-        config.data_key = DataKeySource::Key(DataKey::generate());
+        config.data_key = DataKeySource::Key(Box::new(DataKey::generate()));
         config
     }
 
     /// The data keys to use, reading or creating the key file where that is the source.
     pub fn load_data_keys(&self) -> Result<DataKeys, ConfigError> {
         let current = match &self.data_key {
-            DataKeySource::Key(key) => key.clone(),
+            DataKeySource::Key(key) => (**key).clone(),
             DataKeySource::Missing => {
                 return Err(ConfigError::new(
                     "ATTUNE_DATA_KEY",
@@ -459,7 +463,10 @@ fn read_or_create_key_file(path: &std::path::Path) -> Result<DataKey, ConfigErro
     let shown = path.display();
     match std::fs::read_to_string(path) {
         Ok(text) => DataKey::parse(&text).map_err(|m| {
-            ConfigError::new("ATTUNE_DATA_KEY", format!("is unset and the key file {shown} {m}"))
+            ConfigError::new(
+                "ATTUNE_DATA_KEY",
+                format!("is unset and the key file {shown} {m}"),
+            )
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = DataKey::generate();
@@ -472,7 +479,10 @@ fn read_or_create_key_file(path: &std::path::Path) -> Result<DataKey, ConfigErro
                 file.write_all(format!("{}\n", key.to_base64()).as_bytes())
             });
             written.map_err(|e| {
-                ConfigError::new("ATTUNE_DATA_KEY", format!("is unset and the key file {shown} cannot be written ({e})"))
+                ConfigError::new(
+                    "ATTUNE_DATA_KEY",
+                    format!("is unset and the key file {shown} cannot be written ({e})"),
+                )
             })?;
             tracing::warn!(
                 path = %shown,
@@ -702,7 +712,9 @@ mod tests {
         let c = parse(&[("ATTUNE_DATA_KEY", &key.to_base64())]).unwrap();
         assert!(matches!(c.data_key, DataKeySource::Key(k) if k.id() == key.id()));
         let c = parse(&[("DATABASE_URL", "sqlite:///srv/attune/attune.db?mode=rwc")]).unwrap();
-        assert!(matches!(c.data_key, DataKeySource::File(p) if p == std::path::Path::new("/srv/attune/attune.key")));
+        assert!(
+            matches!(c.data_key, DataKeySource::File(p) if p == std::path::Path::new("/srv/attune/attune.key"))
+        );
         let c = parse(&[("DATABASE_URL", "postgres://db/attune")]).unwrap();
         assert!(matches!(c.data_key, DataKeySource::Missing));
         assert_eq!(c.load_data_keys().unwrap_err().var, "ATTUNE_DATA_KEY");
@@ -713,14 +725,21 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("attune-key-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir(&dir).unwrap();
         let db = dir.join("attune.db");
-        let c = parse(&[("DATABASE_URL", &format!("sqlite://{}?mode=rwc", db.display()))]).unwrap();
+        let c = parse(&[(
+            "DATABASE_URL",
+            &format!("sqlite://{}?mode=rwc", db.display()),
+        )])
+        .unwrap();
         let first = c.load_data_keys().unwrap();
         let again = c.load_data_keys().unwrap();
         assert_eq!(first.current().id(), again.current().id());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("attune.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("attune.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::write(dir.join("attune.key"), "garbage").unwrap();

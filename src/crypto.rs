@@ -140,7 +140,9 @@ impl DataKey {
             .decode(encoded)
             .or_else(|_| URL_SAFE_NO_PAD.decode(encoded.trim_end_matches('=')))
             .map_err(|_| "is not base64")?;
-        let bytes: [u8; 32] = bytes.try_into().map_err(|_| "must be 32 bytes (44 base64 characters)")?;
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "must be 32 bytes (44 base64 characters)")?;
         Ok(Self::from_bytes(bytes))
     }
 
@@ -221,19 +223,27 @@ impl DataKeys {
             .expect("AES-GCM encryption of an in-memory buffer cannot fail");
         let mut sealed = nonce.to_vec();
         sealed.extend_from_slice(&ciphertext);
-        format!("{SEALED_PREFIX}.{}.{}", self.current.id, URL_SAFE_NO_PAD.encode(sealed))
+        format!(
+            "{SEALED_PREFIX}.{}.{}",
+            self.current.id,
+            URL_SAFE_NO_PAD.encode(sealed)
+        )
     }
 
     pub fn open(&self, sealed: &str, context: &str) -> Result<String, OpenError> {
         let mut parts = sealed.splitn(3, '.');
-        let (Some(SEALED_PREFIX), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(SEALED_PREFIX), Some(key_id), Some(body)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
             return Err(OpenError::Malformed);
         };
         let key = std::iter::once(&self.current)
             .chain(&self.previous)
             .find(|k| k.id == key_id)
             .ok_or_else(|| OpenError::UnknownKey(key_id.to_owned()))?;
-        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| OpenError::Malformed)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| OpenError::Malformed)?;
         if bytes.len() < 12 + 16 {
             return Err(OpenError::Malformed);
         }
@@ -263,10 +273,19 @@ mod sealing_tests {
         let sealed = keys.seal("we are here because of an affair", "appointment.message:1");
         assert!(sealed.starts_with(&format!("v1.{}.", keys.current().id())));
         assert!(!sealed.contains("affair"));
-        assert_eq!(keys.open(&sealed, "appointment.message:1").unwrap(), "we are here because of an affair");
-        assert_eq!(keys.open(&sealed, "appointment.message:2"), Err(OpenError::Tampered));
+        assert_eq!(
+            keys.open(&sealed, "appointment.message:1").unwrap(),
+            "we are here because of an affair"
+        );
+        assert_eq!(
+            keys.open(&sealed, "appointment.message:2"),
+            Err(OpenError::Tampered)
+        );
         // The same text seals differently each time (random nonce).
-        assert_ne!(sealed, keys.seal("we are here because of an affair", "appointment.message:1"));
+        assert_ne!(
+            sealed,
+            keys.seal("we are here because of an affair", "appointment.message:1")
+        );
     }
 
     #[test]
@@ -276,7 +295,10 @@ mod sealing_tests {
         let rotated = DataKeys::new(DataKey::generate(), vec![old]);
         assert_eq!(rotated.open(&sealed, "c").unwrap(), "text");
         let forgotten = DataKeys::new(DataKey::generate(), Vec::new());
-        assert!(matches!(forgotten.open(&sealed, "c"), Err(OpenError::UnknownKey(_))));
+        assert!(matches!(
+            forgotten.open(&sealed, "c"),
+            Err(OpenError::UnknownKey(_))
+        ));
     }
 
     #[test]
@@ -286,8 +308,17 @@ mod sealing_tests {
         let mut bytes = sealed.clone().into_bytes();
         let last = bytes.len() - 2;
         bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
-        assert_eq!(keys.open(&String::from_utf8(bytes).unwrap(), "c"), Err(OpenError::Tampered));
-        for bad in ["", "v1", "v2.x.y", "v1.abc", &format!("v1.{}.!!!", keys.current().id())] {
+        assert_eq!(
+            keys.open(&String::from_utf8(bytes).unwrap(), "c"),
+            Err(OpenError::Tampered)
+        );
+        for bad in [
+            "",
+            "v1",
+            "v2.x.y",
+            "v1.abc",
+            &format!("v1.{}.!!!", keys.current().id()),
+        ] {
             assert!(keys.open(bad, "c").is_err(), "{bad}");
         }
     }

@@ -168,6 +168,18 @@ pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bo
         .collect())
 }
 
+/// Whether Postgres refused a value itself (SQLSTATE class 22, "data exception": a NUL
+/// in text, a timestamp out of range, a number too large). A backstop behind the checks at the
+/// edge, so such input is a 4xx rather than a 500.
+pub fn is_bad_value(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    matches!(&**e, Sqlx::Database(db) if db.code().is_some_and(|c| c.starts_with("22")))
+}
+
 /// The names of all migrations this build knows, oldest first.
 pub fn known_migrations() -> Vec<String> {
     Migrator::migrations()

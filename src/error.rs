@@ -367,6 +367,13 @@ impl From<sea_orm::DbErr> for ApiError {
         if crate::db::is_unavailable(&err) {
             tracing::warn!(error = %err, "database unreachable");
             Self::unavailable("The database is not answering; please try again shortly.")
+        } else if crate::db::is_bad_value(&err) {
+            // The edge checks should have caught it; log it so they can be improved.
+            tracing::warn!(error = %err, "the database refused a value the API accepted");
+            Self::new(
+                ProblemKind::Validation,
+                "A value in the request cannot be stored.",
+            )
         } else {
             Self::internal(err)
         }
@@ -396,6 +403,21 @@ impl From<crate::auth::staff::StaffError> for ApiError {
                 Self::invalid("practitioner_id", "is not a practitioner of this practice")
             }
             StaffError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::auth::token::TokenError> for ApiError {
+    fn from(err: crate::auth::token::TokenError) -> Self {
+        use crate::auth::token::{MAX_ACTIVE, TokenError};
+        match err {
+            TokenError::TooMany => Self::conflict(format!(
+                "You already have {MAX_ACTIVE} active API tokens; revoke one you no longer use."
+            )),
+            TokenError::Disabled => {
+                Self::new(ProblemKind::Unauthorized, "This account has been disabled.")
+            }
+            TokenError::Db(db) => db.into(),
         }
     }
 }

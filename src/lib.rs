@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod housekeeping;
 pub mod http;
 pub mod pagination;
 pub mod practice;
@@ -157,6 +158,8 @@ impl Application {
                 state.public_url
             );
         }
+        // Stopped when this function returns, however it returns.
+        let _housekeeping = AbortOnDrop(tokio::spawn(housekeeping::run_forever(state.clone())));
         Server::new_with_acceptor(acceptor)
             // Keep-alive connections left idle are closed, so slow or abandoned clients
             // cannot hold sockets open indefinitely.
@@ -171,6 +174,14 @@ impl Application {
             .context("closing the database pool")?;
         tracing::info!("Attune has stopped");
         Ok(())
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// A person who signs in to run the practice.
 #[sea_orm::model]
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "staff_users")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -39,4 +39,24 @@ pub enum StaffRole {
     Clinician,
     #[sea_orm(string_value = "assistant")]
     Assistant,
+}
+
+/// Written by hand so that a stray `{:?}` never prints an email or a password hash.
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("staff_user::Model")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ModelEx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("staff_user::ModelEx")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
 }

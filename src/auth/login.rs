@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::{
     password,
-    rate_limit::{Exceeded, RateLimiter},
+    rate_limit::{self, Exceeded, RateLimiter},
     session::{self, NewSession},
     staff::{find_by_email, normalize_email},
 };
@@ -44,7 +44,7 @@ pub enum LoginError {
     /// Unknown email, wrong password, or a disabled account: deliberately one answer.
     #[error("the email or password is not right")]
     InvalidCredentials,
-    /// Rate-limited, or the account is locked after repeated failures.
+    /// Rate-limited: too many attempts from this address or for this account.
     #[error("too many sign-in attempts")]
     TooManyAttempts { retry_after: Duration },
     #[error(transparent)]
@@ -64,8 +64,29 @@ pub struct SignedIn {
     pub user: staff_user::Model,
 }
 
+/// A failed sign-in is answered no sooner than this after it began, so the database work
+/// that differs between an unknown account, a wrong password and a locked account cannot be
+/// timed from outside. (The password hash, run in every case, takes most of it.)
+const FAILURE_FLOOR: std::time::Duration = std::time::Duration::from_millis(250);
+
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    limiters: &LoginLimiters,
+    settings: &AuthSettings,
+    email: &str,
+    password: String,
+    audit: &AuditContext,
+) -> Result<SignedIn, LoginError> {
+    let started = tokio::time::Instant::now();
+    let outcome = attempt(db, limiters, settings, email, password, audit).await;
+    if matches!(outcome, Err(LoginError::InvalidCredentials)) {
+        tokio::time::sleep_until(started + FAILURE_FLOOR).await;
+    }
+    outcome
+}
+
+async fn attempt<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     limiters: &LoginLimiters,
     settings: &AuthSettings,
@@ -76,7 +97,7 @@ pub async fn login<C: ConnectionTrait + TransactionTrait>(
     let now = audit.now;
     let account_key = normalize_email(email);
     if let Some(ip) = &audit.origin.ip {
-        limiters.per_ip.hit(ip, now)?;
+        limiters.per_ip.hit(&rate_limit::client_key(ip), now)?;
     }
     limiters.per_account.hit(&account_key, now)?;
 
@@ -85,32 +106,38 @@ pub async fn login<C: ConnectionTrait + TransactionTrait>(
     let password_ok =
         password::verify(password, user.as_ref().map(|u| u.password_hash.clone())).await;
 
+    // Failures are recorded as the anonymous caller's, against the account they aimed at: a
+    // guess at someone's password is not something that person did.
     let Some(user) = user else {
         audit.record(db, failure("unknown_account")).await?;
         return Err(LoginError::InvalidCredentials);
     };
-    let as_user = audit.as_actor(Actor::staff(user.id));
-
-    if let Some(until) = user.locked_until.filter(|until| *until > now) {
-        as_user
+    // A locked account answers like a wrong password, so a lock reveals nothing about which
+    // addresses have accounts; the lock itself holds, and is in the audit log.
+    if user.locked_until.is_some_and(|until| until > now) {
+        audit
             .record(db, failure("locked").entity("staff_user", user.id))
             .await?;
-        return Err(LoginError::TooManyAttempts {
-            retry_after: (until - now).to_std().unwrap_or_default(),
-        });
+        return Err(LoginError::InvalidCredentials);
     }
     if user.disabled {
-        as_user
+        audit
             .record(db, failure("disabled").entity("staff_user", user.id))
             .await?;
         return Err(LoginError::InvalidCredentials);
     }
     if !password_ok {
-        record_failure(db, &user, settings, &as_user).await?;
+        record_failure(db, user.id, settings, audit, failure("wrong_password")).await?;
         return Err(LoginError::InvalidCredentials);
     }
 
     let txn = db::begin_write(db).await?;
+    // Re-read under a lock: a disable committed since the check above must win, and one
+    // arriving now waits until this session exists, so that it ends it.
+    if super::staff::find_for_update(&txn, user.id).await?.disabled {
+        txn.rollback().await?;
+        return Err(LoginError::InvalidCredentials);
+    }
     staff_user::Entity::update(staff_user::ActiveModel {
         id: Set(user.id),
         last_login_at: Set(Some(now)),
@@ -121,7 +148,8 @@ pub async fn login<C: ConnectionTrait + TransactionTrait>(
     .exec(&txn)
     .await?;
     let new_session = session::create(&txn, user.id, settings, &audit.origin, now).await?;
-    as_user
+    audit
+        .as_actor(Actor::staff(user.id))
         .record(
             &txn,
             Event::new(Action::Login)
@@ -137,18 +165,21 @@ pub async fn login<C: ConnectionTrait + TransactionTrait>(
     })
 }
 
-fn failure(reason: &'static str) -> Event {
+/// A failed sign-in event, with why.
+pub fn failure(reason: &'static str) -> Event {
     Event::new(Action::Login)
         .outcome(Outcome::Failure)
         .details(json!({ "reason": reason }))
 }
 
-/// Counts a wrong password; at the threshold, locks the account and says so in the log.
-async fn record_failure<C: ConnectionTrait + TransactionTrait>(
+/// Counts a wrong password (at sign-in, or when changing it) and records `event`; at the
+/// threshold, locks the account and says so in the log.
+pub async fn record_failure<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    user: &staff_user::Model,
+    user_id: uuid::Uuid,
     settings: &AuthSettings,
     audit: &AuditContext,
+    event: Event,
 ) -> Result<(), DbErr> {
     let txn = db::begin_write(db).await?;
     // Incremented in SQL, so concurrent failures on Postgres are all counted.
@@ -157,18 +188,15 @@ async fn record_failure<C: ConnectionTrait + TransactionTrait>(
             staff_user::Column::FailedLogins,
             Expr::col(staff_user::Column::FailedLogins).add(1),
         )
-        .filter(staff_user::Column::Id.eq(user.id))
+        .filter(staff_user::Column::Id.eq(user_id))
         .exec(&txn)
         .await?;
-    let failed = staff_user::Entity::find_by_id(user.id)
+    let failed = staff_user::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
         .map_or(0, |u| u.failed_logins);
     audit
-        .record(
-            &txn,
-            failure("wrong_password").entity("staff_user", user.id),
-        )
+        .record(&txn, event.entity("staff_user", user_id))
         .await?;
     if failed >= settings.lockout_threshold as i32 {
         let until = audit.now
@@ -177,21 +205,22 @@ async fn record_failure<C: ConnectionTrait + TransactionTrait>(
         staff_user::Entity::update_many()
             .col_expr(staff_user::Column::LockedUntil, Some(until).into())
             .col_expr(staff_user::Column::FailedLogins, 0.into())
-            .filter(staff_user::Column::Id.eq(user.id))
+            .filter(staff_user::Column::Id.eq(user_id))
             .exec(&txn)
             .await?;
         audit
+            .as_actor(Actor::SYSTEM)
             .record(
                 &txn,
                 Event::new(Action::AccountLocked)
-                    .entity("staff_user", user.id)
+                    .entity("staff_user", user_id)
                     .details(json!({
                         "failed_attempts": failed,
                         "locked_until": until.to_rfc3339(),
                     })),
             )
             .await?;
-        tracing::warn!(user_id = %user.id, "account locked after repeated failed sign-ins");
+        tracing::warn!(%user_id, "account locked after repeated failed sign-ins");
     }
     txn.commit().await
 }

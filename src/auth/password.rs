@@ -95,12 +95,31 @@ const COMMON_WORDS: &[&str] = &[
     "couples",
 ];
 
+/// At most this many hashes run at once, each holding 19 MiB; a burst of sign-ins queues
+/// here instead of taking every blocking thread and gigabytes of memory.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(2 * cores)
+    })
+}
+
+/// Runs one hashing job on the blocking pool once a permit is free.
+async fn with_permit<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> T {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(job)
+        .await
+        .expect("password hashing panicked")
+}
+
 /// Hashes with argon2id at the OWASP parameters (19 MiB, 2 passes, 1 lane) and a random salt;
 /// the result is a PHC string that carries its own parameters.
 pub async fn hash(password: NewPassword) -> String {
-    tokio::task::spawn_blocking(move || hash_now(&password.0))
-        .await
-        .expect("password hashing panicked")
+    with_permit(move || hash_now(&password.0)).await
 }
 
 fn hash_now(password: &str) -> String {
@@ -113,7 +132,7 @@ fn hash_now(password: &str) -> String {
 /// Checks `password` against a stored hash. With no hash (an unknown account) it checks
 /// against a fixed dummy hash instead and fails, so both cases cost the same time.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+    with_permit(move || {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| dummy_hash().to_owned());
         let ok = Argon2::default()
@@ -122,7 +141,6 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         ok && known
     })
     .await
-    .expect("password verification panicked")
 }
 
 fn dummy_hash() -> &'static str {

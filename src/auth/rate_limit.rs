@@ -14,12 +14,39 @@ use chrono::{DateTime, Utc};
 
 use crate::config::RateLimit;
 
-/// Keys are dropped once their window has passed; this many keys trigger a sweep.
+/// Keys whose window has passed are swept once this many are held…
 const SWEEP_AT: usize = 10_000;
+/// …at most once a second, so a flood of new keys does not make every hit a full scan.
+const SWEEP_EVERY: chrono::Duration = chrono::Duration::seconds(1);
+/// Beyond this many live keys (a distributed flood), new keys are refused outright:
+/// memory stays bounded and the endpoints stay shut to guessing.
+const MAX_KEYS: usize = 200_000;
 
 pub struct RateLimiter {
     limit: RateLimit,
-    hits: Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    hits: HashMap<String, VecDeque<DateTime<Utc>>>,
+    last_sweep: Option<DateTime<Utc>>,
+}
+
+/// The key for a client address. An IPv6 host usually holds a whole /64, so counting per
+/// address would let it pick a fresh one for every attempt; the /64 is counted instead.
+pub fn client_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        _ => ip.to_owned(),
+    }
 }
 
 /// The limit is reached; try again after this long.
@@ -39,16 +66,23 @@ impl RateLimiter {
     pub fn new(limit: RateLimit) -> Self {
         Self {
             limit,
-            hits: Mutex::new(HashMap::new()),
+            state: Mutex::new(State::default()),
         }
     }
 
     /// Counts one event for `key` at `now`, or refuses it without counting.
     pub fn hit(&self, key: &str, now: DateTime<Utc>) -> Result<(), Exceeded> {
         let window = chrono::Duration::from_std(self.limit.window).unwrap_or(chrono::Duration::MAX);
-        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        if hits.len() >= SWEEP_AT {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let State { hits, last_sweep } = &mut *state;
+        if hits.len() >= SWEEP_AT && last_sweep.is_none_or(|at| now - at >= SWEEP_EVERY) {
             hits.retain(|_, times| times.back().is_some_and(|t| *t + window > now));
+            *last_sweep = Some(now);
+        }
+        if hits.len() >= MAX_KEYS && !hits.contains_key(key) {
+            return Err(Exceeded {
+                retry_after: self.limit.window,
+            });
         }
         let times = hits.entry(key.to_owned()).or_default();
         while times.front().is_some_and(|t| *t + window <= now) {
@@ -65,9 +99,10 @@ impl RateLimiter {
 
     /// Forgets `key`, e.g. an account's count after a successful sign-in.
     pub fn reset(&self, key: &str) {
-        self.hits
+        self.state
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .hits
             .remove(key);
     }
 }
@@ -118,7 +153,18 @@ mod tests {
             l.hit(&format!("k{i}"), at(0)).unwrap();
         }
         l.hit("late", at(120)).unwrap();
-        assert_eq!(l.hits.lock().unwrap().len(), 1);
+        assert_eq!(l.state.lock().unwrap().hits.len(), 1);
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_per_64_and_ipv4_per_address() {
+        assert_eq!(
+            client_key("2001:db8:1:2:aaaa::1"),
+            client_key("2001:db8:1:2:ffff::9")
+        );
+        assert_ne!(client_key("2001:db8:1:2::1"), client_key("2001:db8:1:3::1"));
+        assert_eq!(client_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_key("::ffff:203.0.113.7"), "203.0.113.7");
     }
 
     #[test]

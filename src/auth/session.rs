@@ -26,7 +26,6 @@ pub const PREFIX: &str = "ats_";
 const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
 /// A session just created: the secret is in the hands of the caller and nowhere else.
-#[derive(Debug)]
 pub struct NewSession {
     pub id: Uuid,
     pub token: Secret,
@@ -35,11 +34,31 @@ pub struct NewSession {
 }
 
 /// A presented session that is valid now.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ValidSession {
     pub id: Uuid,
     pub user: staff_user::Model,
     pub expires_at: DateTime<Utc>,
+}
+
+/// Hides the CSRF token: `{:?}` must never print anything that authenticates.
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("id", &self.id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ValidSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidSession")
+            .field("id", &self.id)
+            .field("user", &self.user.id)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// The CSRF token of the session whose secret is `token`.
@@ -119,17 +138,24 @@ pub async fn authenticate(
     if user.disabled {
         return Ok(None);
     }
-    if now - session.last_seen_at >= TOUCH_EVERY {
+    let mut last_seen = session.last_seen_at;
+    if now - last_seen >= TOUCH_EVERY {
         staff_session::Entity::update_many()
             .col_expr(staff_session::Column::LastSeenAt, now.into())
             .filter(staff_session::Column::Id.eq(session.id))
             .exec(db)
             .await?;
+        last_seen = now;
     }
     Ok(Some(ValidSession {
         id: session.id,
         user,
-        expires_at: expires_at(now, session.absolute_expires_at, settings.session_idle),
+        // From what is stored, so the time reported is the time it really ends.
+        expires_at: expires_at(
+            last_seen,
+            session.absolute_expires_at,
+            settings.session_idle,
+        ),
     }))
 }
 

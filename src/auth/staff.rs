@@ -72,6 +72,22 @@ pub async fn find_by_email(
         .await
 }
 
+/// The account, its row locked until the transaction ends (on Postgres; SQLite's write
+/// transaction already runs alone). Used where a decision must not race a disable.
+pub async fn find_for_update(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<staff_user::Model, DbErr> {
+    let mut query = staff_user::Entity::find_by_id(id);
+    if db.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("staff user".into()))
+}
+
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<staff_user::Model, StaffError> {
     staff_user::Entity::find_by_id(id)
         .one(db)
@@ -199,8 +215,9 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     Ok(updated)
 }
 
-/// Sets a new password (an owner or the command line resetting it) and ends every session of
-/// the account, which also lifts a lockout.
+/// Sets a new password and ends every session of the account (but `keep_session`), which
+/// also lifts a lockout. A reset (`Action::PasswordReset`, the response to a compromised
+/// account) also revokes the account's API tokens; a routine change keeps them.
 pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     id: Uuid,
@@ -219,12 +236,17 @@ pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
     model.updated_at = Set(audit.now);
     staff_user::Entity::update(model).exec(&txn).await?;
     let ended = session::revoke_all_for_user(&txn, id, keep_session).await?;
+    let revoked = if action == Action::PasswordReset {
+        token::revoke_all_for_user(&txn, id, audit.now).await?
+    } else {
+        0
+    };
     audit
         .record(
             &txn,
             Event::new(action)
                 .entity("staff_user", id)
-                .details(serde_json::json!({ "sessions_ended": ended })),
+                .details(serde_json::json!({ "sessions_ended": ended, "tokens_revoked": revoked })),
         )
         .await?;
     txn.commit().await?;

@@ -5,18 +5,52 @@
 //! protect it: the mistake that is possible is making too much private, not too much public.
 //! The gate also enforces CSRF for cookie sessions and the per-IP ceiling on public paths.
 
-use poem::{Endpoint, Middleware, Request, http::Method};
+use poem::{
+    Endpoint, Middleware, Request,
+    http::{Method, StatusCode},
+};
+use serde_json::json;
 
 use crate::{
     AppState,
-    audit::Origin,
-    auth::{self, Credential, Presented},
+    audit::{Action, AuditContext, Event, Origin, Outcome},
+    auth::{self, Credential, Presented, Staff},
     crypto,
     error::{ApiError, ProblemKind},
 };
 
-/// The session cookie's name.
+/// The session cookie's name over plain http (development, a LAN)…
 pub const SESSION_COOKIE: &str = "attune_session";
+/// …and over https, where the `__Host-` prefix makes browsers refuse the cookie unless it
+/// was set by this host itself, with `Secure` and `Path=/`: a sibling subdomain cannot plant
+/// a session of its own choosing.
+pub const SESSION_COOKIE_HTTPS: &str = "__Host-attune_session";
+
+pub fn cookie_name(https: bool) -> &'static str {
+    if https {
+        SESSION_COOKIE_HTTPS
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The `Set-Cookie` value that sets the session cookie, or clears it (`None`).
+/// `SameSite=Lax` keeps it off cross-site form posts.
+pub fn session_set_cookie(
+    https: bool,
+    token: Option<&str>,
+    max_age: std::time::Duration,
+) -> String {
+    let name = cookie_name(https);
+    let secure = if https { "; Secure" } else { "" };
+    match token {
+        Some(token) => format!(
+            "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            max_age.as_secs()
+        ),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}
 /// The header a cookie session sends its CSRF token in…
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// …or, from an HTML form, this field.
@@ -71,7 +105,10 @@ impl<E: Endpoint> Endpoint for ApiGuardEndpoint<E> {
             Access::Public => {
                 let ip = req.data::<Origin>().and_then(|o| o.ip.clone());
                 if let Some(ip) = ip
-                    && let Err(exceeded) = state.limiters.public.hit(&ip, now)
+                    && let Err(exceeded) = state
+                        .limiters
+                        .public
+                        .hit(&auth::rate_limit::client_key(&ip), now)
                 {
                     return Err(ApiError::new(
                         ProblemKind::TooManyRequests,
@@ -107,6 +144,7 @@ impl<E: Endpoint> Endpoint for ApiGuardEndpoint<E> {
                         None => csrf_form_field(&mut req).await.unwrap_or_default(),
                     };
                     if !crypto::secrets_equal(&sent, csrf_token) {
+                        record_denied(&state, &req, &staff, "csrf").await;
                         return Err(ApiError::new(
                             ProblemKind::Forbidden,
                             "This change needs the X-CSRF-Token header from sign-in or auth/me.",
@@ -114,10 +152,53 @@ impl<E: Endpoint> Endpoint for ApiGuardEndpoint<E> {
                         .into());
                     }
                 }
-                req.set_data(staff);
+                req.set_data(staff.clone());
+                let audit_req = (req.method().clone(), req.data::<Origin>().cloned());
+                let outcome = self.inner.call(req).await;
+                if let Err(err) = &outcome
+                    && err.status() == StatusCode::FORBIDDEN
+                {
+                    record_refusal(&state, &staff, audit_req, err).await;
+                }
+                return outcome;
             }
         }
         self.inner.call(req).await
+    }
+}
+
+/// A staff member refused by their role (403) leaves an event with the route they tried.
+async fn record_refusal(
+    state: &AppState,
+    staff: &Staff,
+    (method, origin): (Method, Option<Origin>),
+    err: &poem::Error,
+) {
+    let route = err
+        .data::<poem::PathPattern>()
+        .map(|p| p.0.to_string())
+        .unwrap_or_default();
+    let event = Event::new(Action::AccessDenied)
+        .outcome(Outcome::Denied)
+        .details(json!({ "method": method.as_str(), "route": route, "reason": "role" }));
+    write_denial(state, staff, origin.unwrap_or_default(), event).await;
+}
+
+/// A cookie session's change without the CSRF token: most likely a forged cross-site
+/// request, worth a line in the audit log.
+async fn record_denied(state: &AppState, req: &Request, staff: &Staff, reason: &str) {
+    let event = Event::new(Action::AccessDenied)
+        .outcome(Outcome::Denied)
+        .details(json!({ "method": req.method().as_str(), "reason": reason }));
+    let origin = req.data::<Origin>().cloned().unwrap_or_default();
+    write_denial(state, staff, origin, event).await;
+}
+
+async fn write_denial(state: &AppState, staff: &Staff, origin: Origin, event: Event) {
+    let audit = AuditContext::new(staff.actor(), origin, state.clock.now());
+    if let Err(e) = audit.record(&state.db, event).await {
+        // The refusal itself stands; only its record failed.
+        tracing::warn!(error = %e, "could not record a refused request in the audit log");
     }
 }
 
@@ -158,18 +239,21 @@ fn presented_credential(req: &Request) -> Option<Presented<'_>> {
             .eq_ignore_ascii_case("bearer")
             .then(|| Presented::Bearer(token.trim()));
     }
-    session_cookie(req).map(Presented::Cookie)
+    let https = req
+        .data::<AppState>()
+        .is_some_and(|s| s.public_url.is_https());
+    session_cookie(req, cookie_name(https)).map(Presented::Cookie)
 }
 
-/// The session cookie's value, read from the `Cookie` header(s).
-pub fn session_cookie(req: &Request) -> Option<&str> {
+/// The value of cookie `name`, read from the `Cookie` header(s).
+pub fn session_cookie<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
     req.headers()
         .get_all(poem::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(found, _)| *found == name)
         .map(|(_, value)| value.trim_matches('"'))
 }
 

@@ -212,6 +212,22 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
     }
 }
 
+/// Refuses a path or query string with an encoded NUL character (`%00`): no valid value
+/// holds one, and PostgreSQL would fail on it.
+pub fn refuse_nul(req: &Request) -> Result<(), ApiError> {
+    let raw = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or_default();
+    if raw.to_ascii_lowercase().contains("%00") {
+        return Err(ApiError::bad_request(
+            "The address contains a NUL character (%00), which no value may hold.",
+        ));
+    }
+    Ok(())
+}
+
 pub struct BodyLimitEndpoint<E> {
     inner: E,
     limit: usize,
@@ -221,6 +237,7 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = E::Output;
 
     async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
+        refuse_nul(&req)?;
         if !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
             req.set_body(Body::empty());
             return self.inner.call(req).await;

@@ -137,6 +137,13 @@ async fn a_disabled_account_cannot_sign_in_even_with_its_password() {
     )
     .await;
     assert_eq!(problem["detail"], "The email or password is not right.");
+    let refused = app.audit_events(&owner, "auth.login").await;
+    assert!(
+        refused
+            .iter()
+            .any(|e| e["details"]["reason"] == "disabled"
+                && e["entity_id"] == account.id.to_string())
+    );
 }
 
 #[tokio::test]
@@ -302,8 +309,19 @@ async fn api_tokens_are_shown_once_work_as_bearer_and_stop_when_revoked() {
     assert_eq!(me["credential"], "api_token");
     assert_eq!(me["role"], "clinician");
     assert_eq!(me["csrf_token"], json!(null));
-    // A script needs no CSRF header.
-    app.create_token(&bearer, json!({"name": "second"})).await;
+    // A token cannot make more tokens (so a leaked one cannot outlive its revocation).
+    let p = assert_problem(
+        app.send_as(
+            &bearer,
+            Method::POST,
+            "/api/v1/auth/tokens",
+            json!({"name": "second"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("signed-in session"));
     // Logging out is for sessions.
     let p = assert_problem(
         app.call(&bearer, Method::POST, "/api/v1/auth/logout")
@@ -580,15 +598,23 @@ async fn repeated_failures_lock_the_account_for_a_while_and_are_audited() {
         let r = app.try_login(&account.email, "wrong password").await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    // Locked: even the right password is refused, with a time to come back.
-    let locked = app.try_login(&account.email, &account.password).await;
-    let retry: u64 = locked.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((890..=900).contains(&retry), "{retry}");
-    assert_problem(locked, StatusCode::TOO_MANY_REQUESTS).await;
+    // Locked: even the right password is refused, and exactly like a wrong one, so a lock
+    // does not tell a stranger that the account exists.
+    let mut locked = assert_problem(
+        app.try_login(&account.email, &account.password).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let mut unknown = assert_problem(
+        app.try_login("nobody@example.org", &account.password).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    locked["request_id"] = json!(null);
+    unknown["request_id"] = json!(null);
+    assert_eq!(locked, unknown);
+    let refusals = app.audit_events(&owner, "auth.login").await;
+    assert!(refusals.iter().any(|e| e["details"]["reason"] == "locked"));
 
     let events = app.audit_events(&owner, "auth.account_locked").await;
     assert_eq!(events.len(), 1);
@@ -674,4 +700,205 @@ async fn public_endpoints_have_a_per_address_ceiling() {
     let limited = app.get("/api/v1/public/practice").await;
     assert!(limited.headers().contains_key("retry-after"));
     assert_problem(limited, StatusCode::TOO_MANY_REQUESTS).await;
+}
+
+#[tokio::test]
+async fn a_cookie_holding_an_api_token_is_not_accepted() {
+    let app = spawn_app().await;
+    let (_, session) = app.signed_in(Role::Owner).await;
+    let token = app.create_token(&session, json!({"name": "t"})).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let as_cookie = Caller::Cookie {
+        token,
+        csrf: String::new(),
+        with_csrf: false,
+    };
+    app.assert_signed_out(&as_cookie).await;
+}
+
+#[tokio::test]
+async fn csrf_is_needed_for_patch_and_delete_too() {
+    let app = spawn_app().await;
+    let (_, session) = app.signed_in(Role::Owner).await;
+    let no_header = session.without_csrf();
+    let token_id = app.create_token(&session, json!({"name": "t"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let patch = app
+        .send_as(
+            &no_header,
+            Method::PATCH,
+            "/api/v1/practice",
+            json!({"name": "X"}),
+        )
+        .await;
+    assert_problem(patch, StatusCode::FORBIDDEN).await;
+    let delete = app
+        .call(
+            &no_header,
+            Method::DELETE,
+            &format!("/api/v1/auth/tokens/{token_id}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_problem(delete, StatusCode::FORBIDDEN).await;
+    // Each refusal is in the audit log.
+    let denied = app.audit_events(&session, "access.denied").await;
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    assert!(
+        denied
+            .iter()
+            .all(|e| e["outcome"] == "denied" && e["details"]["reason"] == "csrf")
+    );
+}
+
+#[tokio::test]
+async fn a_role_refusal_is_recorded_as_denied() {
+    let app = spawn_app().await;
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let (assistant_account, assistant) = app.signed_in(Role::Assistant).await;
+    assert_problem(
+        app.get_as(&assistant, "/api/v1/audit-events").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let denied = app.audit_events(&owner, "access.denied").await;
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    assert_eq!(denied[0]["actor"]["id"], assistant_account.id.to_string());
+    assert_eq!(denied[0]["details"]["reason"], "role");
+    assert_eq!(denied[0]["details"]["method"], "GET");
+}
+
+#[tokio::test]
+async fn x_forwarded_for_is_ignored_unless_a_proxy_is_trusted() {
+    let app = TestApp::builder()
+        .configure(|c| {
+            c.auth.login_limit = attune::config::RateLimit {
+                max: 2,
+                window: Duration::from_secs(900),
+            }
+        })
+        .spawn()
+        .await;
+    // Forging a new address per attempt does not escape the per-address limit.
+    for i in 0..2 {
+        let r = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .json(&json!({"email": format!("x{i}@example.org"), "password": "wrong password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "198.51.100.99")
+        .json(&json!({"email": "x9@example.org", "password": "wrong password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn nul_characters_and_impossible_times_are_refused_as_bad_input() {
+    let app = spawn_app().await;
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let p = assert_problem(
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": "a\u{0}@example.org", "password": "x"}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["email"]);
+    let p = assert_problem(
+        app.send_as(
+            &owner,
+            Method::POST,
+            "/api/v1/auth/tokens",
+            json!({"name": "a\u{0}b"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["name"]);
+    for query in ["action=auth%00login", "entity_id=%00"] {
+        let p = assert_problem(
+            app.get_as(&owner, &format!("/api/v1/audit-events?{query}"))
+                .await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert!(p["detail"].as_str().unwrap().contains("NUL"), "{query}");
+    }
+    for (query, field) in [
+        ("from=%2B200000-01-01T00:00:00Z", "from"),
+        ("to=-100000-01-01T00:00:00Z", "to"),
+        ("action=a%0Ab", "action"),
+    ] {
+        let p = assert_problem(
+            app.get_as(&owner, &format!("/api/v1/audit-events?{query}"))
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(error_fields(&p), [field], "{query}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_count_toward_the_lockout() {
+    let app = TestApp::builder()
+        .configure(|c| c.auth.lockout_threshold = 2)
+        .spawn()
+        .await;
+    let (account, session) = app.signed_in(Role::Clinician).await;
+    for _ in 0..2 {
+        let r = app
+            .send_as(
+                &session,
+                Method::POST,
+                "/api/v1/auth/password",
+                json!({"current_password": "a wrong guess here", "new_password": "tide pool lantern forty"}),
+            )
+            .await;
+        assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    assert_problem(
+        app.try_login(&account.email, &account.password).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn housekeeping_removes_sessions_that_can_no_longer_be_used() {
+    let clock = manual_clock();
+    let app = TestApp::builder().clock(clock.clone()).spawn().await;
+    let (_, stale) = app.signed_in(Role::Clinician).await;
+    clock.advance(TimeDelta::hours(13));
+    let (_, fresh) = app.signed_in(Role::Clinician).await;
+    let report = attune::housekeeping::run_once(&app.state).await.unwrap();
+    assert_eq!(report.sessions_purged, 1);
+    app.assert_signed_in(&fresh).await;
+    app.assert_signed_out(&stale).await;
+    assert_eq!(
+        attune::housekeeping::run_once(&app.state)
+            .await
+            .unwrap()
+            .sessions_purged,
+        0
+    );
 }

@@ -105,9 +105,15 @@ async fn a_data_key_is_required_on_postgres_and_made_beside_an_sqlite_database()
         .unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("ATTUNE_DATA_KEY") && stderr.contains("attune keys generate"), "{stderr}");
+    assert!(
+        stderr.contains("ATTUNE_DATA_KEY") && stderr.contains("attune keys generate"),
+        "{stderr}"
+    );
 
-    let generated = binary::command(dir.path()).args(["keys", "generate"]).output().unwrap();
+    let generated = binary::command(dir.path())
+        .args(["keys", "generate"])
+        .output()
+        .unwrap();
     let key = String::from_utf8(generated.stdout).unwrap();
     assert!(attune::crypto::DataKey::parse(key.trim()).is_ok(), "{key}");
 
@@ -115,7 +121,10 @@ async fn a_data_key_is_required_on_postgres_and_made_beside_an_sqlite_database()
     let mut cmd = binary::command(dir.path());
     cmd.env("ATTUNE_BIND", "127.0.0.1:0");
     let mut running = binary::Running::start(cmd);
-    let warning = running.wait_for_line("generated a new data key", std::time::Duration::from_secs(60));
+    let warning = running.wait_for_line(
+        "generated a new data key",
+        std::time::Duration::from_secs(60),
+    );
     assert!(warning.contains("attune.key"), "{warning}");
     running.wait_for_line("Attune is listening", std::time::Duration::from_secs(60));
     running.signal("TERM");
@@ -125,7 +134,10 @@ async fn a_data_key_is_required_on_postgres_and_made_beside_an_sqlite_database()
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }
 
@@ -138,7 +150,10 @@ fn an_unreachable_database_fails_start_up_with_status_1_and_a_clear_message() {
             "DATABASE_URL",
             "sqlite:///nonexistent-dir/attune.db?mode=rwc",
         )
-        .env("ATTUNE_DATA_KEY", attune::crypto::DataKey::generate().to_base64())
+        .env(
+            "ATTUNE_DATA_KEY",
+            attune::crypto::DataKey::generate().to_base64(),
+        )
         .output()
         .unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -178,8 +193,6 @@ fn run_admin(
 
 #[tokio::test]
 async fn the_first_owner_is_created_listed_and_reset_from_the_command_line() {
-    use reqwest::StatusCode;
-
     let db = std::sync::Arc::new(crate::common::TestDatabase::create().await);
     let create = [
         "admin",
@@ -260,6 +273,13 @@ async fn the_first_owner_is_created_listed_and_reset_from_the_command_line() {
             role: attune::auth::Role::Owner,
         })
         .await;
+    let token = crate::common::Caller::Bearer(
+        app.create_token(&session, serde_json::json!({"name": "t"}))
+            .await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
     let reset = [
         "admin",
         "reset-password",
@@ -270,13 +290,21 @@ async fn the_first_owner_is_created_listed_and_reset_from_the_command_line() {
     let (code, out, err) = run_admin(&db, &reset, "tide pool lantern forty\n");
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("set a new password"), "{out}");
+    // A reset is the answer to a compromised account: sessions and tokens end.
     app.assert_signed_out(&session).await;
-    crate::common::assert_status(
-        app.try_login("emily@example.org", "tide pool lantern forty")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.assert_signed_out(&token).await;
+    let fresh = app
+        .login(&crate::common::staff::Account {
+            id: uuid::Uuid::nil(),
+            email: "emily@example.org".into(),
+            password: "tide pool lantern forty".into(),
+            role: attune::auth::Role::Owner,
+        })
+        .await;
+    let resets = app.audit_events(&fresh, "auth.password_reset").await;
+    assert_eq!(resets.len(), 1);
+    assert_eq!(resets[0]["actor"]["kind"], "system");
+    assert_eq!(resets[0]["details"]["tokens_revoked"], 1);
     let (code, _, err) = run_admin(
         &db,
         &[
@@ -297,8 +325,7 @@ async fn a_start_without_staff_says_how_to_create_the_first_owner() {
     let db = crate::common::TestDatabase::create().await;
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = binary::command(dir.path());
-    cmd.envs(db.env())
-        .env("ATTUNE_BIND", "127.0.0.1:0");
+    cmd.envs(db.env()).env("ATTUNE_BIND", "127.0.0.1:0");
     let mut running = binary::Running::start(cmd);
     let line = running.wait_for_line(
         "no staff account exists yet",

@@ -61,7 +61,10 @@ impl TestDatabase {
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let mut vars = vec![("DATABASE_URL", self.url.expose().to_owned())];
         if self.backend() == Backend::Postgres {
-            vars.push(("ATTUNE_DATA_KEY", attune::crypto::DataKey::generate().to_base64()));
+            vars.push((
+                "ATTUNE_DATA_KEY",
+                attune::crypto::DataKey::generate().to_base64(),
+            ));
         }
         vars
     }

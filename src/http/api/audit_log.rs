@@ -13,7 +13,9 @@ use crate::{
     AppState,
     audit::{self, ActorKind, Outcome},
     auth::{Permission, Staff},
+    error::ApiError,
     pagination::PageRequest,
+    types::{plausible_instant, single_line},
 };
 
 #[derive(Enum, Clone, Copy)]
@@ -81,7 +83,28 @@ impl AuditApi {
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<PageBody<AuditEventView>>, StaffList> {
         staff.require(Permission::ReadAuditLog)?;
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page: PageRequest<audit::Cursor> = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        if page.after.is_some_and(|(at, _)| !plausible_instant(&at)) {
+            return Err(ApiError::invalid("cursor", "is not a cursor from this list").into());
+        }
+        for (field, value) in [("from", &from.0), ("to", &to.0)] {
+            if value.as_ref().is_some_and(|at| !plausible_instant(at)) {
+                return Err(ApiError::invalid(
+                    field,
+                    "must be a time between the years 1900 and 9999",
+                )
+                .into());
+            }
+        }
+        for (field, value) in [
+            ("action", &action.0),
+            ("entity_type", &entity_type.0),
+            ("entity_id", &entity_id.0),
+        ] {
+            if let Some(value) = value {
+                single_line(value, 200).map_err(|m| ApiError::invalid(field, m))?;
+            }
+        }
         let filter = audit::Filter {
             actor_id: actor_id.0,
             action: action.0,

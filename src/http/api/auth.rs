@@ -2,20 +2,27 @@
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    ApiResult, ApiTag, JsonBody, PageBody, StaffAction, StaffRead, StaffWrite, audit_context,
-    errors_set,
+    ApiResult, ApiTag, JsonBody, PageBody, StaffAction, StaffList, StaffRead, StaffWrite,
+    audit_context, errors_set,
 };
 use crate::{
     AppState,
-    audit::{Action, Actor, Event, Origin},
+    audit::{Action, Actor, Event, Origin, Outcome},
     auth::{Credential, Role, Staff, login, password, session, staff, token},
     error::ApiError,
-    http::guard::SESSION_COOKIE,
+    error::ProblemKind,
+    http::guard,
+    pagination::PageRequest,
+    types::{EmailAddress, plausible_instant, single_line},
 };
 
 errors_set!(
@@ -194,9 +201,9 @@ impl AuthApi {
         body: JsonBody<LoginRequest>,
     ) -> ApiResult<LoginResponse, SignIn> {
         let LoginRequest { email, password } = body.0;
-        if email.trim().is_empty() || email.len() > 254 {
-            return Err(ApiError::invalid("email", "must be an email address").into());
-        }
+        // An address that cannot be one is refused before any lookup; this says nothing about
+        // which addresses have accounts.
+        let email = EmailAddress::parse(&email).map_err(|m| ApiError::invalid("email", m))?;
         if password.is_empty() || password.chars().count() > password::MAX_LEN {
             return Err(ApiError::invalid("password", "must be 1 to 256 characters").into());
         }
@@ -205,7 +212,7 @@ impl AuthApi {
             &state.db,
             &state.limiters.login,
             &state.config.auth,
-            &email,
+            email.as_str(),
             password,
             &audit,
         )
@@ -311,6 +318,11 @@ impl AuthApi {
             .map_err(|e| ApiError::from(login::LoginError::from(e)))?;
         let user = staff::find(&state.db, staff.id).await?;
         if !password::verify(current_password, Some(user.password_hash)).await {
+            // Counts toward the lockout like a wrong password at sign-in.
+            let event = Event::new(Action::PasswordChange)
+                .outcome(Outcome::Failure)
+                .details(serde_json::json!({ "reason": "wrong_current_password" }));
+            login::record_failure(&state.db, staff.id, &state.config.auth, &audit, event).await?;
             return Err(
                 ApiError::invalid("current_password", "is not your current password").into(),
             );
@@ -330,7 +342,8 @@ impl AuthApi {
     /// Create an API token
     ///
     /// For integrations: a bearer token that acts as you, with your role. The secret is in
-    /// this response only; keep it somewhere safe.
+    /// this response only; keep it somewhere safe. Needs a signed-in session: a token cannot
+    /// make more tokens, so a leaked one cannot outlive its own revocation.
     #[oai(path = "/tokens", method = "post", operation_id = "createToken")]
     async fn create_token(
         &self,
@@ -339,30 +352,24 @@ impl AuthApi {
         staff: Staff,
         body: JsonBody<NewTokenRequest>,
     ) -> ApiResult<NewTokenResponse, StaffWrite> {
+        if staff.session_id().is_none() {
+            return Err(ApiError::new(
+                ProblemKind::Forbidden,
+                "API tokens are created from a signed-in session, not with another token.",
+            )
+            .into());
+        }
         let NewTokenRequest {
             name,
             expires_in_days,
         } = body.0;
-        let name = name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(ApiError::invalid("name", "must be 1 to 100 characters").into());
-        }
+        let name = single_line(&name, 100).map_err(|m| ApiError::invalid("name", m))?;
         let days = expires_in_days.unwrap_or(token::DEFAULT_DAYS);
         if !(1..=token::MAX_DAYS).contains(&days) {
             return Err(ApiError::invalid("expires_in_days", "must be from 1 to 730").into());
         }
         let audit = audit_context(&state, &origin, staff.actor());
-        let txn = crate::db::begin_write(&state.db)
-            .await
-            .map_err(ApiError::from)?;
-        let (model, secret) = token::create(&txn, staff.id, &name, days, audit.now).await?;
-        audit
-            .record(
-                &txn,
-                Event::new(Action::TokenCreate).entity("api_token", model.id),
-            )
-            .await?;
-        sea_orm::TransactionSession::commit(txn).await?;
+        let (model, secret) = token::issue(&state.db, staff.id, &name, days, &audit).await?;
         Ok(NewTokenResponse::Created(Json(NewTokenBody {
             id: model.id,
             name: model.name,
@@ -379,21 +386,21 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         staff: Staff,
-    ) -> ApiResult<Json<PageBody<TokenView>>, StaffRead> {
-        let tokens = token::list_active(&state.db, staff.id, state.clock.now()).await?;
-        Ok(Json(PageBody {
-            items: tokens
-                .into_iter()
-                .map(|t| TokenView {
-                    id: t.id,
-                    name: t.name,
-                    created_at: t.created_at,
-                    expires_at: t.expires_at,
-                    last_used_at: t.last_used_at,
-                })
-                .collect(),
-            next_cursor: None,
-        }))
+        limit: Query<Option<u64>>,
+        cursor: Query<Option<String>>,
+    ) -> ApiResult<Json<PageBody<TokenView>>, StaffList> {
+        let page: PageRequest<token::Cursor> = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        if page.after.is_some_and(|(at, _)| !plausible_instant(&at)) {
+            return Err(ApiError::invalid("cursor", "is not a cursor from this list").into());
+        }
+        let tokens = token::list_active(&state.db, staff.id, state.clock.now(), &page).await?;
+        Ok(Json(PageBody::from_page(tokens, |t| TokenView {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+        })))
     }
 
     /// Revoke an API token
@@ -408,36 +415,17 @@ impl AuthApi {
         id: Path<Uuid>,
     ) -> ApiResult<Deleted, StaffAction> {
         let audit = audit_context(&state, &origin, staff.actor());
-        let txn = crate::db::begin_write(&state.db)
-            .await
-            .map_err(ApiError::from)?;
-        if !token::revoke(&txn, staff.id, id.0, audit.now).await? {
+        if !token::withdraw(&state.db, staff.id, id.0, &audit).await? {
             return Err(ApiError::not_found("You have no active API token with that id.").into());
         }
-        audit
-            .record(
-                &txn,
-                Event::new(Action::TokenRevoke).entity("api_token", id.0),
-            )
-            .await?;
-        sea_orm::TransactionSession::commit(txn).await?;
         Ok(Deleted::Done)
     }
 }
 
-/// The `Set-Cookie` value that sets the session cookie, or clears it (`None`). `Secure` when
-/// the public address is https; `SameSite=Lax` keeps it off cross-site form posts.
 fn session_cookie(state: &AppState, token: Option<&str>) -> String {
-    let secure = if state.public_url.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    match token {
-        Some(token) => format!(
-            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            state.config.auth.session_max_age.as_secs()
-        ),
-        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
-    }
+    guard::session_set_cookie(
+        state.public_url.is_https(),
+        token,
+        state.config.auth.session_max_age,
+    )
 }

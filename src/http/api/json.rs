@@ -74,10 +74,42 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::invalid("body", "must be an object"));
     }
+    // PostgreSQL cannot store a NUL character in text; refuse it here, naming the field,
+    // rather than fail at the database.
+    if let Some(path) = nul_path(&value, String::new()) {
+        return Err(ApiError::invalid(path, "must not contain a NUL character"));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         ApiError::validation(vec![describe(&path, &e.into_inner().to_string())])
     })
+}
+
+/// The path of the first string (or key) holding a NUL character.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => {
+            Some(if path.is_empty() { "body".into() } else { path })
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let child = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(child)
+            } else {
+                nul_path(v, child)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// Rewrites serde's messages into ones a form can show next to a field, and never echoes the
@@ -199,6 +231,19 @@ mod tests {
             assert_eq!(e.kind(), ProblemKind::Validation, "{body}");
             assert_eq!(e.errors(), [FieldError::new(field, message)], "{body}");
         }
+    }
+
+    #[test]
+    fn a_nul_character_anywhere_is_refused_naming_its_field() {
+        let e = err(r#"{"name":"A\u0000B","seats":1}"#);
+        assert_eq!(
+            e.errors(),
+            [FieldError::new("name", "must not contain a NUL character")]
+        );
+        let e = err(r#"{"name":"A","seats":1,"partner":{"email":"\u0000"}}"#);
+        assert_eq!(e.errors()[0].field, "partner.email");
+        let e = err(r#"{"name":"A","seats":1,"x":["ok","\u0000"]}"#);
+        assert_eq!(e.errors()[0].field, "x[1]");
     }
 
     #[test]

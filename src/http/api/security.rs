@@ -29,8 +29,9 @@ impl<'a> ApiExtractor<'a> for Staff {
             MetaSecurityScheme {
                 ty: "apiKey",
                 description: Some(
-                    "The session cookie set by `POST /auth/login`. Requests that change \
-                     anything must also send the session's `X-CSRF-Token` header.",
+                    "The session cookie set by `POST /auth/login` (named \
+                     `__Host-attune_session` when Attune is served over https). Requests \
+                     that change anything must also send the session's `X-CSRF-Token` header.",
                 ),
                 name: Some(SESSION_COOKIE),
                 key_in: Some("cookie"),

@@ -105,7 +105,14 @@ impl StaffApi {
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<PageBody<StaffView>>, StaffList> {
         staff.require(Permission::ManageStaff)?;
-        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let page: PageRequest<String> = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        if page
+            .after
+            .as_deref()
+            .is_some_and(|after| after.chars().any(char::is_control))
+        {
+            return Err(ApiError::invalid("cursor", "is not a cursor from this list").into());
+        }
         let rows = staff::list(&state.db, &page).await?;
         Ok(Json(PageBody::from_page(rows, StaffView::from)))
     }
@@ -198,17 +205,7 @@ impl StaffApi {
     }
 }
 
-/// A person's name: 1 to 200 characters, no control characters.
-pub fn display_name(value: &str) -> Result<String, &'static str> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err("must not be empty");
-    }
-    if value.chars().count() > 200 {
-        return Err("must be at most 200 characters");
-    }
-    if value.chars().any(char::is_control) {
-        return Err("must not contain control characters");
-    }
-    Ok(value.to_owned())
+/// A person's name: 1 to 200 characters, one line.
+pub fn display_name(value: &str) -> Result<String, String> {
+    crate::types::single_line(value, 200)
 }

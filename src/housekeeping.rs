@@ -1,0 +1,42 @@
+//! Periodic tidying that keeps tables from growing with dead rows: expired sessions now,
+//! more as capabilities arrive. Runs inside `attune serve`; each pass is idempotent, so
+//! several instances running it at once is harmless.
+
+use std::time::Duration;
+
+use sea_orm::DbErr;
+
+use crate::{AppState, auth::session};
+
+/// How often a pass runs.
+pub const EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// What one pass removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub sessions_purged: u64,
+}
+
+/// One pass, now. Tests call this instead of waiting for the timer.
+pub async fn run_once(state: &AppState) -> Result<Report, DbErr> {
+    let now = state.clock.now();
+    Ok(Report {
+        sessions_purged: session::purge_expired(&state.db, &state.config.auth, now).await?,
+    })
+}
+
+/// Runs a pass every [`EVERY`] until the task is dropped.
+pub async fn run_forever(state: AppState) {
+    let mut tick = tokio::time::interval(EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match run_once(&state).await {
+            Ok(report) if report != Report::default() => {
+                tracing::info!(sessions_purged = report.sessions_purged, "housekeeping")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "housekeeping pass failed; will retry"),
+        }
+    }
+}
