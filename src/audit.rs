@@ -83,10 +83,30 @@ pub enum Action {
     SettingsUpdate,
     /// A signed-in request refused: the role does not allow it, or the CSRF token is missing.
     AccessDenied,
+    PractitionerCreate,
+    PractitionerUpdate,
+    AppointmentTypeCreate,
+    AppointmentTypeUpdate,
+    AvailabilityUpdate,
+    TimeOffCreate,
+    TimeOffDelete,
+    ClientCreate,
+    ClientUpdate,
+    AppointmentCreate,
+    AppointmentReschedule,
+    AppointmentCancel,
+    AppointmentComplete,
+    AppointmentNoShow,
+    /// A client booked online.
+    BookingCreate,
+    BookingReschedule,
+    BookingCancel,
+    /// Staff read what a client wrote when booking.
+    BookingMessageRead,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 29] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -98,6 +118,24 @@ impl Action {
         Action::StaffUpdate,
         Action::SettingsUpdate,
         Action::AccessDenied,
+        Action::PractitionerCreate,
+        Action::PractitionerUpdate,
+        Action::AppointmentTypeCreate,
+        Action::AppointmentTypeUpdate,
+        Action::AvailabilityUpdate,
+        Action::TimeOffCreate,
+        Action::TimeOffDelete,
+        Action::ClientCreate,
+        Action::ClientUpdate,
+        Action::AppointmentCreate,
+        Action::AppointmentReschedule,
+        Action::AppointmentCancel,
+        Action::AppointmentComplete,
+        Action::AppointmentNoShow,
+        Action::BookingCreate,
+        Action::BookingReschedule,
+        Action::BookingCancel,
+        Action::BookingMessageRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -113,6 +151,24 @@ impl Action {
             Action::StaffUpdate => "staff.update",
             Action::SettingsUpdate => "settings.update",
             Action::AccessDenied => "access.denied",
+            Action::PractitionerCreate => "practitioner.create",
+            Action::PractitionerUpdate => "practitioner.update",
+            Action::AppointmentTypeCreate => "appointment_type.create",
+            Action::AppointmentTypeUpdate => "appointment_type.update",
+            Action::AvailabilityUpdate => "availability.update",
+            Action::TimeOffCreate => "time_off.create",
+            Action::TimeOffDelete => "time_off.delete",
+            Action::ClientCreate => "client.create",
+            Action::ClientUpdate => "client.update",
+            Action::AppointmentCreate => "appointment.create",
+            Action::AppointmentReschedule => "appointment.reschedule",
+            Action::AppointmentCancel => "appointment.cancel",
+            Action::AppointmentComplete => "appointment.complete",
+            Action::AppointmentNoShow => "appointment.no_show",
+            Action::BookingCreate => "booking.create",
+            Action::BookingReschedule => "booking.reschedule",
+            Action::BookingCancel => "booking.cancel",
+            Action::BookingMessageRead => "booking.message_read",
         }
     }
 }

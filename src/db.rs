@@ -180,6 +180,23 @@ pub fn is_bad_value(err: &DbErr) -> bool {
     matches!(&**e, Sqlx::Database(db) if db.code().is_some_and(|c| c.starts_with("22")))
 }
 
+/// Whether `err` is the database refusing a write by the constraint, index or trigger called
+/// `name` (Postgres reports the constraint's name; SQLite puts it, or the column, in the
+/// message).
+pub fn violates(err: &DbErr, name: &str) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    match &**e {
+        Sqlx::Database(db) => {
+            db.constraint().is_some_and(|c| c.contains(name)) || db.message().contains(name)
+        }
+        _ => false,
+    }
+}
+
 /// The names of all migrations this build knows, oldest first.
 pub fn known_migrations() -> Vec<String> {
     Migrator::migrations()

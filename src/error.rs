@@ -32,6 +32,41 @@ impl FieldError {
     }
 }
 
+/// Collects every field that fails while a request is checked, so one answer names them all.
+#[derive(Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// The value, or `None` after noting the field's message.
+    pub fn check<T, M: Into<String>>(&mut self, field: &str, result: Result<T, M>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.0.push(FieldError::new(field, message));
+                None
+            }
+        }
+    }
+
+    /// Notes a failure found by other means.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// 422 naming every field noted, or nothing if none was.
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
+        }
+    }
+}
+
 /// The kinds of problem Attune reports. Each has a stable `type` URI (documented at
 /// `/problems/<slug>`) and a fixed title; the `detail` says what happened this time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,6 +210,8 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldError>,
     retry_after_secs: Option<u64>,
+    /// A machine-readable word for what happened within the type, e.g. `slot_taken`.
+    reason: Option<&'static str>,
     /// Only for internal errors; goes to the log, never to the client.
     cause: Option<anyhow::Error>,
 }
@@ -186,6 +223,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after_secs: None,
+            reason: None,
             cause: None,
         }
     }
@@ -236,6 +274,11 @@ impl ApiError {
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
         self.errors = errors;
+        self
+    }
+
+    pub fn with_reason(mut self, reason: &'static str) -> Self {
+        self.reason = Some(reason);
         self
     }
 
@@ -303,6 +346,12 @@ pub struct ProblemBody {
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// Where a problem type covers several cases, which one: e.g. for a booking,
+    /// `slot_taken`, `in_past`, `before_notice`, `beyond_horizon`, `outside_hours`,
+    /// `past_cutoff`.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The request's `x-request-id`, to quote when reporting a problem.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -317,6 +366,7 @@ impl ApiError {
             status: self.status().as_u16(),
             detail: self.detail.clone(),
             errors: (!self.errors.is_empty()).then(|| self.errors.clone()),
+            reason: self.reason.map(str::to_owned),
             request_id: request_id::current(),
         }
     }
@@ -436,6 +486,61 @@ impl From<crate::auth::login::LoginError> for ApiError {
             )
             .with_retry_after((retry_after.as_secs_f64().ceil() as u64).max(1)),
             LoginError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::scheduling::SchedulingError> for ApiError {
+    fn from(err: crate::scheduling::SchedulingError) -> Self {
+        use crate::scheduling::{Rejection, SchedulingError as E};
+        let start = |message: &str, reason| Self::invalid("start", message).with_reason(reason);
+        match err {
+            E::UnknownType => Self::not_found("There is no such appointment type."),
+            E::UnknownPractitioner => Self::not_found("There is no such practitioner."),
+            E::UnknownClient => Self::not_found("There is no such client."),
+            E::UnknownAppointment | E::NotFound => {
+                Self::not_found("Nothing exists at this address.")
+            }
+            E::SlugTaken => Self::conflict("Another appointment type already has that slug.")
+                .with_errors(vec![FieldError::new("slug", "is already used")]),
+            E::TooManyParticipants => Self::conflict(
+                "A couple has two participants and an individual one; this client is full.",
+            ),
+            E::NotOffered => {
+                Self::invalid("practitioner_id", "does not offer this appointment type")
+            }
+            E::Slot(Rejection::Taken) => {
+                Self::conflict("That time has just been taken. Please choose another.")
+                    .with_reason("slot_taken")
+            }
+            E::Slot(Rejection::InPast) => start("is in the past", "in_past"),
+            E::Slot(Rejection::BeforeNotice) => start(
+                "is too soon: this appointment type needs more notice",
+                "before_notice",
+            ),
+            E::Slot(Rejection::BeyondHorizon) => start(
+                "is further ahead than bookings are open for",
+                "beyond_horizon",
+            ),
+            E::Slot(Rejection::OutsideHours) => start(
+                "is not one of the times offered; pick one from the list of free times",
+                "outside_hours",
+            ),
+            E::PastCutoff { cutoff } => Self::conflict(format!(
+                "Changes online were possible until {}; please contact the practice.",
+                cutoff.to_rfc3339()
+            ))
+            .with_reason("past_cutoff"),
+            E::NotLive => {
+                Self::conflict("This appointment was cancelled or has already taken place.")
+                    .with_reason("not_live")
+            }
+            E::IdempotencyMismatch => Self::invalid(
+                "Idempotency-Key",
+                "was already used with a different request",
+            )
+            .with_reason("idempotency_key_reused"),
+            E::Db(db) => db.into(),
         }
     }
 }

@@ -3,8 +3,16 @@
 //! Domain rules live in the `attune` crate; these types only say what a row looks like.
 
 pub mod api_token;
+pub mod appointment;
+pub mod appointment_type;
+pub mod appointment_type_practitioner;
 pub mod audit_event;
+pub mod availability_override;
+pub mod availability_rule;
+pub mod client;
+pub mod participant;
 pub mod practice;
 pub mod practitioner;
 pub mod staff_session;
 pub mod staff_user;
+pub mod time_off;

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_practice;
 mod m20261124_000002_staff_and_audit;
+mod m20261124_000003_scheduling;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_practice::Migration),
             Box::new(m20261124_000002_staff_and_audit::Migration),
+            Box::new(m20261124_000003_scheduling::Migration),
         ]
     }
 }

@@ -84,8 +84,9 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
         txn.rollback().await?;
         return Ok(SeedOutcome::AlreadySetUp);
     }
+    let practitioner_id = Uuid::new_v4();
     practitioner::Entity::insert(practitioner::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(practitioner_id),
         name: Set(settings.practitioner_name.clone()),
         email: Set(settings.practitioner_email.to_string()),
         time_zone: Set(time_zone.name().to_owned()),
@@ -95,6 +96,7 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
     })
     .exec_without_returning(&txn)
     .await?;
+    crate::scheduling::seed::defaults(&txn, practitioner_id, now).await?;
     txn.commit().await?;
     Ok(SeedOutcome::Created)
 }

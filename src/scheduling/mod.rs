@@ -1,4 +1,54 @@
 //! Scheduling and online booking: opening hours, the slot engine, appointment types,
 //! clients, appointments.
 
+pub mod appointments;
+pub mod availability;
+pub mod booking;
+pub mod clients;
+pub mod seed;
 pub mod slots;
+pub mod types;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
+
+pub use slots::Rejection;
+
+/// What went wrong, in scheduling's words.
+#[derive(Debug, thiserror::Error)]
+pub enum SchedulingError {
+    #[error("no such appointment type")]
+    UnknownType,
+    #[error("no such practitioner")]
+    UnknownPractitioner,
+    #[error("no such client")]
+    UnknownClient,
+    #[error("no such appointment")]
+    UnknownAppointment,
+    #[error("not found")]
+    NotFound,
+    #[error("another appointment type already has that slug")]
+    SlugTaken,
+    #[error("the client already has as many participants as its kind holds")]
+    TooManyParticipants,
+    #[error("the practitioner does not offer this appointment type")]
+    NotOffered,
+    #[error("the time cannot be booked: {0:?}")]
+    Slot(Rejection),
+    /// Too close to the start for the client to change it themselves.
+    #[error("the cancellation cutoff has passed")]
+    PastCutoff { cutoff: DateTime<Utc> },
+    /// Cancelled, completed or a no-show: no longer open to change.
+    #[error("the appointment is no longer open to changes")]
+    NotLive,
+    #[error("the idempotency key was used with a different request")]
+    IdempotencyMismatch,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<Rejection> for SchedulingError {
+    fn from(r: Rejection) -> Self {
+        SchedulingError::Slot(r)
+    }
+}

@@ -161,6 +161,21 @@ pub fn check(
     Ok(())
 }
 
+/// Whether an appointment starting at `start` fits, buffers included, inside the opening
+/// hours (at any minute, not only on the step grid). Staff bookings inside the hours use
+/// this; the online offer uses [`check`].
+pub fn fits_hours(schedule: &Schedule, rules: &SlotRules, start: DateTime<Utc>) -> bool {
+    let blocked = rules.blocked(start);
+    windows(schedule, blocked.start, blocked.end)
+        .iter()
+        .any(|w| w.span.contains(&blocked))
+}
+
+/// Whether `interval` overlaps anything busy in `schedule`.
+pub fn collides(schedule: &Schedule, interval: &Interval) -> bool {
+    schedule.busy.iter().any(|b| b.overlaps(interval))
+}
+
 /// One window of opening hours on one local date.
 struct Window {
     date: NaiveDate,

@@ -4,11 +4,16 @@
 //! operation returns `ApiResult<T, S>`, where `S` lists the problem statuses that operation
 //! can really produce, so the document declares each of them and nothing else.
 
+mod appointment_types;
+mod appointments;
 mod audit_log;
 mod auth;
+mod booking;
+mod clients;
 mod errors;
 mod json;
 mod practice;
+mod practitioners;
 mod security;
 mod staff;
 
@@ -36,13 +41,22 @@ pub enum ApiTag {
     Settings,
     /// The audit log (owner only).
     Audit,
+    /// Practitioners, their hours, appointment types and appointments.
+    Scheduling,
+    /// Couples and individuals, and the people in them.
+    Clients,
 }
 
 /// Every capability's API.
 pub type Apis = (
     practice::PracticeApi,
+    booking::BookingApi,
     auth::AuthApi,
     staff::StaffApi,
+    practitioners::PractitionersApi,
+    appointment_types::AppointmentTypesApi,
+    clients::ClientsApi,
+    appointments::AppointmentsApi,
     audit_log::AuditApi,
 );
 
@@ -50,8 +64,13 @@ pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             practice::PracticeApi,
+            booking::BookingApi,
             auth::AuthApi,
             staff::StaffApi,
+            practitioners::PractitionersApi,
+            appointment_types::AppointmentTypesApi,
+            clients::ClientsApi,
+            appointments::AppointmentsApi,
             audit_log::AuditApi,
         ),
         "Attune API",

@@ -1,0 +1,44 @@
+use sea_orm::entity::prelude::*;
+
+/// One case: a couple or an individual.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "clients")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// How staff see the case, e.g. "Jane Doe & Sam Roe".
+    pub display_name: String,
+    pub kind: ClientKind,
+    pub status: ClientStatus,
+    /// How they came: "online booking", "referral", …
+    pub source: String,
+    pub primary_practitioner_id: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    #[sea_orm(has_many)]
+    pub participants: HasMany<super::participant::Entity>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ClientKind {
+    #[sea_orm(string_value = "couple")]
+    Couple,
+    #[sea_orm(string_value = "individual")]
+    Individual,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ClientStatus {
+    /// Booked a consultation; not yet in therapy.
+    #[sea_orm(string_value = "lead")]
+    Lead,
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "closed")]
+    Closed,
+}

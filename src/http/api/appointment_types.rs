@@ -1,0 +1,381 @@
+//! `/appointment-types`: what can be booked and how.
+
+use chrono::{DateTime, Utc};
+use entity::appointment_type;
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use serde::Deserialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use super::{
+    ApiResult, ApiTag, JsonBody, PageBody, StaffRead, StaffReadOne, StaffWrite, audit_context,
+    booking::Location,
+};
+use crate::{
+    AppState,
+    audit::Origin,
+    auth::{Permission, Staff},
+    error::{ApiError, FieldErrors},
+    scheduling::types::{self, TypeFields},
+    types::single_line,
+};
+
+#[derive(Object)]
+pub struct TypeView {
+    id: Uuid,
+    slug: String,
+    name: String,
+    description: String,
+    duration_minutes: i32,
+    buffer_before_minutes: i32,
+    buffer_after_minutes: i32,
+    slot_step_minutes: i32,
+    min_notice_minutes: i32,
+    horizon_days: i32,
+    cancellation_cutoff_minutes: i32,
+    /// Bookable online by anyone.
+    public: bool,
+    location_kind: Location,
+    location_details: Option<String>,
+    active: bool,
+    /// Who offers it.
+    practitioner_ids: Vec<Uuid>,
+    updated_at: DateTime<Utc>,
+}
+
+fn view(t: appointment_type::Model, practitioner_ids: Vec<Uuid>) -> TypeView {
+    TypeView {
+        id: t.id,
+        slug: t.slug,
+        name: t.name,
+        description: t.description,
+        duration_minutes: t.duration_minutes,
+        buffer_before_minutes: t.buffer_before_minutes,
+        buffer_after_minutes: t.buffer_after_minutes,
+        slot_step_minutes: t.slot_step_minutes,
+        min_notice_minutes: t.min_notice_minutes,
+        horizon_days: t.horizon_days,
+        cancellation_cutoff_minutes: t.cancellation_cutoff_minutes,
+        public: t.public,
+        location_kind: t.location_kind.into(),
+        location_details: t.location_details,
+        active: t.active,
+        practitioner_ids,
+        updated_at: t.updated_at,
+    }
+}
+
+/// A type's fields. On create, everything but `slug`, `name`, `duration_minutes` and
+/// `location_kind` has a default; on change, absent fields keep their value.
+#[derive(Object, Deserialize, Default)]
+pub struct TypeBody {
+    /// Lower-case letters, digits and dashes; used in booking links.
+    slug: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    /// 5 to 480.
+    duration_minutes: Option<i32>,
+    /// 0 to 120.
+    buffer_before_minutes: Option<i32>,
+    /// 0 to 120.
+    buffer_after_minutes: Option<i32>,
+    /// 5 to 240; default 15.
+    slot_step_minutes: Option<i32>,
+    /// 0 to 43,200 (30 days); default 720 (12 hours).
+    min_notice_minutes: Option<i32>,
+    /// 1 to 730; default 60.
+    horizon_days: Option<i32>,
+    /// 0 to 43,200; default 1,440 (24 hours).
+    cancellation_cutoff_minutes: Option<i32>,
+    public: Option<bool>,
+    location_kind: Option<Location>,
+    location_details: Option<String>,
+    active: Option<bool>,
+    practitioner_ids: Option<Vec<Uuid>>,
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedType {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<TypeView>),
+}
+
+pub struct AppointmentTypesApi;
+
+#[OpenApi(prefix_path = "/appointment-types", tag = "ApiTag::Scheduling")]
+impl AppointmentTypesApi {
+    /// Appointment types
+    ///
+    /// Every type, active or not, by name.
+    #[oai(path = "/", method = "get", operation_id = "listAppointmentTypes")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+    ) -> ApiResult<Json<PageBody<TypeView>>, StaffRead> {
+        staff.require(Permission::Schedule)?;
+        let mut offered: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for o in types::offered_by(&state.db).await? {
+            offered
+                .entry(o.appointment_type_id)
+                .or_default()
+                .push(o.practitioner_id);
+        }
+        let all = types::list_all(&state.db).await?;
+        Ok(Json(PageBody {
+            items: all
+                .into_iter()
+                .map(|t| {
+                    let ids = offered.remove(&t.id).unwrap_or_default();
+                    view(t, ids)
+                })
+                .collect(),
+            next_cursor: None,
+        }))
+    }
+
+    /// Create an appointment type
+    #[oai(path = "/", method = "post", operation_id = "createAppointmentType")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        body: JsonBody<TypeBody>,
+    ) -> ApiResult<CreatedType, StaffWrite> {
+        staff.require(Permission::Schedule)?;
+        let fields = check(body.0, None)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let ids = fields.practitioner_ids.clone();
+        let saved = types::save(&state.db, None, fields, &audit).await?;
+        Ok(CreatedType::Created(Json(view(saved, ids))))
+    }
+
+    /// One appointment type
+    #[oai(path = "/:id", method = "get", operation_id = "getAppointmentType")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<TypeView>, StaffReadOne> {
+        staff.require(Permission::Schedule)?;
+        let t = types::find(&state.db, id.0).await?;
+        let ids = offered_ids(&state, t.id).await?;
+        Ok(Json(view(t, ids)))
+    }
+
+    /// Change an appointment type
+    ///
+    /// Existing appointments keep the times and buffers they were booked with.
+    #[oai(
+        path = "/:id",
+        method = "patch",
+        operation_id = "updateAppointmentType"
+    )]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<TypeBody>,
+    ) -> ApiResult<Json<TypeView>, StaffWrite> {
+        staff.require(Permission::Schedule)?;
+        let current = types::find(&state.db, id.0).await?;
+        let current_ids = offered_ids(&state, current.id).await?;
+        let fields = check(body.0, Some((current, current_ids)))?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let ids = fields.practitioner_ids.clone();
+        let saved = types::save(&state.db, Some(id.0), fields, &audit).await?;
+        Ok(Json(view(saved, ids)))
+    }
+}
+
+async fn offered_ids(state: &AppState, type_id: Uuid) -> Result<Vec<Uuid>, sea_orm::DbErr> {
+    Ok(types::offered_by(&state.db)
+        .await?
+        .into_iter()
+        .filter(|o| o.appointment_type_id == type_id)
+        .map(|o| o.practitioner_id)
+        .collect())
+}
+
+/// Checks a type's fields, falling back to `current` (a change) or the defaults (a new one).
+fn check(
+    body: TypeBody,
+    current: Option<(appointment_type::Model, Vec<Uuid>)>,
+) -> Result<TypeFields, ApiError> {
+    let mut errors = FieldErrors::default();
+    let (base, base_ids) = match current {
+        Some((t, ids)) => (Some(t), ids),
+        None => (None, Vec::new()),
+    };
+    let mut number = |field: &str,
+                      value: Option<i32>,
+                      current: Option<i32>,
+                      default: Option<i32>,
+                      range: std::ops::RangeInclusive<i32>| {
+        match value.or(current).or(default) {
+            Some(v) if range.contains(&v) => Some(v),
+            Some(_) => {
+                errors.add(
+                    field,
+                    format!("must be from {} to {}", range.start(), range.end()),
+                );
+                None
+            }
+            None => {
+                errors.add(field, "is required");
+                None
+            }
+        }
+    };
+    let b = base.as_ref();
+    let duration = number(
+        "duration_minutes",
+        body.duration_minutes,
+        b.map(|t| t.duration_minutes),
+        None,
+        5..=480,
+    );
+    let before = number(
+        "buffer_before_minutes",
+        body.buffer_before_minutes,
+        b.map(|t| t.buffer_before_minutes),
+        Some(0),
+        0..=120,
+    );
+    let after = number(
+        "buffer_after_minutes",
+        body.buffer_after_minutes,
+        b.map(|t| t.buffer_after_minutes),
+        Some(0),
+        0..=120,
+    );
+    let step = number(
+        "slot_step_minutes",
+        body.slot_step_minutes,
+        b.map(|t| t.slot_step_minutes),
+        Some(15),
+        5..=240,
+    );
+    let notice = number(
+        "min_notice_minutes",
+        body.min_notice_minutes,
+        b.map(|t| t.min_notice_minutes),
+        Some(720),
+        0..=43_200,
+    );
+    let horizon = number(
+        "horizon_days",
+        body.horizon_days,
+        b.map(|t| t.horizon_days),
+        Some(60),
+        1..=730,
+    );
+    let cutoff = number(
+        "cancellation_cutoff_minutes",
+        body.cancellation_cutoff_minutes,
+        b.map(|t| t.cancellation_cutoff_minutes),
+        Some(1440),
+        0..=43_200,
+    );
+    let slug = match body.slug.or_else(|| b.map(|t| t.slug.clone())) {
+        Some(s) if is_slug(&s) => Some(s),
+        Some(_) => {
+            errors.add(
+                "slug",
+                "must be 1 to 60 lower-case letters, digits and single dashes",
+            );
+            None
+        }
+        None => {
+            errors.add("slug", "is required");
+            None
+        }
+    };
+    let name = match body.name.or_else(|| b.map(|t| t.name.clone())) {
+        Some(n) => errors.check("name", single_line(&n, 200)),
+        None => {
+            errors.add("name", "is required");
+            None
+        }
+    };
+    let description = body
+        .description
+        .or_else(|| b.map(|t| t.description.clone()))
+        .unwrap_or_default();
+    if description.chars().count() > 2000 {
+        errors.add("description", "must be at most 2,000 characters");
+    }
+    let location_kind = body
+        .location_kind
+        .map(Into::into)
+        .or_else(|| b.map(|t| t.location_kind));
+    if location_kind.is_none() {
+        errors.add("location_kind", "is required");
+    }
+    let location_details = match body.location_details {
+        Some(d) if d.trim().is_empty() => None,
+        Some(d) => errors.check("location_details", single_line(&d, 500)),
+        None => b.and_then(|t| t.location_details.clone()),
+    };
+    errors.into_result()?;
+    let (
+        Some(duration),
+        Some(before),
+        Some(after),
+        Some(step),
+        Some(notice),
+        Some(horizon),
+        Some(cutoff),
+        Some(slug),
+        Some(name),
+        Some(location_kind),
+    ) = (
+        duration,
+        before,
+        after,
+        step,
+        notice,
+        horizon,
+        cutoff,
+        slug,
+        name,
+        location_kind,
+    )
+    else {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "checked fields missing"
+        )));
+    };
+    Ok(TypeFields {
+        slug,
+        name,
+        description,
+        duration_minutes: duration,
+        buffer_before_minutes: before,
+        buffer_after_minutes: after,
+        slot_step_minutes: step,
+        min_notice_minutes: notice,
+        horizon_days: horizon,
+        cancellation_cutoff_minutes: cutoff,
+        public: body.public.or(b.map(|t| t.public)).unwrap_or(false),
+        location_kind,
+        location_details,
+        active: body.active.or(b.map(|t| t.active)).unwrap_or(true),
+        practitioner_ids: body.practitioner_ids.unwrap_or(base_ids),
+    })
+}
+
+fn is_slug(s: &str) -> bool {
+    (1..=60).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+}

@@ -1,0 +1,363 @@
+//! `/appointments`: the practice's calendar, as staff see and change it.
+
+use chrono::{DateTime, Utc};
+use entity::appointment::{self, AppointmentSource, AppointmentStatus};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    ApiResult, ApiTag, JsonBody, PageBody, StaffList, StaffReadOne, StaffWrite, audit_context,
+    booking::parse_start,
+};
+use crate::{
+    AppState,
+    audit::{Action, Event, Origin},
+    auth::{Permission, Staff},
+    error::ApiError,
+    pagination::PageRequest,
+    scheduling::{
+        SchedulingError,
+        appointments::{self, Booker, CancelledBy, Filter, StaffBooking},
+        booking::message_context,
+    },
+    types::plausible_instant,
+};
+
+#[derive(Enum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum StatusName {
+    Confirmed,
+    Cancelled,
+    Completed,
+    NoShow,
+}
+
+impl From<AppointmentStatus> for StatusName {
+    fn from(s: AppointmentStatus) -> Self {
+        match s {
+            AppointmentStatus::Confirmed => StatusName::Confirmed,
+            AppointmentStatus::Cancelled => StatusName::Cancelled,
+            AppointmentStatus::Completed => StatusName::Completed,
+            AppointmentStatus::NoShow => StatusName::NoShow,
+        }
+    }
+}
+
+impl From<StatusName> for AppointmentStatus {
+    fn from(s: StatusName) -> Self {
+        match s {
+            StatusName::Confirmed => AppointmentStatus::Confirmed,
+            StatusName::Cancelled => AppointmentStatus::Cancelled,
+            StatusName::Completed => AppointmentStatus::Completed,
+            StatusName::NoShow => AppointmentStatus::NoShow,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy)]
+#[oai(rename_all = "snake_case")]
+pub enum SourceName {
+    Online,
+    Staff,
+}
+
+#[derive(Object)]
+pub struct AppointmentView {
+    id: Uuid,
+    practitioner_id: Uuid,
+    appointment_type_id: Uuid,
+    client_id: Uuid,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    status: StatusName,
+    source: SourceName,
+    /// Raised on every change (calendar apps compare it).
+    sequence: i32,
+    /// Booked outside the practitioner's hours by staff.
+    outside_hours: bool,
+    cancelled_at: Option<DateTime<Utc>>,
+    /// `client` or `staff`.
+    cancelled_by: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// What the client wrote when booking; only for owners and clinicians, and every read is
+    /// in the audit log. Absent in lists.
+    message: Option<String>,
+}
+
+fn view(a: appointment::Model, message: Option<String>) -> AppointmentView {
+    AppointmentView {
+        id: a.id,
+        practitioner_id: a.practitioner_id,
+        appointment_type_id: a.appointment_type_id,
+        client_id: a.client_id,
+        start: a.starts_at,
+        end: a.ends_at,
+        status: a.status.into(),
+        source: match a.source {
+            AppointmentSource::Online => SourceName::Online,
+            AppointmentSource::Staff => SourceName::Staff,
+        },
+        sequence: a.sequence,
+        outside_hours: a.outside_hours,
+        cancelled_at: a.cancelled_at,
+        cancelled_by: a.cancelled_by,
+        created_at: a.created_at,
+        updated_at: a.updated_at,
+        message,
+    }
+}
+
+#[derive(Object, Deserialize)]
+pub struct NewAppointmentBody {
+    client_id: Uuid,
+    appointment_type_id: Uuid,
+    practitioner_id: Uuid,
+    /// RFC 3339 with its offset.
+    start: String,
+    /// Allow a time outside the practitioner's hours (never over another appointment).
+    #[serde(default)]
+    outside_hours: bool,
+}
+
+#[derive(Object, Deserialize)]
+pub struct MoveBody {
+    /// RFC 3339 with its offset.
+    start: String,
+    #[serde(default)]
+    outside_hours: bool,
+}
+
+#[derive(Object, Deserialize)]
+pub struct StaffCancelBody {
+    /// Kept encrypted.
+    reason: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedAppointment {
+    /// Booked.
+    #[oai(status = 201)]
+    Created(Json<AppointmentView>),
+}
+
+pub struct AppointmentsApi;
+
+#[OpenApi(prefix_path = "/appointments", tag = "ApiTag::Scheduling")]
+impl AppointmentsApi {
+    /// Appointments
+    ///
+    /// Earliest first. Narrow by time (`from` inclusive, `to` exclusive, on the start),
+    /// practitioner, client and status.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/", method = "get", operation_id = "listAppointments")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+        from: Query<Option<DateTime<Utc>>>,
+        to: Query<Option<DateTime<Utc>>>,
+        practitioner_id: Query<Option<Uuid>>,
+        client_id: Query<Option<Uuid>>,
+        status: Query<Option<StatusName>>,
+        limit: Query<Option<u64>>,
+        cursor: Query<Option<String>>,
+    ) -> ApiResult<Json<PageBody<AppointmentView>>, StaffList> {
+        staff.require(Permission::Schedule)?;
+        for (field, at) in [("from", &from.0), ("to", &to.0)] {
+            if at.as_ref().is_some_and(|at| !plausible_instant(at)) {
+                return Err(
+                    ApiError::invalid(field, "must be between the years 1900 and 9999").into(),
+                );
+            }
+        }
+        let page: PageRequest<appointments::Cursor> =
+            PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        if page.after.is_some_and(|(at, _)| !plausible_instant(&at)) {
+            return Err(ApiError::invalid("cursor", "is not a cursor from this list").into());
+        }
+        let filter = Filter {
+            from: from.0,
+            to: to.0,
+            practitioner_id: practitioner_id.0,
+            client_id: client_id.0,
+            status: status.0.map(Into::into),
+        };
+        let found = appointments::list(&state.db, &filter, &page).await?;
+        Ok(Json(PageBody::from_page(found, |a| view(a, None))))
+    }
+
+    /// Book an appointment for a client
+    ///
+    /// Inside the practitioner's hours, or anywhere with `outside_hours`; never over another
+    /// live appointment of theirs (409).
+    #[oai(path = "/", method = "post", operation_id = "createAppointment")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        body: JsonBody<NewAppointmentBody>,
+    ) -> ApiResult<CreatedAppointment, StaffWrite> {
+        staff.require(Permission::Schedule)?;
+        let body = body.0;
+        let start = parse_start(&body.start)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let booking = StaffBooking {
+            client_id: body.client_id,
+            appointment_type_id: body.appointment_type_id,
+            practitioner_id: body.practitioner_id,
+            start,
+            outside_hours: body.outside_hours,
+        };
+        let created = appointments::create_by_staff(&state.db, booking, &audit)
+            .await
+            .map_err(|e| match e {
+                // Ids in the body are fields of the request, not the address.
+                SchedulingError::UnknownType => {
+                    ApiError::invalid("appointment_type_id", "is not an appointment type")
+                }
+                SchedulingError::UnknownPractitioner => {
+                    ApiError::invalid("practitioner_id", "is not a practitioner")
+                }
+                SchedulingError::UnknownClient => ApiError::invalid("client_id", "is not a client"),
+                other => other.into(),
+            })?;
+        Ok(CreatedAppointment::Created(Json(view(created, None))))
+    }
+
+    /// One appointment
+    ///
+    /// For owners and clinicians this includes the client's booking message, and the read is
+    /// recorded in the audit log.
+    #[oai(path = "/:id", method = "get", operation_id = "getAppointment")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<AppointmentView>, StaffReadOne> {
+        staff.require(Permission::Schedule)?;
+        let a = appointments::find(&state.db, id.0).await?;
+        let mut message = None;
+        if staff.require(Permission::ReadClinical).is_ok()
+            && let Some(sealed) = &a.message_sealed
+        {
+            message = Some(
+                state
+                    .keys
+                    .open(sealed, &message_context(a.id))
+                    .map_err(|e| {
+                        ApiError::internal(anyhow::anyhow!("opening a booking message: {e}"))
+                    })?,
+            );
+            audit_context(&state, &origin, staff.actor())
+                .record(
+                    &state.db,
+                    Event::new(Action::BookingMessageRead).entity("appointment", a.id),
+                )
+                .await?;
+        }
+        Ok(Json(view(a, message)))
+    }
+
+    /// Move an appointment
+    #[oai(
+        path = "/:id/reschedule",
+        method = "post",
+        operation_id = "rescheduleAppointment"
+    )]
+    async fn reschedule(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<MoveBody>,
+    ) -> ApiResult<Json<AppointmentView>, StaffWrite> {
+        staff.require(Permission::Schedule)?;
+        let start = parse_start(&body.0.start)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let booker = Booker::Staff {
+            outside_hours: body.0.outside_hours,
+        };
+        let moved = appointments::reschedule(&state.db, id.0, start, booker, &audit).await?;
+        Ok(Json(view(moved, None)))
+    }
+
+    /// Cancel an appointment
+    #[oai(
+        path = "/:id/cancel",
+        method = "post",
+        operation_id = "cancelAppointment"
+    )]
+    async fn cancel(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<StaffCancelBody>,
+    ) -> ApiResult<Json<AppointmentView>, StaffWrite> {
+        staff.require(Permission::Schedule)?;
+        let reason = body.0.reason;
+        if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
+            return Err(ApiError::invalid("reason", "must be at most 2,000 characters").into());
+        }
+        let audit = audit_context(&state, &origin, staff.actor());
+        let cancelled = appointments::cancel(
+            &state.db,
+            &state.keys,
+            id.0,
+            reason,
+            CancelledBy::Staff,
+            &audit,
+        )
+        .await?;
+        Ok(Json(view(cancelled, None)))
+    }
+
+    /// Mark an appointment as completed
+    #[oai(
+        path = "/:id/complete",
+        method = "post",
+        operation_id = "completeAppointment"
+    )]
+    async fn complete(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<AppointmentView>, super::StaffAction> {
+        staff.require(Permission::Schedule)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let closed =
+            appointments::close(&state.db, id.0, AppointmentStatus::Completed, &audit).await?;
+        Ok(Json(view(closed, None)))
+    }
+
+    /// Mark an appointment as a no-show
+    #[oai(path = "/:id/no-show", method = "post", operation_id = "markNoShow")]
+    async fn no_show(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<AppointmentView>, super::StaffAction> {
+        staff.require(Permission::Schedule)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let closed =
+            appointments::close(&state.db, id.0, AppointmentStatus::NoShow, &audit).await?;
+        Ok(Json(view(closed, None)))
+    }
+}

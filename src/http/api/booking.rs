@@ -1,0 +1,630 @@
+//! The public booking API (no sign-in): appointment types, free slots, bookings and the
+//! manage link. This contract is fixed: booking pages and outside clients depend on it.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone as _, Utc};
+use entity::{appointment, appointment_type::LocationKind};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{ApiResult, ApiTag, JsonBody, audit_context, errors_set};
+use crate::{
+    AppState,
+    audit::{Actor, Origin},
+    crypto,
+    error::{ApiError, FieldErrors},
+    practice,
+    scheduling::{
+        appointments::{self, Booker, CancelledBy},
+        availability,
+        booking::{self, BookingRequest, ManagedBooking},
+        clients::PersonFields,
+        slots, types,
+    },
+    types::{EmailAddress, TimeZone, single_line},
+};
+
+errors_set!(
+    /// Reading free slots: a bad query, an unknown type.
+    pub SlotsRead = [NotFound, Validation, TooManyRequests, Internal, Unavailable]
+);
+errors_set!(
+    /// Booking: bad input, an unknown type, a time that cannot be had.
+    pub BookingWrite = [BadRequest, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Validation, TooManyRequests, Internal, Unavailable]
+);
+errors_set!(
+    /// Reading a booking by its link.
+    pub LinkRead = [NotFound, TooManyRequests, Internal, Unavailable]
+);
+
+/// Longest range of days the slots endpoint answers for at once.
+pub const MAX_RANGE_DAYS: i64 = 62;
+
+#[derive(Enum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Location {
+    InPerson,
+    Video,
+    Phone,
+}
+
+impl From<LocationKind> for Location {
+    fn from(kind: LocationKind) -> Self {
+        match kind {
+            LocationKind::InPerson => Location::InPerson,
+            LocationKind::Video => Location::Video,
+            LocationKind::Phone => Location::Phone,
+        }
+    }
+}
+
+impl From<Location> for LocationKind {
+    fn from(kind: Location) -> Self {
+        match kind {
+            Location::InPerson => LocationKind::InPerson,
+            Location::Video => LocationKind::Video,
+            Location::Phone => LocationKind::Phone,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct PublicType {
+    id: Uuid,
+    slug: String,
+    name: String,
+    description: String,
+    duration_minutes: i32,
+    location_kind: Location,
+}
+
+#[derive(Object)]
+pub struct Slot {
+    start: DateTime<FixedOffset>,
+    end: DateTime<FixedOffset>,
+    practitioner_id: Uuid,
+}
+
+#[derive(Object)]
+pub struct SlotsBody {
+    /// The appointment type's slug.
+    #[oai(rename = "type")]
+    type_: String,
+    /// The zone the times are given in.
+    tz: String,
+    slots: Vec<Slot>,
+}
+
+#[derive(Object, Deserialize, Serialize)]
+pub struct BookingBody {
+    /// The appointment type's slug.
+    #[oai(rename = "type")]
+    #[serde(rename = "type")]
+    type_: String,
+    /// One of the free start times, RFC 3339 with its offset, e.g. `2026-12-01T15:00:00-05:00`.
+    start: String,
+    /// A particular practitioner; by default, whoever is free.
+    practitioner_id: Option<Uuid>,
+    /// The full name of the person booking.
+    name: String,
+    email: String,
+    phone: Option<String>,
+    /// Their partner's full name, when they come as a couple.
+    partner_name: Option<String>,
+    partner_email: Option<String>,
+    /// Anything they would like the practice to know; kept encrypted.
+    message: Option<String>,
+    /// The IANA zone times are answered in; by default the practice's.
+    tz: Option<String>,
+}
+
+#[derive(Object)]
+pub struct BookedBody {
+    id: Uuid,
+    status: String,
+    start: DateTime<FixedOffset>,
+    end: DateTime<FixedOffset>,
+    /// The secret of the manage link: shown once.
+    manage_token: String,
+    /// Where the client can see, cancel or move the booking.
+    manage_url: String,
+    /// An event file for the client's calendar.
+    ics_url: String,
+}
+
+#[derive(ApiResponse)]
+pub enum BookResponse {
+    /// Booked.
+    #[oai(status = 201)]
+    Created(Json<BookedBody>),
+    /// The same request was already made with this `Idempotency-Key`: here is its booking.
+    #[oai(status = 200)]
+    Replayed(Json<BookedBody>),
+}
+
+#[derive(Object)]
+pub struct TypeSummary {
+    slug: String,
+    name: String,
+    duration_minutes: i32,
+    location_kind: Location,
+    /// The address, video link or phone instructions.
+    location_details: Option<String>,
+}
+
+#[derive(Object)]
+pub struct PractitionerSummary {
+    id: Uuid,
+    name: String,
+}
+
+#[derive(Object)]
+pub struct ManagedBody {
+    id: Uuid,
+    /// `confirmed`, `cancelled`, `completed` or `no_show`.
+    status: String,
+    start: DateTime<FixedOffset>,
+    end: DateTime<FixedOffset>,
+    /// The practice's zone, which the times above are given in.
+    time_zone: String,
+    appointment_type: TypeSummary,
+    practitioner: PractitionerSummary,
+    /// Whether the client may still cancel or move it here.
+    can_change: bool,
+    /// Until when they may.
+    change_until: DateTime<FixedOffset>,
+    cancelled_at: Option<DateTime<Utc>>,
+    manage_url: String,
+    ics_url: String,
+}
+
+#[derive(Object, Deserialize)]
+pub struct CancelBody {
+    /// Optional, kept encrypted, seen only by the practice.
+    reason: Option<String>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct RescheduleBody {
+    /// One of the free start times, RFC 3339 with its offset.
+    start: String,
+}
+
+pub struct BookingApi;
+
+#[OpenApi(prefix_path = "/public", tag = "ApiTag::Public")]
+impl BookingApi {
+    /// Bookable appointment types
+    ///
+    /// The types anyone may book online, by name.
+    #[oai(
+        path = "/appointment-types",
+        method = "get",
+        operation_id = "listPublicAppointmentTypes"
+    )]
+    async fn appointment_types(
+        &self,
+        state: Data<&AppState>,
+    ) -> ApiResult<Json<Vec<PublicType>>, super::PublicRead> {
+        let types = types::list_public(&state.db).await?;
+        Ok(Json(
+            types
+                .into_iter()
+                .map(|t| PublicType {
+                    id: t.id,
+                    slug: t.slug,
+                    name: t.name,
+                    description: t.description,
+                    duration_minutes: t.duration_minutes,
+                    location_kind: t.location_kind.into(),
+                })
+                .collect(),
+        ))
+    }
+
+    /// Free times
+    ///
+    /// The free start times of an appointment type between two days (both included, at most
+    /// 62 days), as days and times in `tz` (default: the practice's zone).
+    #[oai(path = "/slots", method = "get", operation_id = "listSlots")]
+    async fn slots(
+        &self,
+        state: Data<&AppState>,
+        /// The appointment type's slug.
+        #[oai(name = "type")]
+        type_: Query<String>,
+        /// First day, `YYYY-MM-DD`.
+        from: Query<NaiveDate>,
+        /// Last day, `YYYY-MM-DD`.
+        to: Query<NaiveDate>,
+        /// An IANA zone, e.g. `Europe/London`.
+        tz: Query<Option<String>>,
+    ) -> ApiResult<Json<SlotsBody>, SlotsRead> {
+        let tz = zone_or_practice(&state, tz.0.as_deref()).await?;
+        let days = (to.0 - from.0).num_days() + 1;
+        if days < 1 {
+            return Err(ApiError::invalid("to", "must not be before from").into());
+        }
+        if days > MAX_RANGE_DAYS {
+            return Err(ApiError::invalid("to", "must be at most 62 days after from").into());
+        }
+        let ty = types::find_public(&state.db, &type_.0).await?;
+        let (range_start, range_end) = (
+            start_of_day(tz, from.0),
+            start_of_day(tz, to.0 + Duration::days(1)),
+        );
+        let rules = types::slot_rules(&ty);
+        let now = state.clock.now();
+        let mut free = Vec::new();
+        for p in types::practitioners_for(&state.db, ty.id).await? {
+            let schedule =
+                availability::schedule(&state.db, &p, range_start, range_end, None).await?;
+            free.extend(
+                slots::free_slots(&schedule, &rules, range_start, range_end, now)
+                    .into_iter()
+                    .map(|s| (s, p.id)),
+            );
+        }
+        free.sort_by_key(|(s, p)| (s.start, *p));
+        Ok(Json(SlotsBody {
+            type_: ty.slug,
+            tz: tz.name().to_owned(),
+            slots: free
+                .into_iter()
+                .map(|(s, practitioner_id)| Slot {
+                    start: local(tz, s.start),
+                    end: local(tz, s.end),
+                    practitioner_id,
+                })
+                .collect(),
+        }))
+    }
+
+    /// Book
+    ///
+    /// Books one of the free times and opens a client record (a couple when a partner is
+    /// named). Send an `Idempotency-Key` to retry safely: the same key with the same body
+    /// answers 200 with the same booking; with another body, 422.
+    #[oai(path = "/bookings", method = "post", operation_id = "createBooking")]
+    async fn book(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
+        body: JsonBody<BookingBody>,
+    ) -> ApiResult<BookResponse, BookingWrite> {
+        let fingerprint = crypto::hash_secret(&serde_json::to_string(&body.0).unwrap_or_default());
+        let key = idempotency_key
+            .0
+            .map(|k| {
+                let k = k.trim().to_owned();
+                let printable = k.chars().all(|c| c.is_ascii_graphic());
+                if k.is_empty() || k.len() > 200 || !printable {
+                    Err(ApiError::invalid(
+                        "Idempotency-Key",
+                        "must be 1 to 200 printable characters",
+                    ))
+                } else {
+                    Ok(k)
+                }
+            })
+            .transpose()?;
+        let (request, tz) = check_booking(&state, body.0).await?;
+        let request = BookingRequest {
+            idempotency: key.map(|k| (k, fingerprint)),
+            ..request
+        };
+        let audit = audit_context(&state, &origin, Actor::ANONYMOUS);
+        let booked = booking::book(&state.db, &state.keys, request, &audit).await?;
+        let body = booked_body(&state, tz, &booked.appointment, &booked.manage_token);
+        Ok(if booked.replayed {
+            BookResponse::Replayed(Json(body))
+        } else {
+            BookResponse::Created(Json(body))
+        })
+    }
+
+    /// A booking, by its manage link
+    #[oai(path = "/bookings/:token", method = "get", operation_id = "getBooking")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        token: Path<String>,
+    ) -> ApiResult<Json<ManagedBody>, LinkRead> {
+        let managed = booking::by_token(&state.db, &token.0).await?;
+        Ok(Json(managed_body(&state, &managed, &token.0).await?))
+    }
+
+    /// Cancel a booking
+    ///
+    /// Possible until the type's cancellation cutoff (by default 24 hours before); after it,
+    /// 409 with reason `past_cutoff`.
+    #[oai(
+        path = "/bookings/:token/cancel",
+        method = "post",
+        operation_id = "cancelBooking"
+    )]
+    async fn cancel(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        token: Path<String>,
+        body: JsonBody<CancelBody>,
+    ) -> ApiResult<Json<ManagedBody>, BookingWrite> {
+        let reason = body
+            .0
+            .reason
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty());
+        if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
+            return Err(ApiError::invalid("reason", "must be at most 2,000 characters").into());
+        }
+        let managed = booking::by_token(&state.db, &token.0).await?;
+        let audit = audit_context(&state, &origin, Actor::client_link(managed.appointment.id));
+        appointments::cancel(
+            &state.db,
+            &state.keys,
+            managed.appointment.id,
+            reason,
+            CancelledBy::Client,
+            &audit,
+        )
+        .await?;
+        let managed = booking::by_token(&state.db, &token.0).await?;
+        Ok(Json(managed_body(&state, &managed, &token.0).await?))
+    }
+
+    /// Move a booking
+    ///
+    /// To another free time of the same type, until the cancellation cutoff. Atomic: the new
+    /// time is taken and the old one released together, or nothing changes.
+    #[oai(
+        path = "/bookings/:token/reschedule",
+        method = "post",
+        operation_id = "rescheduleBooking"
+    )]
+    async fn reschedule(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        token: Path<String>,
+        body: JsonBody<RescheduleBody>,
+    ) -> ApiResult<Json<ManagedBody>, BookingWrite> {
+        let start = parse_start(&body.0.start)?;
+        let managed = booking::by_token(&state.db, &token.0).await?;
+        let audit = audit_context(&state, &origin, Actor::client_link(managed.appointment.id));
+        appointments::reschedule(
+            &state.db,
+            managed.appointment.id,
+            start,
+            Booker::Online,
+            &audit,
+        )
+        .await?;
+        let managed = booking::by_token(&state.db, &token.0).await?;
+        Ok(Json(managed_body(&state, &managed, &token.0).await?))
+    }
+}
+
+/// Checks every field of a booking, reporting all that fail at once.
+pub async fn check_booking(
+    state: &AppState,
+    body: BookingBody,
+) -> Result<(BookingRequest, TimeZone), ApiError> {
+    let mut errors = FieldErrors::default();
+    let tz = match body.tz.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(tz) => errors.check("tz", TimeZone::parse(tz)),
+        None => Some(practice_zone(state).await?),
+    };
+    let start = errors.check(
+        "start",
+        parse_start(&body.start).map_err(|e| e.errors()[0].message.clone()),
+    );
+    let name = errors.check("name", person_name(&body.name));
+    let email = errors.check("email", EmailAddress::parse(&body.email));
+    let phone = optional(&body.phone).and_then(|p| errors.check("phone", phone(p)));
+    let partner_name =
+        optional(&body.partner_name).and_then(|n| errors.check("partner_name", person_name(n)));
+    let partner_email = optional(&body.partner_email)
+        .and_then(|e| errors.check("partner_email", EmailAddress::parse(e)));
+    if optional(&body.partner_email).is_some() && optional(&body.partner_name).is_none() {
+        errors.add("partner_name", "is needed with a partner's email");
+    }
+    if let (Some(partner), Some(email)) = (&partner_email, &email)
+        && partner.as_str().eq_ignore_ascii_case(email.as_str())
+    {
+        errors.add("partner_email", "must differ from your own email");
+    }
+    let message = optional(&body.message);
+    if message.is_some_and(|m| m.chars().count() > 2000) {
+        errors.add("message", "must be at most 2,000 characters");
+    }
+    let type_slug = body.type_.trim().to_owned();
+    if type_slug.is_empty() || type_slug.len() > 100 {
+        errors.add("type", "must be an appointment type's slug");
+    }
+    errors.into_result()?;
+    let (Some(tz), Some(start), Some((first, last)), Some(email)) = (tz, start, name, email) else {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "a booking field failed without an error"
+        )));
+    };
+    let booker = PersonFields {
+        first_name: first,
+        last_name: last,
+        email: Some(email.into_inner()),
+        phone,
+        time_zone: Some(tz.name().to_owned()),
+        preferred_contact: Some("email".into()),
+        ..PersonFields::default()
+    };
+    let partner = partner_name.map(|(first, last)| PersonFields {
+        first_name: first,
+        last_name: last,
+        email: partner_email.map(EmailAddress::into_inner),
+        ..PersonFields::default()
+    });
+    Ok((
+        BookingRequest {
+            type_slug,
+            start,
+            practitioner_id: body.practitioner_id,
+            booker,
+            partner,
+            message: message.map(str::to_owned),
+            idempotency: None,
+        },
+        tz,
+    ))
+}
+
+/// A field the client may leave out or blank.
+fn optional(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// RFC 3339 with an offset (`Z` counts); a local time without one is ambiguous.
+pub fn parse_start(value: &str) -> Result<DateTime<Utc>, ApiError> {
+    let at = DateTime::parse_from_rfc3339(value.trim()).map_err(|_| {
+        ApiError::invalid(
+            "start",
+            "must be a date and time with its offset, like 2026-12-01T15:00:00-05:00",
+        )
+    })?;
+    let at = at.with_timezone(&Utc);
+    if !crate::types::plausible_instant(&at) {
+        return Err(ApiError::invalid(
+            "start",
+            "must be between the years 1900 and 9999",
+        ));
+    }
+    Ok(at)
+}
+
+/// A full name split into first and last at the last space ("Mary Ann Smith" → "Mary Ann",
+/// "Smith"); a single word is a first name.
+fn person_name(value: &str) -> Result<(String, String), String> {
+    let name = single_line(value, 200)?;
+    Ok(match name.rsplit_once(' ') {
+        Some((first, last)) => (first.trim().to_owned(), last.to_owned()),
+        None => (name, String::new()),
+    })
+}
+
+/// A phone number as people write it: digits with spaces, dots, dashes, brackets and a
+/// leading plus; 6 to 20 digits.
+fn phone(value: &str) -> Result<String, String> {
+    let allowed = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-.()".contains(c));
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    if !allowed || !(6..=20).contains(&digits) || value.len() > 40 {
+        return Err("must be a phone number like +1 555 010 0199".into());
+    }
+    Ok(value.to_owned())
+}
+
+async fn practice_zone(state: &AppState) -> Result<TimeZone, ApiError> {
+    let settings = practice::settings(&state.db).await?;
+    Ok(TimeZone::parse(&settings.time_zone).unwrap_or(TimeZone::UTC))
+}
+
+async fn zone_or_practice(state: &AppState, tz: Option<&str>) -> Result<TimeZone, ApiError> {
+    match tz.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(tz) => TimeZone::parse(tz).map_err(|m| ApiError::invalid("tz", m)),
+        None => practice_zone(state).await,
+    }
+}
+
+/// Midnight starting `date` in `tz` (or the first instant of that day, if midnight is
+/// skipped by a DST change).
+pub fn start_of_day(tz: TimeZone, date: NaiveDate) -> DateTime<Utc> {
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    (0..=180)
+        .find_map(|minutes| {
+            tz.tz()
+                .from_local_datetime(&(midnight + Duration::minutes(minutes)))
+                .earliest()
+        })
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+}
+
+/// An instant as a time with `tz`'s offset.
+pub fn local(tz: TimeZone, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+    at.with_timezone(&tz.tz()).fixed_offset()
+}
+
+fn links(state: &AppState, token: &str) -> (String, String) {
+    (
+        state.public_url.link(&format!("/booking/{token}")),
+        state
+            .public_url
+            .link(&format!("/api/v1/public/bookings/{token}/ics")),
+    )
+}
+
+fn booked_body(state: &AppState, tz: TimeZone, a: &appointment::Model, token: &str) -> BookedBody {
+    let (manage_url, ics_url) = links(state, token);
+    BookedBody {
+        id: a.id,
+        status: status_name(a),
+        start: local(tz, a.starts_at),
+        end: local(tz, a.ends_at),
+        manage_token: token.to_owned(),
+        manage_url,
+        ics_url,
+    }
+}
+
+pub fn status_name(a: &appointment::Model) -> String {
+    use entity::appointment::AppointmentStatus as S;
+    match a.status {
+        S::Confirmed => "confirmed",
+        S::Cancelled => "cancelled",
+        S::Completed => "completed",
+        S::NoShow => "no_show",
+    }
+    .to_owned()
+}
+
+async fn managed_body(
+    state: &AppState,
+    m: &ManagedBooking,
+    token: &str,
+) -> Result<ManagedBody, ApiError> {
+    let tz = practice_zone(state).await?;
+    let (manage_url, ics_url) = links(state, token);
+    let a = &m.appointment;
+    let cutoff = m.cutoff();
+    Ok(ManagedBody {
+        id: a.id,
+        status: status_name(a),
+        start: local(tz, a.starts_at),
+        end: local(tz, a.ends_at),
+        time_zone: tz.name().to_owned(),
+        appointment_type: TypeSummary {
+            slug: m.appointment_type.slug.clone(),
+            name: m.appointment_type.name.clone(),
+            duration_minutes: m.appointment_type.duration_minutes,
+            location_kind: m.appointment_type.location_kind.into(),
+            location_details: m.appointment_type.location_details.clone(),
+        },
+        practitioner: PractitionerSummary {
+            id: m.practitioner.id,
+            name: m.practitioner.name.clone(),
+        },
+        can_change: a.status == entity::appointment::AppointmentStatus::Confirmed
+            && state.clock.now() <= cutoff,
+        change_until: local(tz, cutoff),
+        cancelled_at: a.cancelled_at,
+        manage_url,
+        ics_url,
+    })
+}

@@ -1,0 +1,494 @@
+//! `/clients`: couples and individuals, and the people in them.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    client::{ClientKind, ClientStatus},
+    participant,
+};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+    types::MaybeUndefined,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    ApiResult, ApiTag, JsonBody, PageBody, StaffList, StaffReadOne, StaffWrite, audit_context,
+};
+use crate::{
+    AppState,
+    audit::Origin,
+    auth::{Permission, Staff},
+    error::{ApiError, FieldErrors},
+    pagination::PageRequest,
+    scheduling::clients::{self, ClientChanges, ClientRecord, NewClient, PersonFields},
+    types::{EmailAddress, TimeZone, single_line},
+};
+
+#[derive(Enum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Couple,
+    Individual,
+}
+
+#[derive(Enum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Booked a consultation; not yet in therapy.
+    Lead,
+    Active,
+    Closed,
+}
+
+impl From<ClientKind> for Kind {
+    fn from(k: ClientKind) -> Self {
+        match k {
+            ClientKind::Couple => Kind::Couple,
+            ClientKind::Individual => Kind::Individual,
+        }
+    }
+}
+
+impl From<Kind> for ClientKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Couple => ClientKind::Couple,
+            Kind::Individual => ClientKind::Individual,
+        }
+    }
+}
+
+impl From<ClientStatus> for Status {
+    fn from(s: ClientStatus) -> Self {
+        match s {
+            ClientStatus::Lead => Status::Lead,
+            ClientStatus::Active => Status::Active,
+            ClientStatus::Closed => Status::Closed,
+        }
+    }
+}
+
+impl From<Status> for ClientStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Lead => ClientStatus::Lead,
+            Status::Active => ClientStatus::Active,
+            Status::Closed => ClientStatus::Closed,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct ParticipantSummary {
+    id: Uuid,
+    first_name: String,
+    last_name: String,
+    email: Option<String>,
+}
+
+#[derive(Object)]
+pub struct ClientSummary {
+    id: Uuid,
+    name: String,
+    kind: Kind,
+    status: Status,
+    participants: Vec<ParticipantSummary>,
+}
+
+#[derive(Object)]
+pub struct ParticipantView {
+    id: Uuid,
+    first_name: String,
+    last_name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    pronouns: Option<String>,
+    time_zone: Option<String>,
+    /// `email`, `phone` or `text`.
+    preferred_contact: Option<String>,
+}
+
+impl From<participant::Model> for ParticipantView {
+    fn from(p: participant::Model) -> Self {
+        Self {
+            id: p.id,
+            first_name: p.first_name,
+            last_name: p.last_name,
+            email: p.email,
+            phone: p.phone,
+            pronouns: p.pronouns,
+            time_zone: p.time_zone,
+            preferred_contact: p.preferred_contact,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct ClientView {
+    id: Uuid,
+    name: String,
+    kind: Kind,
+    status: Status,
+    source: String,
+    primary_practitioner_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    participants: Vec<ParticipantView>,
+}
+
+impl From<ClientRecord> for ClientView {
+    fn from(r: ClientRecord) -> Self {
+        Self {
+            id: r.client.id,
+            name: r.client.display_name,
+            kind: r.client.kind.into(),
+            status: r.client.status.into(),
+            source: r.client.source,
+            primary_practitioner_id: r.client.primary_practitioner_id,
+            created_at: r.client.created_at,
+            participants: r.participants.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Object, Deserialize, Clone)]
+pub struct PersonBody {
+    first_name: String,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    pronouns: Option<String>,
+    /// IANA zone, e.g. `America/Chicago`.
+    time_zone: Option<String>,
+    /// `email`, `phone` or `text`.
+    preferred_contact: Option<String>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct NewClientBody {
+    /// How staff see the case; by default the participants' names.
+    name: Option<String>,
+    kind: Kind,
+    /// Default `active`.
+    status: Option<Status>,
+    /// How they came, e.g. "referral"; default "staff".
+    source: Option<String>,
+    primary_practitioner_id: Option<Uuid>,
+    /// One or two people (two only for a couple).
+    participants: Vec<PersonBody>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct ClientPatch {
+    name: Option<String>,
+    status: Option<Status>,
+    source: Option<String>,
+    /// A practitioner id, or null.
+    #[serde(default)]
+    primary_practitioner_id: MaybeUndefined<Uuid>,
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedClient {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<ClientView>),
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedParticipant {
+    /// Added.
+    #[oai(status = 201)]
+    Created(Json<ParticipantView>),
+}
+
+pub struct ClientsApi;
+
+#[OpenApi(prefix_path = "/clients", tag = "ApiTag::Clients")]
+impl ClientsApi {
+    /// Clients
+    ///
+    /// By name. `q` finds clients whose name, or a participant's name or email, contains it.
+    #[oai(path = "/", method = "get", operation_id = "listClients")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+        q: Query<Option<String>>,
+        status: Query<Option<Status>>,
+        limit: Query<Option<u64>>,
+        cursor: Query<Option<String>>,
+    ) -> ApiResult<Json<PageBody<ClientSummary>>, StaffList> {
+        staff.require(Permission::ManageClients)?;
+        if q.0
+            .as_deref()
+            .is_some_and(|q| single_line(q, 200).is_err() && !q.trim().is_empty())
+        {
+            return Err(
+                ApiError::invalid("q", "must be one line of at most 200 characters").into(),
+            );
+        }
+        let page: PageRequest<clients::Cursor> = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        if page
+            .after
+            .as_ref()
+            .is_some_and(|(name, _)| name.chars().any(char::is_control))
+        {
+            return Err(ApiError::invalid("cursor", "is not a cursor from this list").into());
+        }
+        let found =
+            clients::search(&state.db, q.0.as_deref(), status.0.map(Into::into), &page).await?;
+        Ok(Json(PageBody::from_page(found, |r| ClientSummary {
+            id: r.client.id,
+            name: r.client.display_name,
+            kind: r.client.kind.into(),
+            status: r.client.status.into(),
+            participants: r
+                .participants
+                .into_iter()
+                .map(|p| ParticipantSummary {
+                    id: p.id,
+                    first_name: p.first_name,
+                    last_name: p.last_name,
+                    email: p.email,
+                })
+                .collect(),
+        })))
+    }
+
+    /// Add a client
+    #[oai(path = "/", method = "post", operation_id = "createClient")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        body: JsonBody<NewClientBody>,
+    ) -> ApiResult<CreatedClient, StaffWrite> {
+        staff.require(Permission::ManageClients)?;
+        let body = body.0;
+        let mut errors = FieldErrors::default();
+        let name = body
+            .name
+            .as_deref()
+            .and_then(|n| errors.check("name", single_line(n, 200)));
+        let source = match body.source.as_deref() {
+            Some(s) => errors.check("source", single_line(s, 100)),
+            None => Some("staff".to_owned()),
+        };
+        let kind: ClientKind = body.kind.into();
+        if body.participants.is_empty() || body.participants.len() > clients::capacity(kind) {
+            errors.add(
+                "participants",
+                match kind {
+                    ClientKind::Couple => "must list one or two people",
+                    ClientKind::Individual => "must list one person",
+                },
+            );
+        }
+        let people: Vec<PersonFields> = body
+            .participants
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| person(p, &format!("participants[{i}]"), &mut errors))
+            .collect();
+        errors.into_result()?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let record = clients::create(
+            &state.db,
+            NewClient {
+                display_name: name,
+                kind,
+                status: body.status.map(Into::into).unwrap_or(ClientStatus::Active),
+                source: source.unwrap_or_default(),
+                primary_practitioner_id: body.primary_practitioner_id,
+                participants: people,
+            },
+            &audit,
+        )
+        .await?;
+        Ok(CreatedClient::Created(Json(record.into())))
+    }
+
+    /// One client
+    #[oai(path = "/:id", method = "get", operation_id = "getClient")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<ClientView>, StaffReadOne> {
+        staff.require(Permission::ManageClients)?;
+        Ok(Json(clients::find(&state.db, id.0).await?.into()))
+    }
+
+    /// Change a client
+    #[oai(path = "/:id", method = "patch", operation_id = "updateClient")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<ClientPatch>,
+    ) -> ApiResult<Json<ClientView>, StaffWrite> {
+        staff.require(Permission::ManageClients)?;
+        let body = body.0;
+        let mut errors = FieldErrors::default();
+        let display_name = body
+            .name
+            .as_deref()
+            .and_then(|n| errors.check("name", single_line(n, 200)));
+        let source = body
+            .source
+            .as_deref()
+            .and_then(|s| errors.check("source", single_line(s, 100)));
+        errors.into_result()?;
+        let changes = ClientChanges {
+            display_name,
+            status: body.status.map(Into::into),
+            source,
+            primary_practitioner_id: match body.primary_practitioner_id {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(p) => Some(Some(p)),
+            },
+        };
+        let audit = audit_context(&state, &origin, staff.actor());
+        Ok(Json(
+            clients::update(&state.db, id.0, changes, &audit)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Add a participant
+    ///
+    /// A couple holds two people, an individual one.
+    #[oai(
+        path = "/:id/participants",
+        method = "post",
+        operation_id = "addParticipant"
+    )]
+    async fn add_participant(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<PersonBody>,
+    ) -> ApiResult<CreatedParticipant, StaffWrite> {
+        staff.require(Permission::ManageClients)?;
+        let mut errors = FieldErrors::default();
+        let fields = person(&body.0, "", &mut errors);
+        errors.into_result()?;
+        let Some(fields) = fields else {
+            return Err(ApiError::internal(anyhow::anyhow!("checked fields missing")).into());
+        };
+        let audit = audit_context(&state, &origin, staff.actor());
+        let saved = clients::add_participant(&state.db, id.0, fields, &audit).await?;
+        Ok(CreatedParticipant::Created(Json(saved.into())))
+    }
+
+    /// Change a participant's details
+    #[oai(
+        path = "/:id/participants/:participant_id",
+        method = "put",
+        operation_id = "updateParticipant"
+    )]
+    async fn update_participant(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        participant_id: Path<Uuid>,
+        body: JsonBody<PersonBody>,
+    ) -> ApiResult<Json<ParticipantView>, StaffWrite> {
+        staff.require(Permission::ManageClients)?;
+        let mut errors = FieldErrors::default();
+        let fields = person(&body.0, "", &mut errors);
+        errors.into_result()?;
+        let Some(fields) = fields else {
+            return Err(ApiError::internal(anyhow::anyhow!("checked fields missing")).into());
+        };
+        let audit = audit_context(&state, &origin, staff.actor());
+        let saved =
+            clients::update_participant(&state.db, id.0, participant_id.0, fields, &audit).await?;
+        Ok(Json(saved.into()))
+    }
+}
+
+/// Checks one person's fields, noting failures under `prefix` (`participants[0].email`).
+fn person(p: &PersonBody, prefix: &str, errors: &mut FieldErrors) -> Option<PersonFields> {
+    let at = |field: &str| {
+        if prefix.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{prefix}.{field}")
+        }
+    };
+    let optional = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let first_name = errors.check(&at("first_name"), single_line(&p.first_name, 100));
+    let last_name = match optional(&p.last_name) {
+        Some(l) => errors.check(&at("last_name"), single_line(&l, 100)),
+        None => Some(String::new()),
+    };
+    let email = optional(&p.email).and_then(|e| {
+        errors.check(
+            &at("email"),
+            EmailAddress::parse(&e).map(EmailAddress::into_inner),
+        )
+    });
+    let phone = optional(&p.phone).and_then(|ph| {
+        let ok = ph
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-.()".contains(c))
+            && (6..=20).contains(&ph.chars().filter(char::is_ascii_digit).count());
+        errors.check(
+            &at("phone"),
+            if ok {
+                Ok(ph)
+            } else {
+                Err("must be a phone number like +1 555 010 0199")
+            },
+        )
+    });
+    let pronouns =
+        optional(&p.pronouns).and_then(|v| errors.check(&at("pronouns"), single_line(&v, 40)));
+    let time_zone = optional(&p.time_zone).and_then(|v| {
+        errors.check(
+            &at("time_zone"),
+            TimeZone::parse(&v).map(|tz| tz.name().to_owned()),
+        )
+    });
+    let preferred_contact = optional(&p.preferred_contact).and_then(|v| {
+        errors.check(
+            &at("preferred_contact"),
+            if ["email", "phone", "text"].contains(&v.as_str()) {
+                Ok(v)
+            } else {
+                Err("must be email, phone or text")
+            },
+        )
+    });
+    Some(PersonFields {
+        first_name: first_name?,
+        last_name: last_name?,
+        email,
+        phone,
+        pronouns,
+        time_zone,
+        preferred_contact,
+    })
+}

@@ -1,0 +1,676 @@
+//! `/practitioners` and their hours: weekly availability, date overrides and time off.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
+use entity::{availability_override, availability_rule, practitioner, time_off};
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
+use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    ApiResult, ApiTag, JsonBody, PageBody, StaffAction, StaffRead, StaffReadOne, StaffWrite,
+    audit_context, auth::Deleted,
+};
+use crate::{
+    AppState,
+    audit::{Action, Event, Origin},
+    auth::{Permission, Staff},
+    db,
+    error::{ApiError, FieldErrors},
+    scheduling::{
+        availability::{self, HoursItem, RuleFields},
+        slots::Interval,
+    },
+    types::{EmailAddress, TimeZone, single_line},
+};
+
+#[derive(Object)]
+pub struct PractitionerView {
+    id: Uuid,
+    name: String,
+    email: String,
+    time_zone: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<practitioner::Model> for PractitionerView {
+    fn from(p: practitioner::Model) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            email: p.email,
+            time_zone: p.time_zone,
+            active: p.active,
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(Object, Deserialize)]
+pub struct NewPractitioner {
+    /// The name clients see.
+    name: String,
+    email: String,
+    /// IANA zone their hours are written in; by default the practice's.
+    time_zone: Option<String>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct PractitionerPatch {
+    name: Option<String>,
+    email: Option<String>,
+    time_zone: Option<String>,
+    /// An inactive practitioner is not offered for booking.
+    active: Option<bool>,
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedPractitioner {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<PractitionerView>),
+}
+
+#[derive(Enum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum Day {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl From<Day> for Weekday {
+    fn from(d: Day) -> Self {
+        match d {
+            Day::Monday => Weekday::Mon,
+            Day::Tuesday => Weekday::Tue,
+            Day::Wednesday => Weekday::Wed,
+            Day::Thursday => Weekday::Thu,
+            Day::Friday => Weekday::Fri,
+            Day::Saturday => Weekday::Sat,
+            Day::Sunday => Weekday::Sun,
+        }
+    }
+}
+
+impl From<Weekday> for Day {
+    fn from(d: Weekday) -> Self {
+        match d {
+            Weekday::Mon => Day::Monday,
+            Weekday::Tue => Day::Tuesday,
+            Weekday::Wed => Day::Wednesday,
+            Weekday::Thu => Day::Thursday,
+            Weekday::Fri => Day::Friday,
+            Weekday::Sat => Day::Saturday,
+            Weekday::Sun => Day::Sunday,
+        }
+    }
+}
+
+/// One window of weekly hours, in the practitioner's zone.
+#[derive(Object, Deserialize)]
+pub struct RuleBody {
+    weekday: Day,
+    /// `HH:MM`, local time.
+    start: String,
+    /// `HH:MM`, after `start`.
+    end: String,
+    /// Only from this date (inclusive).
+    valid_from: Option<NaiveDate>,
+    /// Only until this date (inclusive).
+    valid_until: Option<NaiveDate>,
+}
+
+#[derive(Object)]
+pub struct RuleView {
+    id: Uuid,
+    weekday: Day,
+    start: String,
+    end: String,
+    valid_from: Option<NaiveDate>,
+    valid_until: Option<NaiveDate>,
+}
+
+impl From<availability_rule::Model> for RuleView {
+    fn from(r: availability_rule::Model) -> Self {
+        Self {
+            id: r.id,
+            weekday: availability::weekday(r.weekday)
+                .unwrap_or(Weekday::Mon)
+                .into(),
+            start: hhmm(r.start_time),
+            end: hhmm(r.end_time),
+            valid_from: r.valid_from,
+            valid_until: r.valid_until,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct WeekBody {
+    /// The zone the hours are in.
+    time_zone: String,
+    rules: Vec<RuleView>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct WeekReplace {
+    /// The whole week; what is not listed is closed.
+    rules: Vec<RuleBody>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct Window {
+    /// `HH:MM`.
+    start: String,
+    /// `HH:MM`.
+    end: String,
+}
+
+#[derive(Object)]
+pub struct WindowView {
+    start: String,
+    end: String,
+}
+
+#[derive(Object, Deserialize)]
+pub struct OverrideBody {
+    date: NaiveDate,
+    /// The hours of that date instead of the weekly ones; empty: closed all day.
+    windows: Vec<Window>,
+}
+
+#[derive(Object)]
+pub struct OverrideView {
+    id: Uuid,
+    date: NaiveDate,
+    windows: Vec<WindowView>,
+}
+
+impl From<availability_override::Model> for OverrideView {
+    fn from(o: availability_override::Model) -> Self {
+        Self {
+            id: o.id,
+            date: o.date,
+            windows: availability::parse_windows(&o.windows)
+                .into_iter()
+                .map(|(s, e)| WindowView {
+                    start: hhmm(s),
+                    end: hhmm(e),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Object, Deserialize)]
+pub struct TimeOffBody {
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    /// For staff only.
+    note: Option<String>,
+}
+
+#[derive(Object)]
+pub struct TimeOffView {
+    id: Uuid,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    note: Option<String>,
+}
+
+impl From<time_off::Model> for TimeOffView {
+    fn from(t: time_off::Model) -> Self {
+        Self {
+            id: t.id,
+            starts_at: t.starts_at,
+            ends_at: t.ends_at,
+            note: t.note,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedRule {
+    /// Added.
+    #[oai(status = 201)]
+    Created(Json<RuleView>),
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedOverride {
+    /// Saved (replacing an earlier override of that date).
+    #[oai(status = 201)]
+    Created(Json<OverrideView>),
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedTimeOff {
+    /// Added.
+    #[oai(status = 201)]
+    Created(Json<TimeOffView>),
+}
+
+pub struct PractitionersApi;
+
+#[OpenApi(prefix_path = "/practitioners", tag = "ApiTag::Scheduling")]
+impl PractitionersApi {
+    /// Practitioners
+    #[oai(path = "/", method = "get", operation_id = "listPractitioners")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+    ) -> ApiResult<Json<PageBody<PractitionerView>>, StaffRead> {
+        staff.require(Permission::Schedule)?;
+        let all = practitioner::Entity::find()
+            .order_by_asc(practitioner::Column::Name)
+            .all(&state.db)
+            .await?;
+        Ok(Json(PageBody {
+            items: all.into_iter().map(Into::into).collect(),
+            next_cursor: None,
+        }))
+    }
+
+    /// Add a practitioner (owner)
+    #[oai(path = "/", method = "post", operation_id = "createPractitioner")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        body: JsonBody<NewPractitioner>,
+    ) -> ApiResult<CreatedPractitioner, StaffWrite> {
+        staff.require(Permission::ManageSettings)?;
+        let body = body.0;
+        let mut errors = FieldErrors::default();
+        let name = errors.check("name", single_line(&body.name, 200));
+        let email = errors.check("email", EmailAddress::parse(&body.email));
+        let tz = match body.time_zone.as_deref() {
+            Some(tz) => errors.check("time_zone", TimeZone::parse(tz)),
+            None => Some(practice_zone(&state).await?),
+        };
+        errors.into_result()?;
+        let (Some(name), Some(email), Some(tz)) = (name, email, tz) else {
+            return Err(ApiError::internal(anyhow::anyhow!("checked fields missing")).into());
+        };
+        let audit = audit_context(&state, &origin, staff.actor());
+        let txn = db::begin_write(&state.db).await.map_err(ApiError::from)?;
+        let created = practitioner::Entity::insert(practitioner::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            name: Set(name),
+            email: Set(email.into_inner()),
+            time_zone: Set(tz.name().to_owned()),
+            active: Set(true),
+            created_at: Set(audit.now),
+            updated_at: Set(audit.now),
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        audit
+            .record(
+                &txn,
+                Event::new(Action::PractitionerCreate).entity("practitioner", created.id),
+            )
+            .await?;
+        txn.commit().await?;
+        Ok(CreatedPractitioner::Created(Json(created.into())))
+    }
+
+    /// One practitioner
+    #[oai(path = "/:id", method = "get", operation_id = "getPractitioner")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<PractitionerView>, StaffReadOne> {
+        staff.require(Permission::Schedule)?;
+        Ok(Json(
+            availability::practitioner(&state.db, id.0).await?.into(),
+        ))
+    }
+
+    /// Change a practitioner (owner)
+    #[oai(path = "/:id", method = "patch", operation_id = "updatePractitioner")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<PractitionerPatch>,
+    ) -> ApiResult<Json<PractitionerView>, StaffWrite> {
+        staff.require(Permission::ManageSettings)?;
+        let body = body.0;
+        let mut errors = FieldErrors::default();
+        let name = body
+            .name
+            .as_deref()
+            .and_then(|n| errors.check("name", single_line(n, 200)));
+        let email = body
+            .email
+            .as_deref()
+            .and_then(|e| errors.check("email", EmailAddress::parse(e)));
+        let tz = body
+            .time_zone
+            .as_deref()
+            .and_then(|t| errors.check("time_zone", TimeZone::parse(t)));
+        errors.into_result()?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let txn = db::begin_write(&state.db).await.map_err(ApiError::from)?;
+        let current = availability::practitioner(&txn, id.0).await?;
+        let mut model: practitioner::ActiveModel = current.into();
+        let mut changed = Vec::new();
+        if let Some(v) = name {
+            model.name = Set(v);
+            changed.push("name");
+        }
+        if let Some(v) = email {
+            model.email = Set(v.into_inner());
+            changed.push("email");
+        }
+        if let Some(v) = tz {
+            model.time_zone = Set(v.name().to_owned());
+            changed.push("time_zone");
+        }
+        if let Some(v) = body.active {
+            model.active = Set(v);
+            changed.push("active");
+        }
+        model.updated_at = Set(audit.now);
+        let saved = practitioner::Entity::update(model).exec(&txn).await?;
+        audit
+            .record(
+                &txn,
+                Event::new(Action::PractitionerUpdate)
+                    .entity("practitioner", id.0)
+                    .details(serde_json::json!({ "changed": changed })),
+            )
+            .await?;
+        txn.commit().await?;
+        Ok(Json(saved.into()))
+    }
+
+    /// Weekly hours
+    #[oai(
+        path = "/:id/availability",
+        method = "get",
+        operation_id = "getAvailability"
+    )]
+    async fn week(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<WeekBody>, StaffReadOne> {
+        staff.require(Permission::Schedule)?;
+        let p = availability::practitioner(&state.db, id.0).await?;
+        let rules = availability::rules(&state.db, p.id).await?;
+        Ok(Json(WeekBody {
+            time_zone: p.time_zone,
+            rules: rules.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Replace the weekly hours
+    ///
+    /// The whole week at once; days not listed are closed.
+    #[oai(
+        path = "/:id/availability",
+        method = "put",
+        operation_id = "replaceAvailability"
+    )]
+    async fn replace_week(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<WeekReplace>,
+    ) -> ApiResult<Json<WeekBody>, StaffWrite> {
+        staff.require(Permission::Schedule)?;
+        let mut errors = FieldErrors::default();
+        let rules: Vec<RuleFields> = body
+            .0
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| errors.check(&format!("rules[{i}]"), rule(r)))
+            .collect();
+        errors.into_result()?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let saved = availability::replace_rules(&state.db, id.0, rules, &audit).await?;
+        let p = availability::practitioner(&state.db, id.0).await?;
+        Ok(Json(WeekBody {
+            time_zone: p.time_zone,
+            rules: saved.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Add a window to the weekly hours
+    #[oai(
+        path = "/:id/availability",
+        method = "post",
+        operation_id = "addAvailability"
+    )]
+    async fn add_rule(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<RuleBody>,
+    ) -> ApiResult<CreatedRule, StaffWrite> {
+        staff.require(Permission::Schedule)?;
+        let fields = rule(&body.0).map_err(|m| ApiError::invalid("start", m))?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let saved = availability::add_rule(&state.db, id.0, fields, &audit).await?;
+        Ok(CreatedRule::Created(Json(saved.into())))
+    }
+
+    /// Remove a window of the weekly hours
+    #[oai(
+        path = "/:id/availability/:rule_id",
+        method = "delete",
+        operation_id = "deleteAvailability"
+    )]
+    async fn delete_rule(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        rule_id: Path<Uuid>,
+    ) -> ApiResult<Deleted, StaffAction> {
+        staff.require(Permission::Schedule)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        availability::remove(&state.db, id.0, HoursItem::Rule, rule_id.0, &audit).await?;
+        Ok(Deleted::Done)
+    }
+
+    /// Date overrides
+    #[oai(
+        path = "/:id/overrides",
+        method = "get",
+        operation_id = "listOverrides"
+    )]
+    async fn overrides(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<PageBody<OverrideView>>, StaffReadOne> {
+        staff.require(Permission::Schedule)?;
+        availability::practitioner(&state.db, id.0).await?;
+        let all = availability::overrides(&state.db, id.0).await?;
+        Ok(Json(PageBody {
+            items: all.into_iter().map(Into::into).collect(),
+            next_cursor: None,
+        }))
+    }
+
+    /// Set the hours of one date
+    ///
+    /// Replaces the weekly hours on that date; an empty list closes the day.
+    #[oai(path = "/:id/overrides", method = "post", operation_id = "setOverride")]
+    async fn set_override(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<OverrideBody>,
+    ) -> ApiResult<CreatedOverride, StaffWrite> {
+        staff.require(Permission::Schedule)?;
+        let mut errors = FieldErrors::default();
+        let windows: Vec<(NaiveTime, NaiveTime)> = body
+            .0
+            .windows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| errors.check(&format!("windows[{i}]"), window(&w.start, &w.end)))
+            .collect();
+        errors.into_result()?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let saved =
+            availability::set_override(&state.db, id.0, body.0.date, windows, &audit).await?;
+        Ok(CreatedOverride::Created(Json(saved.into())))
+    }
+
+    /// Remove a date override
+    #[oai(
+        path = "/:id/overrides/:override_id",
+        method = "delete",
+        operation_id = "deleteOverride"
+    )]
+    async fn delete_override(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        override_id: Path<Uuid>,
+    ) -> ApiResult<Deleted, StaffAction> {
+        staff.require(Permission::Schedule)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        availability::remove(&state.db, id.0, HoursItem::Override, override_id.0, &audit).await?;
+        Ok(Deleted::Done)
+    }
+
+    /// Time off
+    #[oai(path = "/:id/time-off", method = "get", operation_id = "listTimeOff")]
+    async fn time_off(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<PageBody<TimeOffView>>, StaffReadOne> {
+        staff.require(Permission::Schedule)?;
+        availability::practitioner(&state.db, id.0).await?;
+        let all = availability::time_off(&state.db, id.0).await?;
+        Ok(Json(PageBody {
+            items: all.into_iter().map(Into::into).collect(),
+            next_cursor: None,
+        }))
+    }
+
+    /// Add time off
+    #[oai(path = "/:id/time-off", method = "post", operation_id = "addTimeOff")]
+    async fn add_time_off(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<TimeOffBody>,
+    ) -> ApiResult<CreatedTimeOff, StaffWrite> {
+        staff.require(Permission::Schedule)?;
+        let body = body.0;
+        let mut errors = FieldErrors::default();
+        for (field, at) in [("starts_at", &body.starts_at), ("ends_at", &body.ends_at)] {
+            if !crate::types::plausible_instant(at) {
+                errors.add(field, "must be between the years 1900 and 9999");
+            }
+        }
+        if body.ends_at <= body.starts_at {
+            errors.add("ends_at", "must be after starts_at");
+        } else if body.ends_at - body.starts_at > chrono::Duration::days(366) {
+            errors.add("ends_at", "must be at most a year after starts_at");
+        }
+        let note = body
+            .note
+            .as_deref()
+            .and_then(|n| errors.check("note", single_line(n, 200)));
+        errors.into_result()?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let span = Interval::new(body.starts_at, body.ends_at);
+        let saved = availability::add_time_off(&state.db, id.0, span, note, &audit).await?;
+        Ok(CreatedTimeOff::Created(Json(saved.into())))
+    }
+
+    /// Remove time off
+    #[oai(
+        path = "/:id/time-off/:time_off_id",
+        method = "delete",
+        operation_id = "deleteTimeOff"
+    )]
+    async fn delete_time_off(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        time_off_id: Path<Uuid>,
+    ) -> ApiResult<Deleted, StaffAction> {
+        staff.require(Permission::Schedule)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        availability::remove(&state.db, id.0, HoursItem::TimeOff, time_off_id.0, &audit).await?;
+        Ok(Deleted::Done)
+    }
+}
+
+fn hhmm(t: NaiveTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// `HH:MM` to `HH:MM`, start before end.
+fn window(start: &str, end: &str) -> Result<(NaiveTime, NaiveTime), String> {
+    let parse = |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M");
+    let (Ok(start), Ok(end)) = (parse(start), parse(end)) else {
+        return Err("start and end must be times like 09:00 and 17:00".into());
+    };
+    if start >= end {
+        return Err("must end after it starts (hours across midnight are two windows)".into());
+    }
+    Ok((start, end))
+}
+
+fn rule(body: &RuleBody) -> Result<RuleFields, String> {
+    let (start, end) = window(&body.start, &body.end)?;
+    if let (Some(from), Some(until)) = (body.valid_from, body.valid_until)
+        && until < from
+    {
+        return Err("valid_until must not be before valid_from".into());
+    }
+    Ok(RuleFields {
+        weekday: body.weekday.into(),
+        start,
+        end,
+        valid_from: body.valid_from,
+        valid_until: body.valid_until,
+    })
+}
+
+pub async fn practice_zone(state: &AppState) -> Result<TimeZone, ApiError> {
+    let settings = crate::practice::settings(&state.db).await?;
+    Ok(TimeZone::parse(&settings.time_zone).unwrap_or(TimeZone::UTC))
+}

@@ -1,0 +1,470 @@
+//! Appointments: creating, moving, cancelling and closing them, for staff and (through
+//! `booking`) for clients. Every change raises `sequence` and is recorded.
+//!
+//! The rule that one practitioner's live appointments never overlap is checked here inside a
+//! write transaction (SQLite runs those one at a time), and held by the database itself: an
+//! exclusion constraint on Postgres, a trigger on SQLite. Two requests racing for one slot
+//! both pass the check on Postgres, and the second is then refused by the constraint.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    appointment::{self, AppointmentSource, AppointmentStatus},
+    appointment_type, client, practitioner,
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{
+    SchedulingError, availability,
+    slots::{self, Rejection},
+    types::{self, slot_rules},
+};
+use crate::{
+    audit::{Action, AuditContext, Event},
+    crypto::DataKeys,
+    db,
+    pagination::{Page, PageRequest},
+};
+
+/// Who is booking, which decides the checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Booker {
+    /// A client online: only an offered slot, with notice and horizon.
+    Online,
+    /// Staff: any time inside the hours, or any time at all with `outside_hours`; never over
+    /// another live appointment.
+    Staff { outside_hours: bool },
+}
+
+/// Whether `start` can be booked for `ty` with `p`, ignoring appointment `ignore` (the one
+/// being moved).
+pub async fn ensure_free(
+    db: &impl ConnectionTrait,
+    p: &practitioner::Model,
+    ty: &appointment_type::Model,
+    start: DateTime<Utc>,
+    booker: Booker,
+    now: DateTime<Utc>,
+    ignore: Option<Uuid>,
+) -> Result<(), SchedulingError> {
+    let rules = slot_rules(ty);
+    let blocked = rules.blocked(start);
+    let schedule = availability::schedule(db, p, blocked.start, blocked.end, ignore).await?;
+    match booker {
+        Booker::Online => slots::check(&schedule, &rules, start, now)?,
+        Booker::Staff {
+            outside_hours: false,
+        } => {
+            if !slots::fits_hours(&schedule, &rules, start) {
+                return Err(Rejection::OutsideHours.into());
+            }
+            if slots::collides(&schedule, &blocked) {
+                return Err(Rejection::Taken.into());
+            }
+        }
+        Booker::Staff {
+            outside_hours: true,
+        } => {
+            // Time off is the practitioner's own to override; other appointments are not.
+            if overlapping_live(db, p.id, blocked.start, blocked.end, ignore).await? {
+                return Err(Rejection::Taken.into());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn overlapping_live(
+    db: &impl ConnectionTrait,
+    practitioner_id: Uuid,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    ignore: Option<Uuid>,
+) -> Result<bool, DbErr> {
+    let mut query = appointment::Entity::find()
+        .filter(appointment::Column::PractitionerId.eq(practitioner_id))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
+        .filter(appointment::Column::BlockedFrom.lt(until))
+        .filter(appointment::Column::BlockedUntil.gt(from));
+    if let Some(id) = ignore {
+        query = query.filter(appointment::Column::Id.ne(id));
+    }
+    Ok(query.one(db).await?.is_some())
+}
+
+/// A new appointment's fields.
+pub struct NewAppointment {
+    pub practitioner_id: Uuid,
+    pub client_id: Uuid,
+    pub start: DateTime<Utc>,
+    pub source: AppointmentSource,
+    pub outside_hours: bool,
+    pub created_by: Option<Uuid>,
+    pub manage_token_hash: Option<String>,
+    pub manage_token_sealed: Option<String>,
+    pub message_sealed: Option<String>,
+    pub idempotency: Option<(String, String)>,
+}
+
+/// Inserts (after [`ensure_free`]) in the caller's transaction. A race lost to another
+/// booking surfaces here as the database's overlap refusal, and becomes `Taken`.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    ty: &appointment_type::Model,
+    id: Uuid,
+    new: NewAppointment,
+    now: DateTime<Utc>,
+) -> Result<appointment::Model, SchedulingError> {
+    let rules = slot_rules(ty);
+    let blocked = rules.blocked(new.start);
+    let (idempotency_key, idempotency_fingerprint) = new.idempotency.unzip();
+    appointment::Entity::insert(appointment::ActiveModel {
+        id: Set(id),
+        practitioner_id: Set(new.practitioner_id),
+        appointment_type_id: Set(ty.id),
+        client_id: Set(new.client_id),
+        starts_at: Set(new.start),
+        ends_at: Set(new.start + rules.duration),
+        blocked_from: Set(blocked.start),
+        blocked_until: Set(blocked.end),
+        status: Set(AppointmentStatus::Confirmed),
+        source: Set(new.source),
+        manage_token_hash: Set(new.manage_token_hash),
+        manage_token_sealed: Set(new.manage_token_sealed),
+        sequence: Set(0),
+        message_sealed: Set(new.message_sealed),
+        cancellation_reason_sealed: Set(None),
+        cancelled_at: Set(None),
+        cancelled_by: Set(None),
+        idempotency_key: Set(idempotency_key),
+        idempotency_fingerprint: Set(idempotency_fingerprint),
+        outside_hours: Set(new.outside_hours),
+        created_by: Set(new.created_by),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(db)
+    .await
+    .map_err(overlap_as_taken)
+}
+
+/// The database's own overlap refusal (the Postgres exclusion constraint or the SQLite
+/// trigger, both named `appointments_no_overlap`) means the slot was taken meanwhile.
+fn overlap_as_taken(err: DbErr) -> SchedulingError {
+    if db::violates(&err, "appointments_no_overlap") {
+        SchedulingError::Slot(Rejection::Taken)
+    } else {
+        SchedulingError::Db(err)
+    }
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<appointment::Model, SchedulingError> {
+    appointment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(SchedulingError::UnknownAppointment)
+}
+
+/// A staff booking for an existing client.
+pub struct StaffBooking {
+    pub client_id: Uuid,
+    pub appointment_type_id: Uuid,
+    pub practitioner_id: Uuid,
+    pub start: DateTime<Utc>,
+    pub outside_hours: bool,
+}
+
+pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    booking: StaffBooking,
+    audit: &AuditContext,
+) -> Result<appointment::Model, SchedulingError> {
+    let txn = db::begin_write(db).await?;
+    let ty = types::find(&txn, booking.appointment_type_id).await?;
+    let p = availability::practitioner(&txn, booking.practitioner_id).await?;
+    if !types::practitioners_for(&txn, ty.id)
+        .await?
+        .iter()
+        .any(|o| o.id == p.id)
+    {
+        return Err(SchedulingError::NotOffered);
+    }
+    let client = client::Entity::find_by_id(booking.client_id)
+        .one(&txn)
+        .await?
+        .ok_or(SchedulingError::UnknownClient)?;
+    let booker = Booker::Staff {
+        outside_hours: booking.outside_hours,
+    };
+    ensure_free(&txn, &p, &ty, booking.start, booker, audit.now, None).await?;
+    let id = Uuid::new_v4();
+    let created = insert(
+        &txn,
+        &ty,
+        id,
+        NewAppointment {
+            practitioner_id: p.id,
+            client_id: client.id,
+            start: booking.start,
+            source: AppointmentSource::Staff,
+            outside_hours: booking.outside_hours,
+            created_by: audit.actor.id,
+            manage_token_hash: None,
+            manage_token_sealed: None,
+            message_sealed: None,
+            idempotency: None,
+        },
+        audit.now,
+    )
+    .await?;
+    claim_client(&txn, &client, p.id, audit).await?;
+    audit
+        .record(
+            &txn,
+            Event::new(Action::AppointmentCreate)
+                .entity("appointment", id)
+                .details(serde_json::json!({ "outside_hours": booking.outside_hours })),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// A client's first booking makes its practitioner the client's primary one.
+pub async fn claim_client(
+    db: &impl ConnectionTrait,
+    client: &client::Model,
+    practitioner_id: Uuid,
+    audit: &AuditContext,
+) -> Result<(), DbErr> {
+    if client.primary_practitioner_id.is_none() {
+        client::Entity::update_many()
+            .col_expr(
+                client::Column::PrimaryPractitionerId,
+                Some(practitioner_id).into(),
+            )
+            .col_expr(client::Column::UpdatedAt, audit.now.into())
+            .filter(client::Column::Id.eq(client.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Moves a live appointment to `start`, atomically: the new time must be free (the old one
+/// does not count against it) and the old one is released in the same transaction.
+pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    id: Uuid,
+    start: DateTime<Utc>,
+    booker: Booker,
+    audit: &AuditContext,
+) -> Result<appointment::Model, SchedulingError> {
+    let txn = db::begin_write(db).await?;
+    let current = live(&txn, id).await?;
+    let ty = types::find(&txn, current.appointment_type_id).await?;
+    if booker == Booker::Online {
+        let cutoff = types::cutoff(&ty, current.starts_at);
+        if audit.now > cutoff {
+            return Err(SchedulingError::PastCutoff { cutoff });
+        }
+    }
+    let p = availability::practitioner(&txn, current.practitioner_id).await?;
+    ensure_free(&txn, &p, &ty, start, booker, audit.now, Some(id)).await?;
+    let rules = slot_rules(&ty);
+    let blocked = rules.blocked(start);
+    let outside_hours = matches!(
+        booker,
+        Booker::Staff {
+            outside_hours: true
+        }
+    );
+    let from = current.starts_at;
+    let mut model: appointment::ActiveModel = current.clone().into();
+    model.starts_at = Set(start);
+    model.ends_at = Set(start + rules.duration);
+    model.blocked_from = Set(blocked.start);
+    model.blocked_until = Set(blocked.end);
+    model.outside_hours = Set(outside_hours);
+    model.sequence = Set(current.sequence + 1);
+    model.updated_at = Set(audit.now);
+    let moved = appointment::Entity::update(model)
+        .exec(&txn)
+        .await
+        .map_err(overlap_as_taken)?;
+    let action = match booker {
+        Booker::Online => Action::BookingReschedule,
+        Booker::Staff { .. } => Action::AppointmentReschedule,
+    };
+    audit
+        .record(
+            &txn,
+            Event::new(action)
+                .entity("appointment", id)
+                .details(serde_json::json!({
+                    "from": from.to_rfc3339(),
+                    "to": start.to_rfc3339(),
+                })),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// Who cancels, which decides the cutoff and the audit action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CancelledBy {
+    Client,
+    Staff,
+}
+
+/// Cancels a live appointment; the reason, if any, is kept encrypted.
+pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    keys: &DataKeys,
+    id: Uuid,
+    reason: Option<String>,
+    by: CancelledBy,
+    audit: &AuditContext,
+) -> Result<appointment::Model, SchedulingError> {
+    let txn = db::begin_write(db).await?;
+    let current = live(&txn, id).await?;
+    if by == CancelledBy::Client {
+        let ty = types::find(&txn, current.appointment_type_id).await?;
+        let cutoff = types::cutoff(&ty, current.starts_at);
+        if audit.now > cutoff {
+            return Err(SchedulingError::PastCutoff { cutoff });
+        }
+    }
+    let mut model: appointment::ActiveModel = current.clone().into();
+    model.status = Set(AppointmentStatus::Cancelled);
+    model.cancelled_at = Set(Some(audit.now));
+    model.cancelled_by = Set(Some(
+        match by {
+            CancelledBy::Client => "client",
+            CancelledBy::Staff => "staff",
+        }
+        .to_owned(),
+    ));
+    model.cancellation_reason_sealed = Set(reason
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| keys.seal(&r, &reason_context(id))));
+    model.sequence = Set(current.sequence + 1);
+    model.updated_at = Set(audit.now);
+    let cancelled = appointment::Entity::update(model).exec(&txn).await?;
+    let action = match by {
+        CancelledBy::Client => Action::BookingCancel,
+        CancelledBy::Staff => Action::AppointmentCancel,
+    };
+    audit
+        .record(&txn, Event::new(action).entity("appointment", id))
+        .await?;
+    txn.commit().await?;
+    Ok(cancelled)
+}
+
+/// The associated data a cancellation reason is sealed with.
+pub fn reason_context(id: Uuid) -> String {
+    format!("appointment.cancellation_reason:{id}")
+}
+
+/// Marks a live appointment as completed or as a no-show.
+pub async fn close<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    id: Uuid,
+    outcome: AppointmentStatus,
+    audit: &AuditContext,
+) -> Result<appointment::Model, SchedulingError> {
+    let txn = db::begin_write(db).await?;
+    let current = find(&txn, id).await?;
+    if current.status == AppointmentStatus::Cancelled {
+        return Err(SchedulingError::NotLive);
+    }
+    if current.status == outcome {
+        txn.rollback().await?;
+        return Ok(current);
+    }
+    let mut model: appointment::ActiveModel = current.clone().into();
+    model.status = Set(outcome);
+    model.sequence = Set(current.sequence + 1);
+    model.updated_at = Set(audit.now);
+    let closed = appointment::Entity::update(model).exec(&txn).await?;
+    let action = if outcome == AppointmentStatus::NoShow {
+        Action::AppointmentNoShow
+    } else {
+        Action::AppointmentComplete
+    };
+    audit
+        .record(&txn, Event::new(action).entity("appointment", id))
+        .await?;
+    txn.commit().await?;
+    Ok(closed)
+}
+
+/// A confirmed appointment (changes to others are refused).
+async fn live(db: &impl ConnectionTrait, id: Uuid) -> Result<appointment::Model, SchedulingError> {
+    let current = find(db, id).await?;
+    if current.status != AppointmentStatus::Confirmed {
+        return Err(SchedulingError::NotLive);
+    }
+    Ok(current)
+}
+
+/// What the appointment list can be narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub practitioner_id: Option<Uuid>,
+    pub client_id: Option<Uuid>,
+    pub status: Option<AppointmentStatus>,
+}
+
+/// The sort key: earliest first.
+pub type Cursor = (DateTime<Utc>, Uuid);
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &Filter,
+    page: &PageRequest<Cursor>,
+) -> Result<Page<appointment::Model>, DbErr> {
+    use appointment::Column as C;
+    let mut query = appointment::Entity::find();
+    if let Some(from) = filter.from {
+        query = query.filter(C::StartsAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(C::StartsAt.lt(to));
+    }
+    if let Some(p) = filter.practitioner_id {
+        query = query.filter(C::PractitionerId.eq(p));
+    }
+    if let Some(c) = filter.client_id {
+        query = query.filter(C::ClientId.eq(c));
+    }
+    if let Some(s) = filter.status {
+        query = query.filter(C::Status.eq(s));
+    }
+    if let Some((at, id)) = page.after {
+        query = query.filter(
+            Condition::any()
+                .add(C::StartsAt.gt(at))
+                .add(Condition::all().add(C::StartsAt.eq(at)).add(C::Id.gt(id))),
+        );
+    }
+    let rows = query
+        .order_by_asc(C::StartsAt)
+        .order_by_asc(C::Id)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(rows, page.limit, |a| {
+        (a.starts_at, a.id)
+    }))
+}

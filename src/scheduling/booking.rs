@@ -1,0 +1,304 @@
+//! Online booking by clients: book a free slot, then see, cancel or move it through the
+//! private manage link.
+//!
+//! The manage link's secret is shown once, in the booking's answer (and later its email), and
+//! stored as its SHA-256. So that a client whose connection dropped can retry with the same
+//! `Idempotency-Key` and still receive their link, the secret is also kept encrypted for a
+//! day, then erased by housekeeping.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    appointment::{self, AppointmentSource},
+    appointment_type,
+    client::{ClientKind, ClientStatus},
+    practitioner,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionSession,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{
+    SchedulingError,
+    appointments::{self, Booker, NewAppointment},
+    availability,
+    clients::{self, NewClient, PersonFields},
+    slots::Rejection,
+    types,
+};
+use crate::{
+    audit::{Action, AuditContext, Event},
+    crypto::{self, DataKeys, Secret},
+    db,
+};
+
+/// Manage-link secrets start with this.
+pub const TOKEN_PREFIX: &str = "atm_";
+
+/// How long an idempotent retry can still be answered with the manage link.
+pub const REPLAY_WINDOW: Duration = Duration::hours(24);
+
+/// A client's booking, checked at the edge.
+pub struct BookingRequest {
+    pub type_slug: String,
+    pub start: DateTime<Utc>,
+    pub practitioner_id: Option<Uuid>,
+    pub booker: PersonFields,
+    pub partner: Option<PersonFields>,
+    pub message: Option<String>,
+    /// The client's `Idempotency-Key` and a fingerprint of the request it came with.
+    pub idempotency: Option<(String, String)>,
+}
+
+pub struct Booked {
+    pub appointment: appointment::Model,
+    /// The manage link's secret.
+    pub manage_token: String,
+    /// An earlier identical request's booking, answered again.
+    pub replayed: bool,
+}
+
+pub async fn book<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    keys: &DataKeys,
+    request: BookingRequest,
+    audit: &AuditContext,
+) -> Result<Booked, SchedulingError> {
+    if let Some((key, fingerprint)) = &request.idempotency
+        && let Some(earlier) = replay(db, keys, key, fingerprint).await?
+    {
+        return Ok(earlier);
+    }
+    match book_once(db, keys, &request, audit).await {
+        // Two identical retries raced; the other one booked, so answer with its booking.
+        Err(SchedulingError::Db(e)) if db::violates(&e, "idempotency_key") => {
+            let (key, fingerprint) = request
+                .idempotency
+                .as_ref()
+                .expect("only keyed requests race");
+            replay(db, keys, key, fingerprint)
+                .await?
+                .ok_or(SchedulingError::Db(e))
+        }
+        other => other,
+    }
+}
+
+/// The booking made earlier with this key, if the request is the same.
+async fn replay(
+    db: &impl ConnectionTrait,
+    keys: &DataKeys,
+    key: &str,
+    fingerprint: &str,
+) -> Result<Option<Booked>, SchedulingError> {
+    let Some(earlier) = appointment::Entity::find()
+        .filter(appointment::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if earlier.idempotency_fingerprint.as_deref() != Some(fingerprint) {
+        return Err(SchedulingError::IdempotencyMismatch);
+    }
+    let token = earlier
+        .manage_token_sealed
+        .as_deref()
+        .and_then(|sealed| keys.open(sealed, &token_context(earlier.id)).ok())
+        .ok_or(SchedulingError::IdempotencyMismatch)?;
+    Ok(Some(Booked {
+        appointment: earlier,
+        manage_token: token,
+        replayed: true,
+    }))
+}
+
+async fn book_once<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    keys: &DataKeys,
+    request: &BookingRequest,
+    audit: &AuditContext,
+) -> Result<Booked, SchedulingError> {
+    let txn = db::begin_write(db).await?;
+    let ty = types::find_public(&txn, &request.type_slug).await?;
+    let offering = types::practitioners_for(&txn, ty.id).await?;
+    let candidates: Vec<&practitioner::Model> = match request.practitioner_id {
+        Some(id) => offering.iter().filter(|p| p.id == id).collect(),
+        None => offering.iter().collect(),
+    };
+    if candidates.is_empty() {
+        return Err(if request.practitioner_id.is_some() {
+            SchedulingError::NotOffered
+        } else {
+            Rejection::OutsideHours.into()
+        });
+    }
+    // The first practitioner free at that time gets it; if none is, the most telling reason.
+    let mut refusal = None;
+    let mut chosen = None;
+    for p in candidates {
+        match appointments::ensure_free(
+            &txn,
+            p,
+            &ty,
+            request.start,
+            Booker::Online,
+            audit.now,
+            None,
+        )
+        .await
+        {
+            Ok(()) => {
+                chosen = Some(p);
+                break;
+            }
+            Err(SchedulingError::Slot(r)) => refusal = Some(most_telling(refusal, r)),
+            Err(e) => return Err(e),
+        }
+    }
+    let Some(p) = chosen else {
+        return Err(refusal.unwrap_or(Rejection::OutsideHours).into());
+    };
+
+    let client = match request.booker.email.as_deref() {
+        Some(email) => clients::find_open_by_email(&txn, email).await?,
+        None => None,
+    };
+    let client = match client {
+        Some(existing) => existing,
+        None => {
+            let mut people = vec![request.booker.clone()];
+            people.extend(request.partner.clone());
+            let kind = if request.partner.is_some() {
+                ClientKind::Couple
+            } else {
+                ClientKind::Individual
+            };
+            clients::insert(
+                &txn,
+                NewClient {
+                    display_name: None,
+                    kind,
+                    status: ClientStatus::Lead,
+                    source: "online booking".into(),
+                    primary_practitioner_id: Some(p.id),
+                    participants: people,
+                },
+                audit.now,
+            )
+            .await?
+            .client
+        }
+    };
+
+    let id = Uuid::new_v4();
+    let token = Secret::generate(TOKEN_PREFIX);
+    let created = appointments::insert(
+        &txn,
+        &ty,
+        id,
+        NewAppointment {
+            practitioner_id: p.id,
+            client_id: client.id,
+            start: request.start,
+            source: AppointmentSource::Online,
+            outside_hours: false,
+            created_by: None,
+            manage_token_hash: Some(token.hash()),
+            manage_token_sealed: Some(keys.seal(token.expose(), &token_context(id))),
+            message_sealed: request
+                .message
+                .as_deref()
+                .map(|m| keys.seal(m, &message_context(id))),
+            idempotency: request.idempotency.clone(),
+        },
+        audit.now,
+    )
+    .await?;
+    appointments::claim_client(&txn, &client, p.id, audit).await?;
+    audit
+        .record(
+            &txn,
+            Event::new(Action::BookingCreate)
+                .entity("appointment", id)
+                .details(serde_json::json!({ "type": ty.slug })),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(Booked {
+        appointment: created,
+        manage_token: token.into_string(),
+        replayed: false,
+    })
+}
+
+/// Of two refusals from different practitioners, the one worth telling the client: a time
+/// that is taken everywhere is "taken", otherwise the first other reason.
+fn most_telling(earlier: Option<Rejection>, next: Rejection) -> Rejection {
+    match earlier {
+        None => next,
+        Some(Rejection::Taken) => next,
+        Some(other) => other,
+    }
+}
+
+/// The associated data the manage-link secret is sealed with.
+pub fn token_context(id: Uuid) -> String {
+    format!("appointment.manage_token:{id}")
+}
+
+/// The associated data the booking message is sealed with.
+pub fn message_context(id: Uuid) -> String {
+    format!("appointment.message:{id}")
+}
+
+/// A booking as its manage link shows it.
+pub struct ManagedBooking {
+    pub appointment: appointment::Model,
+    pub appointment_type: appointment_type::Model,
+    pub practitioner: practitioner::Model,
+}
+
+impl ManagedBooking {
+    /// Until when the client may cancel or move it themselves.
+    pub fn cutoff(&self) -> DateTime<Utc> {
+        types::cutoff(&self.appointment_type, self.appointment.starts_at)
+    }
+}
+
+/// The booking behind a manage link. Unknown and malformed links look the same.
+pub async fn by_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<ManagedBooking, SchedulingError> {
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
+        return Err(SchedulingError::NotFound);
+    }
+    let appointment = appointment::Entity::find()
+        .filter(appointment::Column::ManageTokenHash.eq(crypto::hash_secret(token)))
+        .one(db)
+        .await?
+        .ok_or(SchedulingError::NotFound)?;
+    let appointment_type = types::find(db, appointment.appointment_type_id).await?;
+    let practitioner = availability::practitioner(db, appointment.practitioner_id).await?;
+    Ok(ManagedBooking {
+        appointment,
+        appointment_type,
+        practitioner,
+    })
+}
+
+/// Erases manage-link secrets kept for idempotent retries once their day has passed.
+pub async fn forget_replays(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let result = appointment::Entity::update_many()
+        .col_expr(
+            appointment::Column::ManageTokenSealed,
+            Option::<String>::None.into(),
+        )
+        .filter(appointment::Column::ManageTokenSealed.is_not_null())
+        .filter(appointment::Column::CreatedAt.lt(now - REPLAY_WINDOW))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -1,0 +1,404 @@
+//! Clients (a couple or an individual) and the people in them.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    client::{self, ClientKind, ClientStatus},
+    participant,
+};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use super::SchedulingError;
+use crate::{
+    audit::{Action, AuditContext, Event},
+    db,
+    pagination::{Page, PageRequest},
+};
+
+/// A person's details, checked at the edge.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonFields {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub pronouns: Option<String>,
+    pub time_zone: Option<String>,
+    pub preferred_contact: Option<String>,
+}
+
+impl PersonFields {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_owned()
+    }
+}
+
+/// A client with its participants, in order.
+#[derive(Clone, Debug)]
+pub struct ClientRecord {
+    pub client: client::Model,
+    pub participants: Vec<participant::Model>,
+}
+
+pub struct NewClient {
+    /// `None`: made from the participants' names.
+    pub display_name: Option<String>,
+    pub kind: ClientKind,
+    pub status: ClientStatus,
+    pub source: String,
+    pub primary_practitioner_id: Option<Uuid>,
+    pub participants: Vec<PersonFields>,
+}
+
+/// How many people each kind of client holds.
+pub fn capacity(kind: ClientKind) -> usize {
+    match kind {
+        ClientKind::Couple => 2,
+        ClientKind::Individual => 1,
+    }
+}
+
+/// "Jane Doe & Sam Roe", or one name.
+pub fn display_name_for(people: &[PersonFields]) -> String {
+    people
+        .iter()
+        .map(PersonFields::full_name)
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// Creates a client and its participants inside `db` (a transaction the caller commits).
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    new: NewClient,
+    now: DateTime<Utc>,
+) -> Result<ClientRecord, SchedulingError> {
+    if new.participants.len() > capacity(new.kind) {
+        return Err(SchedulingError::TooManyParticipants);
+    }
+    let client = client::Entity::insert(client::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        display_name: Set(new
+            .display_name
+            .unwrap_or_else(|| display_name_for(&new.participants))),
+        kind: Set(new.kind),
+        status: Set(new.status),
+        source: Set(new.source),
+        primary_practitioner_id: Set(new.primary_practitioner_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    let mut participants = Vec::new();
+    for (i, person) in new.participants.into_iter().enumerate() {
+        participants.push(insert_participant(db, client.id, i as i32 + 1, person, now).await?);
+    }
+    Ok(ClientRecord {
+        client,
+        participants,
+    })
+}
+
+async fn insert_participant(
+    db: &impl ConnectionTrait,
+    client_id: Uuid,
+    position: i32,
+    person: PersonFields,
+    now: DateTime<Utc>,
+) -> Result<participant::Model, DbErr> {
+    participant::Entity::insert(participant::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        client_id: Set(client_id),
+        position: Set(position),
+        first_name: Set(person.first_name),
+        last_name: Set(person.last_name),
+        email: Set(person.email),
+        phone: Set(person.phone),
+        pronouns: Set(person.pronouns),
+        time_zone: Set(person.time_zone),
+        preferred_contact: Set(person.preferred_contact),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(db)
+    .await
+}
+
+/// Creates a client as staff, and records it.
+pub async fn create<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    new: NewClient,
+    audit: &AuditContext,
+) -> Result<ClientRecord, SchedulingError> {
+    let txn = db::begin_write(db).await?;
+    if let Some(p) = new.primary_practitioner_id {
+        super::availability::practitioner(&txn, p).await?;
+    }
+    let record = insert(&txn, new, audit.now).await?;
+    audit
+        .record(
+            &txn,
+            Event::new(Action::ClientCreate).entity("client", record.client.id),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<ClientRecord, SchedulingError> {
+    let client = client::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(SchedulingError::UnknownClient)?;
+    let participants = participant::Entity::find()
+        .filter(participant::Column::ClientId.eq(id))
+        .order_by_asc(participant::Column::Position)
+        .all(db)
+        .await?;
+    Ok(ClientRecord {
+        client,
+        participants,
+    })
+}
+
+/// An open client with a participant of this email (compared case-insensitively), if any:
+/// a couple booking again lands on their existing record instead of a duplicate.
+pub async fn find_open_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<client::Model>, DbErr> {
+    let lower = email.trim().to_lowercase();
+    let ids: Vec<Uuid> = participant::Entity::find()
+        .select_only()
+        .column(participant::Column::ClientId)
+        .filter(Expr::expr(Func::lower(Expr::col(participant::Column::Email))).eq(lower))
+        .into_tuple()
+        .all(db)
+        .await?;
+    client::Entity::find()
+        .filter(client::Column::Id.is_in(ids))
+        .filter(client::Column::Status.ne(ClientStatus::Closed))
+        .order_by_desc(client::Column::CreatedAt)
+        .one(db)
+        .await
+}
+
+/// The sort key of the client list.
+pub type Cursor = (String, Uuid);
+
+/// Clients by display name, optionally only those whose name or participants' names or
+/// emails contain `q` (case-insensitively), or of one status.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    q: Option<&str>,
+    status: Option<ClientStatus>,
+    page: &PageRequest<Cursor>,
+) -> Result<Page<ClientRecord>, DbErr> {
+    let mut query = client::Entity::find();
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+        let pattern = || LikeExpr::new(pattern.clone()).escape('\\');
+        let lower = |col| Expr::expr(Func::lower(Expr::col(col)));
+        let matching: Vec<Uuid> = participant::Entity::find()
+            .select_only()
+            .column(participant::Column::ClientId)
+            .filter(
+                Condition::any()
+                    .add(lower(participant::Column::FirstName).like(pattern()))
+                    .add(lower(participant::Column::LastName).like(pattern()))
+                    .add(lower(participant::Column::Email).like(pattern())),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
+        query = query.filter(
+            Condition::any()
+                .add(
+                    Expr::expr(Func::lower(Expr::col((
+                        client::Entity,
+                        client::Column::DisplayName,
+                    ))))
+                    .like(pattern()),
+                )
+                .add(client::Column::Id.is_in(matching)),
+        );
+    }
+    if let Some(status) = status {
+        query = query.filter(client::Column::Status.eq(status));
+    }
+    if let Some((name, id)) = &page.after {
+        query = query.filter(
+            Condition::any()
+                .add(client::Column::DisplayName.gt(name.as_str()))
+                .add(
+                    Condition::all()
+                        .add(client::Column::DisplayName.eq(name.as_str()))
+                        .add(client::Column::Id.gt(*id)),
+                ),
+        );
+    }
+    let clients = query
+        .order_by_asc(client::Column::DisplayName)
+        .order_by_asc(client::Column::Id)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    // The participants of the whole page in one query.
+    let ids: Vec<Uuid> = clients.iter().map(|c| c.id).collect();
+    let mut by_client: HashMap<Uuid, Vec<participant::Model>> = HashMap::new();
+    for p in participant::Entity::find()
+        .filter(participant::Column::ClientId.is_in(ids))
+        .order_by_asc(participant::Column::Position)
+        .all(db)
+        .await?
+    {
+        by_client.entry(p.client_id).or_default().push(p);
+    }
+    let records = clients
+        .into_iter()
+        .map(|client| ClientRecord {
+            participants: by_client.remove(&client.id).unwrap_or_default(),
+            client,
+        })
+        .collect();
+    Ok(Page::from_overfetch(records, page.limit, |r| {
+        (r.client.display_name.clone(), r.client.id)
+    }))
+}
+
+/// `%` and `_` typed into a search box are meant literally.
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A change to a client; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct ClientChanges {
+    pub display_name: Option<String>,
+    pub status: Option<ClientStatus>,
+    pub source: Option<String>,
+    pub primary_practitioner_id: Option<Option<Uuid>>,
+}
+
+pub async fn update<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    id: Uuid,
+    changes: ClientChanges,
+    audit: &AuditContext,
+) -> Result<ClientRecord, SchedulingError> {
+    let txn = db::begin_write(db).await?;
+    let current = find(&txn, id).await?.client;
+    if let Some(Some(p)) = changes.primary_practitioner_id {
+        super::availability::practitioner(&txn, p).await?;
+    }
+    let mut model: client::ActiveModel = current.into();
+    let mut changed = Vec::new();
+    if let Some(v) = changes.display_name {
+        model.display_name = Set(v);
+        changed.push("display_name");
+    }
+    if let Some(v) = changes.status {
+        model.status = Set(v);
+        changed.push("status");
+    }
+    if let Some(v) = changes.source {
+        model.source = Set(v);
+        changed.push("source");
+    }
+    if let Some(v) = changes.primary_practitioner_id {
+        model.primary_practitioner_id = Set(v);
+        changed.push("primary_practitioner_id");
+    }
+    model.updated_at = Set(audit.now);
+    client::Entity::update(model).exec(&txn).await?;
+    audit
+        .record(
+            &txn,
+            Event::new(Action::ClientUpdate)
+                .entity("client", id)
+                .details(serde_json::json!({ "changed": changed })),
+        )
+        .await?;
+    let record = find(&txn, id).await?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+/// Adds a person to a client (a couple holds two, an individual one).
+pub async fn add_participant<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    client_id: Uuid,
+    person: PersonFields,
+    audit: &AuditContext,
+) -> Result<participant::Model, SchedulingError> {
+    let txn = db::begin_write(db).await?;
+    let record = find(&txn, client_id).await?;
+    if record.participants.len() >= capacity(record.client.kind) {
+        return Err(SchedulingError::TooManyParticipants);
+    }
+    let position = record
+        .participants
+        .iter()
+        .map(|p| p.position)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let saved = insert_participant(&txn, client_id, position, person, audit.now).await?;
+    audit
+        .record(
+            &txn,
+            Event::new(Action::ClientUpdate)
+                .entity("client", client_id)
+                .details(serde_json::json!({ "participant_added": saved.id })),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Replaces a participant's details.
+pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    client_id: Uuid,
+    participant_id: Uuid,
+    person: PersonFields,
+    audit: &AuditContext,
+) -> Result<participant::Model, SchedulingError> {
+    let txn = db::begin_write(db).await?;
+    let current = participant::Entity::find_by_id(participant_id)
+        .filter(participant::Column::ClientId.eq(client_id))
+        .one(&txn)
+        .await?
+        .ok_or(SchedulingError::NotFound)?;
+    let mut model: participant::ActiveModel = current.into();
+    model.first_name = Set(person.first_name);
+    model.last_name = Set(person.last_name);
+    model.email = Set(person.email);
+    model.phone = Set(person.phone);
+    model.pronouns = Set(person.pronouns);
+    model.time_zone = Set(person.time_zone);
+    model.preferred_contact = Set(person.preferred_contact);
+    model.updated_at = Set(audit.now);
+    let saved = participant::Entity::update(model).exec(&txn).await?;
+    audit
+        .record(
+            &txn,
+            Event::new(Action::ClientUpdate)
+                .entity("client", client_id)
+                .details(serde_json::json!({ "participant_updated": participant_id })),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
