@@ -6,7 +6,9 @@ mod common;
 
 mod audit;
 mod auth;
+mod booking;
 mod cli;
+mod concurrency;
 mod errors;
 mod health;
 mod migrations;

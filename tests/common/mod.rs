@@ -10,6 +10,7 @@
 pub mod binary;
 pub mod database;
 pub mod probe;
+pub mod scheduling;
 pub mod staff;
 
 use std::sync::{Arc, Once};

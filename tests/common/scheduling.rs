@@ -1,0 +1,67 @@
+//! Booking helpers: a fixed "now", free slots, and booking bodies.
+
+use attune::clock::Clock;
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::{TestApp, assert_status};
+
+/// Monday 7 December 2026, 08:00 UTC: with the seeded hours (weekdays 09:00–17:00 UTC) and
+/// 12 hours' notice, the first free consultation is Tuesday 09:00.
+pub fn monday_morning() -> DateTime<Utc> {
+    "2026-12-07T08:00:00Z".parse().unwrap()
+}
+
+impl TestApp {
+    /// An app whose clock stands at [`monday_morning`] until moved.
+    pub async fn at_monday_morning() -> (TestApp, Clock) {
+        let clock = Clock::manual(monday_morning());
+        let app = TestApp::builder().clock(clock.clone()).spawn().await;
+        (app, clock)
+    }
+
+    /// The free slots of `slug` on the days `from`..=`to` (in `tz` if given).
+    pub async fn slots(&self, slug: &str, from: &str, to: &str, tz: Option<&str>) -> Vec<Value> {
+        let mut path = format!("/api/v1/public/slots?type={slug}&from={from}&to={to}");
+        if let Some(tz) = tz {
+            path.push_str(&format!("&tz={tz}"));
+        }
+        let body = assert_status(self.get(&path).await, StatusCode::OK).await;
+        body["slots"].as_array().unwrap().clone()
+    }
+
+    pub async fn book(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/public/bookings"))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Books and returns the 201 answer.
+    pub async fn book_ok(&self, body: &Value) -> Value {
+        assert_status(self.book(body).await, StatusCode::CREATED).await
+    }
+
+    /// The token at the end of a manage URL.
+    pub fn token_of(booked: &Value) -> String {
+        booked["manage_token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// A couple booking the free consultation at `start`.
+pub fn couple_booking(start: &str) -> Value {
+    json!({
+        "type": "free-consultation",
+        "start": start,
+        "name": "Jane Doe",
+        "email": "jane@example.org",
+        "phone": "+1 555 010 0199",
+        "partner_name": "Sam Roe",
+        "partner_email": "sam@example.org",
+        "message": "We are here because of an affair.",
+        "tz": "America/New_York",
+    })
+}
