@@ -17,6 +17,7 @@ mod pages;
 mod practice;
 mod request_id;
 mod roles;
+mod scheduling;
 mod security;
 mod shutdown;
 mod staff;
