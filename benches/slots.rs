@@ -8,16 +8,22 @@ use criterion::{Criterion, criterion_group, criterion_main};
 fn schedule() -> Schedule {
     let start = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
     let end = NaiveTime::from_hms_opt(17, 0, 0).unwrap();
-    let rules = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri]
-        .into_iter()
-        .map(|weekday| WeeklyRule {
-            weekday,
-            start,
-            end,
-            valid_from: None,
-            valid_until: None,
-        })
-        .collect();
+    let rules = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ]
+    .into_iter()
+    .map(|weekday| WeeklyRule {
+        weekday,
+        start,
+        end,
+        valid_from: None,
+        valid_until: None,
+    })
+    .collect();
     // 2,000 appointments spread over the 90 days, 50 minutes plus a 10-minute buffer each,
     // at pseudo-random quarter hours (a fixed sequence, so every run measures the same work).
     let base: DateTime<Utc> = "2027-01-04T14:00:00Z".parse().unwrap();

@@ -9,10 +9,32 @@ use serde::Serialize;
 /// Every template, by the name it is rendered under.
 const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../templates/partials/layout.hbs")),
+    ("field", include_str!("../templates/partials/field.hbs")),
     ("pages/home", include_str!("../templates/pages/home.hbs")),
     (
         "pages/problems",
         include_str!("../templates/pages/problems.hbs"),
+    ),
+    ("pages/error", include_str!("../templates/pages/error.hbs")),
+    (
+        "pages/book_types",
+        include_str!("../templates/pages/book_types.hbs"),
+    ),
+    (
+        "pages/book_times",
+        include_str!("../templates/pages/book_times.hbs"),
+    ),
+    (
+        "pages/book_details",
+        include_str!("../templates/pages/book_details.hbs"),
+    ),
+    (
+        "pages/booking",
+        include_str!("../templates/pages/booking.hbs"),
+    ),
+    (
+        "pages/booking_cancel",
+        include_str!("../templates/pages/booking_cancel.hbs"),
     ),
 ];
 

@@ -5,11 +5,18 @@ use poem::{Response, handler, http::StatusCode, web::Path};
 
 use crate::error::ApiError;
 
-const FILES: &[(&str, &str, &str)] = &[(
-    "attune.css",
-    "text/css; charset=utf-8",
-    include_str!("../../assets/attune.css"),
-)];
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "attune.css",
+        "text/css; charset=utf-8",
+        include_str!("../../assets/attune.css"),
+    ),
+    (
+        "book.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/book.js"),
+    ),
+];
 
 #[handler]
 pub async fn serve(Path(file): Path<String>) -> poem::Result<Response> {

@@ -102,22 +102,7 @@ impl<E: Endpoint> Endpoint for ApiGuardEndpoint<E> {
         let now = state.clock.now();
         match access(req.uri().path()) {
             Access::SignIn => {}
-            Access::Public => {
-                let ip = req.data::<Origin>().and_then(|o| o.ip.clone());
-                if let Some(ip) = ip
-                    && let Err(exceeded) = state
-                        .limiters
-                        .public
-                        .hit(&auth::rate_limit::client_key(&ip), now)
-                {
-                    return Err(ApiError::new(
-                        ProblemKind::TooManyRequests,
-                        "Too many requests from your address; please wait a moment.",
-                    )
-                    .with_retry_after(exceeded.retry_after_secs())
-                    .into());
-                }
-            }
+            Access::Public => public_ceiling(&state, &req)?,
             Access::Staff => {
                 let staff = {
                     let presented = presented_credential(&req).ok_or_else(|| {
@@ -199,6 +184,52 @@ async fn write_denial(state: &AppState, staff: &Staff, origin: Origin, event: Ev
     if let Err(e) = audit.record(&state.db, event).await {
         // The refusal itself stands; only its record failed.
         tracing::warn!(error = %e, "could not record a refused request in the audit log");
+    }
+}
+
+/// The per-address ceiling on everything the public can reach.
+fn public_ceiling(state: &AppState, req: &Request) -> Result<(), ApiError> {
+    let Some(ip) = req.data::<Origin>().and_then(|o| o.ip.clone()) else {
+        return Ok(());
+    };
+    state
+        .limiters
+        .public
+        .hit(&auth::rate_limit::client_key(&ip), state.clock.now())
+        .map_err(|exceeded| {
+            ApiError::new(
+                ProblemKind::TooManyRequests,
+                "Too many requests from your address; please wait a moment.",
+            )
+            .with_retry_after(exceeded.retry_after_secs())
+        })
+}
+
+/// The public ceiling in front of the booking pages.
+pub struct PublicCeiling;
+
+impl<E: Endpoint> Middleware<E> for PublicCeiling {
+    type Output = PublicCeilingEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        PublicCeilingEndpoint { inner }
+    }
+}
+
+pub struct PublicCeilingEndpoint<E> {
+    inner: E,
+}
+
+impl<E: Endpoint> Endpoint for PublicCeilingEndpoint<E> {
+    type Output = E::Output;
+
+    async fn call(&self, req: Request) -> poem::Result<Self::Output> {
+        let state = req
+            .data::<AppState>()
+            .cloned()
+            .expect("AppState is set outside");
+        public_ceiling(&state, &req)?;
+        self.inner.call(req).await
     }
 }
 

@@ -40,6 +40,23 @@ impl RouteInfo {
             path_params: Vec::new(),
         }
     }
+
+    pub fn get_and_post() -> Self {
+        Self {
+            allow: "GET, HEAD, POST".to_owned(),
+            path_params: Vec::new(),
+        }
+    }
+}
+
+/// A browser asking for a page gets errors as a page; everything else gets problem+json.
+fn wants_html(req: &Request) -> bool {
+    !req.uri().path().starts_with("/api/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
 }
 
 impl RequestContext {
@@ -78,6 +95,7 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
             .expect("AppState is set outside");
         req.set_data(client::origin(&req, state.config.auth.trust_proxy, &id));
         let is_docs = req.uri().path().starts_with("/api/docs");
+        let html_errors = wants_html(&req);
         // The span records the route *pattern*, never the path: paths carry booking and
         // intake secrets, and query strings carry names typed into search boxes.
         let span = tracing::info_span!(
@@ -107,7 +125,12 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
                             info.path_params.get(index).cloned()
                         });
                     }
-                    (problem.into_response(), route)
+                    let response = if html_errors {
+                        crate::http::pages::error_page(&state, &problem).await
+                    } else {
+                        problem.into_response()
+                    };
+                    (response, route)
                 }
                 Err(_) => {
                     // The panic hook has logged where; the message may carry data, so it

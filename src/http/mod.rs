@@ -43,11 +43,44 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
             api.spec_endpoint().map_to_response().boxed(),
         ),
     ];
+    // The booking pages, behind the same per-address ceiling as the public API.
+    let forms: Vec<(&str, BoxEndpoint<'static>)> = vec![
+        ("/book", get(pages::booking::choose_type).boxed()),
+        (
+            "/book/:slug",
+            get(pages::booking::choose_time)
+                .post(pages::booking::submit)
+                .boxed(),
+        ),
+        ("/book/:slug/details", get(pages::booking::details).boxed()),
+        ("/booking/:token", get(pages::booking::manage).boxed()),
+        (
+            "/booking/:token/cancel",
+            get(pages::booking::cancel_confirm)
+                .post(pages::booking::cancel)
+                .boxed(),
+        ),
+        (
+            "/booking/:token/reschedule",
+            get(pages::booking::reschedule_times)
+                .post(pages::booking::reschedule)
+                .boxed(),
+        ),
+    ];
     let mut routes = api_routes(&api.spec(), API_PREFIX);
     let mut route = Route::new().nest("/api/docs", api.swagger_ui());
     for (path, endpoint) in pages {
         routes.insert(path.to_owned(), middleware::RouteInfo::get_only());
         route = route.at(path, endpoint);
+    }
+    for (path, endpoint) in forms {
+        let info = if path.ends_with("/details") || path == "/book" || path == "/booking/:token" {
+            middleware::RouteInfo::get_only()
+        } else {
+            middleware::RouteInfo::get_and_post()
+        };
+        routes.insert(path.to_owned(), info);
+        route = route.at(path, endpoint.with(guard::PublicCeiling).boxed());
     }
     for (path, endpoint) in extra {
         route = route.nest(path, endpoint);

@@ -108,6 +108,11 @@ pub async fn settings<C: ConnectionTrait>(db: &C) -> Result<practice::Model, Pra
         .ok_or(PracticeError::NotSetUp)
 }
 
+/// The practice's zone (UTC should the stored name somehow be unknown).
+pub async fn time_zone<C: ConnectionTrait>(db: &C) -> Result<TimeZone, PracticeError> {
+    Ok(TimeZone::parse(&settings(db).await?.time_zone).unwrap_or(TimeZone::UTC))
+}
+
 /// The practice's name and zone with its active practitioners, by name.
 #[tracing::instrument(skip_all, err)]
 pub async fn public_profile<C: ConnectionTrait>(db: &C) -> Result<PublicProfile, PracticeError> {

@@ -33,6 +33,29 @@ use crate::{
     db,
 };
 
+/// The free start times of `ty` between two instants, each with the practitioner who is free
+/// then, earliest first.
+pub async fn free_times(
+    db: &impl ConnectionTrait,
+    ty: &appointment_type::Model,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(super::slots::Interval, Uuid)>, DbErr> {
+    let rules = types::slot_rules(ty);
+    let mut free = Vec::new();
+    for p in types::practitioners_for(db, ty.id).await? {
+        let schedule = availability::schedule(db, &p, from, to, None).await?;
+        free.extend(
+            super::slots::free_slots(&schedule, &rules, from, to, now)
+                .into_iter()
+                .map(|slot| (slot, p.id)),
+        );
+    }
+    free.sort_by_key(|(slot, p)| (slot.start, *p));
+    Ok(free)
+}
+
 /// Manage-link secrets start with this.
 pub const TOKEN_PREFIX: &str = "atm_";
 

@@ -6,6 +6,7 @@ mod common;
 
 mod audit;
 mod auth;
+mod book_pages;
 mod booking;
 mod cli;
 mod concurrency;

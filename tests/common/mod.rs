@@ -5,7 +5,7 @@
 //! pointing at a Postgres server, each test creates a uniquely named database there, migrates
 //! it, and drops it when the test ends, pass or fail.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod binary;
 pub mod database;

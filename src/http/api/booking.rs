@@ -21,10 +21,9 @@ use crate::{
     practice,
     scheduling::{
         appointments::{self, Booker, CancelledBy},
-        availability,
         booking::{self, BookingRequest, ManagedBooking},
         clients::PersonFields,
-        slots, types,
+        types,
     },
     types::{EmailAddress, TimeZone, single_line},
 };
@@ -122,6 +121,36 @@ pub struct BookingBody {
     message: Option<String>,
     /// The IANA zone times are answered in; by default the practice's.
     tz: Option<String>,
+}
+
+impl BookingBody {
+    /// The booking page's form, as the API would receive it (blank means absent).
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_form(
+        slug: &str,
+        start: &str,
+        name: &str,
+        email: &str,
+        phone: &str,
+        partner_name: &str,
+        partner_email: &str,
+        message: &str,
+        tz: &str,
+    ) -> Self {
+        let some = |v: &str| Some(v.to_owned()).filter(|v| !v.trim().is_empty());
+        Self {
+            type_: slug.to_owned(),
+            start: start.to_owned(),
+            practitioner_id: None,
+            name: name.to_owned(),
+            email: email.to_owned(),
+            phone: some(phone),
+            partner_name: some(partner_name),
+            partner_email: some(partner_email),
+            message: some(message),
+            tz: some(tz),
+        }
+    }
 }
 
 #[derive(Object)]
@@ -259,19 +288,8 @@ impl BookingApi {
             start_of_day(tz, from.0),
             start_of_day(tz, to.0 + Duration::days(1)),
         );
-        let rules = types::slot_rules(&ty);
-        let now = state.clock.now();
-        let mut free = Vec::new();
-        for p in types::practitioners_for(&state.db, ty.id).await? {
-            let schedule =
-                availability::schedule(&state.db, &p, range_start, range_end, None).await?;
-            free.extend(
-                slots::free_slots(&schedule, &rules, range_start, range_end, now)
-                    .into_iter()
-                    .map(|s| (s, p.id)),
-            );
-        }
-        free.sort_by_key(|(s, p)| (s.start, *p));
+        let free =
+            booking::free_times(&state.db, &ty, range_start, range_end, state.clock.now()).await?;
         Ok(Json(SlotsBody {
             type_: ty.slug,
             tz: tz.name().to_owned(),
@@ -531,8 +549,7 @@ fn phone(value: &str) -> Result<String, String> {
 }
 
 async fn practice_zone(state: &AppState) -> Result<TimeZone, ApiError> {
-    let settings = practice::settings(&state.db).await?;
-    Ok(TimeZone::parse(&settings.time_zone).unwrap_or(TimeZone::UTC))
+    Ok(practice::time_zone(&state.db).await?)
 }
 
 async fn zone_or_practice(state: &AppState, tz: Option<&str>) -> Result<TimeZone, ApiError> {

@@ -8,7 +8,7 @@ mod appointment_types;
 mod appointments;
 mod audit_log;
 mod auth;
-mod booking;
+pub mod booking;
 mod clients;
 mod errors;
 mod json;

@@ -670,7 +670,6 @@ fn rule(body: &RuleBody) -> Result<RuleFields, String> {
     })
 }
 
-pub async fn practice_zone(state: &AppState) -> Result<TimeZone, ApiError> {
-    let settings = crate::practice::settings(&state.db).await?;
-    Ok(TimeZone::parse(&settings.time_zone).unwrap_or(TimeZone::UTC))
+async fn practice_zone(state: &AppState) -> Result<TimeZone, ApiError> {
+    Ok(crate::practice::time_zone(&state.db).await?)
 }

@@ -1,0 +1,61 @@
+//! Dates and times as people read them on a page: "Tuesday 8 December 2026", "9:00 am EST".
+
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
+
+use crate::types::TimeZone;
+
+/// "Tuesday 8 December 2026".
+pub fn day(date: NaiveDate) -> String {
+    date.format("%A %-d %B %Y").to_string()
+}
+
+/// "9:00 am".
+pub fn time(at: DateTime<Utc>, tz: TimeZone) -> String {
+    let local = at.with_timezone(&tz.tz());
+    let (pm, hour) = local.hour12();
+    format!(
+        "{hour}:{:02} {}",
+        local.minute(),
+        if pm { "pm" } else { "am" }
+    )
+}
+
+/// The zone's abbreviation at that moment, e.g. "EST" (or an offset like "+0530" where the
+/// zone has no abbreviation).
+pub fn zone_abbreviation(at: DateTime<Utc>, tz: TimeZone) -> String {
+    at.with_timezone(&tz.tz()).format("%Z").to_string()
+}
+
+/// "Tuesday 8 December 2026, 9:00 am EST".
+pub fn full(at: DateTime<Utc>, tz: TimeZone) -> String {
+    let local = at.with_timezone(&tz.tz());
+    format!(
+        "{}, {} {}",
+        day(local.date_naive()),
+        time(at, tz),
+        zone_abbreviation(at, tz)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tz(name: &str) -> TimeZone {
+        TimeZone::parse(name).unwrap()
+    }
+
+    #[test]
+    fn times_read_naturally_in_the_given_zone() {
+        let at: DateTime<Utc> = "2026-12-08T14:05:00Z".parse().unwrap();
+        assert_eq!(
+            full(at, tz("America/New_York")),
+            "Tuesday 8 December 2026, 9:05 am EST"
+        );
+        assert_eq!(time(at, tz("Europe/London")), "2:05 pm");
+        assert_eq!(
+            time("2026-12-08T00:30:00Z".parse().unwrap(), tz("UTC")),
+            "12:30 am"
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! Attune in a real browser: headless Chromium, driven through ChromeDriver.
+//!
+//! `.ci/run` installs Debian's `chromium` and `chromium-driver` and sets
+//! `ATTUNE_REQUIRE_BROWSER=1`, so there these tests cannot quietly skip. On a machine without
+//! them they say so and pass. Screenshots land in `target/screenshots/`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod booking;
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use fantoccini::{Client, ClientBuilder, wd::Capabilities};
+use serde_json::json;
+
+/// A ChromeDriver process and a browser session through it; both end when dropped.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+impl Browser {
+    /// A phone-sized headless Chromium, or `None` where the browser is not installed and not
+    /// required.
+    pub async fn start() -> Option<Browser> {
+        let installed = Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists();
+        if !installed {
+            assert!(
+                std::env::var_os("ATTUNE_REQUIRE_BROWSER").is_none(),
+                "ATTUNE_REQUIRE_BROWSER is set but {CHROMIUM} or {CHROMEDRIVER} is missing \
+                 (apt-get install chromium chromium-driver)"
+            );
+            eprintln!("skipping a browser test: install chromium and chromium-driver to run it");
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            // A visitor in New York, while the practice keeps UTC.
+            .env("TZ", "America/New_York")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting chromedriver");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = Capabilities::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--window-size=390,844",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("opening a browser session");
+        Some(Browser {
+            client,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    /// Saves a screenshot as `target/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("taking a screenshot");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
