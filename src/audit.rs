@@ -103,10 +103,17 @@ pub enum Action {
     BookingCancel,
     /// Staff read what a client wrote when booking.
     BookingMessageRead,
+    CalendarFeedCreate,
+    /// A new secret address; the old one stops working.
+    CalendarFeedRotate,
+    CalendarFeedUpdate,
+    CalendarFeedRevoke,
+    BusyCalendarCreate,
+    BusyCalendarDelete,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 35] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -136,6 +143,12 @@ impl Action {
         Action::BookingReschedule,
         Action::BookingCancel,
         Action::BookingMessageRead,
+        Action::CalendarFeedCreate,
+        Action::CalendarFeedRotate,
+        Action::CalendarFeedUpdate,
+        Action::CalendarFeedRevoke,
+        Action::BusyCalendarCreate,
+        Action::BusyCalendarDelete,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -169,6 +182,12 @@ impl Action {
             Action::BookingReschedule => "booking.reschedule",
             Action::BookingCancel => "booking.cancel",
             Action::BookingMessageRead => "booking.message_read",
+            Action::CalendarFeedCreate => "calendar_feed.create",
+            Action::CalendarFeedRotate => "calendar_feed.rotate",
+            Action::CalendarFeedUpdate => "calendar_feed.update",
+            Action::CalendarFeedRevoke => "calendar_feed.revoke",
+            Action::BusyCalendarCreate => "busy_calendar.create",
+            Action::BusyCalendarDelete => "busy_calendar.delete",
         }
     }
 }

@@ -43,6 +43,21 @@ pub struct Config {
     pub data_key: DataKeySource,
     /// Earlier keys, still able to open what they sealed (`ATTUNE_DATA_KEYS_PREVIOUS`).
     pub previous_data_keys: Vec<DataKey>,
+    pub calendar: CalendarSettings,
+}
+
+/// The subscription feed and the import of outside busy times.
+#[derive(Clone, Debug)]
+pub struct CalendarSettings {
+    /// How far back the feed reaches, in days.
+    pub feed_past_days: u32,
+    /// How often each outside calendar is fetched again.
+    pub busy_refresh: Duration,
+    /// How long one fetch may take.
+    pub busy_fetch_timeout: Duration,
+    /// Fetch from loopback and private network addresses too. Off by default: an address
+    /// typed by staff must not reach services inside the server's own network.
+    pub busy_allow_private: bool,
 }
 
 /// The encryption key for private free text (booking messages, intake answers, notes).
@@ -360,16 +375,7 @@ impl Config {
                     })?,
             },
             lockout_duration: duration("ATTUNE_LOCKOUT_DURATION", "15m")?,
-            trust_proxy: match get("ATTUNE_TRUST_PROXY").as_deref().map(str::trim) {
-                None | Some("false") | Some("0") | Some("no") => false,
-                Some("true") | Some("1") | Some("yes") => true,
-                Some(other) => {
-                    return Err(ConfigError::new(
-                        "ATTUNE_TRUST_PROXY",
-                        format!("{other:?} is not true or false"),
-                    ));
-                }
-            },
+            trust_proxy: flag(&get, "ATTUNE_TRUST_PROXY")?,
             bootstrap_admin: bootstrap_admin(&get)?,
         };
 
@@ -398,6 +404,26 @@ impl Config {
             })
             .transpose()?
             .unwrap_or_default();
+
+        let calendar = CalendarSettings {
+            feed_past_days: match get("ATTUNE_FEED_PAST_DAYS") {
+                None => 30,
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n <= 3660)
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            "ATTUNE_FEED_PAST_DAYS",
+                            format!("{v:?} is not a whole number of days from 0 to 3660"),
+                        )
+                    })?,
+            },
+            busy_refresh: duration("ATTUNE_BUSY_REFRESH", "15m")?,
+            busy_fetch_timeout: duration("ATTUNE_BUSY_FETCH_TIMEOUT", "20s")?,
+            busy_allow_private: flag(&get, "ATTUNE_BUSY_ALLOW_PRIVATE")?,
+        };
 
         let seed = SeedSettings {
             practice_name: display_name(&get, "ATTUNE_PRACTICE_NAME", DEFAULT_PRACTICE_NAME)?,
@@ -429,6 +455,7 @@ impl Config {
             auth,
             data_key,
             previous_data_keys,
+            calendar,
         })
     }
 
@@ -494,6 +521,18 @@ fn read_or_create_key_file(path: &std::path::Path) -> Result<DataKey, ConfigErro
         Err(e) => Err(ConfigError::new(
             "ATTUNE_DATA_KEY",
             format!("is unset and the key file {shown} cannot be read ({e})"),
+        )),
+    }
+}
+
+/// A yes/no variable; unset is no.
+fn flag(get: &impl Fn(&str) -> Option<String>, var: &'static str) -> Result<bool, ConfigError> {
+    match get(var).as_deref().map(str::trim) {
+        None | Some("false") | Some("0") | Some("no") => Ok(false),
+        Some("true") | Some("1") | Some("yes") => Ok(true),
+        Some(other) => Err(ConfigError::new(
+            var,
+            format!("{other:?} is not true or false"),
         )),
     }
 }
@@ -652,6 +691,10 @@ mod tests {
             ("ATTUNE_TRUST_PROXY", "maybe"),
             ("ATTUNE_DATA_KEY", "c2hvcnQ="),
             ("ATTUNE_DATA_KEYS_PREVIOUS", "nonsense!"),
+            ("ATTUNE_FEED_PAST_DAYS", "-1"),
+            ("ATTUNE_BUSY_REFRESH", "often"),
+            ("ATTUNE_BUSY_FETCH_TIMEOUT", "0s"),
+            ("ATTUNE_BUSY_ALLOW_PRIVATE", "sometimes"),
         ];
         for (var, value) in cases {
             let err = parse(&[(var, value)]).expect_err(&format!("{var}={value:?} was accepted"));
@@ -704,6 +747,25 @@ mod tests {
         let alone = parse(&[("ATTUNE_ADMIN_PASSWORD", "secret words here")]).unwrap_err();
         assert_eq!(alone.var, "ATTUNE_ADMIN_EMAIL");
         assert!(!alone.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn calendar_settings_default_to_the_documented_values() {
+        let c = parse(&[]).unwrap().calendar;
+        assert_eq!(c.feed_past_days, 30);
+        assert_eq!(c.busy_refresh, Duration::from_secs(900));
+        assert_eq!(c.busy_fetch_timeout, Duration::from_secs(20));
+        assert!(!c.busy_allow_private);
+        let c = parse(&[
+            ("ATTUNE_FEED_PAST_DAYS", "0"),
+            ("ATTUNE_BUSY_REFRESH", "1h"),
+            ("ATTUNE_BUSY_ALLOW_PRIVATE", "yes"),
+        ])
+        .unwrap()
+        .calendar;
+        assert_eq!(c.feed_past_days, 0);
+        assert_eq!(c.busy_refresh, Duration::from_secs(3600));
+        assert!(c.busy_allow_private);
     }
 
     #[test]

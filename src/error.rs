@@ -545,6 +545,23 @@ impl From<crate::scheduling::SchedulingError> for ApiError {
     }
 }
 
+impl From<crate::calendar::CalendarError> for ApiError {
+    fn from(err: crate::calendar::CalendarError) -> Self {
+        use crate::calendar::CalendarError as E;
+        match err {
+            E::UnknownPractitioner => Self::not_found("There is no such practitioner."),
+            E::NoFeed => Self::not_found("This practitioner has no calendar feed."),
+            E::UnknownBusyCalendar => Self::not_found("There is no such busy calendar."),
+            E::TooManyBusyCalendars => Self::conflict(
+                "This practitioner already has as many busy calendars as allowed; remove one first.",
+            ),
+            E::BadCalendar(reason) => Self::invalid("ics", reason),
+            E::Practice(e) => e.into(),
+            E::Db(db) => db.into(),
+        }
+    }
+}
+
 impl From<crate::pagination::BadPageParam> for ApiError {
     fn from(err: crate::pagination::BadPageParam) -> Self {
         Self::invalid(err.field, err.message)

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sea_orm::DbErr;
 
-use crate::{AppState, auth::session, scheduling::booking};
+use crate::{AppState, auth::session, calendar::busy, scheduling::booking};
 
 /// How often a pass runs.
 pub const EVERY: Duration = Duration::from_secs(10 * 60);
@@ -42,6 +42,23 @@ pub async fn run_forever(state: AppState) {
             ),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping pass failed; will retry"),
+        }
+    }
+}
+
+/// How often the busy-calendar refresher looks for sources that are due.
+pub const BUSY_CHECK_EVERY: Duration = Duration::from_secs(60);
+
+/// Refreshes outside calendars as they fall due, until the task is dropped.
+pub async fn refresh_busy_calendars(state: AppState) {
+    let mut tick = tokio::time::interval(BUSY_CHECK_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match busy::refresh_due(&state.db, &state.busy, state.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(refreshed = n, "busy calendars refreshed"),
+            Err(e) => tracing::warn!(error = %e, "refreshing busy calendars failed; will retry"),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub limiters: Arc<Limiters>,
     /// Seal and open private free text.
     pub keys: Arc<crypto::DataKeys>,
+    /// Fetches outside calendars for their busy times.
+    pub busy: calendar::busy::Refresher,
 }
 
 /// The in-memory rate limiters of this instance.
@@ -103,6 +106,17 @@ impl Application {
             .await
             .with_context(|| format!("listening on {} (ATTUNE_BIND)", config.bind))?;
         let local_addr = listener.local_addr()?;
+        let keys = Arc::new(keys);
+        let busy = calendar::busy::Refresher {
+            fetcher: calendar::busy::fetch::Fetcher::new(
+                config.calendar.busy_fetch_timeout,
+                config.calendar.busy_allow_private,
+            )
+            .context("setting up the HTTP client for calendar imports")?,
+            keys: keys.clone(),
+            every: chrono::Duration::from_std(config.calendar.busy_refresh)
+                .unwrap_or(chrono::Duration::minutes(15)),
+        };
         let public_url = PublicUrl::new(
             &config
                 .public_url
@@ -116,7 +130,8 @@ impl Application {
             state: AppState {
                 db,
                 limiters: Arc::new(Limiters::new(&config.auth)),
-                keys: Arc::new(keys),
+                keys,
+                busy,
                 config: Arc::new(config),
                 public_url,
                 clock,
@@ -160,6 +175,9 @@ impl Application {
         }
         // Stopped when this function returns, however it returns.
         let _housekeeping = AbortOnDrop(tokio::spawn(housekeeping::run_forever(state.clone())));
+        let _busy_calendars = AbortOnDrop(tokio::spawn(housekeeping::refresh_busy_calendars(
+            state.clone(),
+        )));
         Server::new_with_acceptor(acceptor)
             // Keep-alive connections left idle are closed, so slow or abandoned clients
             // cannot hold sockets open indefinitely.

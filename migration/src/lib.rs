@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_practice;
 mod m20261124_000002_staff_and_audit;
 mod m20261124_000003_scheduling;
+mod m20261124_000004_calendar;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_practice::Migration),
             Box::new(m20261124_000002_staff_and_audit::Migration),
             Box::new(m20261124_000003_scheduling::Migration),
+            Box::new(m20261124_000004_calendar::Migration),
         ]
     }
 }

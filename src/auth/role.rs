@@ -27,6 +27,10 @@ pub enum Permission {
     /// Intake answers, scores, notes, treatment plans.
     ReadClinical,
     ManageOutbox,
+    /// Any practitioner's calendar feed and busy calendars (everyone manages their own).
+    ManageAnyCalendar,
+    /// A calendar feed that names clients in full.
+    FullCalendarDetail,
 }
 
 impl Role {
@@ -87,7 +91,13 @@ mod tests {
 
     #[test]
     fn only_the_owner_manages_staff_settings_and_reads_the_audit_log() {
-        for permission in [ManageStaff, ManageSettings, ReadAuditLog] {
+        for permission in [
+            ManageStaff,
+            ManageSettings,
+            ReadAuditLog,
+            ManageAnyCalendar,
+            FullCalendarDetail,
+        ] {
             assert!(Role::Owner.allows(permission));
             assert!(!Role::Clinician.allows(permission));
             assert!(!Role::Assistant.allows(permission));

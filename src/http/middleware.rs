@@ -212,11 +212,22 @@ fn security_headers(response: &mut Response, is_docs: bool, https: bool) {
 /// 413, so the client reads our answer instead of a connection reset while still sending.
 pub struct BodyLimit {
     limit: usize,
+    /// Paths that take a file, and their larger limit.
+    uploads: Option<(fn(&str) -> bool, usize)>,
 }
 
 impl BodyLimit {
     pub fn new(limit: usize) -> Self {
-        Self { limit }
+        Self {
+            limit,
+            uploads: None,
+        }
+    }
+
+    /// Allows up to `limit` on the paths `is_upload` picks.
+    pub fn with_uploads(mut self, is_upload: fn(&str) -> bool, limit: usize) -> Self {
+        self.uploads = Some((is_upload, limit));
+        self
     }
 }
 
@@ -231,6 +242,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
         BodyLimitEndpoint {
             inner,
             limit: self.limit,
+            uploads: self.uploads,
         }
     }
 }
@@ -254,6 +266,7 @@ pub fn refuse_nul(req: &Request) -> Result<(), ApiError> {
 pub struct BodyLimitEndpoint<E> {
     inner: E,
     limit: usize,
+    uploads: Option<(fn(&str) -> bool, usize)>,
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
@@ -265,10 +278,14 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             req.set_body(Body::empty());
             return self.inner.call(req).await;
         }
+        let limit = match self.uploads {
+            Some((is_upload, larger)) if is_upload(req.uri().path()) => larger,
+            _ => self.limit,
+        };
         let too_large = || {
             ApiError::new(
                 ProblemKind::PayloadTooLarge,
-                format!("The request body is larger than {} KiB.", self.limit / 1024),
+                format!("The request body is larger than {} KiB.", limit / 1024),
             )
         };
         let declared = req
@@ -276,7 +293,7 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             .get(poem::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > (self.limit + DRAIN_LIMIT) as u64) {
+        if declared.is_some_and(|n| n > (limit + DRAIN_LIMIT) as u64) {
             return Err(too_large().into());
         }
 
@@ -287,13 +304,13 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             let chunk =
                 chunk.map_err(|_| ApiError::bad_request("The request body could not be read."))?;
             total += chunk.len();
-            if total <= self.limit {
+            if total <= limit {
                 data.extend_from_slice(&chunk);
-            } else if total > self.limit + DRAIN_LIMIT {
+            } else if total > limit + DRAIN_LIMIT {
                 break;
             }
         }
-        if total > self.limit {
+        if total > limit {
             return Err(too_large().into());
         }
         req.set_body(Body::from_vec(data));

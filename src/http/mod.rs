@@ -6,6 +6,7 @@
 
 pub mod api;
 mod assets;
+mod calendar_feed;
 mod client;
 mod guard;
 mod health;
@@ -22,6 +23,17 @@ use crate::AppState;
 /// Largest request body any route reads. Generous for every JSON form Attune has, small
 /// enough that a burst of oversized uploads cannot exhaust memory.
 pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// Largest body of a calendar file sent to be imported: the 5 MiB a fetched calendar may
+/// have, plus room for its escaping inside JSON.
+pub const UPLOAD_LIMIT: usize = 7 * 1024 * 1024;
+
+/// `POST /api/v1/practitioners/{id}/busy-calendars`, which may carry a calendar file.
+fn is_upload(path: &str) -> bool {
+    path.strip_prefix("/api/v1/practitioners/")
+        .and_then(|rest| rest.strip_suffix("/busy-calendars"))
+        .is_some_and(|id| !id.contains('/'))
+}
 
 /// Extra routes mounted beside Attune's own, behind the same middleware (used by tests).
 pub type ExtraRoutes = Vec<(String, BoxEndpoint<'static>)>;
@@ -54,6 +66,8 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
         ),
         ("/book/:slug/details", get(pages::booking::details).boxed()),
         ("/booking/:token", get(pages::booking::manage).boxed()),
+        // Calendar apps: a bearer secret in the path, so the same ceiling as the pages.
+        ("/calendar/:file", get(calendar_feed::serve).boxed()),
         (
             "/booking/:token/cancel",
             get(pages::booking::cancel_confirm)
@@ -74,7 +88,11 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
         route = route.at(path, endpoint);
     }
     for (path, endpoint) in forms {
-        let info = if path.ends_with("/details") || path == "/book" || path == "/booking/:token" {
+        let info = if path.ends_with("/details")
+            || path == "/book"
+            || path == "/booking/:token"
+            || path == "/calendar/:file"
+        {
             middleware::RouteInfo::get_only()
         } else {
             middleware::RouteInfo::get_and_post()
@@ -87,7 +105,7 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
     }
     route
         .nest(API_PREFIX, api.into_endpoint().with(guard::ApiGuard))
-        .with(middleware::BodyLimit::new(BODY_LIMIT))
+        .with(middleware::BodyLimit::new(BODY_LIMIT).with_uploads(is_upload, UPLOAD_LIMIT))
         .with(middleware::RequestContext::new(routes))
         .data(state)
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use entity::{
     appointment::{self, AppointmentStatus},
-    availability_override, availability_rule, practitioner, time_off,
+    availability_override, availability_rule, busy_block, practitioner, time_off,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -338,6 +338,17 @@ pub async fn schedule(
         .into_iter()
         .map(|t| Interval::new(t.starts_at, t.ends_at))
         .collect();
+    // Busy times imported from the practitioner's other calendars.
+    busy.extend(
+        busy_block::Entity::find()
+            .filter(busy_block::Column::PractitionerId.eq(p.id))
+            .filter(busy_block::Column::StartsAt.lt(wide_to))
+            .filter(busy_block::Column::EndsAt.gt(wide_from))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|b| Interval::new(b.starts_at, b.ends_at)),
+    );
     let mut appointments = appointment::Entity::find()
         .filter(appointment::Column::PractitionerId.eq(p.id))
         .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))

@@ -7,15 +7,19 @@ use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Enum, Object, OpenApi,
     param::{Header, Path, Query},
-    payload::Json,
+    payload::{Json, PlainText},
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ApiResult, ApiTag, JsonBody, audit_context, errors_set};
+use super::{ApiResult, ApiTag, JsonBody, OptionalJsonBody, audit_context, errors_set};
 use crate::{
     AppState,
     audit::{Actor, Origin},
+    calendar::{
+        booking_file::{self, BookingParts},
+        render::Method,
+    },
     crypto,
     error::{ApiError, FieldErrors},
     practice,
@@ -71,6 +75,18 @@ impl From<Location> for LocationKind {
             Location::Phone => LocationKind::Phone,
         }
     }
+}
+
+#[derive(ApiResponse)]
+pub enum CalendarFile {
+    /// The event, as iCalendar text.
+    #[oai(status = 200, content_type = "text/calendar; charset=utf-8")]
+    Ok(
+        PlainText<String>,
+        /// Saves as `appointment.ics`.
+        #[oai(header = "Content-Disposition")]
+        String,
+    ),
 }
 
 #[derive(Object)]
@@ -359,6 +375,40 @@ impl BookingApi {
         Ok(Json(managed_body(&state, &managed, &token.0).await?))
     }
 
+    /// A booking as a calendar file
+    ///
+    /// One event to add to a calendar app, with the practice as organizer, the place or
+    /// video link, and the manage link. It keeps the same UID when the booking moves, so
+    /// importing it again updates the event; a cancelled booking says `STATUS:CANCELLED`.
+    #[oai(
+        path = "/bookings/:token/ics",
+        method = "get",
+        operation_id = "getBookingCalendarFile"
+    )]
+    async fn calendar_file(
+        &self,
+        state: Data<&AppState>,
+        token: Path<String>,
+    ) -> ApiResult<CalendarFile, LinkRead> {
+        let managed = booking::by_token(&state.db, &token.0).await?;
+        let text = booking_file::render(
+            &state.db,
+            &state.public_url,
+            &BookingParts {
+                appointment: &managed.appointment,
+                appointment_type: &managed.appointment_type,
+                practitioner: &managed.practitioner,
+                manage_url: Some(state.public_url.link(&format!("/booking/{}", token.0))),
+            },
+            Method::Publish,
+        )
+        .await?;
+        Ok(CalendarFile::Ok(
+            PlainText(text),
+            "attachment; filename=\"appointment.ics\"".to_owned(),
+        ))
+    }
+
     /// Cancel a booking
     ///
     /// Possible until the type's cancellation cutoff (by default 24 hours before); after it,
@@ -373,7 +423,7 @@ impl BookingApi {
         state: Data<&AppState>,
         origin: Data<&Origin>,
         token: Path<String>,
-        body: JsonBody<CancelBody>,
+        body: OptionalJsonBody<CancelBody>,
     ) -> ApiResult<Json<ManagedBody>, BookingWrite> {
         let reason = body
             .0

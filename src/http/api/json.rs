@@ -8,9 +8,11 @@
 
 use poem::{Request, RequestBody};
 use poem_openapi::{
+    ApiExtractor, ApiExtractorType, ExtractParamOptions,
+    error::ContentTypeError,
     impl_apirequest_for_payload,
     payload::{ParsePayload, Payload},
-    registry::{MetaSchemaRef, Registry},
+    registry::{MetaMediaType, MetaRequest, MetaSchemaRef, Registry},
     types::Type,
 };
 use serde::de::DeserializeOwned;
@@ -44,16 +46,99 @@ impl<T: DeserializeOwned + Send> ParsePayload for JsonBody<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(_request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let bytes = body
-            .take()?
-            .into_vec()
-            .await
-            .map_err(|_| ApiError::bad_request("The request body could not be read."))?;
+        let bytes = read(body).await?;
         Ok(Self(parse_json(&bytes)?))
     }
 }
 
 impl_apirequest_for_payload!(JsonBody<T>, T: DeserializeOwned + Type + Send);
+
+/// A JSON body that may be left out: no body at all (and then no `Content-Type` either)
+/// reads as `{}`, so every field of `T` must be optional.
+pub struct OptionalJsonBody<T>(pub T);
+
+impl<T: Type> Payload for OptionalJsonBody<T> {
+    const CONTENT_TYPE: &'static str = "application/json";
+
+    fn check_content_type(content_type: &str) -> bool {
+        JsonBody::<T>::check_content_type(content_type)
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: DeserializeOwned + Send> ParsePayload for OptionalJsonBody<T> {
+    const IS_REQUIRED: bool = false;
+
+    async fn from_request(_request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let bytes = read(body).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(parse_json(b"{}")?));
+        }
+        Ok(Self(parse_json(&bytes)?))
+    }
+}
+
+impl<'a, T: DeserializeOwned + Type + Send> ApiExtractor<'a> for OptionalJsonBody<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <Self as Payload>::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType {
+                content_type: <Self as Payload>::CONTENT_TYPE,
+                schema: <Self as Payload>::schema_ref(),
+            }],
+            required: false,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        match request.content_type() {
+            Some(content_type) if Self::check_content_type(content_type) => {
+                <Self as ParsePayload>::from_request(request, body).await
+            }
+            Some(content_type) => Err(ContentTypeError::NotSupported {
+                content_type: content_type.to_string(),
+            }
+            .into()),
+            // No type: fine only with nothing sent.
+            None => {
+                let bytes = read(body).await?;
+                if bytes.is_empty() {
+                    Ok(Self(parse_json(b"{}")?))
+                } else {
+                    Err(ContentTypeError::ExpectContentType.into())
+                }
+            }
+        }
+    }
+}
+
+async fn read(body: &mut RequestBody) -> poem::Result<Vec<u8>> {
+    Ok(body
+        .take()?
+        .into_vec()
+        .await
+        .map_err(|_| ApiError::bad_request("The request body could not be read."))?)
+}
 
 /// Parses a request body, naming the offending field when the shape is wrong.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {

@@ -9,6 +9,7 @@ mod appointments;
 mod audit_log;
 mod auth;
 pub mod booking;
+mod calendars;
 mod clients;
 mod errors;
 mod json;
@@ -20,7 +21,7 @@ mod staff;
 use poem_openapi::{Object, OpenApiService, Tags, types::ToJSON};
 
 pub use errors::{ApiResult, ErrorSet, Failure, errors_set};
-pub use json::{JsonBody, parse_json};
+pub use json::{JsonBody, OptionalJsonBody, parse_json};
 
 use crate::{
     AppState,
@@ -54,6 +55,7 @@ pub type Apis = (
     auth::AuthApi,
     staff::StaffApi,
     practitioners::PractitionersApi,
+    calendars::CalendarsApi,
     appointment_types::AppointmentTypesApi,
     clients::ClientsApi,
     appointments::AppointmentsApi,
@@ -68,6 +70,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             auth::AuthApi,
             staff::StaffApi,
             practitioners::PractitionersApi,
+            calendars::CalendarsApi,
             appointment_types::AppointmentTypesApi,
             clients::ClientsApi,
             appointments::AppointmentsApi,

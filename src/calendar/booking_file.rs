@@ -1,0 +1,77 @@
+//! One booking as a calendar file for the client: downloaded from the booking pages
+//! ("Add to calendar"), or attached to an email as an invitation or its withdrawal.
+
+use entity::{appointment, appointment_type, participant, practitioner};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{
+    CalendarError, events,
+    render::{self, Method, Person},
+};
+use crate::{practice, types::PublicUrl};
+
+/// The booking as it concerns the client.
+pub struct BookingParts<'a> {
+    pub appointment: &'a appointment::Model,
+    pub appointment_type: &'a appointment_type::Model,
+    pub practitioner: &'a practitioner::Model,
+    /// The client's own link to see, move or cancel it.
+    pub manage_url: Option<String>,
+}
+
+/// The file for `method`. The event has the feed's UID, so the practitioner's and the
+/// client's calendars hold the same appointment.
+pub async fn render(
+    db: &impl ConnectionTrait,
+    public_url: &PublicUrl,
+    parts: &BookingParts<'_>,
+    method: Method,
+) -> Result<String, CalendarError> {
+    let practice = practice::settings(db).await?;
+    let a = parts.appointment;
+    let ty = parts.appointment_type;
+    let organizer = Person {
+        name: practice.name.clone(),
+        // A practice without a contact address still needs an organizer; its practitioner
+        // is who answers.
+        email: practice
+            .contact_email
+            .clone()
+            .unwrap_or_else(|| parts.practitioner.email.clone()),
+    };
+    let attendees = if method == Method::Publish {
+        Vec::new()
+    } else {
+        participant::Entity::find()
+            .filter(participant::Column::ClientId.eq(a.client_id))
+            .order_by_asc(participant::Column::Position)
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|p| {
+                Some(Person {
+                    name: format!("{} {}", p.first_name, p.last_name)
+                        .trim()
+                        .to_owned(),
+                    email: p.email?,
+                })
+            })
+            .collect()
+    };
+
+    let mut event = events::base(a, Some(ty), &public_url.host());
+    event.summary = format!("{} with {}", ty.name, parts.practitioner.name);
+    let mut lines = Vec::new();
+    if ty.location_kind == entity::appointment_type::LocationKind::Video
+        && let Some(link) = &event.location
+    {
+        lines.push(format!("Join the video call: {link}"));
+    }
+    if let Some(manage) = &parts.manage_url {
+        lines.push(format!("See, move or cancel this appointment: {manage}"));
+    }
+    lines.push(practice.name.clone());
+    event.description = Some(lines.join("\n"));
+    event.url = parts.manage_url.clone();
+    Ok(render::booking(method, &organizer, &attendees, &event))
+}

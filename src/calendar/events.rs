@@ -1,0 +1,153 @@
+//! One appointment as an event: what the feed and the client's file share, and how much each
+//! says about the people in it.
+
+use entity::{
+    appointment::{self, AppointmentStatus},
+    appointment_type::{self, LocationKind},
+    calendar_feed::FeedDetail,
+    participant,
+};
+use uuid::Uuid;
+
+use super::render::{EventInfo, EventStatus, uid};
+
+/// The event with everything but its summary, description and link.
+pub fn base(a: &appointment::Model, ty: Option<&appointment_type::Model>, host: &str) -> EventInfo {
+    EventInfo {
+        uid: uid(a.id, host),
+        summary: String::new(),
+        starts_at: a.starts_at,
+        ends_at: a.ends_at,
+        created_at: a.created_at,
+        modified_at: a.updated_at,
+        sequence: a.sequence,
+        status: if a.status == AppointmentStatus::Cancelled {
+            EventStatus::Cancelled
+        } else {
+            EventStatus::Confirmed
+        },
+        location: ty.and_then(location),
+        description: None,
+        url: None,
+    }
+}
+
+/// Where it happens: the address, the video link, or how the call works.
+pub fn location(ty: &appointment_type::Model) -> Option<String> {
+    let details = ty
+        .location_details
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    match (ty.location_kind, details) {
+        (_, Some(details)) => Some(details.to_owned()),
+        (LocationKind::Video, None) => Some("Video call".to_owned()),
+        (LocationKind::Phone, None) => Some("Phone call".to_owned()),
+        (LocationKind::InPerson, None) => None,
+    }
+}
+
+/// A short, stable reference to a client that says nothing about them, e.g. `C-3F9A2B`:
+/// enough for the practitioner to find the record, useless to anyone else.
+pub fn client_reference(client_id: Uuid) -> String {
+    let hex = client_id.simple().to_string();
+    // The last digits: random in every UUID version Attune makes.
+    format!("C-{}", hex[hex.len() - 6..].to_uppercase())
+}
+
+/// The feed's title for an appointment, at the feed's level of detail.
+pub fn feed_summary(
+    detail: FeedDetail,
+    type_name: &str,
+    client_id: Uuid,
+    people: &[participant::Model],
+) -> String {
+    let who = match detail {
+        FeedDetail::Minimal => client_reference(client_id),
+        FeedDetail::Initials => join(people.iter().map(|p| initials(&p.first_name, &p.last_name))),
+        FeedDetail::Full => join(people.iter().map(|p| {
+            format!("{} {}", p.first_name.trim(), p.last_name.trim())
+                .trim()
+                .to_owned()
+        })),
+    };
+    // No one to name (a client without participants): the reference still helps.
+    let who = if who.is_empty() {
+        client_reference(client_id)
+    } else {
+        who
+    };
+    format!("{type_name} — {who}")
+}
+
+fn join(names: impl Iterator<Item = String>) -> String {
+    names
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// "Jane" "Doe" → "J. D."
+fn initials(first: &str, last: &str) -> String {
+    [first, last]
+        .iter()
+        .filter_map(|name| name.trim().chars().next())
+        .map(|c| format!("{}.", c.to_uppercase()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+
+    fn person(first: &str, last: &str) -> participant::Model {
+        participant::Model {
+            id: Uuid::new_v4(),
+            client_id: Uuid::nil(),
+            position: 1,
+            first_name: first.into(),
+            last_name: last.into(),
+            email: Some("jane@example.org".into()),
+            phone: Some("+1 555 010 0199".into()),
+            pronouns: None,
+            time_zone: None,
+            preferred_contact: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn each_level_says_only_what_it_should() {
+        let id = Uuid::parse_str("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f9a2b").unwrap();
+        let couple = [person("jane", "Doe"), person("Émile", "Roe")];
+        assert_eq!(
+            feed_summary(FeedDetail::Minimal, "Couples session", id, &couple),
+            "Couples session — C-3F9A2B"
+        );
+        assert_eq!(
+            feed_summary(FeedDetail::Initials, "Couples session", id, &couple),
+            "Couples session — J. D. & É. R."
+        );
+        assert_eq!(
+            feed_summary(FeedDetail::Full, "Couples session", id, &couple),
+            "Couples session — jane Doe & Émile Roe"
+        );
+        assert_eq!(
+            feed_summary(
+                FeedDetail::Initials,
+                "Consultation",
+                id,
+                &[person("Cher", "")]
+            ),
+            "Consultation — C."
+        );
+        assert_eq!(
+            feed_summary(FeedDetail::Full, "Consultation", id, &[]),
+            "Consultation — C-3F9A2B"
+        );
+    }
+}

@@ -1,0 +1,397 @@
+//! The practitioner's subscription feed: its secret address, its settings, and the calendar
+//! it serves.
+//!
+//! The address is a bearer secret that ends up stored on calendar servers Attune does not
+//! control, so only its hash is kept, and by default an event names no one.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use entity::{
+    appointment::{self, AppointmentStatus},
+    appointment_type,
+    calendar_feed::{self, FeedDetail},
+    participant, practitioner, time_off,
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionSession, TransactionTrait, sea_query::Expr,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{
+    CalendarError, events,
+    render::{self, EventInfo, EventStatus, FeedInfo},
+};
+use crate::{
+    audit::{Action, AuditContext, Event},
+    crypto::{self, Secret},
+    db, practice,
+    types::PublicUrl,
+};
+
+/// Feed secrets start with this.
+pub const TOKEN_PREFIX: &str = "acf_";
+
+/// Cancelled appointments stay in the feed this long after cancelling, so every subscriber
+/// sees the cancellation before the event disappears.
+pub const CANCELLED_KEPT: Duration = Duration::days(30);
+
+/// `last_fetched_at` is written at most this often.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+/// Settings to change; `None` leaves one as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FeedChanges {
+    pub detail: Option<FeedDetail>,
+    pub include_time_off: Option<bool>,
+}
+
+/// The feed's address, in the two forms calendar apps take.
+pub struct FeedLinks {
+    pub url: String,
+    pub webcal_url: String,
+}
+
+pub fn links(public_url: &PublicUrl, secret: &Secret) -> FeedLinks {
+    let path = format!("/calendar/{}.ics", secret.expose());
+    FeedLinks {
+        url: public_url.link(&path),
+        webcal_url: public_url.webcal_link(&path),
+    }
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    practitioner_id: Uuid,
+) -> Result<Option<calendar_feed::Model>, sea_orm::DbErr> {
+    calendar_feed::Entity::find()
+        .filter(calendar_feed::Column::PractitionerId.eq(practitioner_id))
+        .one(db)
+        .await
+}
+
+/// Creates the practitioner's feed, or gives it a new secret (the old address then answers
+/// 404), applying `changes` either way. Returns the feed, its secret, and whether it existed.
+pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    practitioner_id: Uuid,
+    changes: FeedChanges,
+    audit: &AuditContext,
+) -> Result<(calendar_feed::Model, Secret, bool), CalendarError> {
+    let txn = db::begin_write(db).await?;
+    practitioner::Entity::find_by_id(practitioner_id)
+        .one(&txn)
+        .await?
+        .ok_or(CalendarError::UnknownPractitioner)?;
+    let secret = Secret::generate(TOKEN_PREFIX);
+    let now = audit.now;
+    let existing = find(&txn, practitioner_id).await?;
+    let rotated = existing.is_some();
+    let model = match existing {
+        Some(feed) => {
+            let mut active: calendar_feed::ActiveModel = feed.into();
+            active.token_hash = Set(secret.hash());
+            apply(&mut active, changes);
+            active.etag = Set(None);
+            active.content_modified_at = Set(now);
+            active.last_fetched_at = Set(None);
+            active.updated_at = Set(now);
+            calendar_feed::Entity::update(active).exec(&txn).await?
+        }
+        None => {
+            let mut active = calendar_feed::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                practitioner_id: Set(practitioner_id),
+                token_hash: Set(secret.hash()),
+                detail: Set(FeedDetail::Minimal),
+                include_time_off: Set(false),
+                etag: Set(None),
+                content_modified_at: Set(now),
+                last_fetched_at: Set(None),
+                created_by: Set(audit.actor.id),
+                created_at: Set(now),
+                updated_at: Set(now),
+            };
+            apply(&mut active, changes);
+            calendar_feed::Entity::insert(active)
+                .exec_with_returning(&txn)
+                .await?
+        }
+    };
+    let action = if rotated {
+        Action::CalendarFeedRotate
+    } else {
+        Action::CalendarFeedCreate
+    };
+    audit
+        .record(
+            &txn,
+            Event::new(action)
+                .entity("practitioner", practitioner_id)
+                .details(settings_json(&model)),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok((model, secret, rotated))
+}
+
+/// Changes the feed's settings; its address stays the same.
+pub async fn update<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    practitioner_id: Uuid,
+    changes: FeedChanges,
+    audit: &AuditContext,
+) -> Result<calendar_feed::Model, CalendarError> {
+    let txn = db::begin_write(db).await?;
+    let feed = find(&txn, practitioner_id)
+        .await?
+        .ok_or(CalendarError::NoFeed)?;
+    let mut active: calendar_feed::ActiveModel = feed.into();
+    apply(&mut active, changes);
+    active.updated_at = Set(audit.now);
+    let model = calendar_feed::Entity::update(active).exec(&txn).await?;
+    audit
+        .record(
+            &txn,
+            Event::new(Action::CalendarFeedUpdate)
+                .entity("practitioner", practitioner_id)
+                .details(settings_json(&model)),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Deletes the feed: its address answers 404 from now on.
+pub async fn revoke<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    practitioner_id: Uuid,
+    audit: &AuditContext,
+) -> Result<(), CalendarError> {
+    let txn = db::begin_write(db).await?;
+    let deleted = calendar_feed::Entity::delete_many()
+        .filter(calendar_feed::Column::PractitionerId.eq(practitioner_id))
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(CalendarError::NoFeed);
+    }
+    audit
+        .record(
+            &txn,
+            Event::new(Action::CalendarFeedRevoke).entity("practitioner", practitioner_id),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn apply(active: &mut calendar_feed::ActiveModel, changes: FeedChanges) {
+    if let Some(detail) = changes.detail {
+        active.detail = Set(detail);
+    }
+    if let Some(include) = changes.include_time_off {
+        active.include_time_off = Set(include);
+    }
+}
+
+fn settings_json(feed: &calendar_feed::Model) -> serde_json::Value {
+    serde_json::json!({
+        "detail": detail_name(feed.detail),
+        "include_time_off": feed.include_time_off,
+    })
+}
+
+pub fn detail_name(detail: FeedDetail) -> &'static str {
+    match detail {
+        FeedDetail::Minimal => "minimal",
+        FeedDetail::Initials => "initials",
+        FeedDetail::Full => "full",
+    }
+}
+
+/// The feed a presented secret opens, if any.
+pub async fn by_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<Option<calendar_feed::Model>, sea_orm::DbErr> {
+    if !token.starts_with(TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    calendar_feed::Entity::find()
+        .filter(calendar_feed::Column::TokenHash.eq(crypto::hash_secret(token)))
+        .one(db)
+        .await
+}
+
+/// A feed as served: the text and its validators.
+pub struct Served {
+    pub body: String,
+    /// A strong validator, quoted.
+    pub etag: String,
+    /// When the body last changed, to the second (HTTP dates have no finer grain).
+    pub modified_at: DateTime<Utc>,
+}
+
+/// Renders the feed and records the fetch. The body's hash is its `ETag`; when that differs
+/// from the last one served, the content changed now, which is what `Last-Modified` says.
+/// (Deriving it from row timestamps would miss a deleted time off.)
+pub async fn serve(
+    db: &impl ConnectionTrait,
+    feed: &calendar_feed::Model,
+    public_url: &PublicUrl,
+    now: DateTime<Utc>,
+    past_days: u32,
+) -> Result<Served, CalendarError> {
+    let body = render_feed(db, feed, public_url, now, past_days).await?;
+    let digest = Sha256::digest(body.as_bytes());
+    let etag = format!("\"{}\"", hex(&digest[..16]));
+    let unchanged = feed.etag.as_deref() == Some(etag.as_str());
+    let now_seconds = now.duration_trunc(Duration::seconds(1)).unwrap_or(now);
+    let modified_at = if unchanged {
+        feed.content_modified_at
+    } else {
+        now_seconds
+    };
+    let stale_touch = feed
+        .last_fetched_at
+        .is_none_or(|at| now - at >= TOUCH_EVERY);
+    if !unchanged || stale_touch {
+        calendar_feed::Entity::update_many()
+            .col_expr(calendar_feed::Column::Etag, Expr::value(etag.clone()))
+            .col_expr(
+                calendar_feed::Column::ContentModifiedAt,
+                Expr::value(modified_at),
+            )
+            .col_expr(calendar_feed::Column::LastFetchedAt, Expr::value(now))
+            // Not if it was rotated or revoked meanwhile.
+            .filter(calendar_feed::Column::Id.eq(feed.id))
+            .filter(calendar_feed::Column::TokenHash.eq(feed.token_hash.clone()))
+            .exec(db)
+            .await?;
+    }
+    Ok(Served {
+        body,
+        etag,
+        modified_at,
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The feed's calendar text.
+pub async fn render_feed(
+    db: &impl ConnectionTrait,
+    feed: &calendar_feed::Model,
+    public_url: &PublicUrl,
+    now: DateTime<Utc>,
+    past_days: u32,
+) -> Result<String, CalendarError> {
+    let practice = practice::settings(db).await?;
+    let Some(p) = practitioner::Entity::find_by_id(feed.practitioner_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(String::new());
+    };
+    let since = now - Duration::days(past_days.into());
+    let appointments = appointment::Entity::find()
+        .filter(appointment::Column::PractitionerId.eq(p.id))
+        .filter(appointment::Column::StartsAt.gte(since))
+        .filter(
+            Condition::any()
+                .add(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
+                .add(appointment::Column::CancelledAt.gte(now - CANCELLED_KEPT)),
+        )
+        .order_by_asc(appointment::Column::StartsAt)
+        .order_by_asc(appointment::Column::Id)
+        .all(db)
+        .await?;
+    let types: HashMap<Uuid, appointment_type::Model> = appointment_type::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let people = if feed.detail == FeedDetail::Minimal {
+        HashMap::new()
+    } else {
+        participants_of(db, appointments.iter().map(|a| a.client_id)).await?
+    };
+
+    let host = public_url.host();
+    let mut events: Vec<EventInfo> = appointments
+        .iter()
+        .map(|a| {
+            let ty = types.get(&a.appointment_type_id);
+            let type_name = ty.map_or("Appointment", |t| t.name.as_str());
+            let who = people.get(&a.client_id).map_or(&[][..], Vec::as_slice);
+            let dashboard = public_url.link(&format!("/admin/appointments/{}", a.id));
+            let mut event = events::base(a, ty, &host);
+            event.summary = events::feed_summary(feed.detail, type_name, a.client_id, who);
+            if event.status == EventStatus::Cancelled {
+                event.summary = format!("Cancelled: {}", event.summary);
+            }
+            event.description = Some(dashboard.clone());
+            event.url = Some(dashboard);
+            event
+        })
+        .collect();
+    if feed.include_time_off {
+        let blocks = time_off::Entity::find()
+            .filter(time_off::Column::PractitionerId.eq(p.id))
+            .filter(time_off::Column::EndsAt.gte(since))
+            .order_by_asc(time_off::Column::StartsAt)
+            .all(db)
+            .await?;
+        // The note is for staff only; the feed says "Time off".
+        events.extend(blocks.into_iter().map(|t| EventInfo {
+            uid: format!("time-off-{}@{host}", t.id),
+            summary: "Time off".to_owned(),
+            starts_at: t.starts_at,
+            ends_at: t.ends_at,
+            created_at: t.created_at,
+            modified_at: t.created_at,
+            sequence: 0,
+            status: EventStatus::Confirmed,
+            location: None,
+            description: None,
+            url: None,
+        }));
+    }
+    let name = format!("{} — {}", practice.name, p.name);
+    Ok(render::feed(
+        &FeedInfo {
+            name: &name,
+            time_zone: &p.time_zone,
+        },
+        &events,
+    ))
+}
+
+/// Participants of these clients, in order, by client.
+async fn participants_of(
+    db: &impl ConnectionTrait,
+    clients: impl Iterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, Vec<participant::Model>>, sea_orm::DbErr> {
+    let mut ids: Vec<Uuid> = clients.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut by_client: HashMap<Uuid, Vec<participant::Model>> = HashMap::new();
+    // In batches: databases cap the number of bound values in one statement.
+    for chunk in ids.chunks(500) {
+        let rows = participant::Entity::find()
+            .filter(participant::Column::ClientId.is_in(chunk.iter().copied()))
+            .order_by_asc(participant::Column::Position)
+            .all(db)
+            .await?;
+        for row in rows {
+            by_client.entry(row.client_id).or_default().push(row);
+        }
+    }
+    Ok(by_client)
+}
