@@ -11,13 +11,10 @@
     return;
   }
   if (!zone) return;
+  // Only on the first visit: a zone the visitor picks is applied with the "Show times"
+  // button, never on change (keyboard users step through the list with the arrow keys).
   if (!params.has("tz") && select.value !== zone) {
     params.set("tz", zone);
     window.location.replace(window.location.pathname + "?" + params.toString());
-    return;
   }
-  // The selector changes the view as soon as a zone is picked.
-  select.addEventListener("change", function () {
-    select.form.submit();
-  });
 })();

@@ -14,6 +14,9 @@ pub struct Model {
     /// How they came: "online booking", "referral", …
     pub source: String,
     pub primary_practitioner_id: Option<Uuid>,
+    /// The name, and the people's names and emails, lower-cased by the application for
+    /// search (SQLite's `lower()` folds ASCII only).
+    pub search_text: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     #[sea_orm(has_many)]

@@ -9,6 +9,7 @@ mod m20261124_000001_practice;
 mod m20261124_000002_staff_and_audit;
 mod m20261124_000003_scheduling;
 mod m20261124_000004_calendar;
+mod m20261124_000005_client_search;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_staff_and_audit::Migration),
             Box::new(m20261124_000003_scheduling::Migration),
             Box::new(m20261124_000004_calendar::Migration),
+            Box::new(m20261124_000005_client_search::Migration),
         ]
     }
 }

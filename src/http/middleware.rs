@@ -136,7 +136,12 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
                     // The panic hook has logged where; the message may carry data, so it
                     // stays out of the log.
                     let err = ApiError::internal(anyhow::anyhow!("a handler panicked"));
-                    (err.into_response(), None)
+                    let response = if html_errors {
+                        crate::http::pages::error_page(&state, &err).await
+                    } else {
+                        err.into_response()
+                    };
+                    (response, None)
                 }
             };
             if response.status() == StatusCode::METHOD_NOT_ALLOWED
@@ -210,10 +215,12 @@ fn security_headers(response: &mut Response, is_docs: bool, https: bool) {
 /// poem's own `SizeLimit` trusts `Content-Length` and refuses requests without one; this
 /// reads chunked bodies too. An oversized body is drained (up to a bound) before answering
 /// 413, so the client reads our answer instead of a connection reset while still sending.
+/// Paths that take a file (picked by the function), and their larger limit.
+type Uploads = Option<(fn(&str) -> bool, usize)>;
+
 pub struct BodyLimit {
     limit: usize,
-    /// Paths that take a file, and their larger limit.
-    uploads: Option<(fn(&str) -> bool, usize)>,
+    uploads: Uploads,
 }
 
 impl BodyLimit {
@@ -266,7 +273,7 @@ pub fn refuse_nul(req: &Request) -> Result<(), ApiError> {
 pub struct BodyLimitEndpoint<E> {
     inner: E,
     limit: usize,
-    uploads: Option<(fn(&str) -> bool, usize)>,
+    uploads: Uploads,
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {

@@ -12,8 +12,8 @@ use entity::{
     appointment_type, client, practitioner,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -166,6 +166,23 @@ pub async fn find(
     id: Uuid,
 ) -> Result<appointment::Model, SchedulingError> {
     appointment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(SchedulingError::UnknownAppointment)
+}
+
+/// The appointment, locked until the transaction ends on Postgres (SQLite's write
+/// transactions already run one at a time), so two changes to it cannot interleave: the
+/// second sees the first's result, and `sequence` rises by one for each.
+async fn find_for_update(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<appointment::Model, SchedulingError> {
+    let mut query = appointment::Entity::find_by_id(id);
+    if db.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query
         .one(db)
         .await?
         .ok_or(SchedulingError::UnknownAppointment)
@@ -382,7 +399,7 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
     audit: &AuditContext,
 ) -> Result<appointment::Model, SchedulingError> {
     let txn = db::begin_write(db).await?;
-    let current = find(&txn, id).await?;
+    let current = find_for_update(&txn, id).await?;
     if current.status == AppointmentStatus::Cancelled {
         return Err(SchedulingError::NotLive);
     }
@@ -409,7 +426,7 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
 
 /// A confirmed appointment (changes to others are refused).
 async fn live(db: &impl ConnectionTrait, id: Uuid) -> Result<appointment::Model, SchedulingError> {
-    let current = find(db, id).await?;
+    let current = find_for_update(db, id).await?;
     if current.status != AppointmentStatus::Confirmed {
         return Err(SchedulingError::NotLive);
     }

@@ -88,23 +88,43 @@ pub async fn book<C: ConnectionTrait + TransactionTrait>(
     request: BookingRequest,
     audit: &AuditContext,
 ) -> Result<Booked, SchedulingError> {
-    if let Some((key, fingerprint)) = &request.idempotency
-        && let Some(earlier) = replay(db, keys, key, fingerprint).await?
-    {
+    if let Some(earlier) = replay_of(db, keys, &request).await? {
         return Ok(earlier);
     }
-    match book_once(db, keys, &request, audit).await {
-        // Two identical retries raced; the other one booked, so answer with its booking.
-        Err(SchedulingError::Db(e)) if db::violates(&e, "idempotency_key") => {
-            let (key, fingerprint) = request
-                .idempotency
-                .as_ref()
-                .expect("only keyed requests race");
-            replay(db, keys, key, fingerprint)
-                .await?
-                .ok_or(SchedulingError::Db(e))
+    // Practitioners who looked free but lost a race for the time at the last moment.
+    let mut lost = Vec::new();
+    loop {
+        let outcome = book_once(db, keys, &request, &lost, audit).await;
+        match outcome {
+            Ok(Attempt::Booked(booked)) => return Ok(*booked),
+            // With no practitioner asked for, another one may still be free then.
+            Ok(Attempt::Raced(p)) if request.practitioner_id.is_none() => lost.push(p),
+            // Two identical retries raced and one lost the time to the other: the booking
+            // that was made is the answer to both.
+            Ok(Attempt::Raced(_)) | Err(SchedulingError::Slot(Rejection::Taken)) => {
+                return replay_of(db, keys, &request)
+                    .await?
+                    .ok_or(Rejection::Taken.into());
+            }
+            Err(SchedulingError::Db(e)) if db::violates(&e, "idempotency_key") => {
+                return replay_of(db, keys, &request)
+                    .await?
+                    .ok_or(SchedulingError::Db(e));
+            }
+            Err(e) => return Err(e),
         }
-        other => other,
+    }
+}
+
+/// The booking made earlier with this request's key, if it has one.
+async fn replay_of(
+    db: &impl ConnectionTrait,
+    keys: &DataKeys,
+    request: &BookingRequest,
+) -> Result<Option<Booked>, SchedulingError> {
+    match &request.idempotency {
+        Some((key, fingerprint)) => replay(db, keys, key, fingerprint).await,
+        None => Ok(None),
     }
 }
 
@@ -125,11 +145,12 @@ async fn replay(
     if earlier.idempotency_fingerprint.as_deref() != Some(fingerprint) {
         return Err(SchedulingError::IdempotencyMismatch);
     }
+    // After a day the secret is no longer kept, so the answer cannot be repeated.
     let token = earlier
         .manage_token_sealed
         .as_deref()
         .and_then(|sealed| keys.open(sealed, &token_context(earlier.id)).ok())
-        .ok_or(SchedulingError::IdempotencyMismatch)?;
+        .ok_or(SchedulingError::IdempotencyExpired)?;
     Ok(Some(Booked {
         appointment: earlier,
         manage_token: token,
@@ -137,22 +158,38 @@ async fn replay(
     }))
 }
 
+/// One try at booking, in one transaction.
+enum Attempt {
+    Booked(Box<Booked>),
+    /// The chosen practitioner's time was taken between the check and the insert (the
+    /// database refused the overlap); nothing was written.
+    Raced(Uuid),
+}
+
 async fn book_once<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,
     request: &BookingRequest,
+    lost: &[Uuid],
     audit: &AuditContext,
-) -> Result<Booked, SchedulingError> {
+) -> Result<Attempt, SchedulingError> {
     let txn = db::begin_write(db).await?;
+    // Again inside the transaction: an identical request may have finished meanwhile (a
+    // double click), and its booking is the answer rather than "taken".
+    if let Some(earlier) = replay_of(&txn, keys, request).await? {
+        return Ok(Attempt::Booked(Box::new(earlier)));
+    }
     let ty = types::find_public(&txn, &request.type_slug).await?;
     let offering = types::practitioners_for(&txn, ty.id).await?;
     let candidates: Vec<&practitioner::Model> = match request.practitioner_id {
         Some(id) => offering.iter().filter(|p| p.id == id).collect(),
-        None => offering.iter().collect(),
+        None => offering.iter().filter(|p| !lost.contains(&p.id)).collect(),
     };
     if candidates.is_empty() {
         return Err(if request.practitioner_id.is_some() {
             SchedulingError::NotOffered
+        } else if !lost.is_empty() {
+            Rejection::Taken.into()
         } else {
             Rejection::OutsideHours.into()
         });
@@ -184,40 +221,35 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
         return Err(refusal.unwrap_or(Rejection::OutsideHours).into());
     };
 
-    let client = match request.booker.email.as_deref() {
-        Some(email) => clients::find_open_by_email(&txn, email).await?,
-        None => None,
+    // Always a new lead with exactly what was typed. Matching an earlier client by email
+    // would let anyone who knows an address attach bookings to someone's case, and a
+    // partner booking alone would land on the couple's shared record; staff merge
+    // duplicates knowingly.
+    let mut people = vec![request.booker.clone()];
+    people.extend(request.partner.clone());
+    let kind = if request.partner.is_some() {
+        ClientKind::Couple
+    } else {
+        ClientKind::Individual
     };
-    let client = match client {
-        Some(existing) => existing,
-        None => {
-            let mut people = vec![request.booker.clone()];
-            people.extend(request.partner.clone());
-            let kind = if request.partner.is_some() {
-                ClientKind::Couple
-            } else {
-                ClientKind::Individual
-            };
-            clients::insert(
-                &txn,
-                NewClient {
-                    display_name: None,
-                    kind,
-                    status: ClientStatus::Lead,
-                    source: "online booking".into(),
-                    primary_practitioner_id: Some(p.id),
-                    participants: people,
-                },
-                audit.now,
-            )
-            .await?
-            .client
-        }
-    };
+    let client = clients::insert(
+        &txn,
+        NewClient {
+            display_name: None,
+            kind,
+            status: ClientStatus::Lead,
+            source: "online booking".into(),
+            primary_practitioner_id: Some(p.id),
+            participants: people,
+        },
+        audit.now,
+    )
+    .await?
+    .client;
 
     let id = Uuid::new_v4();
     let token = Secret::generate(TOKEN_PREFIX);
-    let created = appointments::insert(
+    let inserted = appointments::insert(
         &txn,
         &ty,
         id,
@@ -238,7 +270,11 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
         },
         audit.now,
     )
-    .await?;
+    .await;
+    let created = match inserted {
+        Err(SchedulingError::Slot(Rejection::Taken)) => return Ok(Attempt::Raced(p.id)),
+        other => other?,
+    };
     appointments::claim_client(&txn, &client, p.id, audit).await?;
     audit
         .record(
@@ -249,11 +285,11 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
         )
         .await?;
     txn.commit().await?;
-    Ok(Booked {
+    Ok(Attempt::Booked(Box::new(Booked {
         appointment: created,
         manage_token: token.into_string(),
         replayed: false,
-    })
+    })))
 }
 
 /// Of two refusals from different practitioners, the one worth telling the client: a time

@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionSession, TransactionTrait,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+    sea_query::{Expr, ExprTrait, LikeExpr},
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -93,6 +93,7 @@ pub async fn insert(
         status: Set(new.status),
         source: Set(new.source),
         primary_practitioner_id: Set(new.primary_practitioner_id),
+        search_text: Set(String::new()),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -102,10 +103,50 @@ pub async fn insert(
     for (i, person) in new.participants.into_iter().enumerate() {
         participants.push(insert_participant(db, client.id, i as i32 + 1, person, now).await?);
     }
+    let client = reindex(db, client, &participants).await?;
     Ok(ClientRecord {
         client,
         participants,
     })
+}
+
+/// What search matches a client by: its name and its people's names and emails, folded to
+/// lower case here rather than by the database, so every backend folds "É" the same.
+pub fn search_text(display_name: &str, people: &[participant::Model]) -> String {
+    let mut parts = vec![display_name.to_owned()];
+    for p in people {
+        parts.push(format!("{} {}", p.first_name, p.last_name));
+        parts.extend(p.email.clone());
+    }
+    parts.join("\n").to_lowercase()
+}
+
+/// Stores the client's search text after a change to it or its people.
+async fn reindex(
+    db: &impl ConnectionTrait,
+    client: client::Model,
+    people: &[participant::Model],
+) -> Result<client::Model, DbErr> {
+    let text = search_text(&client.display_name, people);
+    if text == client.search_text {
+        return Ok(client);
+    }
+    client::Entity::update_many()
+        .col_expr(client::Column::SearchText, Expr::value(text.clone()))
+        .filter(client::Column::Id.eq(client.id))
+        .exec(db)
+        .await?;
+    Ok(client::Model {
+        search_text: text,
+        ..client
+    })
+}
+
+/// Reindexes a client by id, reading its people.
+async fn reindex_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<(), SchedulingError> {
+    let record = find(db, id).await?;
+    reindex(db, record.client, &record.participants).await?;
+    Ok(())
 }
 
 async fn insert_participant(
@@ -170,28 +211,6 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<ClientRecord, S
     })
 }
 
-/// An open client with a participant of this email (compared case-insensitively), if any:
-/// a couple booking again lands on their existing record instead of a duplicate.
-pub async fn find_open_by_email(
-    db: &impl ConnectionTrait,
-    email: &str,
-) -> Result<Option<client::Model>, DbErr> {
-    let lower = email.trim().to_lowercase();
-    let ids: Vec<Uuid> = participant::Entity::find()
-        .select_only()
-        .column(participant::Column::ClientId)
-        .filter(Expr::expr(Func::lower(Expr::col(participant::Column::Email))).eq(lower))
-        .into_tuple()
-        .all(db)
-        .await?;
-    client::Entity::find()
-        .filter(client::Column::Id.is_in(ids))
-        .filter(client::Column::Status.ne(ClientStatus::Closed))
-        .order_by_desc(client::Column::CreatedAt)
-        .one(db)
-        .await
-}
-
 /// The sort key of the client list.
 pub type Cursor = (String, Uuid);
 
@@ -206,30 +225,9 @@ pub async fn search(
     let mut query = client::Entity::find();
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        let pattern = || LikeExpr::new(pattern.clone()).escape('\\');
-        let lower = |col| Expr::expr(Func::lower(Expr::col(col)));
-        let matching: Vec<Uuid> = participant::Entity::find()
-            .select_only()
-            .column(participant::Column::ClientId)
-            .filter(
-                Condition::any()
-                    .add(lower(participant::Column::FirstName).like(pattern()))
-                    .add(lower(participant::Column::LastName).like(pattern()))
-                    .add(lower(participant::Column::Email).like(pattern())),
-            )
-            .into_tuple()
-            .all(db)
-            .await?;
         query = query.filter(
-            Condition::any()
-                .add(
-                    Expr::expr(Func::lower(Expr::col((
-                        client::Entity,
-                        client::Column::DisplayName,
-                    ))))
-                    .like(pattern()),
-                )
-                .add(client::Column::Id.is_in(matching)),
+            Expr::col((client::Entity, client::Column::SearchText))
+                .like(LikeExpr::new(pattern).escape('\\')),
         );
     }
     if let Some(status) = status {
@@ -331,8 +329,9 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         )
         .await?;
     let record = find(&txn, id).await?;
+    let client = reindex(&txn, record.client, &record.participants).await?;
     txn.commit().await?;
-    Ok(record)
+    Ok(ClientRecord { client, ..record })
 }
 
 /// Adds a person to a client (a couple holds two, an individual one).
@@ -363,6 +362,7 @@ pub async fn add_participant<C: ConnectionTrait + TransactionTrait>(
                 .details(serde_json::json!({ "participant_added": saved.id })),
         )
         .await?;
+    reindex_by_id(&txn, client_id).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -399,6 +399,7 @@ pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
                 .details(serde_json::json!({ "participant_updated": participant_id })),
         )
         .await?;
+    reindex_by_id(&txn, client_id).await?;
     txn.commit().await?;
     Ok(saved)
 }

@@ -43,6 +43,11 @@ pub enum SchedulingError {
     NotLive,
     #[error("the idempotency key was used with a different request")]
     IdempotencyMismatch,
+    /// The same request was booked more than a day ago; its manage link is no longer kept
+    /// to answer again.
+    #[error("the idempotency key is too old to answer again")]
+    IdempotencyExpired,
+
     #[error(transparent)]
     Db(#[from] DbErr),
 }

@@ -213,10 +213,7 @@ fn windows(schedule: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<W
                     .map(|r| (r.start, r.end))
                     .collect(),
             };
-        for (start, end) in times {
-            if start >= end {
-                continue;
-            }
+        for (start, end) in merge_touching(times) {
             let span = Interval::new(
                 boundary(tz, date.and_time(start)),
                 boundary(tz, date.and_time(end)),
@@ -232,6 +229,21 @@ fn windows(schedule: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<W
         }
     }
     out
+}
+
+/// Windows of one date sorted, with those that touch or overlap joined: 09–12 and 12–17 are
+/// one stretch a session may run through.
+fn merge_touching(mut times: Vec<(NaiveTime, NaiveTime)>) -> Vec<(NaiveTime, NaiveTime)> {
+    times.retain(|(start, end)| start < end);
+    times.sort();
+    let mut merged: Vec<(NaiveTime, NaiveTime)> = Vec::with_capacity(times.len());
+    for (start, end) in times {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
 }
 
 /// Start instants of a window, `step` apart in wall-clock time from its start.

@@ -125,9 +125,11 @@ pub struct TypeFields {
 pub async fn save<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     id: Option<Uuid>,
-    fields: TypeFields,
+    mut fields: TypeFields,
     audit: &AuditContext,
 ) -> Result<appointment_type::Model, SchedulingError> {
+    fields.practitioner_ids.sort_unstable();
+    fields.practitioner_ids.dedup();
     let txn = db::begin_write(db).await?;
     let taken = appointment_type::Entity::find()
         .filter(appointment_type::Column::Slug.eq(fields.slug.as_str()))
@@ -173,10 +175,18 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
     let saved = if action == Action::AppointmentTypeCreate {
         appointment_type::Entity::insert(model)
             .exec_with_returning(&txn)
-            .await?
+            .await
     } else {
-        appointment_type::Entity::update(model).exec(&txn).await?
+        appointment_type::Entity::update(model).exec(&txn).await
     };
+    // Two saves racing for one slug: the database's unique index decides.
+    let saved = saved.map_err(|e| {
+        if db::violates(&e, "slug") {
+            SchedulingError::SlugTaken
+        } else {
+            e.into()
+        }
+    })?;
     offered::Entity::delete_many()
         .filter(offered::Column::AppointmentTypeId.eq(id))
         .exec(&txn)

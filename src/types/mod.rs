@@ -8,7 +8,7 @@ pub use email::EmailAddress;
 pub use public_url::PublicUrl;
 pub use time_zone::TimeZone;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// One line of text a person typed (a name, a label): trimmed, 1 to `max` characters, no
 /// control characters (which includes NUL, tabs and line breaks).
@@ -30,6 +30,11 @@ pub fn single_line(value: &str, max: usize) -> Result<String, String> {
 /// chrono reads years like +200000, which PostgreSQL cannot store and SQLite sorts wrongly.
 pub fn plausible_instant(at: &DateTime<Utc>) -> bool {
     (1900..=9999).contains(&at.year())
+}
+
+/// The same for a date.
+pub fn plausible_date(day: &NaiveDate) -> bool {
+    (1900..=9999).contains(&day.year())
 }
 
 #[cfg(test)]

@@ -189,6 +189,23 @@ async fn booking_through_the_form_leads_to_the_bookings_own_page() {
     assert!(html.contains("Tuesday 8 December 2026, 4:00 am EST"));
     assert!(html.contains("/api/v1/public/bookings/atm_") && html.contains("/ics\""));
     assert!(html.contains("Cancel booking"));
+    // "Add to calendar" leads to the event file.
+    let ics = html
+        .split('"')
+        .find(|part| part.contains("/api/v1/public/bookings/atm_") && part.ends_with("/ics"))
+        .unwrap()
+        .to_owned();
+    let file = app.client.get(&ics).send().await.unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(
+        file.headers()["content-type"].to_str().unwrap(),
+        "text/calendar; charset=utf-8"
+    );
+    let event = file.text().await.unwrap();
+    assert!(
+        event.starts_with("BEGIN:VCALENDAR\r\n") && event.contains("DTSTART:20261208T090000Z\r\n"),
+        "{event}"
+    );
 
     // Someone else trying the same time is told it is gone, with the form still filled in.
     let mut other = form("2026-12-08T09:00:00+00:00", "form-key-2");
@@ -229,6 +246,32 @@ async fn the_booking_page_cancels_and_moves() {
         html.contains("Choose a new time")
             && html.contains(r#"name="start" value="2026-12-08T09:15:00+00:00""#)
     );
+    // A time someone else took meanwhile: back to the times, told why, nothing changed.
+    let mut rival = form("2026-12-09T11:00:00+00:00", "rival");
+    rival[4].1 = "rival@example.org".into();
+    post_form(&app, "/book/free-consultation", &rival).await;
+    let r = post_form(
+        &app,
+        &format!("/booking/{token}/reschedule"),
+        &[
+            ("start", "2026-12-09T11:00:00+00:00".into()),
+            ("tz", "UTC".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let back = location(&r);
+    assert!(back.contains("problem=taken"), "{back}");
+    let (_, html) = text(html_get(&app, &back).send().await.unwrap()).await;
+    assert!(
+        html.contains("role=\"alert\"") && html.contains("that time has just been taken"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Tuesday 8 December 2026"),
+        "still the old time"
+    );
+
     let r = post_form(
         &app,
         &format!("/booking/{token}/reschedule"),

@@ -80,6 +80,10 @@ async fn slot_queries_are_checked() {
         ("&from=2026-12-08&to=2026-12-09&tz=Mars/Base", "tz"),
         ("&from=08/12/2026&to=2026-12-09", "from"),
         ("&to=2026-12-09", "from"),
+        // Years chrono reads but no practice means: never a panic at the edge of time.
+        ("&from=%2B262143-12-30&to=%2B262143-12-30", "from"),
+        ("&from=-262144-01-01&to=-262144-01-02", "from"),
+        ("&from=2026-12-08&to=10000-01-01", "to"),
     ] {
         let p = assert_problem(
             app.get(&format!("{base}{query}")).await,
@@ -335,6 +339,83 @@ async fn an_idempotency_key_makes_a_retry_safe() {
 }
 
 #[tokio::test]
+async fn a_retry_after_a_day_is_told_the_booking_exists_not_that_the_request_differs() {
+    let (app, clock) = TestApp::at_monday_morning().await;
+    let body = couple_booking("2026-12-10T09:00:00Z");
+    let send = || {
+        app.client
+            .post(app.url("/api/v1/public/bookings"))
+            .header("idempotency-key", "late-retry")
+            .json(&body)
+            .send()
+    };
+    assert_status(send().await.unwrap(), StatusCode::CREATED).await;
+    clock.advance(TimeDelta::hours(25));
+    attune::housekeeping::run_once(&app.state).await.unwrap();
+    let p = assert_problem(send().await.unwrap(), StatusCode::CONFLICT).await;
+    assert_eq!(p["reason"], "idempotency_key_expired", "{p}");
+}
+
+#[tokio::test]
+async fn cancelling_needs_no_body() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let booked = app.book_ok(&couple_booking("2026-12-10T09:00:00Z")).await;
+    let token = booked["manage_token"].as_str().unwrap();
+    let cancelled = assert_status(
+        app.client
+            .post(app.url(&format!("/api/v1/public/bookings/{token}/cancel")))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(cancelled["status"], "cancelled");
+    // A body that is there must still be JSON.
+    assert_problem(
+        app.client
+            .post(app.url(&format!("/api/v1/public/bookings/{token}/cancel")))
+            .body("reason=x")
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_message_that_cannot_be_decrypted_leaves_the_appointment_readable() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let booked = app.book_ok(&couple_booking("2026-12-10T09:00:00Z")).await;
+    let id = booked["id"].as_str().unwrap();
+    // As if sealed with a key that was since lost.
+    let db = app.db.connect().await;
+    let backend = db.get_database_backend();
+    let uuid: uuid::Uuid = id.parse().unwrap();
+    let literal = match backend {
+        sea_orm::DbBackend::Postgres => format!("'{uuid}'"),
+        _ => format!("X'{}'", uuid.simple()),
+    };
+    db.execute_raw(Statement::from_string(
+        backend,
+        format!("UPDATE appointments SET message_sealed = 'v1.lostkey.AAAA' WHERE id = {literal}"),
+    ))
+    .await
+    .unwrap();
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let a = assert_status(
+        app.get_as(&owner, &format!("/api/v1/appointments/{id}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(a["message"], Value::Null);
+    assert_eq!(a["message_unreadable"], true);
+    assert_eq!(a["id"], id);
+}
+
+#[tokio::test]
 async fn the_manage_link_shows_cancels_and_moves_the_booking() {
     let (app, _) = TestApp::at_monday_morning().await;
     let booked = app.book_ok(&couple_booking("2026-12-08T09:00:00Z")).await;
@@ -528,13 +609,27 @@ async fn unknown_and_malformed_manage_links_are_the_same_404() {
 }
 
 #[tokio::test]
-async fn a_couple_booking_again_lands_on_their_existing_record() {
+async fn every_online_booking_opens_a_new_lead_with_what_was_typed() {
     let (app, _) = TestApp::at_monday_morning().await;
     app.book_ok(&couple_booking("2026-12-08T09:00:00Z")).await;
-    let mut again = couple_booking("2026-12-09T09:00:00Z");
-    again["email"] = json!("JANE@EXAMPLE.ORG");
-    app.book_ok(&again).await;
+    // One partner books a consultation alone, with the same address: it must not land on
+    // the couple's shared record, nor lose the name typed.
+    let mut alone = couple_booking("2026-12-09T09:00:00Z");
+    alone["email"] = json!("JANE@EXAMPLE.ORG");
+    alone["name"] = json!("Jane Q. Doe");
+    alone.as_object_mut().unwrap().remove("partner_name");
+    alone.as_object_mut().unwrap().remove("partner_email");
+    app.book_ok(&alone).await;
     let (_, owner) = app.signed_in(Role::Owner).await;
     let clients = assert_status(app.get_as(&owner, "/api/v1/clients").await, StatusCode::OK).await;
-    assert_eq!(clients["items"].as_array().unwrap().len(), 1);
+    let items = clients["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{clients}");
+    let kinds: Vec<&str> = items.iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert!(
+        kinds.contains(&"couple") && kinds.contains(&"individual"),
+        "{kinds:?}"
+    );
+    let single = items.iter().find(|c| c["kind"] == "individual").unwrap();
+    assert_eq!(single["participants"][0]["first_name"], "Jane Q.");
+    assert_eq!(single["status"], "lead");
 }

@@ -71,3 +71,148 @@ fn uuid_literal(backend: sea_orm::DbBackend, id: uuid::Uuid) -> String {
         _ => format!("X'{}'", id.simple()),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn identical_retries_racing_each_other_all_get_the_one_booking() {
+    // A double click, many times over: the same key and body sent at once.
+    let (app, _) = TestApp::at_monday_morning().await;
+    let body = couple_booking("2026-12-08T09:00:00Z");
+    let requests = (0..8).map(|_| {
+        let (client, url, body) = (
+            app.client.clone(),
+            app.url("/api/v1/public/bookings"),
+            body.clone(),
+        );
+        tokio::spawn(async move {
+            let response = client
+                .post(url)
+                .header("Idempotency-Key", "double-click-1")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (status, response.json::<serde_json::Value>().await.unwrap())
+        })
+    });
+    let answers: Vec<_> = futures_util::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(s, _)| *s == StatusCode::CREATED || *s == StatusCode::OK),
+        "{answers:?}"
+    );
+    let first = &answers[0].1;
+    for (_, body) in &answers {
+        assert_eq!(body["id"], first["id"]);
+        assert_eq!(body["manage_token"], first["manage_token"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_move_and_a_booking_racing_for_one_time_give_one_winner() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    for round in 0..4 {
+        let from = format!("2026-12-{:02}T09:00:00Z", 8 + round);
+        let to = format!("2026-12-{:02}T11:00:00Z", 8 + round);
+        let booked = app.book_ok(&couple_booking(&from)).await;
+        let token = booked["manage_token"].as_str().unwrap().to_owned();
+        let mut rival = couple_booking(&to);
+        rival["email"] = json!(format!("rival{round}@example.org"));
+        let mover = {
+            let (client, url, to) = (
+                app.client.clone(),
+                app.url(&format!("/api/v1/public/bookings/{token}/reschedule")),
+                to.clone(),
+            );
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&json!({ "start": to }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        };
+        let booker = {
+            let (client, url) = (app.client.clone(), app.url("/api/v1/public/bookings"));
+            tokio::spawn(
+                async move { client.post(url).json(&rival).send().await.unwrap().status() },
+            )
+        };
+        let (moved, made) = (mover.await.unwrap(), booker.await.unwrap());
+        let winners = [moved == StatusCode::OK, made == StatusCode::CREATED];
+        assert_eq!(
+            winners.iter().filter(|w| **w).count(),
+            1,
+            "round {round}: move {moved}, booking {made}"
+        );
+        assert!(
+            moved == StatusCode::CONFLICT || made == StatusCode::CONFLICT,
+            "round {round}: move {moved}, booking {made}"
+        );
+    }
+    // However the races went, no two live appointments overlap.
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let all = assert_status(
+        app.get_as(&owner, "/api/v1/appointments?status=confirmed")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let mut spans: Vec<(String, String)> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["start"].as_str().unwrap().to_owned(),
+                a["end"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    spans.sort();
+    for pair in spans.windows(2) {
+        assert!(pair[0].1 <= pair[1].0, "overlap: {pair:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_database_refuses_an_overlapping_move_behind_the_applications_back() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let (app, _) = TestApp::at_monday_morning().await;
+    let first = app.book_ok(&couple_booking("2026-12-08T09:00:00Z")).await;
+    let mut other = couple_booking("2026-12-08T11:00:00Z");
+    other["email"] = json!("other@example.org");
+    let second = app.book_ok(&other).await;
+    let db = app.db.connect().await;
+    let backend = db.get_database_backend();
+    let (a, b) = (
+        uuid_literal(backend, first["id"].as_str().unwrap().parse().unwrap()),
+        uuid_literal(backend, second["id"].as_str().unwrap().parse().unwrap()),
+    );
+    // Move the second onto the first's time with a bare UPDATE.
+    let moved = format!(
+        "UPDATE appointments SET \
+         starts_at = (SELECT starts_at FROM appointments WHERE id = {a}), \
+         ends_at = (SELECT ends_at FROM appointments WHERE id = {a}), \
+         blocked_from = (SELECT blocked_from FROM appointments WHERE id = {a}), \
+         blocked_until = (SELECT blocked_until FROM appointments WHERE id = {a}) \
+         WHERE id = {b}"
+    );
+    let err = db
+        .execute_raw(Statement::from_string(backend, moved))
+        .await
+        .expect_err("an overlap was stored");
+    assert!(err.to_string().contains("appointments_no_overlap"), "{err}");
+}

@@ -267,6 +267,27 @@ async fn a_panicking_handler_is_a_500_problem_and_the_server_carries_on() {
     .await;
     assert!(!problem.to_string().contains("on purpose"));
     assert_status(app.get("/healthz").await, StatusCode::OK).await;
+
+    // A browser asking for a page gets a page, not JSON.
+    let page = app
+        .client
+        .get(app.url("/probe-page/panic"))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<html") && !html.contains("on purpose"),
+        "{html}"
+    );
 }
 
 #[tokio::test]

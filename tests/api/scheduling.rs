@@ -469,6 +469,55 @@ async fn overrides_and_time_off_take_times_away() {
 }
 
 #[tokio::test]
+async fn accented_names_are_found_however_they_are_typed() {
+    // The database's lower() folds ASCII only on SQLite; the search must not depend on it.
+    let (app, _) = TestApp::at_monday_morning().await;
+    let (_, staff) = app.signed_in(Role::Assistant).await;
+    new_client(&app, &staff).await;
+    let accented = assert_status(
+        app.send_as(
+            &staff,
+            Method::POST,
+            "/api/v1/clients",
+            json!({"kind": "individual", "participants": [{"first_name": "Élodie", "last_name": "Ørsted"}]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    for q in ["élodie", "ÉLODIE", "ørsted", "ØRSTED", "Élodie Ørsted"] {
+        let found = assert_status(
+            app.get_as(&staff, &format!("/api/v1/clients?q={}", urlencode(q)))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(found["items"].as_array().unwrap().len(), 1, "q={q}");
+        assert_eq!(found["items"][0]["id"], accented["id"], "q={q}");
+    }
+    // A renamed client is found by its new name.
+    let id = accented["id"].as_str().unwrap();
+    assert_status(
+        app.send_as(
+            &staff,
+            Method::PATCH,
+            &format!("/api/v1/clients/{id}"),
+            json!({"name": "Çelik household"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let found = assert_status(
+        app.get_as(&staff, &format!("/api/v1/clients?q={}", urlencode("çelik")))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(found["items"][0]["id"], accented["id"]);
+}
+
+#[tokio::test]
 async fn clients_are_created_found_paged_and_changed() {
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, staff) = app.signed_in(Role::Assistant).await;

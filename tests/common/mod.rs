@@ -187,6 +187,9 @@ impl TestAppBuilder {
 
 /// A client that behaves like a browser's fetch: no redirects followed, no proxy.
 pub fn client() -> reqwest::Client {
+    // reqwest is built without a default TLS provider (Attune picks ring); the tests only
+    // speak plain HTTP, but building a client still needs one installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()

@@ -112,11 +112,21 @@ impl ProbeApi {
     }
 }
 
-/// The probe under `/api/probe`, with its own document at `/api/probe/openapi.json`.
+/// The probe under `/api/probe`, with its own document at `/api/probe/openapi.json`, and a
+/// page that panics at `/probe-page/panic`.
 pub fn routes(gate: Arc<Gate>) -> ExtraRoutes {
     let service = OpenApiService::new(ProbeApi { gate }, "probe", "1");
     let route = Route::new()
         .at("/openapi.json", service.spec_endpoint())
         .nest("/", service.into_endpoint());
-    vec![("/api/probe".to_owned(), route.boxed())]
+    let page = Route::new().at("/panic", poem::get(panicking_page));
+    vec![
+        ("/api/probe".to_owned(), route.boxed()),
+        ("/probe-page".to_owned(), page.boxed()),
+    ]
+}
+
+#[poem::handler]
+fn panicking_page() -> &'static str {
+    panic!("the page panicked on purpose")
 }

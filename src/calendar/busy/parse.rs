@@ -96,10 +96,9 @@ pub fn parse(text: &str, home: chrono_tz::Tz) -> Result<Parsed, String> {
         if let (Some(uid), Some(id)) = (
             value(&event.properties, "UID"),
             prop(event, "RECURRENCE-ID"),
-        ) {
-            if let Some(stamp) = stamp(id) {
-                overridden.entry(uid.to_owned()).or_default().push(stamp);
-            }
+        ) && let Some(stamp) = stamp(id)
+        {
+            overridden.entry(uid.to_owned()).or_default().push(stamp);
         }
     }
     let mut seen_masters = HashSet::new();
@@ -420,9 +419,9 @@ fn rules(vtz: &IcalTimeZone) -> Option<ZoneRules> {
                 .iter()
                 .filter(|p| p.name.eq_ignore_ascii_case("RDATE"))
                 .flat_map(stamps)
-                .filter_map(|s| match s {
-                    Stamp::Local(at, _) | Stamp::Utc(at) => Some(at),
-                    Stamp::Date(d) => Some(midnight(d)),
+                .map(|s| match s {
+                    Stamp::Local(at, _) | Stamp::Utc(at) => at,
+                    Stamp::Date(d) => midnight(d),
                 })
                 .collect();
             let rrule = value(&t.properties, "RRULE")

@@ -90,6 +90,9 @@ pub struct AppointmentView {
     /// What the client wrote when booking; only for owners and clinicians, and every read is
     /// in the audit log. Absent in lists.
     message: Option<String>,
+    /// A message exists but cannot be decrypted with the current data keys (a key was
+    /// lost or not carried over): the rest of the appointment is still shown.
+    message_unreadable: bool,
 }
 
 fn view(a: appointment::Model, message: Option<String>) -> AppointmentView {
@@ -112,6 +115,7 @@ fn view(a: appointment::Model, message: Option<String>) -> AppointmentView {
         created_at: a.created_at,
         updated_at: a.updated_at,
         message,
+        message_unreadable: false,
     }
 }
 
@@ -248,25 +252,29 @@ impl AppointmentsApi {
         staff.require(Permission::Schedule)?;
         let a = appointments::find(&state.db, id.0).await?;
         let mut message = None;
+        let mut unreadable = false;
         if staff.require(Permission::ReadClinical).is_ok()
             && let Some(sealed) = &a.message_sealed
         {
-            message = Some(
-                state
-                    .keys
-                    .open(sealed, &message_context(a.id))
-                    .map_err(|e| {
-                        ApiError::internal(anyhow::anyhow!("opening a booking message: {e}"))
-                    })?,
-            );
-            audit_context(&state, &origin, staff.actor())
-                .record(
-                    &state.db,
-                    Event::new(Action::BookingMessageRead).entity("appointment", a.id),
-                )
-                .await?;
+            match state.keys.open(sealed, &message_context(a.id)) {
+                Ok(text) => {
+                    message = Some(text);
+                    audit_context(&state, &origin, staff.actor())
+                        .record(
+                            &state.db,
+                            Event::new(Action::BookingMessageRead).entity("appointment", a.id),
+                        )
+                        .await?;
+                }
+                Err(e) => {
+                    tracing::error!(appointment = %a.id, error = %e, "a booking message cannot be decrypted with the current data keys");
+                    unreadable = true;
+                }
+            }
         }
-        Ok(Json(view(a, message)))
+        let mut body = view(a, message);
+        body.message_unreadable = unreadable;
+        Ok(Json(body))
     }
 
     /// Move an appointment

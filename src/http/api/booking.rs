@@ -29,7 +29,7 @@ use crate::{
         clients::PersonFields,
         types,
     },
-    types::{EmailAddress, TimeZone, single_line},
+    types::{EmailAddress, TimeZone, plausible_date, single_line},
 };
 
 errors_set!(
@@ -292,6 +292,13 @@ impl BookingApi {
         tz: Query<Option<String>>,
     ) -> ApiResult<Json<SlotsBody>, SlotsRead> {
         let tz = zone_or_practice(&state, tz.0.as_deref()).await?;
+        for (field, day) in [("from", from.0), ("to", to.0)] {
+            if !plausible_date(&day) {
+                return Err(
+                    ApiError::invalid(field, "must be between the years 1900 and 9999").into(),
+                );
+            }
+        }
         let days = (to.0 - from.0).num_days() + 1;
         if days < 1 {
             return Err(ApiError::invalid("to", "must not be before from").into());

@@ -649,7 +649,7 @@ fn window(start: &str, end: &str) -> Result<(NaiveTime, NaiveTime), String> {
         return Err("start and end must be times like 09:00 and 17:00".into());
     };
     if start >= end {
-        return Err("must end after it starts (hours across midnight are two windows)".into());
+        return Err("must end after it starts, on the same day (the latest end is 23:59)".into());
     }
     Ok((start, end))
 }

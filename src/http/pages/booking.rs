@@ -19,7 +19,7 @@ use crate::{
     AppState,
     audit::{Actor, AuditContext, Origin},
     crypto,
-    error::ApiError,
+    error::{ApiError, ProblemKind},
     http::api::booking::{self as api_booking, BookingBody, check_booking, start_of_day},
     practice,
     scheduling::{
@@ -83,6 +83,8 @@ pub struct PageQuery {
     start: Option<String>,
     new: Option<String>,
     moved: Option<String>,
+    /// Why the last attempt to move a booking failed.
+    problem: Option<String>,
 }
 
 /// `GET /book`: the bookable types, or straight to the only one.
@@ -228,6 +230,8 @@ pub async fn submit(
             )
             .await;
         }
+        // Only a form problem re-renders the form; a database that is down is a 503.
+        Err(problem) if problem.kind() != ProblemKind::Validation => return Err(problem.into()),
         Err(problem) => {
             for e in problem.errors() {
                 errors.insert(e.field.clone(), sentence(&e.field, &e.message));
@@ -269,7 +273,7 @@ pub async fn submit(
             )
             .await
         }
-        Err(SchedulingError::IdempotencyMismatch) => {
+        Err(SchedulingError::IdempotencyMismatch | SchedulingError::IdempotencyExpired) => {
             // The same form sent again with other details: treat it as a fresh form.
             let fresh = BookForm {
                 idempotency_key: crypto::Secret::generate("form_").into_string(),
@@ -433,6 +437,7 @@ pub async fn reschedule_times(
             "current": when::full(managed.appointment.starts_at, tz),
             "back_href": format!("/booking/{token}?tz={}", enc(tz.name())),
         },
+        "notice": q.problem.as_deref().and_then(move_problem),
     });
     page(
         state,
@@ -442,6 +447,22 @@ pub async fn reschedule_times(
         context,
     )
     .await
+}
+
+/// What to tell someone whose new time could not be had.
+fn move_problem(slug: &str) -> Option<&'static str> {
+    Some(match slug {
+        "taken" => {
+            "Sorry, that time has just been taken. Your booking is unchanged; please choose another time."
+        }
+        "too_soon" => {
+            "That time is too soon to book now. Your booking is unchanged; please choose a later time."
+        }
+        "not_offered" => {
+            "That time is no longer offered. Your booking is unchanged; please choose another time."
+        }
+        _ => return None,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -480,11 +501,16 @@ pub async fn reschedule(
             "/booking/{token}?moved=1{}",
             tz_suffix(&form.tz, "&")
         ))),
-        Err(SchedulingError::Slot(_)) => {
-            // Taken meanwhile (or no longer offered): show the times again.
+        Err(SchedulingError::Slot(rejection)) => {
+            // Taken meanwhile, or no longer offered: the times again, saying why.
+            let problem = match rejection {
+                Rejection::Taken => "taken",
+                Rejection::InPast | Rejection::BeforeNotice => "too_soon",
+                Rejection::BeyondHorizon | Rejection::OutsideHours => "not_offered",
+            };
             Ok(see_other(&format!(
-                "/booking/{token}/reschedule{}",
-                tz_suffix(&form.tz, "?")
+                "/booking/{token}/reschedule?problem={problem}{}",
+                tz_suffix(&form.tz, "&")
             )))
         }
         Err(e) => Err(ApiError::from(e).into()),

@@ -230,6 +230,31 @@ fn several_windows_on_one_day_each_step_from_their_own_start() {
     );
 }
 
+#[test]
+fn touching_windows_join_so_a_session_can_run_through_them() {
+    let mut s = every_day(chrono_tz::UTC, "09:00", "12:00");
+    s.rules.push(WeeklyRule {
+        weekday: Weekday::Tue,
+        start: t("12:00"),
+        end: t("17:00"),
+        valid_from: None,
+        valid_until: None,
+    });
+    let mut r = rules(50);
+    r.step = Duration::minutes(30);
+    let slots = day(&s, &r, "2026-02-10T00:00:00Z", "2026-02-11T00:00:00Z");
+    let starts = starts(&slots);
+    assert!(
+        starts.contains(&"2026-02-10T11:30Z".to_owned()),
+        "{starts:?}"
+    );
+    assert_eq!(starts.last().map(String::as_str), Some("2026-02-10T16:00Z"));
+    assert_eq!(
+        check(&s, &r, utc("2026-02-10T11:30:00Z"), long_ago()),
+        Ok(())
+    );
+}
+
 // --- The days the clocks change -----------------------------------------------------------
 
 #[test]
@@ -351,6 +376,84 @@ fn a_range_across_a_dst_change_keeps_local_hours_on_both_sides() {
 }
 
 #[test]
+fn ranges_across_new_york_fall_back_keep_local_hours() {
+    let s = every_day(chrono_tz::America::New_York, "09:00", "09:30");
+    // 2026-11-01: 02:00 EDT falls back to 01:00 EST.
+    let slots = day(
+        &s,
+        &rules(30),
+        "2026-10-31T12:00:00Z",
+        "2026-11-02T15:00:00Z",
+    );
+    assert_eq!(
+        starts(&slots),
+        [
+            "2026-10-31T13:00Z",
+            "2026-11-01T14:00Z",
+            "2026-11-02T14:00Z"
+        ]
+    );
+    // Exactly 24 hours from midnight EDT: a day of 25 local hours, one session.
+    let slots = day(
+        &s,
+        &rules(30),
+        "2026-11-01T04:00:00Z",
+        "2026-11-02T04:00:00Z",
+    );
+    assert_eq!(starts(&slots), ["2026-11-01T14:00Z"]);
+}
+
+#[test]
+fn ranges_across_either_london_change_keep_local_hours() {
+    let s = every_day(chrono_tz::Europe::London, "09:00", "09:30");
+    // 2026-03-29: 01:00 GMT jumps to 02:00 BST.
+    let spring = day(
+        &s,
+        &rules(30),
+        "2026-03-28T00:00:00Z",
+        "2026-03-30T12:00:00Z",
+    );
+    assert_eq!(
+        starts(&spring),
+        [
+            "2026-03-28T09:00Z",
+            "2026-03-29T08:00Z",
+            "2026-03-30T08:00Z"
+        ]
+    );
+    // 2026-10-25: 02:00 BST falls back to 01:00 GMT.
+    let autumn = day(
+        &s,
+        &rules(30),
+        "2026-10-24T00:00:00Z",
+        "2026-10-26T12:00:00Z",
+    );
+    assert_eq!(
+        starts(&autumn),
+        [
+            "2026-10-24T08:00Z",
+            "2026-10-25T09:00Z",
+            "2026-10-26T09:00Z"
+        ]
+    );
+    // A 24-hour range over each change holds that day's session only.
+    let one = day(
+        &s,
+        &rules(30),
+        "2026-03-29T00:00:00Z",
+        "2026-03-30T00:00:00Z",
+    );
+    assert_eq!(starts(&one), ["2026-03-29T08:00Z"]);
+    let one = day(
+        &s,
+        &rules(30),
+        "2026-10-25T00:00:00Z",
+        "2026-10-26T00:00:00Z",
+    );
+    assert_eq!(starts(&one), ["2026-10-25T09:00Z"]);
+}
+
+#[test]
 fn a_window_edge_inside_the_gap_moves_to_the_end_of_the_gap() {
     // Hours starting at 02:30 on the spring-forward night begin at 03:00 EDT instead.
     let s = every_day(chrono_tz::America::New_York, "02:30", "04:00");
@@ -469,6 +572,42 @@ mod properties {
         })
     }
 
+    /// A rule valid only from or until a date in the first fortnight of March 2026.
+    fn dated_rule() -> impl Strategy<Value = WeeklyRule> {
+        (
+            rule(),
+            prop::option::of(0u64..14),
+            prop::option::of(0u64..14),
+        )
+            .prop_map(|(mut r, from, until)| {
+                let base = d("2026-03-01");
+                r.valid_from = from.map(|n| base + chrono::Days::new(n));
+                r.valid_until = until.map(|n| base + chrono::Days::new(n));
+                r
+            })
+    }
+
+    /// Other hours (or none) on a date in the first fortnight of March 2026.
+    fn date_override() -> impl Strategy<Value = DateOverride> {
+        (0u64..14, prop::collection::vec((0u32..96, 1u32..24), 0..3)).prop_map(|(n, spans)| {
+            DateOverride {
+                date: d("2026-03-01") + chrono::Days::new(n),
+                windows: spans
+                    .into_iter()
+                    .map(|(start, len)| {
+                        let start_min = start * 15;
+                        let end_min = (start_min + len * 15).min(24 * 60 - 1);
+                        (
+                            NaiveTime::from_num_seconds_from_midnight_opt(start_min * 60, 0)
+                                .unwrap(),
+                            NaiveTime::from_num_seconds_from_midnight_opt(end_min * 60, 0).unwrap(),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+    }
+
     fn busy(base: DateTime<Utc>) -> impl Strategy<Value = Interval> {
         (0i64..(14 * 24 * 60), 1i64..(6 * 60)).prop_map(move |(offset, len)| {
             let start = base + Duration::minutes(offset);
@@ -513,6 +652,44 @@ mod properties {
                 prop_assert_eq!(slot.end - slot.start, r.duration);
             }
             prop_assert!(slots.windows(2).all(|w| w[0].start < w[1].start), "sorted and distinct");
+        }
+
+        #[test]
+        fn the_offer_and_the_check_agree_on_every_start(
+            tz in zone(),
+            rules_in in prop::collection::vec(dated_rule(), 1..6),
+            overrides in prop::collection::vec(date_override(), 0..4),
+            busy_in in prop::collection::vec(busy(utc("2026-03-01T00:00:00Z")), 0..20),
+            duration in 15i64..120,
+            step in prop_oneof![Just(15i64), Just(30), Just(60)],
+            probes in prop::collection::vec(0i64..(13 * 24 * 60), 40),
+        ) {
+            let s = Schedule { tz, rules: rules_in, overrides, busy: busy_in };
+            let r = SlotRules {
+                duration: Duration::minutes(duration),
+                buffer_before: Duration::zero(),
+                buffer_after: Duration::minutes(10),
+                step: Duration::minutes(step),
+                min_notice: Duration::hours(2),
+                horizon: Duration::days(10),
+            };
+            let now = utc("2026-03-02T00:00:00Z");
+            let from = utc("2026-03-01T00:00:00Z");
+            let to = utc("2026-03-14T00:00:00Z");
+            let slots = free_slots(&s, &r, from, to, now);
+            for slot in &slots {
+                prop_assert_eq!(check(&s, &r, slot.start, now), Ok(()), "{:?} offered but refused", slot);
+            }
+            // Any minute, on the grid or off it: accepted exactly when offered.
+            let offered: std::collections::HashSet<_> = slots.iter().map(|s| s.start).collect();
+            for minutes in probes {
+                let start = from + Duration::minutes(minutes);
+                prop_assert_eq!(
+                    check(&s, &r, start, now).is_ok(),
+                    offered.contains(&start),
+                    "{} disagrees", start
+                );
+            }
         }
     }
 }
