@@ -135,6 +135,26 @@ async fn a_couple_books_a_consultation_from_the_booking_page() {
     assert!(link.contains("/booking/atm_"), "{link}");
     browser.screenshot("booking-confirmed").await;
 
+    // "Add to calendar" points at the event file, which a calendar app can read.
+    let ics = b
+        .find(Locator::LinkText("Add to calendar"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let file = app.client.get(&ics).send().await.unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+    assert!(file.text().await.unwrap().contains("BEGIN:VEVENT\r\n"));
+
+    // The private link opens the booking's own page in the browser.
+    b.goto(&link).await.unwrap();
+    let heading = b.wait().for_element(Locator::Css("h1")).await.unwrap();
+    assert!(!heading.text().await.unwrap().is_empty());
+    assert!(b.source().await.unwrap().contains("Cancel booking"));
+    browser.screenshot("booking-manage").await;
+
     // And the practice sees the booking.
     let (_, owner) = app.signed_in(Role::Owner).await;
     let all = assert_status(
