@@ -250,10 +250,12 @@ pub async fn serve(
     let etag = format!("\"{}\"", hex(&digest[..16]));
     let unchanged = feed.etag.as_deref() == Some(etag.as_str());
     let now_seconds = now.duration_trunc(Duration::seconds(1)).unwrap_or(now);
+    // A change within the same second as the last still moves the date on, or a client
+    // holding that date would be told its copy is current.
     let modified_at = if unchanged {
         feed.content_modified_at
     } else {
-        now_seconds
+        now_seconds.max(feed.content_modified_at + Duration::seconds(1))
     };
     let stale_touch = feed
         .last_fetched_at

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod book_pages;
 mod booking;
+mod calendar;
 mod cli;
 mod concurrency;
 mod errors;

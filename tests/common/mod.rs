@@ -8,6 +8,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod binary;
+pub mod calendar;
 pub mod database;
 pub mod probe;
 pub mod scheduling;

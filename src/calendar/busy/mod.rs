@@ -11,6 +11,9 @@ pub mod fetch;
 pub mod parse;
 pub mod zones;
 
+#[cfg(test)]
+mod tests;
+
 use chrono::{DateTime, Duration, Utc};
 use entity::{
     appointment_type, busy_block,

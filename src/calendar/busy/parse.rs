@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
 use ical::{
     IcalParser,
     parser::ical::component::{IcalEvent, IcalTimeZone},
@@ -156,7 +156,13 @@ impl Reader<'_> {
             Stamp::Date(d) => (self.home_zone.clone(), midnight(*d), true),
             Stamp::Utc(at) => (Zone::Iana("UTC".into()), *at, false),
             Stamp::Local(at, None) => (self.home_zone.clone(), *at, false),
-            Stamp::Local(at, Some(tzid)) => (self.zone(tzid), *at, false),
+            Stamp::Local(at, Some(tzid)) => {
+                let zone = self.zone(tzid).unwrap_or_else(|| {
+                    self.parsed.unknown_zones += 1;
+                    self.home_zone.clone()
+                });
+                (zone, *at, false)
+            }
         };
         let length = if all_day {
             let days = match (end, duration) {
@@ -167,7 +173,10 @@ impl Reader<'_> {
                 (None, Some(None)) => return None,
                 (None, None) => 1,
             };
-            if days <= 0 {
+            if days < 0 {
+                return None;
+            }
+            if days == 0 {
                 return Some(None);
             }
             days.min(MAX_LENGTH.num_days())
@@ -181,7 +190,11 @@ impl Reader<'_> {
                 // No end: a moment, which takes no time.
                 (None, None) => Duration::zero(),
             };
-            if length <= Duration::zero() {
+            // Ending before it starts is a broken event; a moment takes no time.
+            if length < Duration::zero() {
+                return None;
+            }
+            if length == Duration::zero() {
                 return Some(None);
             }
             length.min(MAX_LENGTH).num_seconds()
@@ -218,8 +231,8 @@ impl Reader<'_> {
         }))
     }
 
-    /// The zone a `TZID` names; the practitioner's (counted) when it cannot be told.
-    fn zone(&mut self, tzid: &str) -> Zone {
+    /// The zone a `TZID` names, if it can be told.
+    fn zone(&mut self, tzid: &str) -> Option<Zone> {
         let tzid = tzid.trim().trim_matches('"').to_owned();
         if !self.resolved.contains_key(&tzid) {
             let zone = zones::iana(&tzid)
@@ -233,13 +246,12 @@ impl Reader<'_> {
                 });
             self.resolved.insert(tzid.clone(), zone);
         }
-        match &self.resolved[&tzid] {
-            Some(zone) => zone.clone(),
-            None => {
-                self.parsed.unknown_zones += 1;
-                self.home_zone.clone()
-            }
-        }
+        self.resolved[&tzid].clone()
+    }
+
+    /// The zone a `TZID` names, or the practitioner's.
+    fn zone_or_home(&mut self, tzid: &str) -> Zone {
+        self.zone(tzid).unwrap_or_else(|| self.home_zone.clone())
     }
 
     /// A date-time value as an instant (floating and all-day in the practitioner's zone).
@@ -249,7 +261,7 @@ impl Reader<'_> {
             Stamp::Date(d) => Some(super::expand::to_utc(&self.home_zone, midnight(*d))),
             Stamp::Local(at, None) => Some(super::expand::to_utc(&self.home_zone, *at)),
             Stamp::Local(at, Some(tzid)) => {
-                let zone = self.zone(tzid);
+                let zone = self.zone_or_home(tzid);
                 Some(super::expand::to_utc(&zone, *at))
             }
         }
@@ -335,7 +347,7 @@ fn stamps(p: &Property) -> Vec<Stamp> {
 
 /// `20261207`, `20261207T090000`, `20261207T140000Z`; years 1900 to 2200 only.
 fn stamp_value(value: &str, tzid: Option<&str>, date_only: bool) -> Option<Stamp> {
-    let plausible = |d: NaiveDate| (1900..=2200).contains(&chrono::Datelike::year(&d));
+    let plausible = |d: NaiveDate| (1900..=2200).contains(&d.year());
     if date_only || value.len() == 8 {
         let d = NaiveDate::parse_from_str(value, "%Y%m%d").ok()?;
         return plausible(d).then_some(Stamp::Date(d));
@@ -406,9 +418,16 @@ fn rules(vtz: &IcalTimeZone) -> Option<ZoneRules> {
         .transitions
         .iter()
         .filter_map(|t| {
-            let onset = match stamp_value(value(&t.properties, "DTSTART")?.trim(), None, false)? {
-                Stamp::Local(at, _) | Stamp::Utc(at) => at,
-                Stamp::Date(d) => midnight(d),
+            // Outlook starts its rules in 1601; from 1970 they say the same today and take
+            // far fewer steps to walk through.
+            let onset = value(&t.properties, "DTSTART")?
+                .trim()
+                .trim_end_matches(['Z', 'z']);
+            let onset = NaiveDateTime::parse_from_str(onset, "%Y%m%dT%H%M%S").ok()?;
+            let onset = if onset.year() < 1970 {
+                onset.with_year(1970)?
+            } else {
+                onset
             };
             let offset_to = zones::parse_offset(value(&t.properties, "TZOFFSETTO")?)?;
             let offset_from = value(&t.properties, "TZOFFSETFROM")
