@@ -561,6 +561,7 @@ impl From<crate::calendar::CalendarError> for ApiError {
                 "This practitioner already has as many busy calendars as allowed; remove one first.",
             ),
             E::BadCalendar(reason) => Self::invalid("ics", reason),
+            E::Render(_) => Self::internal(err),
             E::Practice(e) => e.into(),
             E::Db(db) => db.into(),
         }

@@ -366,13 +366,19 @@ pub async fn render_feed(
         }));
     }
     let name = format!("{} — {}", practice.name, p.name);
-    Ok(render::feed(
-        &FeedInfo {
-            name: &name,
-            time_zone: &p.time_zone,
-        },
-        &events,
-    ))
+    // Tens of milliseconds of CPU for a large practice: off the async workers.
+    let text = tokio::task::spawn_blocking(move || {
+        render::feed(
+            &FeedInfo {
+                name: &name,
+                time_zone: &p.time_zone,
+            },
+            &events,
+        )
+    })
+    .await
+    .map_err(|e| CalendarError::Render(e.to_string()))?;
+    Ok(text)
 }
 
 /// Participants of these clients, in order, by client.

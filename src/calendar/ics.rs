@@ -19,6 +19,12 @@ pub const LINE_OCTETS: usize = 75;
 /// A TEXT value (RFC 5545 §3.3.11): backslash, semicolon and comma escaped, every line break
 /// written `\n`, and other control characters dropped (a tab becomes a space).
 pub fn escape_text(value: &str) -> String {
+    // Most values need nothing; a feed holds thousands of them.
+    let special =
+        |c: char| matches!(c, '\\' | ';' | ',' | '\u{2028}' | '\u{2029}') || c.is_control();
+    if !value.contains(special) {
+        return value.to_owned();
+    }
     let mut out = String::with_capacity(value.len() + 8);
     let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
@@ -45,6 +51,9 @@ pub fn escape_text(value: &str) -> String {
 /// A value that is already in its iCalendar form (a URI, a keyword, a number), with control
 /// characters dropped so it cannot end its line early.
 fn clean(value: &str) -> String {
+    if !value.contains(char::is_control) {
+        return value.to_owned();
+    }
     value.chars().filter(|c| !c.is_control()).collect()
 }
 
@@ -106,7 +115,30 @@ fn property(name: String, value: String) -> Property {
 
 /// An instant in the UTC form, `20261207T150000Z`.
 pub fn format_utc(at: DateTime<Utc>) -> String {
-    at.format("%Y%m%dT%H%M%SZ").to_string()
+    use chrono::{Datelike, Timelike};
+    let year = at.year();
+    if !(0..=9999).contains(&year) {
+        return at.format("%Y%m%dT%H%M%SZ").to_string();
+    }
+    // Written digit by digit: a feed formats five of these per event, and chrono's
+    // general formatter is the slow part of rendering a large one.
+    let mut out = [0u8; 16];
+    let mut put = |at: usize, value: u32, width: usize| {
+        let mut value = value;
+        for i in (0..width).rev() {
+            out[at + i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, year as u32, 4);
+    put(4, at.month(), 2);
+    put(6, at.day(), 2);
+    put(9, at.hour(), 2);
+    put(11, at.minute(), 2);
+    put(13, at.second(), 2);
+    out[8] = b'T';
+    out[15] = b'Z';
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The calendar as iCalendar text: CRLF line ends, every line at most 75 octets, folded
@@ -116,15 +148,33 @@ pub fn render(calendar: &IcalCalendar) -> String {
 }
 
 /// Undoes the generator's folding and folds again by octets. Values built here hold no CR
-/// or LF, so every CRLF followed by a space in the generator's output is one of its folds.
+/// or LF, so every physical line that starts with a space in the generator's output is the
+/// continuation of the one before.
 pub fn refold(generated: &str) -> String {
     let mut out = String::with_capacity(generated.len() + generated.len() / 32);
-    for line in generated.replace("\r\n ", "").split("\r\n") {
-        if !line.is_empty() {
-            fold_into(line, &mut out);
-        }
-    }
+    refold_into(generated, &mut out);
     out
+}
+
+/// [`refold`], appending to `out`.
+pub fn refold_into(generated: &str, out: &mut String) {
+    let mut physical = generated.split("\r\n").peekable();
+    let mut joined = String::new();
+    while let Some(first) = physical.next() {
+        if first.is_empty() {
+            continue;
+        }
+        if !physical.peek().is_some_and(|next| next.starts_with(' ')) {
+            fold_into(first, out);
+            continue;
+        }
+        joined.clear();
+        joined.push_str(first);
+        while let Some(rest) = physical.next_if(|next| next.starts_with(' ')) {
+            joined.push_str(&rest[1..]);
+        }
+        fold_into(&joined, out);
+    }
 }
 
 /// Appends `line` and its CRLF, folded: a continuation line starts with one space, which

@@ -27,6 +27,9 @@ pub enum CalendarError {
     /// The calendar file sent cannot be used; the message says why, without its content.
     #[error("{0}")]
     BadCalendar(String),
+    /// Rendering stopped short (a panic in a worker thread).
+    #[error("rendering the calendar failed: {0}")]
+    Render(String),
     #[error(transparent)]
     Practice(#[from] crate::practice::PracticeError),
     #[error(transparent)]

@@ -173,3 +173,30 @@ fn an_invitation_names_organizer_and_attendees_and_a_cancel_withdraws_it() {
     assert!(!publish.contains("jane@example.org"));
     assert!(publish.contains("METHOD:PUBLISH\r\n"));
 }
+
+#[test]
+fn a_large_feed_rendered_in_parallel_is_the_same_as_in_one_piece() {
+    let many: Vec<EventInfo> = (0..(PARALLEL_FROM as i64 + 501))
+        .map(|i| {
+            let mut e = event(EventStatus::Confirmed);
+            e.uid = uid(Uuid::from_u128(i as u128), "book.example.org");
+            e.starts_at += Duration::hours(i);
+            e.ends_at += Duration::hours(i);
+            e
+        })
+        .collect();
+    assert_eq!(events_text(&many), events_text_here(&many));
+    let text = feed(
+        &FeedInfo {
+            name: "x",
+            time_zone: "UTC",
+        },
+        &many,
+    );
+    let cal = parse(&text);
+    assert_eq!(cal.events.len(), many.len());
+    assert_eq!(
+        value(&cal.events.last().unwrap().properties, "UID"),
+        Some(many.last().unwrap().uid.as_str())
+    );
+}
