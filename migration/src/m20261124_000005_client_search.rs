@@ -35,7 +35,13 @@ impl MigrationTrait for Migration {
         for row in db.query_all(&select).await? {
             let id: uuid::Uuid = row.try_get("", "id")?;
             let name: String = row.try_get("", "display_name")?;
-            texts.entry(id).or_default().push(name);
+            // The client's reference, as the application writes it (`C-` and the id's last
+            // six hex digits).
+            let hex = id.simple().to_string();
+            texts
+                .entry(id)
+                .or_default()
+                .extend([format!("C-{}", &hex[hex.len() - 6..]), name]);
         }
         let select = Query::select()
             .columns([

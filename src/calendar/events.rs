@@ -10,6 +10,7 @@ use entity::{
 use uuid::Uuid;
 
 use super::render::{EventInfo, EventStatus, uid};
+use crate::scheduling::clients::reference;
 
 /// The event with everything but its summary, description and link.
 pub fn base(a: &appointment::Model, ty: Option<&appointment_type::Model>, host: &str) -> EventInfo {
@@ -47,14 +48,6 @@ pub fn location(ty: &appointment_type::Model) -> Option<String> {
     }
 }
 
-/// A short, stable reference to a client that says nothing about them, e.g. `C-3F9A2B`:
-/// enough for the practitioner to find the record, useless to anyone else.
-pub fn client_reference(client_id: Uuid) -> String {
-    let hex = client_id.simple().to_string();
-    // The last digits: random in every UUID version Attune makes.
-    format!("C-{}", hex[hex.len() - 6..].to_uppercase())
-}
-
 /// The feed's title for an appointment, at the feed's level of detail.
 pub fn feed_summary(
     detail: FeedDetail,
@@ -63,7 +56,7 @@ pub fn feed_summary(
     people: &[participant::Model],
 ) -> String {
     let who = match detail {
-        FeedDetail::Minimal => client_reference(client_id),
+        FeedDetail::Minimal => reference(client_id),
         FeedDetail::Initials => join(people.iter().map(|p| initials(&p.first_name, &p.last_name))),
         FeedDetail::Full => join(people.iter().map(|p| {
             format!("{} {}", p.first_name.trim(), p.last_name.trim())
@@ -73,7 +66,7 @@ pub fn feed_summary(
     };
     // No one to name (a client without participants): the reference still helps.
     let who = if who.is_empty() {
-        client_reference(client_id)
+        reference(client_id)
     } else {
         who
     };

@@ -110,10 +110,19 @@ pub async fn insert(
     })
 }
 
-/// What search matches a client by: its name and its people's names and emails, folded to
-/// lower case here rather than by the database, so every backend folds "É" the same.
-pub fn search_text(display_name: &str, people: &[participant::Model]) -> String {
-    let mut parts = vec![display_name.to_owned()];
+/// A short, stable reference to a client that says nothing about them, e.g. `C-3F9A2B`:
+/// enough for staff to find the record from a calendar event, useless to anyone else.
+pub fn reference(client_id: Uuid) -> String {
+    let hex = client_id.simple().to_string();
+    // The last digits: random in every UUID version Attune makes.
+    format!("C-{}", hex[hex.len() - 6..].to_uppercase())
+}
+
+/// What search matches a client by: its reference, its name and its people's names and
+/// emails, folded to lower case here rather than by the database, so every backend folds
+/// "É" the same.
+pub fn search_text(client_id: Uuid, display_name: &str, people: &[participant::Model]) -> String {
+    let mut parts = vec![reference(client_id), display_name.to_owned()];
     for p in people {
         parts.push(format!("{} {}", p.first_name, p.last_name));
         parts.extend(p.email.clone());
@@ -127,7 +136,7 @@ async fn reindex(
     client: client::Model,
     people: &[participant::Model],
 ) -> Result<client::Model, DbErr> {
-    let text = search_text(&client.display_name, people);
+    let text = search_text(client.id, &client.display_name, people);
     if text == client.search_text {
         return Ok(client);
     }

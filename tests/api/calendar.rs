@@ -108,6 +108,18 @@ async fn a_minimal_feed_names_no_one_and_initials_name_only_initials() {
             "the minimal feed says {word:?}:\n{text}"
         );
     }
+    // The reference leads staff to the client.
+    let summary = unescape(prop(&parse_calendar(&text).events[0].properties, "SUMMARY").unwrap());
+    let reference = summary.rsplit(' ').next().unwrap();
+    let found = assert_status(
+        app.get_as(&owner, &format!("/api/v1/clients?q={reference}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["items"][0]["reference"], reference);
+    assert_eq!(found["items"][0]["name"], "Jane Doe & Sam Roe");
 
     let changed = assert_status(
         app.send_as(

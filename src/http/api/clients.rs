@@ -95,6 +95,8 @@ pub struct ParticipantSummary {
 #[derive(Object)]
 pub struct ClientSummary {
     id: Uuid,
+    /// As on the client and in the calendar feed, e.g. `C-3F9A2B`.
+    reference: String,
     name: String,
     kind: Kind,
     status: Status,
@@ -132,6 +134,9 @@ impl From<participant::Model> for ParticipantView {
 #[derive(Object)]
 pub struct ClientView {
     id: Uuid,
+    /// A short reference that names no one (`C-3F9A2B`), as the calendar feed shows it;
+    /// searching for it finds the client.
+    reference: String,
     name: String,
     kind: Kind,
     status: Status,
@@ -145,6 +150,7 @@ impl From<ClientRecord> for ClientView {
     fn from(r: ClientRecord) -> Self {
         Self {
             id: r.client.id,
+            reference: clients::reference(r.client.id),
             name: r.client.display_name,
             kind: r.client.kind.into(),
             status: r.client.status.into(),
@@ -245,6 +251,7 @@ impl ClientsApi {
             clients::search(&state.db, q.0.as_deref(), status.0.map(Into::into), &page).await?;
         Ok(Json(PageBody::from_page(found, |r| ClientSummary {
             id: r.client.id,
+            reference: clients::reference(r.client.id),
             name: r.client.display_name,
             kind: r.client.kind.into(),
             status: r.client.status.into(),
