@@ -120,8 +120,13 @@ async fn a_couple_books_a_consultation_from_the_booking_page() {
         .await
         .unwrap();
 
-    // The confirmation: the time, the calendar file, the private link.
-    let heading = b.wait().for_element(Locator::Css("h1")).await.unwrap();
+    // The confirmation: the time, the calendar file, the private link. (Waiting for the new
+    // page's heading by its text: the form page's heading may still be there for a moment.)
+    let heading = b
+        .wait()
+        .for_element(Locator::XPath("//h1[contains(., 'booked')]"))
+        .await
+        .unwrap();
     assert_eq!(heading.text().await.unwrap(), "You're booked");
     let page = b.source().await.unwrap();
     assert!(page.contains("Add to calendar"));
