@@ -1,6 +1,7 @@
 //! One booking as a calendar file for the client: downloaded from the booking pages
 //! ("Add to calendar"), or attached to an email as an invitation or its withdrawal.
 
+use chrono::{DateTime, Utc};
 use entity::{appointment, appointment_type, participant, practitioner};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -26,6 +27,7 @@ pub async fn render(
     public_url: &PublicUrl,
     parts: &BookingParts<'_>,
     method: Method,
+    now: DateTime<Utc>,
 ) -> Result<String, CalendarError> {
     let practice = practice::settings(db).await?;
     let a = parts.appointment;
@@ -73,5 +75,5 @@ pub async fn render(
     lines.push(practice.name.clone());
     event.description = Some(lines.join("\n"));
     event.url = parts.manage_url.clone();
-    Ok(render::booking(method, &organizer, &attendees, &event))
+    Ok(render::booking(method, &organizer, &attendees, &event, now))
 }

@@ -14,8 +14,8 @@ use entity::{
     participant, practitioner, time_off,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionSession, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -81,12 +81,20 @@ pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
     audit: &AuditContext,
 ) -> Result<(calendar_feed::Model, Secret, bool), CalendarError> {
     let txn = db::begin_write(db).await?;
-    practitioner::Entity::find_by_id(practitioner_id)
+    // The practitioner's row is locked on Postgres, so two requests at once (a double
+    // click) make one feed and one rotation, not a unique-index failure.
+    let mut query = practitioner::Entity::find_by_id(practitioner_id);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query
         .one(&txn)
         .await?
         .ok_or(CalendarError::UnknownPractitioner)?;
     let secret = Secret::generate(TOKEN_PREFIX);
-    let now = audit.now;
+    // Whole seconds: `Last-Modified` has no finer grain, and a fraction would make the
+    // date sent differ from the one compared.
+    let now = whole_seconds(audit.now);
     let existing = find(&txn, practitioner_id).await?;
     let rotated = existing.is_some();
     let model = match existing {
@@ -249,7 +257,7 @@ pub async fn serve(
     let digest = Sha256::digest(body.as_bytes());
     let etag = format!("\"{}\"", hex(&digest[..16]));
     let unchanged = feed.etag.as_deref() == Some(etag.as_str());
-    let now_seconds = now.duration_trunc(Duration::seconds(1)).unwrap_or(now);
+    let now_seconds = whole_seconds(now);
     // A change within the same second as the last still moves the date on, or a client
     // holding that date would be told its copy is current.
     let modified_at = if unchanged {
@@ -279,6 +287,10 @@ pub async fn serve(
         etag,
         modified_at,
     })
+}
+
+fn whole_seconds(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(Duration::seconds(1)).unwrap_or(at)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -131,9 +131,11 @@ fn events_text(events: &[EventInfo]) -> String {
             .chunks(chunk)
             .map(|part| scope.spawn(move || events_text_here(part)))
             .collect();
+        // A worker that panicked takes the whole render down with it: a feed missing some
+        // events would make subscribers delete them.
         workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_default())
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
     parts.concat()
@@ -178,12 +180,14 @@ pub struct Person {
 }
 
 /// One appointment as a file for the client: the practice as `ORGANIZER`, the client's
-/// people as attendees of an emailed invitation.
+/// people as attendees of an emailed invitation. An invitation is stamped with the time it
+/// is sent (`sent_at`, RFC 5546); a file to download, with the appointment's last change.
 pub fn booking(
     method: Method,
     organizer: &Person,
     attendees: &[Person],
     event: &EventInfo,
+    sent_at: DateTime<Utc>,
 ) -> String {
     let mut cal = calendar(method.name());
     let mut event = event.clone();
@@ -191,6 +195,11 @@ pub fn booking(
         event.status = EventStatus::Cancelled;
     }
     let mut vevent = vevent(&event);
+    if method != Method::Publish
+        && let Some(stamp) = vevent.properties.iter_mut().find(|p| p.name == "DTSTAMP")
+    {
+        *stamp = utc("DTSTAMP", sent_at);
+    }
     vevent.properties.push(with_param(
         raw("ORGANIZER", &format!("mailto:{}", organizer.email)),
         "CN",

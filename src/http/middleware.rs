@@ -215,25 +215,46 @@ fn security_headers(response: &mut Response, is_docs: bool, https: bool) {
 /// poem's own `SizeLimit` trusts `Content-Length` and refuses requests without one; this
 /// reads chunked bodies too. An oversized body is drained (up to a bound) before answering
 /// 413, so the client reads our answer instead of a connection reset while still sending.
-/// Paths that take a file (picked by the function), and their larger limit.
-type Uploads = Option<(fn(&str) -> bool, usize)>;
+/// Which paths a limit covers.
+#[derive(Clone, Copy)]
+enum Scope {
+    All,
+    Except(fn(&str) -> bool),
+    Only(fn(&str) -> bool),
+}
+
+impl Scope {
+    fn covers(self, path: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Except(picks) => !picks(path),
+            Scope::Only(picks) => picks(path),
+        }
+    }
+}
 
 pub struct BodyLimit {
     limit: usize,
-    uploads: Uploads,
+    scope: Scope,
 }
 
 impl BodyLimit {
     pub fn new(limit: usize) -> Self {
         Self {
             limit,
-            uploads: None,
+            scope: Scope::All,
         }
     }
 
-    /// Allows up to `limit` on the paths `is_upload` picks.
-    pub fn with_uploads(mut self, is_upload: fn(&str) -> bool, limit: usize) -> Self {
-        self.uploads = Some((is_upload, limit));
+    /// Leaves the paths `picks` chooses to another limit further in.
+    pub fn except(mut self, picks: fn(&str) -> bool) -> Self {
+        self.scope = Scope::Except(picks);
+        self
+    }
+
+    /// Applies only to the paths `picks` chooses.
+    pub fn only(mut self, picks: fn(&str) -> bool) -> Self {
+        self.scope = Scope::Only(picks);
         self
     }
 }
@@ -249,7 +270,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
         BodyLimitEndpoint {
             inner,
             limit: self.limit,
-            uploads: self.uploads,
+            scope: self.scope,
         }
     }
 }
@@ -273,7 +294,7 @@ pub fn refuse_nul(req: &Request) -> Result<(), ApiError> {
 pub struct BodyLimitEndpoint<E> {
     inner: E,
     limit: usize,
-    uploads: Uploads,
+    scope: Scope,
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
@@ -281,14 +302,14 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
 
     async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
         refuse_nul(&req)?;
+        if !self.scope.covers(req.uri().path()) {
+            return self.inner.call(req).await;
+        }
         if !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
             req.set_body(Body::empty());
             return self.inner.call(req).await;
         }
-        let limit = match self.uploads {
-            Some((is_upload, larger)) if is_upload(req.uri().path()) => larger,
-            _ => self.limit,
-        };
+        let limit = self.limit;
         let too_large = || {
             ApiError::new(
                 ProblemKind::PayloadTooLarge,

@@ -28,11 +28,13 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 /// have, plus room for its escaping inside JSON.
 pub const UPLOAD_LIMIT: usize = 7 * 1024 * 1024;
 
-/// `POST /api/v1/practitioners/{id}/busy-calendars`, which may carry a calendar file.
+/// `POST /api/v1/practitioners/{id}/busy-calendars`, which may carry a calendar file. (Seen
+/// with or without the `/api/v1` the API is nested under.)
 fn is_upload(path: &str) -> bool {
-    path.strip_prefix("/api/v1/practitioners/")
+    let path = path.strip_prefix(API_PREFIX).unwrap_or(path);
+    path.strip_prefix("/practitioners/")
         .and_then(|rest| rest.strip_suffix("/busy-calendars"))
-        .is_some_and(|id| !id.contains('/'))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 /// Extra routes mounted beside Attune's own, behind the same middleware (used by tests).
@@ -104,8 +106,15 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
         route = route.nest(path, endpoint);
     }
     route
-        .nest(API_PREFIX, api.into_endpoint().with(guard::ApiGuard))
-        .with(middleware::BodyLimit::new(BODY_LIMIT).with_uploads(is_upload, UPLOAD_LIMIT))
+        .nest(
+            API_PREFIX,
+            api.into_endpoint()
+                // A file is read only once the caller is known to be staff: the gate runs
+                // first, so no one else can make the server hold megabytes.
+                .with(middleware::BodyLimit::new(UPLOAD_LIMIT).only(is_upload))
+                .with(guard::ApiGuard),
+        )
+        .with(middleware::BodyLimit::new(BODY_LIMIT).except(is_upload))
         .with(middleware::RequestContext::new(routes))
         .data(state)
 }

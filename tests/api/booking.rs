@@ -361,15 +361,7 @@ async fn cancelling_needs_no_body() {
     let (app, _) = TestApp::at_monday_morning().await;
     let booked = app.book_ok(&couple_booking("2026-12-10T09:00:00Z")).await;
     let token = booked["manage_token"].as_str().unwrap();
-    let cancelled = assert_status(
-        app.client
-            .post(app.url(&format!("/api/v1/public/bookings/{token}/cancel")))
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let cancelled = assert_status(app.cancel_booking(token).await, StatusCode::OK).await;
     assert_eq!(cancelled["status"], "cancelled");
     // A body that is there must still be JSON.
     assert_problem(
@@ -392,11 +384,7 @@ async fn a_message_that_cannot_be_decrypted_leaves_the_appointment_readable() {
     // As if sealed with a key that was since lost.
     let db = app.db.connect().await;
     let backend = db.get_database_backend();
-    let uuid: uuid::Uuid = id.parse().unwrap();
-    let literal = match backend {
-        sea_orm::DbBackend::Postgres => format!("'{uuid}'"),
-        _ => format!("X'{}'", uuid.simple()),
-    };
+    let literal = crate::common::database::uuid_literal(backend, id.parse().unwrap());
     db.execute_raw(Statement::from_string(
         backend,
         format!("UPDATE appointments SET message_sealed = 'v1.lostkey.AAAA' WHERE id = {literal}"),

@@ -273,17 +273,14 @@ async fn a_deleted_time_off_changes_last_modified_too() {
 
     // Removing a row leaves no newer timestamp behind; the feed must still not answer 304.
     assert_status(
-        app.call(
+        app.delete_as(
             &owner,
-            Method::DELETE,
             &format!(
                 "/api/v1/practitioners/{p}/time-off/{}",
                 added["id"].as_str().unwrap()
             ),
         )
-        .send()
-        .await
-        .unwrap(),
+        .await,
         StatusCode::NO_CONTENT,
     )
     .await;
@@ -343,14 +340,8 @@ async fn rotating_kills_the_old_address_and_revoking_the_new_one() {
     assert!(state.get("url").is_none(), "the address is shown only once");
 
     assert_status(
-        app.call(
-            &owner,
-            Method::DELETE,
-            &format!("/api/v1/practitioners/{p}/calendar-feed"),
-        )
-        .send()
-        .await
-        .unwrap(),
+        app.delete_as(&owner, &format!("/api/v1/practitioners/{p}/calendar-feed"))
+            .await,
         StatusCode::NO_CONTENT,
     )
     .await;
@@ -363,14 +354,8 @@ async fn rotating_kills_the_old_address_and_revoking_the_new_one() {
     .await;
     assert_eq!(state["exists"], false);
     assert_problem(
-        app.call(
-            &owner,
-            Method::DELETE,
-            &format!("/api/v1/practitioners/{p}/calendar-feed"),
-        )
-        .send()
-        .await
-        .unwrap(),
+        app.delete_as(&owner, &format!("/api/v1/practitioners/{p}/calendar-feed"))
+            .await,
         StatusCode::NOT_FOUND,
     )
     .await;
@@ -392,12 +377,7 @@ async fn a_reschedule_raises_sequence_and_keeps_uid_and_a_cancellation_shows() {
     let before = event(&app.feed_text(&url).await);
 
     assert_status(
-        app.client
-            .post(app.url(&format!("/api/v1/public/bookings/{token}/reschedule")))
-            .json(&json!({"start": "2026-12-09T11:00:00Z"}))
-            .send()
-            .await
-            .unwrap(),
+        app.reschedule_booking(token, "2026-12-09T11:00:00Z").await,
         StatusCode::OK,
     )
     .await;
@@ -406,15 +386,7 @@ async fn a_reschedule_raises_sequence_and_keeps_uid_and_a_cancellation_shows() {
     assert_eq!(prop(&moved, "DTSTART"), Some("20261209T110000Z"));
     assert_eq!(prop(&moved, "SEQUENCE"), Some("1"));
 
-    assert_status(
-        app.client
-            .post(app.url(&format!("/api/v1/public/bookings/{token}/cancel")))
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    assert_status(app.cancel_booking(token).await, StatusCode::OK).await;
     let cancelled = event(&app.feed_text(&url).await);
     assert_eq!(prop(&cancelled, "UID"), prop(&before, "UID"));
     assert_eq!(prop(&cancelled, "STATUS"), Some("CANCELLED"));
@@ -430,11 +402,7 @@ async fn cancelled_appointments_leave_the_feed_after_thirty_days() {
     // Booked well ahead, cancelled at once.
     let booked = app.book_ok(&couple_booking("2027-01-26T09:00:00Z")).await;
     let token = booked["manage_token"].as_str().unwrap();
-    app.client
-        .post(app.url(&format!("/api/v1/public/bookings/{token}/cancel")))
-        .send()
-        .await
-        .unwrap();
+    app.cancel_booking(token).await;
     clock.advance(TimeDelta::days(29));
     assert_eq!(parse_calendar(&app.feed_text(&url).await).events.len(), 1);
     clock.advance(TimeDelta::days(2));
@@ -669,14 +637,11 @@ async fn an_uploaded_calendar_takes_its_busy_times_out_of_the_offer() {
     // Removed: the times come back.
     let id = added["id"].as_str().unwrap();
     assert_status(
-        app.call(
+        app.delete_as(
             &owner,
-            Method::DELETE,
             &format!("/api/v1/practitioners/{p}/busy-calendars/{id}"),
         )
-        .send()
-        .await
-        .unwrap(),
+        .await,
         StatusCode::NO_CONTENT,
     )
     .await;
@@ -696,7 +661,10 @@ async fn fetching_app() -> (TestApp, Caller, String) {
     let clock = attune::clock::Clock::manual(crate::common::scheduling::monday_morning());
     let app = TestApp::builder()
         .clock(clock)
-        .configure(|c| c.calendar.busy_allow_private = true)
+        .configure(|c| {
+            c.calendar.busy_allow_private = true;
+            c.calendar.busy_fetch_timeout = std::time::Duration::from_secs(2);
+        })
         .spawn()
         .await;
     let (_, owner) = app.signed_in(Role::Owner).await;
@@ -730,16 +698,8 @@ async fn a_subscribed_calendar_is_fetched_conditionally_and_keeps_its_last_good_
         "/api/v1/practitioners/{p}/busy-calendars/{}/refresh",
         added["id"].as_str().unwrap()
     );
-    let refresh_now = || async {
-        assert_status(
-            app.call(&owner, Method::POST, &refresh)
-                .send()
-                .await
-                .unwrap(),
-            StatusCode::OK,
-        )
-        .await
-    };
+    let refresh_now =
+        || async { assert_status(app.post_empty_as(&owner, &refresh).await, StatusCode::OK).await };
 
     // Unchanged: a conditional request, answered 304.
     let again = refresh_now().await;
@@ -967,6 +927,7 @@ async fn the_emailed_invitation_names_the_couple_and_its_withdrawal_cancels_it()
                     manage_url: Some(app.url(&format!("/booking/{token}"))),
                 },
                 method,
+                app.state.clock.now(),
             )
             .await
             .unwrap()
@@ -988,11 +949,7 @@ async fn the_emailed_invitation_names_the_couple_and_its_withdrawal_cancels_it()
     );
     assert_eq!(prop(&cal.events[0].properties, "SEQUENCE"), Some("0"));
 
-    app.client
-        .post(app.url(&format!("/api/v1/public/bookings/{token}/cancel")))
-        .send()
-        .await
-        .unwrap();
+    app.cancel_booking(token).await;
     let cancel = parse_calendar(&file(Ics::Cancel).await);
     assert_eq!(prop(&cancel.properties, "METHOD"), Some("CANCEL"));
     let e = &cancel.events[0].properties;
@@ -1003,4 +960,123 @@ async fn the_emailed_invitation_names_the_couple_and_its_withdrawal_cancels_it()
         prop(&cal.events[0].properties, "UID"),
         "the same event, withdrawn"
     );
+}
+
+#[tokio::test]
+async fn fetches_are_bounded_in_time_and_size_and_follow_only_web_redirects() {
+    let (app, owner, p) = fetching_app().await;
+    let server = CalendarServer::start(TUESDAY_AFTERNOON).await;
+    let added = assert_status(
+        add_busy(&app, &owner, &p, json!({"url": server.url})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let refresh = format!(
+        "/api/v1/practitioners/{p}/busy-calendars/{}/refresh",
+        added["id"].as_str().unwrap()
+    );
+    let refresh_now =
+        || async { assert_status(app.post_empty_as(&owner, &refresh).await, StatusCode::OK).await };
+
+    // A server that does not answer in time.
+    server.set(|s| s.delay = std::time::Duration::from_secs(5));
+    let slow = refresh_now().await;
+    assert_eq!(slow["status"], "error");
+    assert!(
+        slow["last_error"].as_str().unwrap().contains("too long"),
+        "{slow}"
+    );
+    server.set(|s| s.delay = std::time::Duration::ZERO);
+
+    // A file over 5 MiB, announced or not.
+    let huge = format!(
+        "BEGIN:VCALENDAR\r\nX-PADDING:{}\r\nEND:VCALENDAR\r\n",
+        "x".repeat(6 * 1024 * 1024)
+    );
+    for chunked in [false, true] {
+        server.publish(&huge, &format!("\"big-{chunked}\""));
+        server.set(|s| s.chunked = chunked);
+        let big = refresh_now().await;
+        assert_eq!(big["status"], "error", "chunked: {chunked}");
+        assert!(
+            big["last_error"].as_str().unwrap().contains("5 MiB"),
+            "{big}"
+        );
+    }
+    // Through all of it the last good busy times held.
+    assert!(
+        !offered(&app, "2026-12-08")
+            .await
+            .contains(&"13:30".to_owned())
+    );
+
+    // A redirect to another web address is followed; to anything else, not.
+    server.set(|s| s.chunked = false);
+    server.publish(WEDNESDAY_MORNING, "\"v9\"");
+    let moved = server.url.replace("/calendar.ics", "/moved.ics");
+    server.set(|s| s.redirect_to = Some(moved));
+    let followed = refresh_now().await;
+    assert_eq!(followed["status"], "ok", "{followed}");
+    assert!(
+        !offered(&app, "2026-12-09")
+            .await
+            .contains(&"10:15".to_owned())
+    );
+    server.set(|s| s.redirect_to = Some("file:///etc/passwd".into()));
+    let refused = refresh_now().await;
+    assert_eq!(refused["status"], "error", "{refused}");
+}
+
+#[tokio::test]
+async fn a_calendar_upload_is_not_read_before_the_caller_is_known() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let p = app.first_practitioner_id().await;
+    // Two megabytes from no one: refused at the gate, never held.
+    let body = json!({"ics": "x".repeat(2 * 1024 * 1024)});
+    assert_problem(
+        app.client
+            .post(app.url(&format!("/api/v1/practitioners/{p}/busy-calendars")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    // Elsewhere the usual limit stands.
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    assert_problem(
+        app.send_as(
+            &owner,
+            Method::POST,
+            &format!("/api/v1/practitioners/{p}/time-off"),
+            json!({"note": "x".repeat(300 * 1024)}),
+        )
+        .await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_feed_that_names_clients_gets_a_new_address_only_from_the_owner() {
+    let (app, owner, p, _, _) = with_feed(json!({"detail": "full"})).await;
+    let own = practitioner_user(&app, &owner, &p).await;
+    let refused = assert_problem(
+        app.send_as(
+            &own,
+            Method::POST,
+            &format!("/api/v1/practitioners/{p}/calendar-feed"),
+            json!({}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&refused), ["detail"]);
+    // Asking for less detail is fine.
+    let issued = app
+        .issue_feed(&own, &p, json!({"detail": "initials"}))
+        .await;
+    assert_eq!(issued["detail"], "initials");
 }

@@ -4,7 +4,7 @@ use attune::auth::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::{TestApp, assert_status, scheduling::couple_booking};
+use crate::common::{TestApp, assert_status, database::uuid_literal, scheduling::couple_booking};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_five_bookings_racing_for_one_slot_give_one_booking() {
@@ -62,14 +62,6 @@ async fn the_database_refuses_an_overlap_even_behind_the_applications_back() {
         .await
         .expect_err("an overlap was stored");
     assert!(err.to_string().contains("appointments_no_overlap"), "{err}");
-}
-
-/// A UUID literal as each backend stores UUIDs (SQLite: 16-byte blobs).
-fn uuid_literal(backend: sea_orm::DbBackend, id: uuid::Uuid) -> String {
-    match backend {
-        sea_orm::DbBackend::Postgres => format!("'{id}'"),
-        _ => format!("X'{}'", id.simple()),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -143,6 +143,12 @@ pub struct Served {
     pub status: u16,
     /// The `If-None-Match` of each request, in order.
     pub seen: Vec<Option<String>>,
+    /// Waits this long before answering.
+    pub delay: std::time::Duration,
+    /// Answers every request with a redirect here instead.
+    pub redirect_to: Option<String>,
+    /// Sends the body in pieces, without a `Content-Length`.
+    pub chunked: bool,
 }
 
 /// A calendar server on loopback, as Google or iCloud would serve a private address.
@@ -158,12 +164,13 @@ impl CalendarServer {
             body: body.to_owned(),
             etag: "\"v1\"".into(),
             status: 200,
-            seen: Vec::new(),
+            ..Served::default()
         }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let app = Route::new()
             .at("/calendar.ics", poem::get(serve))
+            .at("/moved.ics", poem::get(serve))
             .data(state.clone());
         let acceptor = TcpAcceptor::from_tokio(listener).unwrap();
         let task = tokio::spawn(async move {
@@ -188,6 +195,11 @@ impl CalendarServer {
         self.state.lock().unwrap().status = status;
     }
 
+    /// Changes how the server misbehaves.
+    pub fn set(&self, change: impl FnOnce(&mut Served)) {
+        change(&mut self.state.lock().unwrap());
+    }
+
     pub fn requests(&self) -> Vec<Option<String>> {
         self.state.lock().unwrap().seen.clone()
     }
@@ -200,28 +212,57 @@ impl Drop for CalendarServer {
 }
 
 #[handler]
-fn serve(req: &Request, Data(state): Data<&Arc<Mutex<Served>>>) -> Response {
-    let mut state = state.lock().unwrap();
-    let asked = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    state.seen.push(asked.clone());
-    if state.status != 200 {
+async fn serve(req: &Request, Data(state): Data<&Arc<Mutex<Served>>>) -> Response {
+    let (delay, redirect, chunked, status, etag, body, asked) = {
+        let mut state = state.lock().unwrap();
+        let asked = req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        state.seen.push(asked.clone());
+        (
+            state.delay,
+            state.redirect_to.clone(),
+            state.chunked,
+            state.status,
+            state.etag.clone(),
+            state.body.clone(),
+            asked,
+        )
+    };
+    tokio::time::sleep(delay).await;
+    if let Some(to) = redirect.filter(|_| req.uri().path() == "/calendar.ics") {
         return Response::builder()
-            .status(StatusCode::from_u16(state.status).unwrap())
+            .status(StatusCode::FOUND)
+            .header(header::LOCATION, to)
             .finish();
     }
-    if asked.as_deref() == Some(state.etag.as_str()) {
+    if status != 200 {
+        return Response::builder()
+            .status(StatusCode::from_u16(status).unwrap())
+            .finish();
+    }
+    if asked.as_deref() == Some(etag.as_str()) {
         return Response::builder()
             .status(StatusCode::NOT_MODIFIED)
-            .header(header::ETAG, state.etag.clone())
+            .header(header::ETAG, etag)
             .finish();
     }
-    Response::builder()
+    let response = Response::builder()
         .status(StatusCode::OK)
-        .header(header::ETAG, state.etag.clone())
-        .content_type("text/calendar")
-        .body(state.body.clone())
+        .header(header::ETAG, etag)
+        .content_type("text/calendar");
+    if chunked {
+        let pieces: Vec<Result<Vec<u8>, std::io::Error>> = body
+            .into_bytes()
+            .chunks(64 * 1024)
+            .map(|c| Ok(c.to_vec()))
+            .collect();
+        response.body(poem::Body::from_bytes_stream(futures_util::stream::iter(
+            pieces,
+        )))
+    } else {
+        response.body(body)
+    }
 }

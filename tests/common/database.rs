@@ -6,6 +6,14 @@ use sea_orm::{ConnectionTrait, Database};
 
 pub const POSTGRES_ENV: &str = "ATTUNE_TEST_DATABASE_URL";
 
+/// A UUID literal as each backend stores UUIDs (SQLite: 16-byte blobs), for raw SQL.
+pub fn uuid_literal(backend: sea_orm::DbBackend, id: uuid::Uuid) -> String {
+    match backend {
+        sea_orm::DbBackend::Postgres => format!("'{id}'"),
+        _ => format!("X'{}'", id.simple()),
+    }
+}
+
 pub struct TestDatabase {
     url: DatabaseUrl,
     kind: Kind,

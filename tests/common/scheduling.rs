@@ -45,6 +45,25 @@ impl TestApp {
         assert_status(self.book(body).await, StatusCode::CREATED).await
     }
 
+    /// Cancels through the manage link, without a reason.
+    pub async fn cancel_booking(&self, token: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/public/bookings/{token}/cancel")))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Moves through the manage link.
+    pub async fn reschedule_booking(&self, token: &str, start: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/public/bookings/{token}/reschedule")))
+            .json(&json!({ "start": start }))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The token at the end of a manage URL.
     pub fn token_of(booked: &Value) -> String {
         booked["manage_token"].as_str().unwrap().to_owned()

@@ -156,6 +156,19 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A `DELETE` as `caller`.
+    pub async fn delete_as(&self, caller: &Caller, path: &str) -> reqwest::Response {
+        self.call(caller, Method::DELETE, path)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A `POST` without a body as `caller`.
+    pub async fn post_empty_as(&self, caller: &Caller, path: &str) -> reqwest::Response {
+        self.call(caller, Method::POST, path).send().await.unwrap()
+    }
+
     /// Asserts that `caller` is signed in (their credential works) and returns `auth/me`.
     pub async fn assert_signed_in(&self, caller: &Caller) -> Value {
         assert_status(self.get_as(caller, "/api/v1/auth/me").await, StatusCode::OK).await

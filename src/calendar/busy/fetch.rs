@@ -88,6 +88,11 @@ impl Fetcher {
             .tls_backend_preconfigured(tls)
             .dns_resolver(GuardedResolver { allow_private })
             .redirect(redirects)
+            // A proxy would resolve the name itself, past the guard.
+            .no_proxy()
+            // The address is usually a secret of the other calendar; a redirect must not
+            // carry it to another host.
+            .referer(false)
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!(
@@ -253,7 +258,18 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let segments = ip.segments();
+    let first = segments[0];
+    // Addresses that carry an IPv4 address inside: judged by that address.
+    let embedded = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    // NAT64, 64:ff9b::/96 and 64:ff9b:1::/48.
+    if first == 0x64 && segments[1] == 0xff9b {
+        return is_public_v4(embedded(segments[6], segments[7]));
+    }
+    // 6to4, 2002::/16.
+    if first == 0x2002 {
+        return is_public_v4(embedded(segments[1], segments[2]));
+    }
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
@@ -285,10 +301,18 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "2001:db8::1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::7f00:1",
+            "2002:c0a8:101::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
-        for public in ["8.8.8.8", "142.250.80.46", "2606:4700::1111"] {
+        for public in [
+            "8.8.8.8",
+            "142.250.80.46",
+            "2606:4700::1111",
+            "64:ff9b::808:808",
+        ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
     }

@@ -28,6 +28,7 @@ use url::Url;
 use uuid::Uuid;
 
 use self::{
+    expand::Budget,
     fetch::{Fetched, Fetcher},
     parse::Parsed,
 };
@@ -117,16 +118,19 @@ pub async fn add<C: ConnectionTrait + TransactionTrait>(
         .one(db)
         .await?
         .ok_or(CalendarError::UnknownPractitioner)?;
+    let home = availability::zone_of(&p).tz();
     let parsed = match &source {
         Source::Upload(text) => Some(
-            parse_guarded(text.clone(), availability::zone_of(&p).tz())
+            parse_guarded(text.clone(), home)
                 .await
                 .map_err(CalendarError::BadCalendar)?,
         ),
         Source::Url(_) => None,
     };
     let blocks = match &parsed {
-        Some(parsed) => expand_guarded(parsed.clone(), window(db, now).await?).await,
+        Some(parsed) => expand_guarded(parsed.clone(), window(db, now).await?, home)
+            .await
+            .map_err(CalendarError::BadCalendar)?,
         None => Vec::new(),
     };
     let txn = db::begin_write(db).await?;
@@ -279,26 +283,37 @@ async fn window(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Interva
     Ok(Interval::new(now - Duration::days(1), now + horizon))
 }
 
-/// Parses on a blocking thread, catching any panic in the parsers: a hostile file must cost
-/// at most its own import.
-pub async fn parse_guarded(text: String, home: chrono_tz::Tz) -> Result<Parsed, String> {
-    let task =
-        tokio::task::spawn_blocking(move || std::panic::catch_unwind(|| parse::parse(&text, home)));
-    match tokio::time::timeout(std::time::Duration::from_secs(30), task).await {
-        Ok(Ok(Ok(result))) => result,
-        Ok(_) => Err("the file could not be read".into()),
-        Err(_) => Err("the file took too long to read".into()),
+/// How long reading one file may take, and then expanding it. Each step checks the clock,
+/// so a hostile file stops its own thread instead of holding it.
+const READ_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs `work` on a blocking thread with a fresh budget, catching any panic in the parsers:
+/// a hostile file must cost at most its own import.
+async fn guarded<T: Send + 'static>(
+    work: impl FnOnce(&Budget) -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    let task = tokio::task::spawn_blocking(move || {
+        let budget = Budget::new(READ_BUDGET);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&budget)))
+    });
+    match task.await {
+        Ok(Ok(result)) => result,
+        _ => Err("the file could not be read".into()),
     }
 }
 
-async fn expand_guarded(parsed: Parsed, window: Interval) -> Vec<Interval> {
-    tokio::task::spawn_blocking(move || {
-        std::panic::catch_unwind(|| expand::intervals(&parsed, window)).ok()
-    })
-    .await
-    .ok()
-    .flatten()
-    .unwrap_or_default()
+/// Parses a calendar file for a practitioner in `home`.
+pub async fn parse_guarded(text: String, home: chrono_tz::Tz) -> Result<Parsed, String> {
+    guarded(move |budget| parse::parse(&text, home, budget)).await
+}
+
+/// The busy intervals of a parse over `window`.
+async fn expand_guarded(
+    parsed: Parsed,
+    window: Interval,
+    home: chrono_tz::Tz,
+) -> Result<Vec<Interval>, String> {
+    guarded(move |budget| expand::intervals(&parsed, window, home, budget)).await
 }
 
 fn to_json(parsed: &Parsed) -> serde_json::Value {
@@ -414,11 +429,13 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
 
     // Expanded before the write transaction, which should stay short.
     let window = window(db, now).await?;
+    // A file that parsed but cannot be expanded keeps the last good blocks too.
     let outcome = match outcome {
         Ok(parsed) => {
             let parsed = parsed.unwrap_or_default();
-            let blocks = expand_guarded(parsed.clone(), window).await;
-            Ok((parsed, blocks))
+            expand_guarded(parsed.clone(), window, home)
+                .await
+                .map(|blocks| (parsed, blocks))
         }
         Err(reason) => Err(reason),
     };

@@ -15,7 +15,10 @@ use ical::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::zones::{self, Observance, Zone, ZoneRules};
+use super::{
+    expand::{Budget, Clocks},
+    zones::{self, Observance, Zone, ZoneRules},
+};
 
 /// Events read from one file at most; the rest are counted as skipped.
 pub const MAX_EVENTS: usize = 20_000;
@@ -61,7 +64,7 @@ enum Stamp {
 
 /// Reads a calendar file. `home` is the practitioner's zone, which floating times and
 /// all-day events are in. `Err` says why the file as a whole cannot be used.
-pub fn parse(text: &str, home: chrono_tz::Tz) -> Result<Parsed, String> {
+pub fn parse(text: &str, home: chrono_tz::Tz, budget: &Budget) -> Result<Parsed, String> {
     let text = text.trim_start_matches('\u{feff}');
     let head: String = text.trim_start().chars().take(15).collect();
     if !head.eq_ignore_ascii_case("BEGIN:VCALENDAR") {
@@ -77,7 +80,8 @@ pub fn parse(text: &str, home: chrono_tz::Tz) -> Result<Parsed, String> {
         timezones.extend(calendar.timezones);
     }
     let mut reader = Reader {
-        home_zone: Zone::Iana(home.name().to_owned()),
+        clocks: Clocks::new(home),
+        budget: *budget,
         vtimezones: timezones
             .iter()
             .filter_map(|tz| Some((value(&tz.properties, "TZID")?.trim().to_owned(), tz)))
@@ -103,6 +107,7 @@ pub fn parse(text: &str, home: chrono_tz::Tz) -> Result<Parsed, String> {
     }
     let mut seen_masters = HashSet::new();
     for event in &events {
+        reader.budget.check()?;
         if !blocks_time(event) {
             continue;
         }
@@ -135,7 +140,8 @@ fn blocks_time(event: &IcalEvent) -> bool {
 }
 
 struct Reader<'a> {
-    home_zone: Zone,
+    clocks: Clocks,
+    budget: Budget,
     vtimezones: HashMap<String, &'a IcalTimeZone>,
     resolved: HashMap<String, Option<Zone>>,
     parsed: Parsed,
@@ -153,13 +159,13 @@ impl Reader<'_> {
         let end = prop(event, "DTEND").map(stamp);
         let duration = value(&event.properties, "DURATION").map(parse_duration);
         let (zone, start_local, all_day) = match &start {
-            Stamp::Date(d) => (self.home_zone.clone(), midnight(*d), true),
+            Stamp::Date(d) => (Zone::Home, midnight(*d), true),
             Stamp::Utc(at) => (Zone::Iana("UTC".into()), *at, false),
-            Stamp::Local(at, None) => (self.home_zone.clone(), *at, false),
+            Stamp::Local(at, None) => (Zone::Home, *at, false),
             Stamp::Local(at, Some(tzid)) => {
                 let zone = self.zone(tzid).unwrap_or_else(|| {
                     self.parsed.unknown_zones += 1;
-                    self.home_zone.clone()
+                    Zone::Home
                 });
                 (zone, *at, false)
             }
@@ -242,7 +248,7 @@ impl Reader<'_> {
                     value(&vtz.properties, "X-LIC-LOCATION")
                         .and_then(zones::iana)
                         .map(|tz| Zone::Iana(tz.name().to_owned()))
-                        .or_else(|| rules(vtz).map(Zone::Rules))
+                        .or_else(|| rules(vtz, &self.budget).map(Zone::Rules))
                 });
             self.resolved.insert(tzid.clone(), zone);
         }
@@ -251,18 +257,18 @@ impl Reader<'_> {
 
     /// The zone a `TZID` names, or the practitioner's.
     fn zone_or_home(&mut self, tzid: &str) -> Zone {
-        self.zone(tzid).unwrap_or_else(|| self.home_zone.clone())
+        self.zone(tzid).unwrap_or(Zone::Home)
     }
 
     /// A date-time value as an instant (floating and all-day in the practitioner's zone).
     fn instant(&mut self, stamp: &Stamp) -> Option<chrono::DateTime<Utc>> {
         match stamp {
             Stamp::Utc(at) => Some(Utc.from_utc_datetime(at)),
-            Stamp::Date(d) => Some(super::expand::to_utc(&self.home_zone, midnight(*d))),
-            Stamp::Local(at, None) => Some(super::expand::to_utc(&self.home_zone, *at)),
+            Stamp::Date(d) => Some(self.clocks.to_utc(&Zone::Home, midnight(*d), &self.budget)),
+            Stamp::Local(at, None) => Some(self.clocks.to_utc(&Zone::Home, *at, &self.budget)),
             Stamp::Local(at, Some(tzid)) => {
                 let zone = self.zone_or_home(tzid);
-                Some(super::expand::to_utc(&zone, *at))
+                Some(self.clocks.to_utc(&zone, *at, &self.budget))
             }
         }
     }
@@ -273,7 +279,7 @@ impl Reader<'_> {
             Stamp::Date(d) => Some(d.and_time(time)),
             other => {
                 let at = self.instant(other)?;
-                Some(super::expand::to_local(zone, at))
+                Some(self.clocks.to_local(zone, at, &self.budget))
             }
         }
     }
@@ -287,7 +293,10 @@ impl Reader<'_> {
             if key == "UNTIL" {
                 let until = match stamp_value(val.trim(), None, false)? {
                     Stamp::Date(d) => d.and_hms_opt(23, 59, 59)?,
-                    Stamp::Utc(at) => super::expand::to_local(zone, Utc.from_utc_datetime(&at)),
+                    Stamp::Utc(at) => {
+                        self.clocks
+                            .to_local(zone, Utc.from_utc_datetime(&at), &self.budget)
+                    }
                     Stamp::Local(at, _) => at,
                 };
                 parts.push(format!("UNTIL={}", until.format("%Y%m%dT%H%M%SZ")));
@@ -297,7 +306,7 @@ impl Reader<'_> {
         }
         let rule = parts.join(";");
         // Checked now, so a bad rule is counted here rather than failing every refresh.
-        super::expand::local_occurrences(&rule, start, start, start, 1).ok()?;
+        super::expand::local_occurrences(&rule, start, start, start, 1, &self.budget).ok()?;
         Some(rule)
     }
 }
@@ -413,7 +422,7 @@ fn parse_duration(value: &str) -> Option<Duration> {
 }
 
 /// A `VTIMEZONE`'s observances, if it has any usable one.
-fn rules(vtz: &IcalTimeZone) -> Option<ZoneRules> {
+fn rules(vtz: &IcalTimeZone, budget: &Budget) -> Option<ZoneRules> {
     let observances: Vec<Observance> = vtz
         .transitions
         .iter()
@@ -445,7 +454,9 @@ fn rules(vtz: &IcalTimeZone) -> Option<ZoneRules> {
                 .collect();
             let rrule = value(&t.properties, "RRULE")
                 .map(|r| r.trim().to_owned())
-                .filter(|r| super::expand::local_occurrences(r, onset, onset, onset, 1).is_ok());
+                .filter(|r| {
+                    super::expand::local_occurrences(r, onset, onset, onset, 1, budget).is_ok()
+                });
             Some(Observance {
                 onset,
                 rrule,

@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 /// How local times of an event become instants.
@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 pub enum Zone {
     /// An IANA zone (`UTC` included).
     Iana(String),
+    /// The practitioner's zone, whatever it is when the times are read: floating times and
+    /// all-day events follow her if she moves.
+    Home,
     /// The rules of a `VTIMEZONE` that names no zone Attune knows.
     Rules(ZoneRules),
 }
@@ -179,25 +182,18 @@ pub fn parse_offset(value: &str) -> Option<i32> {
 }
 
 impl ZoneRules {
-    /// Every change of offset between `from` and `to` (local times), with the offset before
-    /// the first: enough to place any local time in that stretch.
-    pub fn transitions(&self, from: NaiveDateTime, to: NaiveDateTime) -> Transitions {
+    /// Every change of offset from the first onset until 2200: enough to place any local
+    /// time, worked out once per zone (a few hundred dates).
+    pub fn transitions(&self, budget: &super::expand::Budget) -> Transitions {
+        let until = super::expand::far_future();
         let mut onsets: Vec<(NaiveDateTime, i32)> = Vec::new();
-        // A year back catches the onset in force at `from`.
-        let since = from - Duration::days(400);
         for o in &self.observances {
-            if o.onset <= to {
-                onsets.push((o.onset, o.offset_to));
-            }
-            onsets.extend(
-                o.rdates
-                    .iter()
-                    .filter(|d| **d <= to)
-                    .map(|d| (*d, o.offset_to)),
-            );
+            onsets.push((o.onset, o.offset_to));
+            onsets.extend(o.rdates.iter().map(|d| (*d, o.offset_to)));
             if let Some(rule) = &o.rrule {
-                let occurrences = super::expand::local_occurrences(rule, o.onset, since, to, 1000)
-                    .unwrap_or_default();
+                let occurrences =
+                    super::expand::local_occurrences(rule, o.onset, o.onset, until, 2_000, budget)
+                        .unwrap_or_default();
                 onsets.extend(occurrences.into_iter().map(|d| (d, o.offset_to)));
             }
         }
@@ -290,7 +286,9 @@ mod tests {
                 },
             ],
         };
-        let t = rules.transitions(at(2026, 1, 1, 0), at(2027, 1, 1, 0));
+        let t = rules.transitions(&crate::calendar::busy::expand::Budget::new(
+            std::time::Duration::from_secs(5),
+        ));
         assert_eq!(t.offset_at(at(2026, 1, 15, 9)), -5 * 3600);
         assert_eq!(t.offset_at(at(2026, 3, 8, 1)), -5 * 3600);
         assert_eq!(t.offset_at(at(2026, 3, 8, 3)), -4 * 3600);

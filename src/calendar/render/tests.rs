@@ -127,12 +127,17 @@ fn an_invitation_names_organizer_and_attendees_and_a_cancel_withdraws_it() {
             email: "sam@example.org".into(),
         },
     ];
+    let sent = Utc.with_ymd_and_hms(2026, 12, 1, 12, 30, 0).unwrap();
     let request = booking(
         Method::Request,
         &organizer,
         &people,
         &event(EventStatus::Confirmed),
+        sent,
     );
+    // An invitation is stamped when sent; the event's own dates stay.
+    assert!(request.contains("DTSTAMP:20261201T123000Z\r\n"));
+    assert!(request.contains("LAST-MODIFIED:20261206T150000Z\r\n"));
     assert!(request.contains("METHOD:REQUEST\r\n"));
     let unfolded = super::ics::unfold(&request);
     assert!(
@@ -152,7 +157,7 @@ fn an_invitation_names_organizer_and_attendees_and_a_cancel_withdraws_it() {
 
     let mut moved = event(EventStatus::Confirmed);
     moved.sequence = 3;
-    let cancel = booking(Method::Cancel, &organizer, &people, &moved);
+    let cancel = booking(Method::Cancel, &organizer, &people, &moved, sent);
     let cal = parse(&cancel);
     assert_eq!(value(&cal.properties, "METHOD"), Some("CANCEL"));
     assert_eq!(event_value(&cal.events[0], "STATUS"), "CANCELLED");
@@ -168,6 +173,11 @@ fn an_invitation_names_organizer_and_attendees_and_a_cancel_withdraws_it() {
         &organizer,
         &people,
         &event(EventStatus::Confirmed),
+        sent,
+    );
+    assert!(
+        publish.contains("DTSTAMP:20261206T150000Z\r\n"),
+        "stable for a download"
     );
     assert!(!publish.contains("ATTENDEE"));
     assert!(!publish.contains("jane@example.org"));

@@ -408,6 +408,7 @@ impl BookingApi {
                 manage_url: Some(state.public_url.link(&format!("/booking/{}", token.0))),
             },
             Method::Publish,
+            state.clock.now(),
         )
         .await?;
         Ok(CalendarFile::Ok(

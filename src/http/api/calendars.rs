@@ -230,6 +230,20 @@ impl CalendarsApi {
     ) -> ApiResult<FeedIssue, StaffWrite> {
         may_manage(&staff, id.0)?;
         let changes = changes(&staff, body.0)?;
+        // A new address for a feed that names clients in full is the owner's to hand out.
+        if changes.detail.is_none()
+            && staff.require(Permission::FullCalendarDetail).is_err()
+            && feed::find(&state.db, id.0)
+                .await?
+                .is_some_and(|f| f.detail == FeedDetail::Full)
+        {
+            return Err(ApiError::invalid(
+                "detail",
+                "this feed names clients in full, so only the owner may issue its address; \
+                 send minimal or initials",
+            )
+            .into());
+        }
         let audit = audit_context(&state, &origin, staff.actor());
         let (model, secret, rotated) =
             feed::create_or_rotate(&state.db, id.0, changes, &audit).await?;
@@ -353,6 +367,10 @@ impl CalendarsApi {
             .as_deref()
             .and_then(|l| errors.check("label", single_line(l, 100)));
         let source = match (body.url.as_deref(), body.ics) {
+            (Some(url), None) if url.len() > 2048 => {
+                errors.add("url", "must be at most 2,048 characters");
+                None
+            }
             (Some(url), None) => errors.check("url", busy::source_url(url)).map(Source::Url),
             (None, Some(ics)) => {
                 if ics.trim().is_empty() {
@@ -379,7 +397,12 @@ impl CalendarsApi {
             return Err(ApiError::internal(anyhow::anyhow!("checked source missing")).into());
         };
         let label = label.unwrap_or_else(|| match &source {
-            Source::Url(url) => url.host_str().unwrap_or("Calendar").to_owned(),
+            Source::Url(url) => url
+                .host_str()
+                .unwrap_or("Calendar")
+                .chars()
+                .take(100)
+                .collect(),
             Source::Upload(_) => "Uploaded file".to_owned(),
         });
         let audit = audit_context(&state, &origin, staff.actor());
