@@ -5,6 +5,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261124_000001_practice;
 mod m20261124_000002_staff_and_audit;
 mod m20261124_000003_scheduling;

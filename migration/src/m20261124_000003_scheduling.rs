@@ -4,6 +4,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
+use crate::helpers::{index, practitioner_fk};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -371,35 +373,6 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-fn practitioner_fk<T: IntoIden + 'static, C: IntoIden + 'static>(
-    table: T,
-    column: C,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(table, column)
-        .to(Practitioners::Table, Practitioners::Id)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
-async fn index<T, C, const N: usize>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-    columns: [C; N],
-) -> Result<(), DbErr>
-where
-    T: IntoIden + 'static,
-    C: IntoIden + 'static,
-{
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for column in columns {
-        index.col(column);
-    }
-    manager.create_index(index.to_owned()).await
 }
 
 #[derive(DeriveIden)]
