@@ -110,10 +110,14 @@ pub enum Action {
     CalendarFeedRevoke,
     BusyCalendarCreate,
     BusyCalendarDelete,
+    /// Staff opened a queued email's bodies (they hold the client's private links).
+    EmailRead,
+    EmailRetry,
+    EmailCancel,
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 38] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -149,6 +153,9 @@ impl Action {
         Action::CalendarFeedRevoke,
         Action::BusyCalendarCreate,
         Action::BusyCalendarDelete,
+        Action::EmailRead,
+        Action::EmailRetry,
+        Action::EmailCancel,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -188,6 +195,9 @@ impl Action {
             Action::CalendarFeedRevoke => "calendar_feed.revoke",
             Action::BusyCalendarCreate => "busy_calendar.create",
             Action::BusyCalendarDelete => "busy_calendar.delete",
+            Action::EmailRead => "email.read",
+            Action::EmailRetry => "email.retry",
+            Action::EmailCancel => "email.cancel",
         }
     }
 }

@@ -44,6 +44,77 @@ pub struct Config {
     /// Earlier keys, still able to open what they sealed (`ATTUNE_DATA_KEYS_PREVIOUS`).
     pub previous_data_keys: Vec<DataKey>,
     pub calendar: CalendarSettings,
+    pub mail: MailSettings,
+    /// A directory whose template files replace the built-in ones at the same paths.
+    pub templates_dir: Option<std::path::PathBuf>,
+}
+
+/// How email leaves Attune, and how hard the outbox tries.
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    /// `None`: the practice's name and contact address.
+    pub from: Option<lettre::message::Mailbox>,
+    pub reply_to: Option<lettre::message::Mailbox>,
+    /// How long one SMTP exchange may take.
+    pub smtp_timeout: Duration,
+    /// Attempts before a message is given up as dead.
+    pub max_attempts: u32,
+    /// How long a worker holds a message it is sending before another may take it over.
+    pub lease: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub enum MailTransport {
+    Smtp(SmtpUrl),
+    /// Each message as an `.eml` file in this directory.
+    File(std::path::PathBuf),
+    /// Only a log line per message (no content, no recipient).
+    Log,
+}
+
+/// An SMTP URL whose `Debug` and `Display` never show the password.
+#[derive(Clone)]
+pub struct SmtpUrl(String);
+
+impl SmtpUrl {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let input = input.trim();
+        lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(input).map_err(|e| {
+            format!(
+                "is not an SMTP URL like smtp://user:password@mail.example.org:587?tls=required ({e})"
+            )
+        })?;
+        Ok(Self(input.to_owned()))
+    }
+
+    /// The URL with its password; only for the transport.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn redacted(&self) -> String {
+        match Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                url.to_string()
+            }
+            Ok(url) => url.to_string(),
+            Err(_) => "(unreadable SMTP URL)".into(),
+        }
+    }
+}
+
+impl fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Display for SmtpUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
 }
 
 /// The subscription feed and the import of outside busy times.
@@ -425,6 +496,21 @@ impl Config {
             busy_allow_private: flag(&get, "ATTUNE_BUSY_ALLOW_PRIVATE")?,
         };
 
+        let mail = mail_settings(&get, &duration)?;
+        let templates_dir = get("ATTUNE_TEMPLATES_DIR")
+            .map(|v| {
+                let dir = std::path::PathBuf::from(v.trim());
+                if dir.is_dir() {
+                    Ok(dir)
+                } else {
+                    Err(ConfigError::new(
+                        "ATTUNE_TEMPLATES_DIR",
+                        format!("{} is not a directory", dir.display()),
+                    ))
+                }
+            })
+            .transpose()?;
+
         let seed = SeedSettings {
             practice_name: display_name(&get, "ATTUNE_PRACTICE_NAME", DEFAULT_PRACTICE_NAME)?,
             practice_email: get("ATTUNE_PRACTICE_EMAIL")
@@ -456,6 +542,8 @@ impl Config {
             data_key,
             previous_data_keys,
             calendar,
+            mail,
+            templates_dir,
         })
     }
 
@@ -523,6 +611,72 @@ fn read_or_create_key_file(path: &std::path::Path) -> Result<DataKey, ConfigErro
             format!("is unset and the key file {shown} cannot be read ({e})"),
         )),
     }
+}
+
+/// The mail settings: a transport that can work, addresses that parse.
+fn mail_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    duration: &impl Fn(&'static str, &str) -> Result<Duration, ConfigError>,
+) -> Result<MailSettings, ConfigError> {
+    let mailbox = |var: &'static str| {
+        get(var)
+            .map(|v| {
+                v.trim().parse::<lettre::message::Mailbox>().map_err(|_| {
+                    ConfigError::new(
+                        var,
+                        format!("{v:?} is not an address like \"Riverbend Counseling <hello@example.org>\""),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let transport = match get("ATTUNE_MAIL_TRANSPORT").as_deref().map(str::trim) {
+        None | Some("file") => MailTransport::File(
+            get("ATTUNE_MAIL_DIR")
+                .map(|d| std::path::PathBuf::from(d.trim()))
+                .unwrap_or_else(|| std::path::PathBuf::from("mail")),
+        ),
+        Some("log") => MailTransport::Log,
+        Some("smtp") => {
+            let url = get("ATTUNE_SMTP_URL").ok_or_else(|| {
+                ConfigError::new(
+                    "ATTUNE_SMTP_URL",
+                    "must be set when ATTUNE_MAIL_TRANSPORT is smtp (e.g. smtp://user:password@mail.example.org:587?tls=required)",
+                )
+            })?;
+            MailTransport::Smtp(
+                SmtpUrl::parse(&url).map_err(|m| ConfigError::new("ATTUNE_SMTP_URL", m))?,
+            )
+        }
+        Some(other) => {
+            return Err(ConfigError::new(
+                "ATTUNE_MAIL_TRANSPORT",
+                format!("{other:?} is not one of: smtp, file, log"),
+            ));
+        }
+    };
+    let max_attempts = match get("ATTUNE_MAIL_MAX_ATTEMPTS") {
+        None => 8,
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=50).contains(n))
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "ATTUNE_MAIL_MAX_ATTEMPTS",
+                    format!("{v:?} is not a whole number from 1 to 50"),
+                )
+            })?,
+    };
+    Ok(MailSettings {
+        transport,
+        from: mailbox("ATTUNE_MAIL_FROM")?,
+        reply_to: mailbox("ATTUNE_MAIL_REPLY_TO")?,
+        smtp_timeout: duration("ATTUNE_SMTP_TIMEOUT", "30s")?,
+        max_attempts,
+        lease: duration("ATTUNE_MAIL_LEASE", "5m")?,
+    })
 }
 
 /// A yes/no variable; unset is no.
@@ -695,6 +849,12 @@ mod tests {
             ("ATTUNE_BUSY_REFRESH", "often"),
             ("ATTUNE_BUSY_FETCH_TIMEOUT", "0s"),
             ("ATTUNE_BUSY_ALLOW_PRIVATE", "sometimes"),
+            ("ATTUNE_MAIL_TRANSPORT", "pigeon"),
+            ("ATTUNE_MAIL_FROM", "not an address"),
+            ("ATTUNE_MAIL_REPLY_TO", "a@"),
+            ("ATTUNE_MAIL_MAX_ATTEMPTS", "0"),
+            ("ATTUNE_SMTP_TIMEOUT", "forever"),
+            ("ATTUNE_TEMPLATES_DIR", "/no/such/directory"),
         ];
         for (var, value) in cases {
             let err = parse(&[(var, value)]).expect_err(&format!("{var}={value:?} was accepted"));
@@ -747,6 +907,39 @@ mod tests {
         let alone = parse(&[("ATTUNE_ADMIN_PASSWORD", "secret words here")]).unwrap_err();
         assert_eq!(alone.var, "ATTUNE_ADMIN_EMAIL");
         assert!(!alone.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn mail_settings_default_to_files_and_check_the_smtp_url() {
+        let c = parse(&[]).unwrap().mail;
+        assert!(matches!(&c.transport, MailTransport::File(dir) if dir == std::path::Path::new("mail")));
+        assert!(c.from.is_none());
+        assert_eq!(c.max_attempts, 8);
+        let c = parse(&[
+            ("ATTUNE_MAIL_TRANSPORT", "smtp"),
+            ("ATTUNE_SMTP_URL", "smtps://user:hunter2@mail.example.org:465"),
+            ("ATTUNE_MAIL_FROM", "Riverbend Counseling <hello@riverbend.example>"),
+        ])
+        .unwrap()
+        .mail;
+        let MailTransport::Smtp(url) = &c.transport else {
+            panic!("not smtp")
+        };
+        assert!(!format!("{url:?} {url}").contains("hunter2"));
+        assert_eq!(c.from.unwrap().email.to_string(), "hello@riverbend.example");
+        // smtp without a URL names the URL; a bad URL too.
+        let err = parse(&[("ATTUNE_MAIL_TRANSPORT", "smtp")]).unwrap_err();
+        assert_eq!(err.var, "ATTUNE_SMTP_URL");
+        let err = parse(&[
+            ("ATTUNE_MAIL_TRANSPORT", "smtp"),
+            ("ATTUNE_SMTP_URL", "http://mail.example.org"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "ATTUNE_SMTP_URL");
+        assert!(matches!(
+            parse(&[("ATTUNE_MAIL_TRANSPORT", "log")]).unwrap().mail.transport,
+            MailTransport::Log
+        ));
     }
 
     #[test]

@@ -540,11 +540,7 @@ impl From<crate::scheduling::SchedulingError> for ApiError {
                 "was already used with a different request",
             )
             .with_reason("idempotency_key_reused"),
-            E::IdempotencyExpired => Self::conflict(
-                "This booking was already made more than a day ago with this Idempotency-Key; \
-                 use its manage link, or send a new key to book again.",
-            )
-            .with_reason("idempotency_key_expired"),
+            E::Mail(e) => Self::internal(e),
             E::Db(db) => db.into(),
         }
     }

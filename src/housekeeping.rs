@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sea_orm::DbErr;
 
-use crate::{AppState, auth::session, calendar::busy, scheduling::booking};
+use crate::{AppState, auth::session, calendar::busy};
 
 /// How often a pass runs.
 pub const EVERY: Duration = Duration::from_secs(10 * 60);
@@ -15,8 +15,6 @@ pub const EVERY: Duration = Duration::from_secs(10 * 60);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     pub sessions_purged: u64,
-    /// Manage-link secrets kept for idempotent retries, erased after their day.
-    pub replays_forgotten: u64,
 }
 
 /// One pass, now. Tests call this instead of waiting for the timer.
@@ -24,7 +22,6 @@ pub async fn run_once(state: &AppState) -> Result<Report, DbErr> {
     let now = state.clock.now();
     Ok(Report {
         sessions_purged: session::purge_expired(&state.db, &state.config.auth, now).await?,
-        replays_forgotten: booking::forget_replays(&state.db, now).await?,
     })
 }
 
@@ -37,7 +34,6 @@ pub async fn run_forever(state: AppState) {
         match run_once(&state).await {
             Ok(report) if report != Report::default() => tracing::info!(
                 sessions_purged = report.sessions_purged,
-                replays_forgotten = report.replays_forgotten,
                 "housekeeping"
             ),
             Ok(_) => {}

@@ -14,12 +14,14 @@ pub mod db;
 pub mod error;
 pub mod housekeeping;
 pub mod http;
+pub mod mail;
 pub mod pagination;
 pub mod practice;
 pub mod scheduling;
 pub mod telemetry;
 pub mod templates;
 pub mod types;
+pub mod when;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -29,7 +31,12 @@ use sea_orm::DatabaseConnection;
 use url::Url;
 
 use crate::{
-    clock::Clock, config::Config, http::ExtraRoutes, templates::Templates, types::PublicUrl,
+    clock::Clock,
+    config::Config,
+    http::ExtraRoutes,
+    mail::Mailer,
+    templates::{Overrides, Templates},
+    types::PublicUrl,
 };
 
 /// What every handler can reach. Cheap to clone: everything inside is shared.
@@ -46,6 +53,66 @@ pub struct AppState {
     pub keys: Arc<crypto::DataKeys>,
     /// Fetches outside calendars for their busy times.
     pub busy: calendar::busy::Refresher,
+    /// Renders, queues and sends email.
+    pub mail: Arc<Mailer>,
+}
+
+impl AppState {
+    /// Connects to the database, applies migrations, sets up the practice on first start and
+    /// loads what every part shares; `public_url` says where links point, given the address
+    /// the server will listen on.
+    pub async fn open(
+        config: Config,
+        clock: Clock,
+        public_url: impl FnOnce(&Config) -> anyhow::Result<PublicUrl>,
+    ) -> anyhow::Result<Self> {
+        let overrides = Overrides::new(config.templates_dir.clone());
+        let templates = Templates::load(&overrides)?;
+        let mail = Mailer::new(config.mail.clone(), &overrides)?;
+        // Before the database: a missing key is a configuration error, found at once.
+        let keys = Arc::new(config.load_data_keys()?);
+
+        tracing::info!(database = %config.database_url, "connecting to the database");
+        let db = db::connect(&config.database_url)
+            .await
+            .with_context(|| format!("connecting to the database {}", config.database_url))?;
+        db::migrate(&db)
+            .await
+            .context("applying database migrations")?;
+        setup_practice(&db, &config, &clock).await?;
+        bootstrap_owner(&db, &config, &clock).await?;
+
+        let busy = calendar::busy::Refresher {
+            fetcher: calendar::busy::fetch::Fetcher::new(
+                config.calendar.busy_fetch_timeout,
+                config.calendar.busy_allow_private,
+            )
+            .context("setting up the HTTP client for calendar imports")?,
+            keys: keys.clone(),
+            every: chrono::Duration::from_std(config.calendar.busy_refresh)
+                .unwrap_or(chrono::Duration::minutes(15)),
+        };
+        Ok(Self {
+            public_url: public_url(&config)?,
+            db,
+            limiters: Arc::new(Limiters::new(&config.auth)),
+            keys,
+            busy,
+            config: Arc::new(config),
+            clock,
+            templates: Arc::new(templates),
+            mail: Arc::new(mail),
+        })
+    }
+
+    /// What a change that sends email needs.
+    pub fn notifier(&self) -> mail::Notifier<'_> {
+        mail::Notifier {
+            mailer: &self.mail,
+            keys: &self.keys,
+            public_url: &self.public_url,
+        }
+    }
 }
 
 /// The in-memory rate limiters of this instance.
@@ -71,6 +138,9 @@ pub struct Options {
     pub clock: Option<Clock>,
     /// Routes mounted beside Attune's own, behind the same middleware.
     pub extra_routes: ExtraRoutes,
+    /// No email sender in the background: the test sends with `mail::worker::run_once`
+    /// when it chooses.
+    pub manual_mail: bool,
 }
 
 /// A started Attune: database connected and migrated, practice seeded, port bound.
@@ -79,6 +149,7 @@ pub struct Application {
     local_addr: SocketAddr,
     state: AppState,
     extra_routes: ExtraRoutes,
+    manual_mail: bool,
 }
 
 impl Application {
@@ -88,56 +159,30 @@ impl Application {
 
     pub async fn build_with(config: Config, options: Options) -> anyhow::Result<Self> {
         let clock = options.clock.unwrap_or_else(Clock::system);
-        let templates = Templates::load().context("compiling the built-in templates")?;
-        // Before the database: a missing key is a configuration error, found at once.
-        let keys = config.load_data_keys()?;
-
-        tracing::info!(database = %config.database_url, "connecting to the database");
-        let db = db::connect(&config.database_url)
-            .await
-            .with_context(|| format!("connecting to the database {}", config.database_url))?;
-        db::migrate(&db)
-            .await
-            .context("applying database migrations")?;
-        setup_practice(&db, &config, &clock).await?;
-        bootstrap_owner(&db, &config, &clock).await?;
-
-        let listener = tokio::net::TcpListener::bind(config.bind)
-            .await
-            .with_context(|| format!("listening on {} (ATTUNE_BIND)", config.bind))?;
-        let local_addr = listener.local_addr()?;
-        let keys = Arc::new(keys);
-        let busy = calendar::busy::Refresher {
-            fetcher: calendar::busy::fetch::Fetcher::new(
-                config.calendar.busy_fetch_timeout,
-                config.calendar.busy_allow_private,
-            )
-            .context("setting up the HTTP client for calendar imports")?,
-            keys: keys.clone(),
-            every: chrono::Duration::from_std(config.calendar.busy_refresh)
-                .unwrap_or(chrono::Duration::minutes(15)),
-        };
-        let public_url = PublicUrl::new(
-            &config
-                .public_url
-                .clone()
-                .unwrap_or_else(|| url_for_address(local_addr)),
-        );
-
+        // Bound once the database is ready, so nothing is accepted before it can be served;
+        // the public address may default to the bound one.
+        let mut bound = None;
+        let state = AppState::open(config, clock, |config| {
+            let listener = listen(config.bind)
+                .with_context(|| format!("listening on {} (ATTUNE_BIND)", config.bind))?;
+            let local_addr = listener.local_addr()?;
+            let public = PublicUrl::new(
+                &config
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| url_for_address(local_addr)),
+            );
+            bound = Some((listener, local_addr));
+            Ok(public)
+        })
+        .await?;
+        let (listener, local_addr) = bound.expect("AppState::open asks for the public address");
         Ok(Self {
             listener,
             local_addr,
-            state: AppState {
-                db,
-                limiters: Arc::new(Limiters::new(&config.auth)),
-                keys,
-                busy,
-                config: Arc::new(config),
-                public_url,
-                clock,
-                templates: Arc::new(templates),
-            },
+            state,
             extra_routes: options.extra_routes,
+            manual_mail: options.manual_mail,
         })
     }
 
@@ -161,6 +206,7 @@ impl Application {
             local_addr,
             state,
             extra_routes,
+            manual_mail,
         } = self;
         let acceptor = TcpAcceptor::from_tokio(listener)?;
         let app = http::app(state.clone(), extra_routes);
@@ -178,6 +224,9 @@ impl Application {
         let _busy_calendars = AbortOnDrop(tokio::spawn(housekeeping::refresh_busy_calendars(
             state.clone(),
         )));
+        let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
+        let mail_worker = (!manual_mail)
+            .then(|| tokio::spawn(mail::worker::run_forever(state.clone(), mail_stopped)));
         Server::new_with_acceptor(acceptor)
             // Keep-alive connections left idle are closed, so slow or abandoned clients
             // cannot hold sockets open indefinitely.
@@ -185,6 +234,16 @@ impl Application {
             .run_with_graceful_shutdown(app, shutdown, Some(state.config.shutdown_timeout))
             .await
             .context("serving HTTP")?;
+        // A message being handed to the mail server now is let finish; the rest of its batch
+        // goes back to the queue for the next start.
+        let _ = stop_mail.send(true);
+        if let Some(worker) = mail_worker
+            && tokio::time::timeout(state.config.shutdown_timeout, worker)
+                .await
+                .is_err()
+        {
+            tracing::warn!("the email sender did not stop in time; its messages are resent after their lease");
+        }
         state
             .db
             .close_by_ref()
@@ -193,6 +252,18 @@ impl Application {
         tracing::info!("Attune has stopped");
         Ok(())
     }
+}
+
+/// A listening socket, reusable at once after a restart like `TcpListener::bind` makes it.
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -270,7 +341,7 @@ async fn bootstrap_owner(
 
 /// `http://host:port` for a bound address; a wildcard address becomes `localhost`, which is
 /// where a person on the same machine would open it.
-fn url_for_address(addr: SocketAddr) -> Url {
+pub(crate) fn url_for_address(addr: SocketAddr) -> Url {
     let host = match addr {
         SocketAddr::V4(a) if a.ip().is_unspecified() => "localhost".to_owned(),
         SocketAddr::V6(a) if a.ip().is_unspecified() => "localhost".to_owned(),

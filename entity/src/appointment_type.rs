@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// A kind of appointment: how long it lasts, how it books, where it happens.
 #[sea_orm::model]
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "appointment_types")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -24,6 +24,8 @@ pub struct Model {
     /// An address, a video link, or phone instructions.
     pub location_details: Option<String>,
     pub active: bool,
+    /// Minutes before the start that reminders go out, e.g. `[1440, 120]`.
+    pub reminder_minutes: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

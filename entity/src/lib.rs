@@ -13,6 +13,7 @@ pub mod busy_block;
 pub mod busy_calendar;
 pub mod calendar_feed;
 pub mod client;
+pub mod email_outbox;
 pub mod participant;
 pub mod practice;
 pub mod practitioner;

@@ -11,6 +11,7 @@ mod m20261124_000002_staff_and_audit;
 mod m20261124_000003_scheduling;
 mod m20261124_000004_calendar;
 mod m20261124_000005_client_search;
+mod m20261124_000006_mail;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_scheduling::Migration),
             Box::new(m20261124_000004_calendar::Migration),
             Box::new(m20261124_000005_client_search::Migration),
+            Box::new(m20261124_000006_mail::Migration),
         ]
     }
 }

@@ -18,6 +18,9 @@ pub struct BookingParts<'a> {
     pub practitioner: &'a practitioner::Model,
     /// The client's own link to see, move or cancel it.
     pub manage_url: Option<String>,
+    /// Only this address among the attendees: each partner gets an invitation of their own,
+    /// which does not show the other's address.
+    pub attendee: Option<&'a str>,
 }
 
 /// The file for `method`. The event has the feed's UID, so the practitioner's and the
@@ -50,6 +53,11 @@ pub async fn render(
             .all(db)
             .await?
             .into_iter()
+            .filter(|p| {
+                parts
+                    .attendee
+                    .is_none_or(|only| p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(only)))
+            })
             .filter_map(|p| {
                 Some(Person {
                     name: format!("{} {}", p.first_name, p.last_name)

@@ -29,6 +29,12 @@ enum Command {
     /// applies pending migrations, creates the practice on first start, and serves HTTP on
     /// ATTUNE_BIND until SIGTERM or Ctrl-C.
     Serve,
+    /// Send queued email only, without serving HTTP.
+    ///
+    /// For running the sender as its own process (or several): `attune serve` already runs
+    /// one. Instances share the queue safely. Stops on SIGTERM or Ctrl-C after the message in
+    /// flight.
+    Worker,
     /// Apply pending database migrations, then list them all.
     Migrate {
         /// Only list the migrations and whether each is applied; change nothing.
@@ -87,6 +93,7 @@ pub fn run() -> ExitCode {
     let outcome = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
+            Command::Worker => worker(config).await,
             Command::Migrate { status } => migrate(config, status).await,
             Command::Admin(command) => admin::run(config, command).await,
             Command::Keys(_) => unreachable!("handled before settings are read"),
@@ -96,6 +103,10 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.is::<crate::config::ConfigError>() => {
             eprintln!("attune: configuration error: {err}");
+            ExitCode::from(2)
+        }
+        Err(err) if err.is::<crate::templates::TemplateLoadError>() => {
+            eprintln!("attune: {err}");
             ExitCode::from(2)
         }
         Err(err) if err.is::<UsageError>() => {
@@ -156,6 +167,28 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let stop = shutdown_signal()?;
     let app = Application::build(config).await?;
     app.run_until(stop).await
+}
+
+async fn worker(config: Config) -> anyhow::Result<()> {
+    let stop = shutdown_signal()?;
+    let state = crate::AppState::open(config, crate::clock::Clock::system(), |config| {
+        Ok(crate::types::PublicUrl::new(
+            &config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| crate::url_for_address(config.bind)),
+        ))
+    })
+    .await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let sender = tokio::spawn(crate::mail::worker::run_forever(state.clone(), stop_rx));
+    tracing::info!("sending queued email; stop with Ctrl-C or SIGTERM");
+    stop.await;
+    let _ = stop_tx.send(true);
+    let _ = sender.await;
+    state.db.close_by_ref().await?;
+    tracing::info!("the email sender has stopped");
+    Ok(())
 }
 
 async fn migrate(config: Config, status_only: bool) -> anyhow::Result<()> {

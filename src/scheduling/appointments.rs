@@ -24,8 +24,11 @@ use super::{
 };
 use crate::{
     audit::{Action, AuditContext, Event},
-    crypto::DataKeys,
     db,
+    mail::{
+        Notifier,
+        plan::{self, Change},
+    },
     pagination::{Page, PageRequest},
 };
 
@@ -199,6 +202,7 @@ pub struct StaffBooking {
 
 pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    notify: Notifier<'_>,
     booking: StaffBooking,
     audit: &AuditContext,
 ) -> Result<appointment::Model, SchedulingError> {
@@ -249,7 +253,9 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
                 .details(serde_json::json!({ "outside_hours": booking.outside_hours })),
         )
         .await?;
+    plan::appointment_changed(&txn, notify, &created, Change::Booked, audit.now).await?;
     txn.commit().await?;
+    notify.mailer.wake();
     Ok(created)
 }
 
@@ -278,6 +284,7 @@ pub async fn claim_client(
 /// does not count against it) and the old one is released in the same transaction.
 pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    notify: Notifier<'_>,
     id: Uuid,
     start: DateTime<Utc>,
     booker: Booker,
@@ -330,7 +337,10 @@ pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
                 })),
         )
         .await?;
+    plan::appointment_changed(&txn, notify, &moved, Change::Rescheduled { from }, audit.now)
+        .await?;
     txn.commit().await?;
+    notify.mailer.wake();
     Ok(moved)
 }
 
@@ -344,7 +354,7 @@ pub enum CancelledBy {
 /// Cancels a live appointment; the reason, if any, is kept encrypted.
 pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    keys: &DataKeys,
+    notify: Notifier<'_>,
     id: Uuid,
     reason: Option<String>,
     by: CancelledBy,
@@ -371,7 +381,7 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     ));
     model.cancellation_reason_sealed = Set(reason
         .filter(|r| !r.trim().is_empty())
-        .map(|r| keys.seal(&r, &reason_context(id))));
+        .map(|r| notify.keys.seal(&r, &reason_context(id))));
     model.sequence = Set(current.sequence + 1);
     model.updated_at = Set(audit.now);
     let cancelled = appointment::Entity::update(model).exec(&txn).await?;
@@ -382,7 +392,9 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     audit
         .record(&txn, Event::new(action).entity("appointment", id))
         .await?;
+    plan::appointment_changed(&txn, notify, &cancelled, Change::Cancelled, audit.now).await?;
     txn.commit().await?;
+    notify.mailer.wake();
     Ok(cancelled)
 }
 
@@ -394,6 +406,7 @@ pub fn reason_context(id: Uuid) -> String {
 /// Marks a live appointment as completed or as a no-show.
 pub async fn close<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    notify: Notifier<'_>,
     id: Uuid,
     outcome: AppointmentStatus,
     audit: &AuditContext,
@@ -420,6 +433,7 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
     audit
         .record(&txn, Event::new(action).entity("appointment", id))
         .await?;
+    plan::appointment_changed(&txn, notify, &closed, Change::Closed, audit.now).await?;
     txn.commit().await?;
     Ok(closed)
 }

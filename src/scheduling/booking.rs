@@ -1,12 +1,11 @@
 //! Online booking by clients: book a free slot, then see, cancel or move it through the
 //! private manage link.
 //!
-//! The manage link's secret is shown once, in the booking's answer (and later its email), and
-//! stored as its SHA-256. So that a client whose connection dropped can retry with the same
-//! `Idempotency-Key` and still receive their link, the secret is also kept encrypted for a
-//! day, then erased by housekeeping.
+//! The manage link's secret is found by its SHA-256. It is also kept encrypted for the
+//! appointment's life: every email about the appointment carries the link, and a client whose
+//! connection dropped can retry with the same `Idempotency-Key` and still receive it.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use entity::{
     appointment::{self, AppointmentSource},
     appointment_type,
@@ -31,6 +30,10 @@ use crate::{
     audit::{Action, AuditContext, Event},
     crypto::{self, DataKeys, Secret},
     db,
+    mail::{
+        Notifier,
+        plan::{self, Change},
+    },
 };
 
 /// The free start times of `ty` between two instants, each with the practitioner who is free
@@ -59,9 +62,6 @@ pub async fn free_times(
 /// Manage-link secrets start with this.
 pub const TOKEN_PREFIX: &str = "atm_";
 
-/// How long an idempotent retry can still be answered with the manage link.
-pub const REPLAY_WINDOW: Duration = Duration::hours(24);
-
 /// A client's booking, checked at the edge.
 pub struct BookingRequest {
     pub type_slug: String,
@@ -84,17 +84,18 @@ pub struct Booked {
 
 pub async fn book<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    keys: &DataKeys,
+    notify: Notifier<'_>,
     request: BookingRequest,
     audit: &AuditContext,
 ) -> Result<Booked, SchedulingError> {
+    let keys = notify.keys;
     if let Some(earlier) = replay_of(db, keys, &request).await? {
         return Ok(earlier);
     }
     // Practitioners who looked free but lost a race for the time at the last moment.
     let mut lost = Vec::new();
     loop {
-        let outcome = book_once(db, keys, &request, &lost, audit).await;
+        let outcome = book_once(db, notify, &request, &lost, audit).await;
         match outcome {
             Ok(Attempt::Booked(booked)) => return Ok(*booked),
             // With no practitioner asked for, another one may still be free then.
@@ -145,12 +146,11 @@ async fn replay(
     if earlier.idempotency_fingerprint.as_deref() != Some(fingerprint) {
         return Err(SchedulingError::IdempotencyMismatch);
     }
-    // After a day the secret is no longer kept, so the answer cannot be repeated.
     let token = earlier
         .manage_token_sealed
         .as_deref()
         .and_then(|sealed| keys.open(sealed, &token_context(earlier.id)).ok())
-        .ok_or(SchedulingError::IdempotencyExpired)?;
+        .ok_or(SchedulingError::IdempotencyMismatch)?;
     Ok(Some(Booked {
         appointment: earlier,
         manage_token: token,
@@ -168,11 +168,12 @@ enum Attempt {
 
 async fn book_once<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    keys: &DataKeys,
+    notify: Notifier<'_>,
     request: &BookingRequest,
     lost: &[Uuid],
     audit: &AuditContext,
 ) -> Result<Attempt, SchedulingError> {
+    let keys = notify.keys;
     let txn = db::begin_write(db).await?;
     // Again inside the transaction: an identical request may have finished meanwhile (a
     // double click), and its booking is the answer rather than "taken".
@@ -284,7 +285,9 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
                 .details(serde_json::json!({ "type": ty.slug })),
         )
         .await?;
+    plan::appointment_changed(&txn, notify, &created, Change::Booked, audit.now).await?;
     txn.commit().await?;
+    notify.mailer.wake();
     Ok(Attempt::Booked(Box::new(Booked {
         appointment: created,
         manage_token: token.into_string(),
@@ -346,18 +349,4 @@ pub async fn by_token(
         appointment_type,
         practitioner,
     })
-}
-
-/// Erases manage-link secrets kept for idempotent retries once their day has passed.
-pub async fn forget_replays(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    let result = appointment::Entity::update_many()
-        .col_expr(
-            appointment::Column::ManageTokenSealed,
-            Option::<String>::None.into(),
-        )
-        .filter(appointment::Column::ManageTokenSealed.is_not_null())
-        .filter(appointment::Column::CreatedAt.lt(now - REPLAY_WINDOW))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
 }

@@ -43,10 +43,9 @@ pub enum SchedulingError {
     NotLive,
     #[error("the idempotency key was used with a different request")]
     IdempotencyMismatch,
-    /// The same request was booked more than a day ago; its manage link is no longer kept
-    /// to answer again.
-    #[error("the idempotency key is too old to answer again")]
-    IdempotencyExpired,
+    /// The change's emails could not be queued, so the change was not made.
+    #[error(transparent)]
+    Mail(#[from] crate::mail::plan::PlanError),
 
     #[error(transparent)]
     Db(#[from] DbErr),

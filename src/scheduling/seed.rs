@@ -59,6 +59,7 @@ pub async fn defaults(
             public: Set(public),
             location_kind: Set(location),
             location_details: Set(None),
+            reminder_minutes: Set(serde_json::json!(super::types::DEFAULT_REMINDERS)),
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),

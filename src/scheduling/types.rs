@@ -119,6 +119,20 @@ pub struct TypeFields {
     pub location_details: Option<String>,
     pub active: bool,
     pub practitioner_ids: Vec<Uuid>,
+    /// Minutes before the start that reminders go out.
+    pub reminder_minutes: Vec<i32>,
+}
+
+/// Reminders unless a type says otherwise: a day and two hours before.
+pub const DEFAULT_REMINDERS: [i32; 2] = [1440, 120];
+
+/// A type's reminder offsets, in minutes, largest first (a stored value that is not a list
+/// of numbers gives none).
+pub fn reminder_minutes(t: &appointment_type::Model) -> Vec<i32> {
+    let mut minutes: Vec<i32> = serde_json::from_value(t.reminder_minutes.clone()).unwrap_or_default();
+    minutes.sort_unstable_by(|a, b| b.cmp(a));
+    minutes.dedup();
+    minutes
 }
 
 /// Creates a type or, with `id`, replaces one's fields; records it.
@@ -169,6 +183,7 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
         location_kind: Set(fields.location_kind),
         location_details: Set(fields.location_details),
         active: Set(fields.active),
+        reminder_minutes: Set(serde_json::json!(fields.reminder_minutes)),
         created_at: Set(created_at),
         updated_at: Set(audit.now),
     };

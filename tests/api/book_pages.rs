@@ -20,7 +20,7 @@ fn location(response: &reqwest::Response) -> String {
 }
 
 /// The form fields a visitor would send for `start`.
-fn form(start: &str, key: &str) -> Vec<(&'static str, String)> {
+pub fn form(start: &str, key: &str) -> Vec<(&'static str, String)> {
     vec![
         ("start", start.to_owned()),
         ("tz", "America/New_York".into()),
@@ -35,7 +35,7 @@ fn form(start: &str, key: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn post_form(app: &TestApp, path: &str, fields: &[(&str, String)]) -> reqwest::Response {
+pub async fn post_form(app: &TestApp, path: &str, fields: &[(&str, String)]) -> reqwest::Response {
     app.client
         .post(app.url(path))
         .header("accept", "text/html")

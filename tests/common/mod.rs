@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod database;
 pub mod probe;
 pub mod scheduling;
+pub mod smtp;
 pub mod staff;
 
 use std::sync::{Arc, Once};
@@ -43,6 +44,7 @@ pub struct TestAppBuilder {
     configure: Vec<ConfigChange>,
     extra_routes: ExtraRoutes,
     clock: Option<Clock>,
+    mail_worker: bool,
 }
 
 pub fn init_test_logging() {
@@ -66,6 +68,7 @@ impl TestApp {
             configure: Vec::new(),
             extra_routes: Vec::new(),
             clock: None,
+            mail_worker: false,
         }
     }
 
@@ -138,6 +141,22 @@ impl TestAppBuilder {
         self
     }
 
+    /// Sends email in the background as `attune serve` does, instead of only when the test
+    /// calls `mail::worker::run_once`.
+    pub fn mail_worker(mut self) -> Self {
+        self.mail_worker = true;
+        self
+    }
+
+    /// Sends email to `smtp` (a test's own server).
+    pub fn smtp(self, smtp: &smtp::SmtpServer) -> Self {
+        let url = attune::config::SmtpUrl::parse(&smtp.url()).unwrap();
+        self.configure(move |c| {
+            c.mail.transport = attune::config::MailTransport::Smtp(url);
+            c.mail.smtp_timeout = std::time::Duration::from_secs(5);
+        })
+    }
+
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = Some(clock);
         self
@@ -157,6 +176,8 @@ impl TestAppBuilder {
             window: std::time::Duration::from_secs(60),
         };
         config.auth.public_limit = config.auth.login_limit;
+        // Nothing written to the working directory; the mail tests choose a transport.
+        config.mail.transport = attune::config::MailTransport::Log;
         for f in self.configure {
             f(&mut config);
         }
@@ -165,6 +186,7 @@ impl TestAppBuilder {
             Options {
                 clock: self.clock,
                 extra_routes: self.extra_routes,
+                manual_mail: !self.mail_worker,
             },
         )
         .await

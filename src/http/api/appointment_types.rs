@@ -41,10 +41,13 @@ pub struct TypeView {
     active: bool,
     /// Who offers it.
     practitioner_ids: Vec<Uuid>,
+    /// Minutes before the start that the client is reminded by email.
+    reminder_minutes: Vec<i32>,
     updated_at: DateTime<Utc>,
 }
 
 fn view(t: appointment_type::Model, practitioner_ids: Vec<Uuid>) -> TypeView {
+    let reminder_minutes = types::reminder_minutes(&t);
     TypeView {
         id: t.id,
         slug: t.slug,
@@ -62,6 +65,7 @@ fn view(t: appointment_type::Model, practitioner_ids: Vec<Uuid>) -> TypeView {
         location_details: t.location_details,
         active: t.active,
         practitioner_ids,
+        reminder_minutes,
         updated_at: t.updated_at,
     }
 }
@@ -93,6 +97,9 @@ pub struct TypeBody {
     location_details: Option<String>,
     active: Option<bool>,
     practitioner_ids: Option<Vec<Uuid>>,
+    /// Minutes before the start that reminders go out, up to 5 of them, each from 5 minutes
+    /// to 14 days; default `[1440, 120]`; `[]` for none.
+    reminder_minutes: Option<Vec<i32>>,
 }
 
 #[derive(ApiResponse)]
@@ -323,6 +330,23 @@ fn check(
         Some(d) => errors.check("location_details", single_line(&d, 500)),
         None => b.and_then(|t| t.location_details.clone()),
     };
+    let reminder_minutes = match body.reminder_minutes {
+        Some(list) => {
+            let mut list = list;
+            list.sort_unstable_by(|a, b| b.cmp(a));
+            list.dedup();
+            if list.len() > 5 || list.iter().any(|m| !(5..=20_160).contains(m)) {
+                errors.add(
+                    "reminder_minutes",
+                    "must be at most 5 numbers of minutes, each from 5 to 20,160 (14 days)",
+                );
+            }
+            list
+        }
+        None => b
+            .map(types::reminder_minutes)
+            .unwrap_or_else(|| types::DEFAULT_REMINDERS.to_vec()),
+    };
     errors.into_result()?;
     let (
         Some(duration),
@@ -368,6 +392,7 @@ fn check(
         location_details,
         active: body.active.or(b.map(|t| t.active)).unwrap_or(true),
         practitioner_ids: body.practitioner_ids.unwrap_or(base_ids),
+        reminder_minutes,
     })
 }
 

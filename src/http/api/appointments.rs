@@ -221,7 +221,7 @@ impl AppointmentsApi {
             start,
             outside_hours: body.outside_hours,
         };
-        let created = appointments::create_by_staff(&state.db, booking, &audit)
+        let created = appointments::create_by_staff(&state.db, state.notifier(), booking, &audit)
             .await
             .map_err(|e| match e {
                 // Ids in the body are fields of the request, not the address.
@@ -297,7 +297,7 @@ impl AppointmentsApi {
         let booker = Booker::Staff {
             outside_hours: body.0.outside_hours,
         };
-        let moved = appointments::reschedule(&state.db, id.0, start, booker, &audit).await?;
+        let moved = appointments::reschedule(&state.db, state.notifier(), id.0, start, booker, &audit).await?;
         Ok(Json(view(moved, None)))
     }
 
@@ -323,7 +323,7 @@ impl AppointmentsApi {
         let audit = audit_context(&state, &origin, staff.actor());
         let cancelled = appointments::cancel(
             &state.db,
-            &state.keys,
+            state.notifier(),
             id.0,
             reason,
             CancelledBy::Staff,
@@ -349,7 +349,7 @@ impl AppointmentsApi {
         staff.require(Permission::Schedule)?;
         let audit = audit_context(&state, &origin, staff.actor());
         let closed =
-            appointments::close(&state.db, id.0, AppointmentStatus::Completed, &audit).await?;
+            appointments::close(&state.db, state.notifier(), id.0, AppointmentStatus::Completed, &audit).await?;
         Ok(Json(view(closed, None)))
     }
 
@@ -365,7 +365,7 @@ impl AppointmentsApi {
         staff.require(Permission::Schedule)?;
         let audit = audit_context(&state, &origin, staff.actor());
         let closed =
-            appointments::close(&state.db, id.0, AppointmentStatus::NoShow, &audit).await?;
+            appointments::close(&state.db, state.notifier(), id.0, AppointmentStatus::NoShow, &audit).await?;
         Ok(Json(view(closed, None)))
     }
 }

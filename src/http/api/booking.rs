@@ -362,7 +362,7 @@ impl BookingApi {
             ..request
         };
         let audit = audit_context(&state, &origin, Actor::ANONYMOUS);
-        let booked = booking::book(&state.db, &state.keys, request, &audit).await?;
+        let booked = booking::book(&state.db, state.notifier(), request, &audit).await?;
         let body = booked_body(&state, tz, &booked.appointment, &booked.manage_token);
         Ok(if booked.replayed {
             BookResponse::Replayed(Json(body))
@@ -406,6 +406,7 @@ impl BookingApi {
                 appointment_type: &managed.appointment_type,
                 practitioner: &managed.practitioner,
                 manage_url: Some(state.public_url.link(&format!("/booking/{}", token.0))),
+                attendee: None,
             },
             Method::Publish,
             state.clock.now(),
@@ -445,7 +446,7 @@ impl BookingApi {
         let audit = audit_context(&state, &origin, Actor::client_link(managed.appointment.id));
         appointments::cancel(
             &state.db,
-            &state.keys,
+            state.notifier(),
             managed.appointment.id,
             reason,
             CancelledBy::Client,
@@ -477,6 +478,7 @@ impl BookingApi {
         let audit = audit_context(&state, &origin, Actor::client_link(managed.appointment.id));
         appointments::reschedule(
             &state.db,
+            state.notifier(),
             managed.appointment.id,
             start,
             Booker::Online,
@@ -540,10 +542,12 @@ pub async fn check_booking(
         preferred_contact: Some("email".into()),
         ..PersonFields::default()
     };
+    // A couple booking together is taken to share the zone the times were chosen in.
     let partner = partner_name.map(|(first, last)| PersonFields {
         first_name: first,
         last_name: last,
         email: partner_email.map(EmailAddress::into_inner),
+        time_zone: Some(tz.name().to_owned()),
         ..PersonFields::default()
     });
     Ok((

@@ -11,6 +11,7 @@ mod auth;
 pub mod booking;
 mod calendars;
 mod clients;
+mod emails;
 mod errors;
 mod json;
 mod practice;
@@ -46,6 +47,8 @@ pub enum ApiTag {
     Scheduling,
     /// Couples and individuals, and the people in them.
     Clients,
+    /// The outbox of queued and sent email, and the email templates.
+    Email,
 }
 
 /// Every capability's API.
@@ -60,6 +63,7 @@ pub type Apis = (
     clients::ClientsApi,
     appointments::AppointmentsApi,
     audit_log::AuditApi,
+    emails::EmailsApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -75,6 +79,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             clients::ClientsApi,
             appointments::AppointmentsApi,
             audit_log::AuditApi,
+            emails::EmailsApi,
         ),
         "Attune API",
         env!("CARGO_PKG_VERSION"),

@@ -14,7 +14,8 @@ use poem::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{page, when};
+use super::page;
+use crate::when;
 use crate::{
     AppState,
     audit::{Actor, AuditContext, Origin},
@@ -255,7 +256,7 @@ pub async fn submit(
         ..request
     };
     let audit = AuditContext::new(Actor::ANONYMOUS, origin.clone(), state.clock.now());
-    match booking::book(&state.db, &state.keys, request, &audit).await {
+    match booking::book(&state.db, state.notifier(), request, &audit).await {
         Ok(booked) => Ok(see_other(&format!(
             "/booking/{}?new=1&tz={}",
             booked.manage_token,
@@ -273,7 +274,7 @@ pub async fn submit(
             )
             .await
         }
-        Err(SchedulingError::IdempotencyMismatch | SchedulingError::IdempotencyExpired) => {
+        Err(SchedulingError::IdempotencyMismatch) => {
             // The same form sent again with other details: treat it as a fresh form.
             let fresh = BookForm {
                 idempotency_key: crypto::Secret::generate("form_").into_string(),
@@ -394,7 +395,7 @@ pub async fn cancel(
     );
     appointments::cancel(
         &state.db,
-        &state.keys,
+        state.notifier(),
         managed.appointment.id,
         reason,
         CancelledBy::Client,
@@ -490,6 +491,7 @@ pub async fn reschedule(
     );
     match appointments::reschedule(
         &state.db,
+        state.notifier(),
         managed.appointment.id,
         start,
         Booker::Online,

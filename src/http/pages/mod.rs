@@ -2,7 +2,6 @@
 //! problem-type reference. Plain HTML forms that work without JavaScript; one stylesheet.
 
 pub mod booking;
-pub mod when;
 
 use poem::{
     IntoResponse, Response, handler,

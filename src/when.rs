@@ -1,4 +1,5 @@
-//! Dates and times as people read them on a page: "Tuesday 8 December 2026", "9:00 am EST".
+//! Dates and times as people read them on a page or in an email: "Tuesday 8 December 2026",
+//! "9:00 am EST".
 
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 
@@ -37,6 +38,23 @@ pub fn full(at: DateTime<Utc>, tz: TimeZone) -> String {
     )
 }
 
+/// "Tue 8 Dec, 9:00 am EST": short enough for a subject line.
+pub fn short(at: DateTime<Utc>, tz: TimeZone) -> String {
+    let local = at.with_timezone(&tz.tz());
+    format!(
+        "{}, {} {}",
+        local.format("%a %-d %b"),
+        time(at, tz),
+        zone_abbreviation(at, tz)
+    )
+}
+
+/// "Tuesday 8 December 2026, 9:00 am EST (America/New York)": the zone named in full too,
+/// for an email read far from where it was written.
+pub fn with_zone(at: DateTime<Utc>, tz: TimeZone) -> String {
+    format!("{} ({})", full(at, tz), tz.name().replace('_', " "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +71,11 @@ mod tests {
             "Tuesday 8 December 2026, 9:05 am EST"
         );
         assert_eq!(time(at, tz("Europe/London")), "2:05 pm");
+        assert_eq!(short(at, tz("America/New_York")), "Tue 8 Dec, 9:05 am EST");
+        assert_eq!(
+            with_zone(at, tz("America/New_York")),
+            "Tuesday 8 December 2026, 9:05 am EST (America/New York)"
+        );
         assert_eq!(
             time("2026-12-08T00:30:00Z".parse().unwrap(), tz("UTC")),
             "12:30 am"

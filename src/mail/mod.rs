@@ -1,0 +1,121 @@
+//! Email: every message a change in Attune causes is rendered from templates and queued in the
+//! `email_outbox` in the same transaction as the change; a worker sends what is due, with
+//! leases so a crashed worker's messages still go and several workers never send one twice.
+//!
+//! Privacy: subjects and bodies name the practice, never what kind of care it gives, and
+//! nothing clinical; each partner gets a copy of their own; logs name a message's kind and id,
+//! never its recipient.
+
+pub mod compose;
+pub mod outbox;
+pub mod plan;
+pub mod templates;
+pub mod transport;
+pub mod worker;
+
+use std::{str::FromStr, sync::Arc};
+
+use tokio::sync::Notify;
+
+use crate::{config::MailSettings, crypto::DataKeys, templates::Overrides, types::PublicUrl};
+
+pub use templates::EmailTemplates;
+pub use transport::Transport;
+
+/// What a message is, which decides its template and who may read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    BookingConfirmed,
+    BookingRescheduled,
+    BookingCancelled,
+    NewBooking,
+    Reminder,
+    IntakeInvitation,
+    IntakeReminder,
+    IntakeReady,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::BookingConfirmed,
+        Kind::BookingRescheduled,
+        Kind::BookingCancelled,
+        Kind::NewBooking,
+        Kind::Reminder,
+        Kind::IntakeInvitation,
+        Kind::IntakeReminder,
+        Kind::IntakeReady,
+    ];
+
+    /// Its name in the outbox, the API and the template directory.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::BookingConfirmed => "booking_confirmed",
+            Kind::BookingRescheduled => "booking_rescheduled",
+            Kind::BookingCancelled => "booking_cancelled",
+            Kind::NewBooking => "new_booking",
+            Kind::Reminder => "reminder",
+            Kind::IntakeInvitation => "intake_invitation",
+            Kind::IntakeReminder => "intake_reminder",
+            Kind::IntakeReady => "intake_ready",
+        }
+    }
+
+    /// Messages about the clinical record (intake forms): their bodies are for clinicians
+    /// only, not assistants.
+    pub fn is_clinical(self) -> bool {
+        matches!(
+            self,
+            Kind::IntakeInvitation | Kind::IntakeReminder | Kind::IntakeReady
+        )
+    }
+}
+
+impl FromStr for Kind {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s).ok_or(())
+    }
+}
+
+/// Everything that sends: templates, transport, settings, and the bell that wakes the worker
+/// when a message is queued for now.
+pub struct Mailer {
+    pub templates: EmailTemplates,
+    pub transport: Transport,
+    pub settings: MailSettings,
+    wake: Notify,
+}
+
+impl Mailer {
+    /// Compiles the email templates (from `overrides` where the practice has its own) and sets
+    /// up the transport.
+    pub fn new(settings: MailSettings, overrides: &Overrides) -> anyhow::Result<Self> {
+        let templates = EmailTemplates::load(overrides)?;
+        let transport = Transport::new(&settings)?;
+        Ok(Self {
+            templates,
+            transport,
+            settings,
+            wake: Notify::new(),
+        })
+    }
+
+    /// Tells the worker that something may be due now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub(crate) async fn woken(&self) {
+        self.wake.notified().await;
+    }
+}
+
+/// What a change that causes email needs to queue it.
+#[derive(Clone, Copy)]
+pub struct Notifier<'a> {
+    pub mailer: &'a Arc<Mailer>,
+    pub keys: &'a DataKeys,
+    pub public_url: &'a PublicUrl,
+}

@@ -1,0 +1,245 @@
+//! The outbox table: queueing a message in the caller's transaction, cancelling what is no
+//! longer wanted, and what staff see and do with it.
+
+use chrono::{DateTime, Utc};
+use entity::email_outbox::{self, EmailStatus};
+use sea_orm::{
+    ActiveEnum, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, OnConflict},
+};
+use uuid::Uuid;
+
+use super::{Kind, compose::Content};
+use crate::{
+    crypto::DataKeys,
+    pagination::{Page, PageRequest},
+};
+
+/// A message to queue.
+pub struct NewEmail {
+    pub kind: Kind,
+    pub recipient: String,
+    pub subject: String,
+    pub content: Content,
+    pub scheduled_at: DateTime<Utc>,
+    /// Queueing the same key twice keeps the first: a retried request or a replanned
+    /// reminder is never doubled.
+    pub key: String,
+    pub appointment_id: Option<Uuid>,
+    pub intake_id: Option<Uuid>,
+}
+
+/// The associated data a message's content is sealed with.
+pub fn content_context(id: Uuid) -> String {
+    format!("email_outbox.content:{id}")
+}
+
+/// Queues `new`; `false` when a message with its key exists already.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    keys: &DataKeys,
+    new: NewEmail,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let id = Uuid::new_v4();
+    let content = serde_json::to_string(&new.content)
+        .map_err(|e| DbErr::Custom(format!("serialising an email: {e}")))?;
+    let inserted = email_outbox::Entity::insert(email_outbox::ActiveModel {
+        id: Set(id),
+        kind: Set(new.kind.as_str().to_owned()),
+        recipient: Set(new.recipient),
+        subject: Set(new.subject),
+        content_sealed: Set(keys.seal(&content, &content_context(id))),
+        scheduled_at: Set(new.scheduled_at),
+        status: Set(EmailStatus::Pending),
+        attempts: Set(0),
+        next_attempt_at: Set(new.scheduled_at),
+        lease_id: Set(None),
+        lease_until: Set(None),
+        last_error: Set(None),
+        idempotency_key: Set(new.key),
+        appointment_id: Set(new.appointment_id),
+        intake_id: Set(new.intake_id),
+        sent_at: Set(None),
+        message_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(email_outbox::Column::IdempotencyKey)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted > 0)
+}
+
+/// Cancels an appointment's messages of these kinds that have not gone yet. One being sent
+/// at this moment cannot be called back and is left to finish.
+pub async fn cancel_pending(
+    db: &impl ConnectionTrait,
+    appointment_id: Uuid,
+    kinds: &[Kind],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = email_outbox::Entity::update_many()
+        .col_expr(
+            email_outbox::Column::Status,
+            Expr::value(EmailStatus::Cancelled.to_value()),
+        )
+        .col_expr(email_outbox::Column::UpdatedAt, now.into())
+        .filter(email_outbox::Column::AppointmentId.eq(appointment_id))
+        .filter(email_outbox::Column::Status.eq(EmailStatus::Pending))
+        .filter(email_outbox::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// What the list can be narrowed to.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Filter {
+    pub status: Option<EmailStatus>,
+    pub kind: Option<Kind>,
+    pub appointment_id: Option<Uuid>,
+}
+
+/// The sort key: latest scheduled first.
+pub type Cursor = (DateTime<Utc>, Uuid);
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: Filter,
+    page: &PageRequest<Cursor>,
+) -> Result<Page<email_outbox::Model>, DbErr> {
+    use email_outbox::Column as C;
+    let mut query = email_outbox::Entity::find();
+    if let Some(status) = filter.status {
+        query = query.filter(C::Status.eq(status));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(C::Kind.eq(kind.as_str()));
+    }
+    if let Some(id) = filter.appointment_id {
+        query = query.filter(C::AppointmentId.eq(id));
+    }
+    if let Some((at, id)) = page.after {
+        query = query.filter(
+            Condition::any()
+                .add(C::ScheduledAt.lt(at))
+                .add(Condition::all().add(C::ScheduledAt.eq(at)).add(C::Id.lt(id))),
+        );
+    }
+    let rows = query
+        .order_by_desc(C::ScheduledAt)
+        .order_by_desc(C::Id)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(rows, page.limit, |e| {
+        (e.scheduled_at, e.id)
+    }))
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<email_outbox::Model>, DbErr> {
+    email_outbox::Entity::find_by_id(id).one(db).await
+}
+
+/// The message's sealed content.
+pub fn open(keys: &DataKeys, row: &email_outbox::Model) -> Result<Content, String> {
+    let json = keys
+        .open(&row.content_sealed, &content_context(row.id))
+        .map_err(|_| "the message's content cannot be decrypted with the configured keys".to_owned())?;
+    serde_json::from_str(&json).map_err(|e| format!("the message's content is unreadable ({e})"))
+}
+
+/// Why staff cannot do that to the message now.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("no such email")]
+    NotFound,
+    #[error("the email is {0}")]
+    WrongStatus(&'static str),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+pub fn status_name(status: EmailStatus) -> &'static str {
+    match status {
+        EmailStatus::Pending => "pending",
+        EmailStatus::Sending => "sending",
+        EmailStatus::Sent => "sent",
+        EmailStatus::Failed => "failed",
+        EmailStatus::Cancelled => "cancelled",
+        EmailStatus::Dead => "dead",
+    }
+}
+
+/// Sends a failed, dead or cancelled message again, now, with a fresh count of attempts.
+pub async fn retry(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<email_outbox::Model, ActionError> {
+    transition(
+        db,
+        id,
+        &[EmailStatus::Failed, EmailStatus::Dead, EmailStatus::Cancelled],
+        |m| {
+            m.status = Set(EmailStatus::Pending);
+            m.attempts = Set(0);
+            m.next_attempt_at = Set(now);
+            m.updated_at = Set(now);
+        },
+    )
+    .await
+}
+
+/// Stops a message that has not gone yet.
+pub async fn cancel(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<email_outbox::Model, ActionError> {
+    transition(db, id, &[EmailStatus::Pending], |m| {
+        m.status = Set(EmailStatus::Cancelled);
+        m.updated_at = Set(now);
+    })
+    .await
+}
+
+/// Changes the row with `change` if its status is one of `from`, in one conditional update
+/// so a worker claiming it at the same moment cannot be overruled.
+async fn transition(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    from: &[EmailStatus],
+    change: impl FnOnce(&mut email_outbox::ActiveModel),
+) -> Result<email_outbox::Model, ActionError> {
+    let current = find(db, id).await?.ok_or(ActionError::NotFound)?;
+    if !from.contains(&current.status) {
+        return Err(ActionError::WrongStatus(status_name(current.status)));
+    }
+    let mut model = email_outbox::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        ..Default::default()
+    };
+    change(&mut model);
+    let updated = email_outbox::Entity::update_many()
+        .set(model)
+        .filter(email_outbox::Column::Id.eq(id))
+        .filter(email_outbox::Column::Status.eq(current.status))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        // A worker took it meanwhile.
+        let now = find(db, id).await?.ok_or(ActionError::NotFound)?;
+        return Err(ActionError::WrongStatus(status_name(now.status)));
+    }
+    find(db, id).await?.ok_or(ActionError::NotFound)
+}

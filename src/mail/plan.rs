@@ -1,0 +1,471 @@
+//! Which messages a change to an appointment causes, queued in the change's own transaction:
+//! a booking that rolls back leaves no email, and a move or cancellation replans or cancels
+//! the reminders with it.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    appointment::{self, AppointmentSource},
+    appointment_type::{self, LocationKind},
+    participant, practice, practitioner,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::{
+    Kind, Notifier,
+    compose::{Attachment, Content},
+    outbox::{self, NewEmail},
+    templates::{AppointmentView, MessageContext, PracticeView, RecipientView, prepare},
+};
+use crate::{
+    calendar::{
+        CalendarError,
+        booking_file::{self, BookingParts},
+        render::Method,
+    },
+    crypto::Secret,
+    scheduling::{availability, booking, types},
+    types::TimeZone,
+    when,
+};
+
+/// Why the messages could not be queued; the change they belong to is rolled back.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("rendering the {kind} email: {source}")]
+    Render {
+        kind: &'static str,
+        source: handlebars::RenderError,
+    },
+    #[error("the appointment's calendar file: {0}")]
+    Calendar(#[from] CalendarError),
+    #[error("the practice has not been set up yet")]
+    NoPractice,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<crate::practice::PracticeError> for PlanError {
+    fn from(e: crate::practice::PracticeError) -> Self {
+        match e {
+            crate::practice::PracticeError::NotSetUp => PlanError::NoPractice,
+            crate::practice::PracticeError::Db(e) => PlanError::Db(e),
+        }
+    }
+}
+
+/// What happened to the appointment.
+#[derive(Clone, Copy, Debug)]
+pub enum Change {
+    /// Booked online or by staff.
+    Booked,
+    Rescheduled { from: DateTime<Utc> },
+    Cancelled,
+    /// Completed or a no-show: nothing more to remind of.
+    Closed,
+}
+
+/// Queues what `change` to `a` (already written in `db`'s transaction) causes.
+pub async fn appointment_changed(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    a: &appointment::Model,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<(), PlanError> {
+    match change {
+        Change::Booked => {}
+        Change::Rescheduled { .. } => {
+            outbox::cancel_pending(db, a.id, &[Kind::Reminder, Kind::BookingRescheduled], now)
+                .await?;
+        }
+        Change::Cancelled => {
+            outbox::cancel_pending(
+                db,
+                a.id,
+                &[
+                    Kind::Reminder,
+                    Kind::BookingConfirmed,
+                    Kind::BookingRescheduled,
+                ],
+                now,
+            )
+            .await?;
+        }
+        Change::Closed => {
+            outbox::cancel_pending(db, a.id, &[Kind::Reminder], now).await?;
+            return Ok(());
+        }
+    }
+    // Nobody needs telling about an appointment that is already over.
+    if a.starts_at <= now {
+        return Ok(());
+    }
+    let facts = Facts::load(db, n, a, now).await?;
+    for person in &facts.participants {
+        let Some(address) = person.email.as_deref() else {
+            continue;
+        };
+        let tz = facts.zone_of(person);
+        let (kind, method, key) = match change {
+            Change::Booked => (
+                Kind::BookingConfirmed,
+                Method::Request,
+                format!("booking_confirmed:{}:{}", a.id, person.id),
+            ),
+            Change::Rescheduled { .. } => (
+                Kind::BookingRescheduled,
+                Method::Request,
+                format!("booking_rescheduled:{}:{}:{}", a.id, a.sequence, person.id),
+            ),
+            Change::Cancelled => (
+                Kind::BookingCancelled,
+                Method::Cancel,
+                format!("booking_cancelled:{}:{}", a.id, person.id),
+            ),
+            Change::Closed => unreachable!("returned above"),
+        };
+        let previous = match change {
+            Change::Rescheduled { from } => Some(from),
+            _ => None,
+        };
+        let context = facts.context(person, tz, previous);
+        let invitation = facts.invitation(db, n, address, method, now).await?;
+        facts
+            .queue(db, n, kind, person, &context, vec![invitation], now, key, None, now)
+            .await?;
+        if !matches!(change, Change::Cancelled) {
+            facts.plan_reminders(db, n, person, &context, now).await?;
+        }
+    }
+    if matches!(change, Change::Booked) && a.source == AppointmentSource::Online {
+        facts.notify_practitioner(db, n, now).await?;
+    }
+    Ok(())
+}
+
+/// What the messages about one appointment are made from.
+struct Facts<'a> {
+    appointment: &'a appointment::Model,
+    appointment_type: appointment_type::Model,
+    practitioner: practitioner::Model,
+    practice: practice::Model,
+    practice_zone: TimeZone,
+    participants: Vec<participant::Model>,
+    manage_url: String,
+    dashboard_url: String,
+    booking_url: String,
+}
+
+impl<'a> Facts<'a> {
+    async fn load(
+        db: &impl ConnectionTrait,
+        n: Notifier<'_>,
+        a: &'a appointment::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Self, PlanError> {
+        let appointment_type = types::find(db, a.appointment_type_id)
+            .await
+            .map_err(scheduling_db)?;
+        let practitioner = availability::practitioner(db, a.practitioner_id)
+            .await
+            .map_err(scheduling_db)?;
+        let practice = crate::practice::settings(db).await?;
+        let practice_zone = crate::practice::time_zone(db).await?;
+        let participants = participant::Entity::find()
+            .filter(participant::Column::ClientId.eq(a.client_id))
+            .order_by_asc(participant::Column::Position)
+            .all(db)
+            .await?;
+        let token = manage_token(db, n, a, now).await?;
+        Ok(Self {
+            appointment: a,
+            appointment_type,
+            practitioner,
+            practice,
+            practice_zone,
+            participants,
+            manage_url: n.public_url.link(&format!("/booking/{token}")),
+            dashboard_url: n.public_url.link(&format!("/admin/appointments/{}", a.id)),
+            booking_url: n.public_url.link("/book"),
+        })
+    }
+
+    /// The participant's own zone if they gave one, else the practice's.
+    fn zone_of(&self, person: &participant::Model) -> TimeZone {
+        person
+            .time_zone
+            .as_deref()
+            .and_then(|z| TimeZone::parse(z).ok())
+            .unwrap_or(self.practice_zone)
+    }
+
+    fn context(
+        &self,
+        person: &participant::Model,
+        tz: TimeZone,
+        previous: Option<DateTime<Utc>>,
+    ) -> MessageContext {
+        self.context_for(person.first_name.clone(), tz, previous)
+    }
+
+    fn context_for(
+        &self,
+        first_name: String,
+        tz: TimeZone,
+        previous: Option<DateTime<Utc>>,
+    ) -> MessageContext {
+        let a = self.appointment;
+        let ty = &self.appointment_type;
+        MessageContext {
+            practice: PracticeView {
+                name: self.practice.name.clone(),
+                email: self.practice.contact_email.clone(),
+            },
+            recipient: RecipientView { first_name },
+            appointment: Some(AppointmentView {
+                when: when::with_zone(a.starts_at, tz),
+                when_short: when::short(a.starts_at, tz),
+                previous_when: previous.map(|at| when::with_zone(at, tz)),
+                type_name: ty.name.clone(),
+                duration_minutes: ty.duration_minutes,
+                practitioner: self.practitioner.name.clone(),
+                location: ty.location_details.clone(),
+                is_video: ty.location_kind == LocationKind::Video,
+                prepare: prepare(ty.location_kind).to_owned(),
+                manage_url: self.manage_url.clone(),
+                change_until: when::full(types::cutoff(ty, a.starts_at), tz),
+                dashboard_url: self.dashboard_url.clone(),
+                source: match a.source {
+                    AppointmentSource::Online => "online",
+                    AppointmentSource::Staff => "by staff",
+                }
+                .to_owned(),
+            }),
+            booking_url: self.booking_url.clone(),
+            intake: None,
+        }
+    }
+
+    /// The calendar invitation (or its withdrawal) for one attendee.
+    async fn invitation(
+        &self,
+        db: &impl ConnectionTrait,
+        n: Notifier<'_>,
+        address: &str,
+        method: Method,
+        now: DateTime<Utc>,
+    ) -> Result<Attachment, PlanError> {
+        let body = booking_file::render(
+            db,
+            n.public_url,
+            &BookingParts {
+                appointment: self.appointment,
+                appointment_type: &self.appointment_type,
+                practitioner: &self.practitioner,
+                manage_url: Some(self.manage_url.clone()),
+                attendee: Some(address),
+            },
+            method,
+            now,
+        )
+        .await?;
+        let (filename, method) = match method {
+            Method::Cancel => ("cancel.ics", "CANCEL"),
+            _ => ("invite.ics", "REQUEST"),
+        };
+        Ok(Attachment {
+            filename: filename.into(),
+            content_type: format!("text/calendar; charset=utf-8; method={method}"),
+            body,
+        })
+    }
+
+    /// Reminders at the type's offsets before the start; one whose time has passed is
+    /// skipped. Keyed by the appointment's sequence, so a move plans a fresh set.
+    async fn plan_reminders(
+        &self,
+        db: &impl ConnectionTrait,
+        n: Notifier<'_>,
+        person: &participant::Model,
+        context: &MessageContext,
+        now: DateTime<Utc>,
+    ) -> Result<(), PlanError> {
+        let a = self.appointment;
+        for minutes in types::reminder_minutes(&self.appointment_type) {
+            let at = a.starts_at - chrono::Duration::minutes(minutes.into());
+            if at <= now {
+                continue;
+            }
+            let key = reminder_key(a.id, minutes, a.sequence, person.id);
+            self.queue(
+                db,
+                n,
+                Kind::Reminder,
+                person,
+                context,
+                Vec::new(),
+                at,
+                key,
+                Some(a.starts_at),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The practitioner's neutral notice of a booking made online.
+    async fn notify_practitioner(
+        &self,
+        db: &impl ConnectionTrait,
+        n: Notifier<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), PlanError> {
+        let p = &self.practitioner;
+        let tz = TimeZone::parse(&p.time_zone).unwrap_or(self.practice_zone);
+        let first_name = p.name.split_whitespace().next().unwrap_or(&p.name).to_owned();
+        let context = self.context_for(first_name, tz, None);
+        let rendered = render(n, Kind::NewBooking, &context)?;
+        outbox::enqueue(
+            db,
+            n.keys,
+            NewEmail {
+                kind: Kind::NewBooking,
+                recipient: p.email.clone(),
+                subject: rendered.subject,
+                content: self.content(Some(p.name.clone()), rendered.text, rendered.html, Vec::new(), None),
+                scheduled_at: now,
+                key: format!("new_booking:{}", self.appointment.id),
+                appointment_id: Some(self.appointment.id),
+                intake_id: None,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn queue(
+        &self,
+        db: &impl ConnectionTrait,
+        n: Notifier<'_>,
+        kind: Kind,
+        person: &participant::Model,
+        context: &MessageContext,
+        attachments: Vec<Attachment>,
+        at: DateTime<Utc>,
+        key: String,
+        not_after: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), PlanError> {
+        let rendered = render(n, kind, context)?;
+        let name = format!("{} {}", person.first_name, person.last_name);
+        outbox::enqueue(
+            db,
+            n.keys,
+            NewEmail {
+                kind,
+                recipient: person.email.clone().unwrap_or_default(),
+                subject: rendered.subject,
+                content: self.content(
+                    Some(name.trim().to_owned()),
+                    rendered.text,
+                    rendered.html,
+                    attachments,
+                    not_after,
+                ),
+                scheduled_at: at,
+                key,
+                appointment_id: Some(self.appointment.id),
+                intake_id: None,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn content(
+        &self,
+        to_name: Option<String>,
+        text: String,
+        html: String,
+        attachments: Vec<Attachment>,
+        not_after: Option<DateTime<Utc>>,
+    ) -> Content {
+        Content {
+            to_name,
+            from_name: self.practice.name.clone(),
+            // A practice without a contact address sends as its practitioner.
+            from_address: self
+                .practice
+                .contact_email
+                .clone()
+                .unwrap_or_else(|| self.practitioner.email.clone()),
+            text,
+            html,
+            attachments,
+            not_after,
+        }
+    }
+}
+
+fn render(
+    n: Notifier<'_>,
+    kind: Kind,
+    context: &MessageContext,
+) -> Result<super::templates::Rendered, PlanError> {
+    n.mailer
+        .templates
+        .render(kind, context)
+        .map_err(|source| PlanError::Render {
+            kind: kind.as_str(),
+            source,
+        })
+}
+
+fn scheduling_db(e: crate::scheduling::SchedulingError) -> PlanError {
+    match e {
+        crate::scheduling::SchedulingError::Db(e) => PlanError::Db(e),
+        other => PlanError::Db(DbErr::Custom(other.to_string())),
+    }
+}
+
+/// The appointment's manage-link secret, kept sealed for its life so every message can carry
+/// the link; an appointment made before that has one made now.
+async fn manage_token(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    a: &appointment::Model,
+    now: DateTime<Utc>,
+) -> Result<String, PlanError> {
+    let context = booking::token_context(a.id);
+    if let Some(token) = a
+        .manage_token_sealed
+        .as_deref()
+        .and_then(|sealed| n.keys.open(sealed, &context).ok())
+    {
+        return Ok(token);
+    }
+    let token = Secret::generate(booking::TOKEN_PREFIX);
+    appointment::Entity::update_many()
+        .col_expr(appointment::Column::ManageTokenHash, Some(token.hash()).into())
+        .col_expr(
+            appointment::Column::ManageTokenSealed,
+            Some(n.keys.seal(token.expose(), &context)).into(),
+        )
+        .col_expr(appointment::Column::UpdatedAt, now.into())
+        .filter(appointment::Column::Id.eq(a.id))
+        .exec(db)
+        .await?;
+    Ok(token.into_string())
+}
+
+/// The key of one participant's reminder at `minutes` before the start.
+pub fn reminder_key(appointment: Uuid, minutes: i32, sequence: i32, participant: Uuid) -> String {
+    format!("reminder:{appointment}:{minutes}:{sequence}:{participant}")
+}
