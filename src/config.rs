@@ -912,13 +912,21 @@ mod tests {
     #[test]
     fn mail_settings_default_to_files_and_check_the_smtp_url() {
         let c = parse(&[]).unwrap().mail;
-        assert!(matches!(&c.transport, MailTransport::File(dir) if dir == std::path::Path::new("mail")));
+        assert!(
+            matches!(&c.transport, MailTransport::File(dir) if dir == std::path::Path::new("mail"))
+        );
         assert!(c.from.is_none());
         assert_eq!(c.max_attempts, 8);
         let c = parse(&[
             ("ATTUNE_MAIL_TRANSPORT", "smtp"),
-            ("ATTUNE_SMTP_URL", "smtps://user:hunter2@mail.example.org:465"),
-            ("ATTUNE_MAIL_FROM", "Riverbend Counseling <hello@riverbend.example>"),
+            (
+                "ATTUNE_SMTP_URL",
+                "smtps://user:hunter2@mail.example.org:465",
+            ),
+            (
+                "ATTUNE_MAIL_FROM",
+                "Riverbend Counseling <hello@riverbend.example>",
+            ),
         ])
         .unwrap()
         .mail;
@@ -937,7 +945,10 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.var, "ATTUNE_SMTP_URL");
         assert!(matches!(
-            parse(&[("ATTUNE_MAIL_TRANSPORT", "log")]).unwrap().mail.transport,
+            parse(&[("ATTUNE_MAIL_TRANSPORT", "log")])
+                .unwrap()
+                .mail
+                .transport,
             MailTransport::Log
         ));
     }

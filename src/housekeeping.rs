@@ -32,10 +32,9 @@ pub async fn run_forever(state: AppState) {
     loop {
         tick.tick().await;
         match run_once(&state).await {
-            Ok(report) if report != Report::default() => tracing::info!(
-                sessions_purged = report.sessions_purged,
-                "housekeeping"
-            ),
+            Ok(report) if report != Report::default() => {
+                tracing::info!(sessions_purged = report.sessions_purged, "housekeeping")
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping pass failed; will retry"),
         }

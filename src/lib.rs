@@ -242,7 +242,9 @@ impl Application {
                 .await
                 .is_err()
         {
-            tracing::warn!("the email sender did not stop in time; its messages are resent after their lease");
+            tracing::warn!(
+                "the email sender did not stop in time; its messages are resent after their lease"
+            );
         }
         state
             .db

@@ -54,9 +54,11 @@ pub async fn render(
             .await?
             .into_iter()
             .filter(|p| {
-                parts
-                    .attendee
-                    .is_none_or(|only| p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(only)))
+                parts.attendee.is_none_or(|only| {
+                    p.email
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(only))
+                })
             })
             .filter_map(|p| {
                 Some(Person {

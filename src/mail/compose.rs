@@ -81,7 +81,8 @@ pub fn build(out: &Outgoing<'_>, settings: &MailSettings) -> Result<Message, Str
     if let Some(reply_to) = &settings.reply_to {
         builder = builder.reply_to(reply_to.clone());
     }
-    let bodies = MultiPart::alternative_plain_html(out.content.text.clone(), out.content.html.clone());
+    let bodies =
+        MultiPart::alternative_plain_html(out.content.text.clone(), out.content.html.clone());
     let message = if out.content.attachments.is_empty() {
         builder.multipart(bodies)
     } else {

@@ -4,8 +4,10 @@
 use chrono::{DateTime, Utc};
 use entity::email_outbox::{self, EmailStatus};
 use sea_orm::{
-    ActiveEnum, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveEnum,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
     sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
@@ -127,9 +129,11 @@ pub async fn list(
     }
     if let Some((at, id)) = page.after {
         query = query.filter(
-            Condition::any()
-                .add(C::ScheduledAt.lt(at))
-                .add(Condition::all().add(C::ScheduledAt.eq(at)).add(C::Id.lt(id))),
+            Condition::any().add(C::ScheduledAt.lt(at)).add(
+                Condition::all()
+                    .add(C::ScheduledAt.eq(at))
+                    .add(C::Id.lt(id)),
+            ),
         );
     }
     let rows = query
@@ -154,7 +158,9 @@ pub async fn find(
 pub fn open(keys: &DataKeys, row: &email_outbox::Model) -> Result<Content, String> {
     let json = keys
         .open(&row.content_sealed, &content_context(row.id))
-        .map_err(|_| "the message's content cannot be decrypted with the configured keys".to_owned())?;
+        .map_err(|_| {
+            "the message's content cannot be decrypted with the configured keys".to_owned()
+        })?;
     serde_json::from_str(&json).map_err(|e| format!("the message's content is unreadable ({e})"))
 }
 
@@ -189,7 +195,11 @@ pub async fn retry(
     transition(
         db,
         id,
-        &[EmailStatus::Failed, EmailStatus::Dead, EmailStatus::Cancelled],
+        &[
+            EmailStatus::Failed,
+            EmailStatus::Dead,
+            EmailStatus::Cancelled,
+        ],
         |m| {
             m.status = Set(EmailStatus::Pending);
             m.attempts = Set(0);

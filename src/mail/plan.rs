@@ -8,9 +8,7 @@ use entity::{
     appointment_type::{self, LocationKind},
     participant, practice, practitioner,
 };
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{
@@ -61,7 +59,9 @@ impl From<crate::practice::PracticeError> for PlanError {
 pub enum Change {
     /// Booked online or by staff.
     Booked,
-    Rescheduled { from: DateTime<Utc> },
+    Rescheduled {
+        from: DateTime<Utc>,
+    },
     Cancelled,
     /// Completed or a no-show: nothing more to remind of.
     Closed,
@@ -134,7 +134,18 @@ pub async fn appointment_changed(
         let context = facts.context(person, tz, previous);
         let invitation = facts.invitation(db, n, address, method, now).await?;
         facts
-            .queue(db, n, kind, person, &context, vec![invitation], now, key, None, now)
+            .queue(
+                db,
+                n,
+                kind,
+                person,
+                &context,
+                vec![invitation],
+                now,
+                key,
+                None,
+                now,
+            )
             .await?;
         if !matches!(change, Change::Cancelled) {
             facts.plan_reminders(db, n, person, &context, now).await?;
@@ -326,7 +337,12 @@ impl<'a> Facts<'a> {
     ) -> Result<(), PlanError> {
         let p = &self.practitioner;
         let tz = TimeZone::parse(&p.time_zone).unwrap_or(self.practice_zone);
-        let first_name = p.name.split_whitespace().next().unwrap_or(&p.name).to_owned();
+        let first_name = p
+            .name
+            .split_whitespace()
+            .next()
+            .unwrap_or(&p.name)
+            .to_owned();
         let context = self.context_for(first_name, tz, None);
         let rendered = render(n, Kind::NewBooking, &context)?;
         outbox::enqueue(
@@ -336,7 +352,13 @@ impl<'a> Facts<'a> {
                 kind: Kind::NewBooking,
                 recipient: p.email.clone(),
                 subject: rendered.subject,
-                content: self.content(Some(p.name.clone()), rendered.text, rendered.html, Vec::new(), None),
+                content: self.content(
+                    Some(p.name.clone()),
+                    rendered.text,
+                    rendered.html,
+                    Vec::new(),
+                    None,
+                ),
                 scheduled_at: now,
                 key: format!("new_booking:{}", self.appointment.id),
                 appointment_id: Some(self.appointment.id),
@@ -453,7 +475,10 @@ async fn manage_token(
     }
     let token = Secret::generate(booking::TOKEN_PREFIX);
     appointment::Entity::update_many()
-        .col_expr(appointment::Column::ManageTokenHash, Some(token.hash()).into())
+        .col_expr(
+            appointment::Column::ManageTokenHash,
+            Some(token.hash()).into(),
+        )
         .col_expr(
             appointment::Column::ManageTokenSealed,
             Some(n.keys.seal(token.expose(), &context)).into(),

@@ -193,7 +193,9 @@ pub fn sample(practice: PracticeView, base: &str) -> MessageContext {
             prepare: prepare(entity::appointment_type::LocationKind::Video).into(),
             manage_url: format!("{base}/booking/atm_sample"),
             change_until: "Monday 7 December 2026, 9:00 am EST".into(),
-            dashboard_url: format!("{base}/api/v1/appointments/00000000-0000-0000-0000-000000000000"),
+            dashboard_url: format!(
+                "{base}/api/v1/appointments/00000000-0000-0000-0000-000000000000"
+            ),
             source: "online".into(),
         }),
         booking_url: format!("{base}/book"),
@@ -235,7 +237,10 @@ mod tests {
             let r = templates
                 .render(kind, &sample(practice(), "https://book.example"))
                 .unwrap_or_else(|e| panic!("{}: {e}", kind.as_str()));
-            assert!(!r.subject.is_empty() && !r.subject.contains('\n'), "{kind:?}");
+            assert!(
+                !r.subject.is_empty() && !r.subject.contains('\n'),
+                "{kind:?}"
+            );
             assert!(r.text.contains("Riverbend Counseling"), "{kind:?}");
             assert!(r.html.starts_with("<!doctype html>"), "{kind:?}");
             for part in [&r.subject, &r.text, &r.html] {

@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 
 use lettre::{
-    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    transport::smtp::PoolConfig,
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, transport::smtp::PoolConfig,
 };
 
 use crate::config::{MailSettings, MailTransport};
@@ -56,7 +55,10 @@ impl Transport {
                 .await
                 .map_err(|e| SendError::Transient(format!("writing to {}: {e}", dir.display()))),
             Transport::Log => {
-                tracing::info!(message = name, "email (ATTUNE_MAIL_TRANSPORT=log: not sent)");
+                tracing::info!(
+                    message = name,
+                    "email (ATTUNE_MAIL_TRANSPORT=log: not sent)"
+                );
                 Ok(())
             }
         }

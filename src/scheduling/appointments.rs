@@ -337,8 +337,14 @@ pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
                 })),
         )
         .await?;
-    plan::appointment_changed(&txn, notify, &moved, Change::Rescheduled { from }, audit.now)
-        .await?;
+    plan::appointment_changed(
+        &txn,
+        notify,
+        &moved,
+        Change::Rescheduled { from },
+        audit.now,
+    )
+    .await?;
     txn.commit().await?;
     notify.mailer.wake();
     Ok(moved)

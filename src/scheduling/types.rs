@@ -129,7 +129,8 @@ pub const DEFAULT_REMINDERS: [i32; 2] = [1440, 120];
 /// A type's reminder offsets, in minutes, largest first (a stored value that is not a list
 /// of numbers gives none).
 pub fn reminder_minutes(t: &appointment_type::Model) -> Vec<i32> {
-    let mut minutes: Vec<i32> = serde_json::from_value(t.reminder_minutes.clone()).unwrap_or_default();
+    let mut minutes: Vec<i32> =
+        serde_json::from_value(t.reminder_minutes.clone()).unwrap_or_default();
     minutes.sort_unstable_by(|a, b| b.cmp(a));
     minutes.dedup();
     minutes

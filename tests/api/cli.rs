@@ -49,6 +49,11 @@ fn each_bad_setting_stops_start_up_with_one_line_naming_it_and_status_2() {
         ("ATTUNE_LOG_FORMAT", "xml"),
         ("ATTUNE_PRACTITIONER_EMAIL", "nobody"),
         ("ATTUNE_SHUTDOWN_TIMEOUT", "0"),
+        ("ATTUNE_MAIL_TRANSPORT", "pigeon"),
+        ("ATTUNE_MAIL_FROM", "not an address"),
+        ("ATTUNE_MAIL_REPLY_TO", "@"),
+        ("ATTUNE_MAIL_MAX_ATTEMPTS", "0"),
+        ("ATTUNE_TEMPLATES_DIR", "/no/such/directory"),
     ];
     for (var, value) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -373,4 +378,100 @@ async fn admin_email_and_password_settings_create_the_first_owner_once() {
         StatusCode::OK,
     )
     .await;
+}
+
+#[test]
+fn a_broken_template_stops_start_up_naming_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    let file = templates.join("email/reminder/body.txt.hbs");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        "Hello {{recipient.first_name}},\n{{#if appointment.when}}\nno end\n",
+    )
+    .unwrap();
+    let out = binary::command(dir.path())
+        .env("ATTUNE_TEMPLATES_DIR", &templates)
+        .env("ATTUNE_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains(&file.display().to_string()) && last.contains("line "),
+        "{stderr}"
+    );
+    // Refused before anything was started.
+    assert!(!dir.path().join("attune.db").exists());
+}
+
+#[tokio::test]
+async fn the_worker_command_sends_what_is_queued_and_stops_on_sigterm() {
+    let db = std::sync::Arc::new(crate::common::TestDatabase::create().await);
+    let key = attune::crypto::DataKey::generate();
+    let encoded = key.to_base64();
+    let app = crate::common::TestApp::builder()
+        .database(db.clone())
+        .configure(move |c| c.data_key = attune::config::DataKeySource::Key(Box::new(key)))
+        .spawn()
+        .await;
+    let now = chrono::Utc::now();
+    for i in 0..3 {
+        attune::mail::outbox::enqueue(
+            &app.state.db,
+            &app.state.keys,
+            attune::mail::outbox::NewEmail {
+                kind: attune::mail::Kind::NewBooking,
+                recipient: format!("p{i}@example.org"),
+                subject: format!("Message {i}"),
+                content: attune::mail::compose::Content {
+                    to_name: None,
+                    from_name: "Practice".into(),
+                    from_address: "practice@example.org".into(),
+                    text: "text".into(),
+                    html: "<p>html</p>".into(),
+                    attachments: Vec::new(),
+                    not_after: None,
+                },
+                scheduled_at: now,
+                key: format!("worker-cli:{i}"),
+                appointment_id: None,
+                intake_id: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mail = dir.path().join("outgoing");
+    let mut cmd = binary::command(dir.path());
+    cmd.arg("worker")
+        .envs(db.env())
+        .env("ATTUNE_DATA_KEY", &encoded)
+        .env("ATTUNE_MAIL_TRANSPORT", "file")
+        .env("ATTUNE_MAIL_DIR", &mail);
+    let mut running = binary::Running::start(cmd);
+    running.wait_for_line("sending queued email", std::time::Duration::from_secs(60));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let count = || {
+        std::fs::read_dir(&mail)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    while count() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(count(), 3);
+    running.signal("TERM");
+    let status = running.wait_exit(std::time::Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
+    // It served no HTTP: nothing said it was listening.
+    assert!(!running.drain().iter().any(|l| l.contains("listening")));
 }

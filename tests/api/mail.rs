@@ -79,7 +79,7 @@ fn part(mail: &ParsedMail<'_>, mime: &str) -> Option<String> {
 
 #[tokio::test]
 async fn each_partner_gets_their_own_confirmation_with_an_invitation_and_the_practitioner_a_notice()
- {
+{
     let smtp = SmtpServer::start().await;
     let (app, _) = mail_app(&smtp).await;
     let booked = app.book_ok(&couple_booking(START)).await;
@@ -99,14 +99,21 @@ async fn each_partner_gets_their_own_confirmation_with_an_invitation_and_the_pra
         assert_eq!(got.len(), 1, "{address}");
         // One recipient per message: neither partner sees the other's address.
         assert_eq!(got[0].to, vec![address.to_owned()]);
-        assert!(!got[0].raw.contains(other), "{address}'s copy names {other}");
+        assert!(
+            !got[0].raw.contains(other),
+            "{address}'s copy names {other}"
+        );
         let mail = parse(&got[0].raw);
         let practice = app.state.config.seed.practice_name.clone();
         assert_eq!(
             header(&mail, "Subject"),
             format!("Your appointment with {practice} is booked")
         );
-        assert!(header(&mail, "To").contains(name), "{}", header(&mail, "To"));
+        assert!(
+            header(&mail, "To").contains(name),
+            "{}",
+            header(&mail, "To")
+        );
         assert!(header(&mail, "From").contains(&practice));
         assert!(header(&mail, "Message-ID").starts_with('<'));
         assert_eq!(mail.ctype.mimetype, "multipart/mixed");
@@ -149,7 +156,10 @@ async fn each_partner_gets_their_own_confirmation_with_an_invitation_and_the_pra
     let text = part(&notice, "text/plain").unwrap();
     assert!(text.contains("/admin/appointments/"), "{text}");
     for private in ["Jane", "Sam", "affair", "jane@example.org"] {
-        assert!(!notice_raw_contains(&smtp, &practitioner, private), "{private}");
+        assert!(
+            !notice_raw_contains(&smtp, &practitioner, private),
+            "{private}"
+        );
     }
 
     // Sending again sends nothing more.
@@ -171,7 +181,13 @@ async fn reminders_go_at_their_offsets_and_never_twice() {
     let reminders = |smtp: &SmtpServer| {
         smtp.received()
             .into_iter()
-            .filter(|m| parse(&m.raw).headers.get_first_value("Subject").unwrap().starts_with("Reminder"))
+            .filter(|m| {
+                parse(&m.raw)
+                    .headers
+                    .get_first_value("Subject")
+                    .unwrap()
+                    .starts_with("Reminder")
+            })
             .count()
     };
     assert_eq!(reminders(&smtp), 0);
@@ -211,7 +227,10 @@ async fn a_reminder_whose_time_has_passed_when_booked_is_not_queued() {
     let reminders = emails(&app, "kind=reminder").await;
     assert_eq!(reminders.len(), 2, "{reminders:?}");
     for r in &reminders {
-        assert_eq!(instant(&r["scheduled_at"]), "2026-12-08T12:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            instant(&r["scheduled_at"]),
+            "2026-12-08T12:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
         assert_eq!(r["status"], "pending");
     }
 }
@@ -227,7 +246,10 @@ async fn cancelling_cancels_pending_reminders_and_withdraws_the_invitation() {
 
     let reminders = emails(&app, "kind=reminder").await;
     assert_eq!(reminders.len(), 4);
-    assert!(reminders.iter().all(|r| r["status"] == "cancelled"), "{reminders:?}");
+    assert!(
+        reminders.iter().all(|r| r["status"] == "cancelled"),
+        "{reminders:?}"
+    );
 
     send(&app).await;
     let jane = smtp.received_by("jane@example.org");
@@ -264,10 +286,17 @@ async fn moving_replans_the_reminders_and_sends_a_newer_invitation() {
     assert_eq!(pending.len(), 4);
     for at in ["2026-12-08T15:00:00Z", "2026-12-09T13:00:00Z"] {
         let at: DateTime<Utc> = at.parse().unwrap();
-        assert_eq!(pending.iter().filter(|p| **p == at).count(), 2, "{pending:?}");
+        assert_eq!(
+            pending.iter().filter(|p| **p == at).count(),
+            2,
+            "{pending:?}"
+        );
     }
     assert_eq!(
-        reminders.iter().filter(|r| r["status"] == "cancelled").count(),
+        reminders
+            .iter()
+            .filter(|r| r["status"] == "cancelled")
+            .count(),
         4
     );
 
@@ -276,8 +305,14 @@ async fn moving_replans_the_reminders_and_sends_a_newer_invitation() {
     let moved = parse(&sam.last().unwrap().raw);
     assert!(header(&moved, "Subject").ends_with("has moved"));
     let text = part(&moved, "text/plain").unwrap();
-    assert!(text.contains("Wednesday 9 December 2026, 10:00 am EST"), "{text}");
-    assert!(text.contains("Tuesday 8 December 2026, 9:00 am EST"), "{text}");
+    assert!(
+        text.contains("Wednesday 9 December 2026, 10:00 am EST"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Tuesday 8 December 2026, 9:00 am EST"),
+        "{text}"
+    );
     let calendar = parse_calendar(&part(&moved, "text/calendar").unwrap());
     assert_eq!(prop(&calendar.properties, "METHOD"), Some("REQUEST"));
     assert_eq!(prop(&calendar.events[0].properties, "SEQUENCE"), Some("1"));
@@ -295,7 +330,10 @@ async fn a_server_that_is_down_at_first_gets_each_message_once_it_is_up() {
     for e in &queued {
         assert_eq!(e["status"], "pending");
         assert_eq!(e["attempts"], 1);
-        assert!(e["last_error"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+        assert!(
+            e["last_error"].as_str().is_some_and(|m| !m.is_empty()),
+            "{e}"
+        );
     }
     // Not again before the backoff has passed.
     assert!(send(&app).await.is_empty());
@@ -396,7 +434,13 @@ async fn messages_held_by_a_worker_that_died_are_sent_after_the_lease_and_only_o
     let confirmations = smtp
         .received()
         .into_iter()
-        .filter(|m| !parse(&m.raw).headers.get_first_value("Subject").unwrap().starts_with("Reminder"))
+        .filter(|m| {
+            !parse(&m.raw)
+                .headers
+                .get_first_value("Subject")
+                .unwrap()
+                .starts_with("Reminder")
+        })
         .count();
     assert_eq!(confirmations, 3);
 }
@@ -442,10 +486,7 @@ async fn two_workers_racing_over_200_due_messages_send_each_exactly_once() {
         .await
         .unwrap();
     }
-    let (a, b) = tokio::join!(
-        worker::run_once(&app.state),
-        worker::run_once(&other.state)
-    );
+    let (a, b) = tokio::join!(worker::run_once(&app.state), worker::run_once(&other.state));
     let (a, b) = (a.unwrap(), b.unwrap());
     let failed = emails(&app, "status=failed").await;
     assert!(failed.is_empty(), "{:?}", failed.first());
@@ -483,7 +524,11 @@ async fn a_booking_whose_email_cannot_be_made_is_not_made_and_sends_nothing() {
     .await;
     // Rolled back whole: no appointment, no client, nothing queued or sent.
     let (_, owner) = app.signed_in(attune::auth::Role::Owner).await;
-    let list = assert_status(app.get_as(&owner, "/api/v1/appointments").await, StatusCode::OK).await;
+    let list = assert_status(
+        app.get_as(&owner, "/api/v1/appointments").await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
     assert!(emails(&app, "").await.is_empty());
     assert!(send(&app).await.is_empty());
@@ -507,14 +552,23 @@ async fn the_practices_own_template_replaces_the_built_in_one() {
         .await;
     app.book_ok(&couple_booking(START)).await;
     send(&app).await;
-    let jane = parse(&smtp.received_by("jane@example.org")[0].raw).headers.get_first_value("Subject");
+    let jane = parse(&smtp.received_by("jane@example.org")[0].raw)
+        .headers
+        .get_first_value("Subject");
     assert_eq!(jane.as_deref(), Some("See you soon, Jane"));
 
     let (_, owner) = app.signed_in(attune::auth::Role::Owner).await;
-    let list = assert_status(app.get_as(&owner, "/api/v1/email-templates").await, StatusCode::OK).await;
+    let list = assert_status(
+        app.get_as(&owner, "/api/v1/email-templates").await,
+        StatusCode::OK,
+    )
+    .await;
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 8);
-    let confirmed = items.iter().find(|t| t["name"] == "booking_confirmed").unwrap();
+    let confirmed = items
+        .iter()
+        .find(|t| t["name"] == "booking_confirmed")
+        .unwrap();
     assert_eq!(confirmed["overridden"], true);
     assert!(items.iter().filter(|t| t["overridden"] == true).count() == 1);
     let preview = assert_status(
@@ -524,7 +578,12 @@ async fn the_practices_own_template_replaces_the_built_in_one() {
     )
     .await;
     assert_eq!(preview["subject"], "See you soon, Alex");
-    assert!(preview["html"].as_str().unwrap().contains("<!doctype html>"));
+    assert!(
+        preview["html"]
+            .as_str()
+            .unwrap()
+            .contains("<!doctype html>")
+    );
 }
 
 #[tokio::test]
@@ -533,13 +592,19 @@ async fn previews_render_every_template_and_unknown_names_are_404() {
     let (_, owner) = app.signed_in(attune::auth::Role::Owner).await;
     for kind in mail::Kind::ALL {
         let preview = assert_status(
-            app.get_as(&owner, &format!("/api/v1/email-templates/{}/preview", kind.as_str()))
-                .await,
+            app.get_as(
+                &owner,
+                &format!("/api/v1/email-templates/{}/preview", kind.as_str()),
+            )
+            .await,
             StatusCode::OK,
         )
         .await;
         for part in ["subject", "text", "html"] {
-            assert!(!preview[part].as_str().unwrap().is_empty(), "{kind:?} {part}");
+            assert!(
+                !preview[part].as_str().unwrap().is_empty(),
+                "{kind:?} {part}"
+            );
         }
     }
     assert_problem(
@@ -582,13 +647,20 @@ async fn the_outbox_is_for_owners_and_assistants_and_intake_bodies_are_for_owner
     .unwrap();
 
     let (_, clinician) = app.signed_in(attune::auth::Role::Clinician).await;
-    assert_problem(app.get_as(&clinician, "/api/v1/emails").await, StatusCode::FORBIDDEN).await;
+    assert_problem(
+        app.get_as(&clinician, "/api/v1/emails").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
 
     let (_, assistant) = app.signed_in(attune::auth::Role::Assistant).await;
     let by_appointment = assert_status(
         app.get_as(
             &assistant,
-            &format!("/api/v1/emails?appointment_id={}", booked["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/emails?appointment_id={}",
+                booked["id"].as_str().unwrap()
+            ),
         )
         .await,
         StatusCode::OK,
@@ -603,8 +675,11 @@ async fn the_outbox_is_for_owners_and_assistants_and_intake_bodies_are_for_owner
         .find(|e| e["kind"] == "booking_confirmed")
         .unwrap()["id"];
     let one = assert_status(
-        app.get_as(&assistant, &format!("/api/v1/emails/{}", confirmation.as_str().unwrap()))
-            .await,
+        app.get_as(
+            &assistant,
+            &format!("/api/v1/emails/{}", confirmation.as_str().unwrap()),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -614,7 +689,8 @@ async fn the_outbox_is_for_owners_and_assistants_and_intake_bodies_are_for_owner
     let intake = emails(&app, "kind=intake_ready").await;
     let intake_id = intake[0]["id"].as_str().unwrap();
     let hidden = assert_status(
-        app.get_as(&assistant, &format!("/api/v1/emails/{intake_id}")).await,
+        app.get_as(&assistant, &format!("/api/v1/emails/{intake_id}"))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -622,7 +698,8 @@ async fn the_outbox_is_for_owners_and_assistants_and_intake_bodies_are_for_owner
     assert!(hidden["text"].is_null() && hidden["html"].is_null());
     let (_, owner) = app.signed_in(attune::auth::Role::Owner).await;
     let shown = assert_status(
-        app.get_as(&owner, &format!("/api/v1/emails/{intake_id}")).await,
+        app.get_as(&owner, &format!("/api/v1/emails/{intake_id}"))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -633,9 +710,18 @@ async fn the_outbox_is_for_owners_and_assistants_and_intake_bodies_are_for_owner
     let path = format!("/api/v1/emails/{intake_id}/cancel");
     let cancelled = assert_status(app.post_empty_as(&assistant, &path).await, StatusCode::OK).await;
     assert_eq!(cancelled["status"], "cancelled");
-    assert_problem(app.post_empty_as(&assistant, &path).await, StatusCode::CONFLICT).await;
+    assert_problem(
+        app.post_empty_as(&assistant, &path).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
 
-    for bad in ["status=lost", "kind=newsletter", "cursor=nonsense", "limit=0"] {
+    for bad in [
+        "status=lost",
+        "kind=newsletter",
+        "cursor=nonsense",
+        "limit=0",
+    ] {
         let p = assert_problem(
             app.get_as(&owner, &format!("/api/v1/emails?{bad}")).await,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -645,7 +731,8 @@ async fn the_outbox_is_for_owners_and_assistants_and_intake_bodies_are_for_owner
         assert!(p.to_string().contains(field), "{bad}: {p}");
     }
     assert_problem(
-        app.get_as(&owner, &format!("/api/v1/emails/{}", uuid::Uuid::new_v4())).await,
+        app.get_as(&owner, &format!("/api/v1/emails/{}", uuid::Uuid::new_v4()))
+            .await,
         StatusCode::NOT_FOUND,
     )
     .await;
@@ -673,7 +760,12 @@ async fn booking_through_the_pages_leaves_eml_files_when_mail_goes_to_a_director
         .map(|f| std::fs::read_to_string(f).unwrap())
         .collect();
     assert_eq!(files.len(), 2, "{files:?}");
-    assert!(texts.iter().any(|t| t.contains("is booked") && t.contains("To: \"Jane Doe\" <jane@example.org>") || t.contains("is booked") && t.contains("Jane Doe <jane@example.org>")), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("is booked")
+            && t.contains("To: \"Jane Doe\" <jane@example.org>")
+            || t.contains("is booked") && t.contains("Jane Doe <jane@example.org>")),
+        "{texts:?}"
+    );
     assert!(texts.iter().any(|t| t.contains("New booking")), "{texts:?}");
 }
 
@@ -694,4 +786,77 @@ async fn wait_for_files(dir: &std::path::Path, at_least: usize) -> Vec<std::path
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test]
+async fn each_appointment_type_sets_its_own_reminder_times() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let (_, owner) = app.signed_in(attune::auth::Role::Owner).await;
+    let types = assert_status(
+        app.get_as(&owner, "/api/v1/appointment-types").await,
+        StatusCode::OK,
+    )
+    .await;
+    let consultation = types["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["slug"] == "free-consultation")
+        .unwrap();
+    assert_eq!(
+        consultation["reminder_minutes"],
+        serde_json::json!([1440, 120])
+    );
+    let path = format!(
+        "/api/v1/appointment-types/{}",
+        consultation["id"].as_str().unwrap()
+    );
+    for (bad, why) in [
+        (serde_json::json!([1]), "too soon"),
+        (serde_json::json!([20161]), "too far"),
+        (serde_json::json!([60, 120, 180, 240, 300, 360]), "too many"),
+    ] {
+        let p = assert_problem(
+            app.send_as(
+                &owner,
+                reqwest::Method::PATCH,
+                &path,
+                serde_json::json!({"reminder_minutes": bad}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(
+            crate::common::error_fields(&p),
+            vec!["reminder_minutes"],
+            "{why}: {p}"
+        );
+    }
+    let changed = assert_status(
+        app.send_as(
+            &owner,
+            reqwest::Method::PATCH,
+            &path,
+            serde_json::json!({"reminder_minutes": [30, 180, 30]}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(changed["reminder_minutes"], serde_json::json!([180, 30]));
+
+    app.book_ok(&couple_booking(START)).await;
+    let mut at: Vec<DateTime<Utc>> = emails(&app, "kind=reminder")
+        .await
+        .iter()
+        .map(|r| instant(&r["scheduled_at"]))
+        .collect();
+    at.sort();
+    at.dedup();
+    let start: DateTime<Utc> = START.parse().unwrap();
+    assert_eq!(
+        at,
+        vec![start - TimeDelta::hours(3), start - TimeDelta::minutes(30)]
+    );
 }

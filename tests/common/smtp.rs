@@ -166,7 +166,9 @@ async fn session(socket: tokio::net::TcpStream, peer: SocketAddr, shared: Arc<Mu
     let (read, mut write) = socket.into_split();
     let busy = shared.lock().unwrap().mode == Some(Mode::Busy);
     if busy {
-        let _ = write.write_all(&response::NO_SERVICE.buffer().unwrap()).await;
+        let _ = write
+            .write_all(&response::NO_SERVICE.buffer().unwrap())
+            .await;
         return;
     }
     let handler = Collector {
@@ -176,7 +178,11 @@ async fn session(socket: tokio::net::TcpStream, peer: SocketAddr, shared: Arc<Mu
         data: Vec::new(),
     };
     let mut session = SessionBuilder::new("attune-test").build(peer.ip(), handler);
-    if write.write_all(&session.greeting().buffer().unwrap()).await.is_err() {
+    if write
+        .write_all(&session.greeting().buffer().unwrap())
+        .await
+        .is_err()
+    {
         return;
     }
     let mut reader = BufReader::new(read);

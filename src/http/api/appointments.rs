@@ -297,7 +297,9 @@ impl AppointmentsApi {
         let booker = Booker::Staff {
             outside_hours: body.0.outside_hours,
         };
-        let moved = appointments::reschedule(&state.db, state.notifier(), id.0, start, booker, &audit).await?;
+        let moved =
+            appointments::reschedule(&state.db, state.notifier(), id.0, start, booker, &audit)
+                .await?;
         Ok(Json(view(moved, None)))
     }
 
@@ -348,8 +350,14 @@ impl AppointmentsApi {
     ) -> ApiResult<Json<AppointmentView>, super::StaffAction> {
         staff.require(Permission::Schedule)?;
         let audit = audit_context(&state, &origin, staff.actor());
-        let closed =
-            appointments::close(&state.db, state.notifier(), id.0, AppointmentStatus::Completed, &audit).await?;
+        let closed = appointments::close(
+            &state.db,
+            state.notifier(),
+            id.0,
+            AppointmentStatus::Completed,
+            &audit,
+        )
+        .await?;
         Ok(Json(view(closed, None)))
     }
 
@@ -364,8 +372,14 @@ impl AppointmentsApi {
     ) -> ApiResult<Json<AppointmentView>, super::StaffAction> {
         staff.require(Permission::Schedule)?;
         let audit = audit_context(&state, &origin, staff.actor());
-        let closed =
-            appointments::close(&state.db, state.notifier(), id.0, AppointmentStatus::NoShow, &audit).await?;
+        let closed = appointments::close(
+            &state.db,
+            state.notifier(),
+            id.0,
+            AppointmentStatus::NoShow,
+            &audit,
+        )
+        .await?;
         Ok(Json(view(closed, None)))
     }
 }

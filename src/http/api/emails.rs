@@ -11,7 +11,9 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{ApiResult, ApiTag, PageBody, StaffAction, StaffList, StaffRead, StaffReadOne, audit_context};
+use super::{
+    ApiResult, ApiTag, PageBody, StaffAction, StaffList, StaffRead, StaffReadOne, audit_context,
+};
 use crate::{
     AppState,
     audit::{Action, Event, Origin},
@@ -232,7 +234,10 @@ impl EmailsApi {
             match outbox::open(&state.keys, &row) {
                 Ok(content) => {
                     audit_context(&state, &origin, staff.actor())
-                        .record(&state.db, Event::new(Action::EmailRead).entity("email", row.id))
+                        .record(
+                            &state.db,
+                            Event::new(Action::EmailRead).entity("email", row.id),
+                        )
                         .await?;
                     detail.text = Some(content.text);
                     detail.html = Some(content.html);
@@ -245,7 +250,9 @@ impl EmailsApi {
                         })
                         .collect();
                 }
-                Err(e) => tracing::error!(email = %row.id, error = %e, "an email's content cannot be opened"),
+                Err(e) => {
+                    tracing::error!(email = %row.id, error = %e, "an email's content cannot be opened")
+                }
             }
         }
         Ok(Json(detail))
@@ -255,7 +262,11 @@ impl EmailsApi {
     ///
     /// For a `failed`, `dead` or `cancelled` message: it is due at once, with its attempts
     /// counted afresh. Any other status is a 409.
-    #[oai(path = "/emails/:id/retry", method = "post", operation_id = "retryEmail")]
+    #[oai(
+        path = "/emails/:id/retry",
+        method = "post",
+        operation_id = "retryEmail"
+    )]
     async fn retry(
         &self,
         state: Data<&AppState>,
@@ -268,7 +279,10 @@ impl EmailsApi {
             .await
             .map_err(action_error)?;
         audit_context(&state, &origin, staff.actor())
-            .record(&state.db, Event::new(Action::EmailRetry).entity("email", row.id))
+            .record(
+                &state.db,
+                Event::new(Action::EmailRetry).entity("email", row.id),
+            )
             .await?;
         state.mail.wake();
         Ok(Json(view(row)))
@@ -277,7 +291,11 @@ impl EmailsApi {
     /// Stop an email
     ///
     /// For a `pending` message only (one being sent cannot be called back): 409 otherwise.
-    #[oai(path = "/emails/:id/cancel", method = "post", operation_id = "cancelEmail")]
+    #[oai(
+        path = "/emails/:id/cancel",
+        method = "post",
+        operation_id = "cancelEmail"
+    )]
     async fn cancel(
         &self,
         state: Data<&AppState>,
@@ -290,7 +308,10 @@ impl EmailsApi {
             .await
             .map_err(action_error)?;
         audit_context(&state, &origin, staff.actor())
-            .record(&state.db, Event::new(Action::EmailCancel).entity("email", row.id))
+            .record(
+                &state.db,
+                Event::new(Action::EmailCancel).entity("email", row.id),
+            )
             .await?;
         Ok(Json(view(row)))
     }
@@ -298,7 +319,11 @@ impl EmailsApi {
     /// Email templates
     ///
     /// Every message Attune sends, with its template files.
-    #[oai(path = "/email-templates", method = "get", operation_id = "listEmailTemplates")]
+    #[oai(
+        path = "/email-templates",
+        method = "get",
+        operation_id = "listEmailTemplates"
+    )]
     async fn templates(
         &self,
         state: Data<&AppState>,
@@ -367,10 +392,10 @@ impl EmailsApi {
 fn action_error(e: ActionError) -> ApiError {
     match e {
         ActionError::NotFound => ApiError::not_found("There is no such email."),
-        ActionError::WrongStatus(status) => {
-            ApiError::conflict(format!("The email is {status}; that cannot be done to it now."))
-                .with_reason("email_status")
-        }
+        ActionError::WrongStatus(status) => ApiError::conflict(format!(
+            "The email is {status}; that cannot be done to it now."
+        ))
+        .with_reason("email_status"),
         ActionError::Db(e) => e.into(),
     }
 }
