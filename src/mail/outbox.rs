@@ -7,14 +7,16 @@ use sea_orm::{
     ActiveEnum,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, TransactionSession, TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
 
 use super::{Kind, compose::Content};
 use crate::{
+    audit::{Action, AuditContext, Event},
     crypto::DataKeys,
+    db,
     pagination::{Page, PageRequest},
 };
 
@@ -187,36 +189,35 @@ pub fn status_name(status: EmailStatus) -> &'static str {
 }
 
 /// Sends a failed, dead or cancelled message again, now, with a fresh count of attempts.
-pub async fn retry(
-    db: &impl ConnectionTrait,
+pub async fn retry<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     id: Uuid,
-    now: DateTime<Utc>,
+    audit: &AuditContext,
 ) -> Result<email_outbox::Model, ActionError> {
-    transition(
-        db,
-        id,
-        &[
-            EmailStatus::Failed,
-            EmailStatus::Dead,
-            EmailStatus::Cancelled,
-        ],
-        |m| {
-            m.status = Set(EmailStatus::Pending);
-            m.attempts = Set(0);
-            m.next_attempt_at = Set(now);
-            m.updated_at = Set(now);
-        },
-    )
+    let now = audit.now;
+    let from = [
+        EmailStatus::Failed,
+        EmailStatus::Dead,
+        EmailStatus::Cancelled,
+    ];
+    transition(db, id, &from, Action::EmailRetry, audit, |m| {
+        m.status = Set(EmailStatus::Pending);
+        m.attempts = Set(0);
+        m.next_attempt_at = Set(now);
+        m.updated_at = Set(now);
+    })
     .await
 }
 
 /// Stops a message that has not gone yet.
-pub async fn cancel(
-    db: &impl ConnectionTrait,
+pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     id: Uuid,
-    now: DateTime<Utc>,
+    audit: &AuditContext,
 ) -> Result<email_outbox::Model, ActionError> {
-    transition(db, id, &[EmailStatus::Pending], |m| {
+    let now = audit.now;
+    let from = [EmailStatus::Pending];
+    transition(db, id, &from, Action::EmailCancel, audit, |m| {
         m.status = Set(EmailStatus::Cancelled);
         m.updated_at = Set(now);
     })
@@ -225,12 +226,16 @@ pub async fn cancel(
 
 /// Changes the row with `change` if its status is one of `from`, in one conditional update
 /// so a worker claiming it at the same moment cannot be overruled.
-async fn transition(
-    db: &impl ConnectionTrait,
+async fn transition<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     id: Uuid,
     from: &[EmailStatus],
+    action: Action,
+    audit: &AuditContext,
     change: impl FnOnce(&mut email_outbox::ActiveModel),
 ) -> Result<email_outbox::Model, ActionError> {
+    let txn = db::begin_write(db).await?;
+    let db = &txn;
     let current = find(db, id).await?.ok_or(ActionError::NotFound)?;
     if !from.contains(&current.status) {
         return Err(ActionError::WrongStatus(status_name(current.status)));
@@ -251,5 +256,10 @@ async fn transition(
         let now = find(db, id).await?.ok_or(ActionError::NotFound)?;
         return Err(ActionError::WrongStatus(status_name(now.status)));
     }
-    find(db, id).await?.ok_or(ActionError::NotFound)
+    audit
+        .record(db, Event::new(action).entity("email", id))
+        .await?;
+    let changed = find(db, id).await?.ok_or(ActionError::NotFound)?;
+    txn.commit().await?;
+    Ok(changed)
 }

@@ -419,31 +419,15 @@ async fn the_worker_command_sends_what_is_queued_and_stops_on_sigterm() {
         .await;
     let now = chrono::Utc::now();
     for i in 0..3 {
-        attune::mail::outbox::enqueue(
-            &app.state.db,
-            &app.state.keys,
-            attune::mail::outbox::NewEmail {
-                kind: attune::mail::Kind::NewBooking,
-                recipient: format!("p{i}@example.org"),
-                subject: format!("Message {i}"),
-                content: attune::mail::compose::Content {
-                    to_name: None,
-                    from_name: "Practice".into(),
-                    from_address: "practice@example.org".into(),
-                    text: "text".into(),
-                    html: "<p>html</p>".into(),
-                    attachments: Vec::new(),
-                    not_after: None,
-                },
-                scheduled_at: now,
-                key: format!("worker-cli:{i}"),
-                appointment_id: None,
-                intake_id: None,
-            },
+        crate::common::smtp::queue_plain(
+            &app.state,
+            attune::mail::Kind::NewBooking,
+            &format!("p{i}@example.org"),
+            &format!("worker-cli:{i}"),
+            "text",
             now,
         )
-        .await
-        .unwrap();
+        .await;
     }
     let dir = tempfile::tempdir().unwrap();
     let mail = dir.path().join("outgoing");

@@ -17,7 +17,7 @@ use crate::common::{
     TestApp, assert_problem, assert_status,
     calendar::{parse_calendar, prop},
     scheduling::{couple_booking, monday_morning},
-    smtp::{Mode, SmtpServer},
+    smtp::{Mode, SmtpServer, queue_plain},
 };
 
 /// Tuesday 8 December 2026, 14:00 UTC: 9:00 am in New York, where the couple lives.
@@ -460,31 +460,15 @@ async fn two_workers_racing_over_200_due_messages_send_each_exactly_once() {
         .await;
     let now = clock.now();
     for i in 0..200 {
-        mail::outbox::enqueue(
-            &app.state.db,
-            &app.state.keys,
-            mail::outbox::NewEmail {
-                kind: mail::Kind::NewBooking,
-                recipient: format!("person{i}@example.org"),
-                subject: format!("Message {i}"),
-                content: mail::compose::Content {
-                    to_name: None,
-                    from_name: "Practice".into(),
-                    from_address: "practice@example.org".into(),
-                    text: format!("Body {i}"),
-                    html: format!("<p>Body {i}</p>"),
-                    attachments: Vec::new(),
-                    not_after: None,
-                },
-                scheduled_at: now,
-                key: format!("race:{i}"),
-                appointment_id: None,
-                intake_id: None,
-            },
+        queue_plain(
+            &app.state,
+            mail::Kind::NewBooking,
+            &format!("person{i}@example.org"),
+            &format!("race:{i}"),
+            &format!("Body {i}"),
             now,
         )
-        .await
-        .unwrap();
+        .await;
     }
     let (a, b) = tokio::join!(worker::run_once(&app.state), worker::run_once(&other.state));
     let (a, b) = (a.unwrap(), b.unwrap());
@@ -620,31 +604,15 @@ async fn the_outbox_is_for_owners_and_assistants_and_intake_bodies_are_for_owner
     let (app, clock) = TestApp::at_monday_morning().await;
     let booked = app.book_ok(&couple_booking(START)).await;
     let now = clock.now();
-    mail::outbox::enqueue(
-        &app.state.db,
-        &app.state.keys,
-        mail::outbox::NewEmail {
-            kind: mail::Kind::IntakeReady,
-            recipient: "dana@example.org".into(),
-            subject: "An intake form is ready".into(),
-            content: mail::compose::Content {
-                to_name: None,
-                from_name: "Practice".into(),
-                from_address: "practice@example.org".into(),
-                text: "intake text".into(),
-                html: "<p>intake</p>".into(),
-                attachments: Vec::new(),
-                not_after: None,
-            },
-            scheduled_at: now,
-            key: "intake-ready:test".into(),
-            appointment_id: None,
-            intake_id: None,
-        },
+    queue_plain(
+        &app.state,
+        mail::Kind::IntakeReady,
+        "dana@example.org",
+        "intake-ready:test",
+        "intake text",
         now,
     )
-    .await
-    .unwrap();
+    .await;
 
     let (_, clinician) = app.signed_in(attune::auth::Role::Clinician).await;
     assert_problem(

@@ -208,3 +208,41 @@ async fn session(socket: tokio::net::TcpStream, peer: SocketAddr, shared: Arc<Mu
         }
     }
 }
+
+/// Queues a plain message straight into the outbox, due at `at`: for tests of the sender that
+/// need many messages or a kind nothing sends yet.
+pub async fn queue_plain(
+    state: &attune::AppState,
+    kind: attune::mail::Kind,
+    recipient: &str,
+    key: &str,
+    text: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    use attune::mail::{compose::Content, outbox};
+    outbox::enqueue(
+        &state.db,
+        &state.keys,
+        outbox::NewEmail {
+            kind,
+            recipient: recipient.to_owned(),
+            subject: format!("About {key}"),
+            content: Content {
+                to_name: None,
+                from_name: "Practice".into(),
+                from_address: "practice@example.org".into(),
+                text: text.to_owned(),
+                html: format!("<p>{text}</p>"),
+                attachments: Vec::new(),
+                not_after: None,
+            },
+            scheduled_at: at,
+            key: key.to_owned(),
+            appointment_id: None,
+            intake_id: None,
+        },
+        at,
+    )
+    .await
+    .unwrap();
+}

@@ -275,15 +275,10 @@ impl EmailsApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<EmailView>, StaffAction> {
         staff.require(Permission::ManageOutbox)?;
-        let row = outbox::retry(&state.db, id.0, state.clock.now())
+        let audit = audit_context(&state, &origin, staff.actor());
+        let row = outbox::retry(&state.db, id.0, &audit)
             .await
             .map_err(action_error)?;
-        audit_context(&state, &origin, staff.actor())
-            .record(
-                &state.db,
-                Event::new(Action::EmailRetry).entity("email", row.id),
-            )
-            .await?;
         state.mail.wake();
         Ok(Json(view(row)))
     }
@@ -304,15 +299,10 @@ impl EmailsApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<EmailView>, StaffAction> {
         staff.require(Permission::ManageOutbox)?;
-        let row = outbox::cancel(&state.db, id.0, state.clock.now())
+        let audit = audit_context(&state, &origin, staff.actor());
+        let row = outbox::cancel(&state.db, id.0, &audit)
             .await
             .map_err(action_error)?;
-        audit_context(&state, &origin, staff.actor())
-            .record(
-                &state.db,
-                Event::new(Action::EmailCancel).entity("email", row.id),
-            )
-            .await?;
         Ok(Json(view(row)))
     }
 
