@@ -485,22 +485,36 @@ async fn two_workers_racing_over_200_due_messages_send_each_exactly_once() {
     assert_eq!(sent.len(), 200);
 }
 
-#[tokio::test]
-async fn a_booking_whose_email_cannot_be_made_is_not_made_and_sends_nothing() {
-    let smtp = SmtpServer::start().await;
+/// An app whose template directory holds one file of the practice's own, at `path`.
+async fn with_template(
+    smtp: &SmtpServer,
+    path: &str,
+    source: &str,
+) -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("email/booking_confirmed/body.txt.hbs");
+    let file = dir.path().join(path);
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    // Compiles, but names a value no message has: strict mode refuses it when rendering.
-    std::fs::write(&file, "Hello {{recipient.nickname}}").unwrap();
+    std::fs::write(&file, source).unwrap();
     let templates = dir.path().to_owned();
-    let clock = Clock::manual(monday_morning());
     let app = TestApp::builder()
-        .clock(clock)
-        .smtp(&smtp)
+        .clock(Clock::manual(monday_morning()))
+        .smtp(smtp)
         .configure(move |c| c.templates_dir = Some(templates))
         .spawn()
         .await;
+    (app, dir)
+}
+
+#[tokio::test]
+async fn a_booking_whose_email_cannot_be_made_is_not_made_and_sends_nothing() {
+    let smtp = SmtpServer::start().await;
+    // Compiles, but names a value no message has: strict mode refuses it when rendering.
+    let (app, _dir) = with_template(
+        &smtp,
+        "email/booking_confirmed/body.txt.hbs",
+        "Hello {{recipient.nickname}}",
+    )
+    .await;
     assert_problem(
         app.book(&couple_booking(START)).await,
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -522,18 +536,12 @@ async fn a_booking_whose_email_cannot_be_made_is_not_made_and_sends_nothing() {
 #[tokio::test]
 async fn the_practices_own_template_replaces_the_built_in_one() {
     let smtp = SmtpServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("email/booking_confirmed/subject.hbs");
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, "See you soon, {{recipient.first_name}}").unwrap();
-    let templates = dir.path().to_owned();
-    let clock = Clock::manual(monday_morning());
-    let app = TestApp::builder()
-        .clock(clock)
-        .smtp(&smtp)
-        .configure(move |c| c.templates_dir = Some(templates))
-        .spawn()
-        .await;
+    let (app, _dir) = with_template(
+        &smtp,
+        "email/booking_confirmed/subject.hbs",
+        "See you soon, {{recipient.first_name}}",
+    )
+    .await;
     app.book_ok(&couple_booking(START)).await;
     send(&app).await;
     let jane = parse(&smtp.received_by("jane@example.org")[0].raw)
