@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod housekeeping;
 pub mod http;
+pub mod intake;
 pub mod mail;
 pub mod pagination;
 pub mod practice;

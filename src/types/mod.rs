@@ -26,6 +26,20 @@ pub fn single_line(value: &str, max: usize) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
+/// A phone number as people write one: digits with spaces, `+`, `-`, `.` and brackets, 6 to
+/// 20 digits.
+pub fn phone(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let allowed = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-.()".contains(c));
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    if !allowed || !(6..=20).contains(&digits) || value.len() > 40 {
+        return Err("must be a phone number like +1 555 010 0199".into());
+    }
+    Ok(value.to_owned())
+}
+
 /// Whether an instant a client sent is one a practice could mean: years 1900 to 9999.
 /// chrono reads years like +200000, which PostgreSQL cannot store and SQLite sorts wrongly.
 pub fn plausible_instant(at: &DateTime<Utc>) -> bool {

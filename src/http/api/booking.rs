@@ -506,7 +506,7 @@ pub async fn check_booking(
     );
     let name = errors.check("name", person_name(&body.name));
     let email = errors.check("email", EmailAddress::parse(&body.email));
-    let phone = optional(&body.phone).and_then(|p| errors.check("phone", phone(p)));
+    let phone = optional(&body.phone).and_then(|p| errors.check("phone", crate::types::phone(p)));
     let partner_name =
         optional(&body.partner_name).and_then(|n| errors.check("partner_name", person_name(n)));
     let partner_email = optional(&body.partner_email)
@@ -599,17 +599,6 @@ fn person_name(value: &str) -> Result<(String, String), String> {
 
 /// A phone number as people write it: digits with spaces, dots, dashes, brackets and a
 /// leading plus; 6 to 20 digits.
-fn phone(value: &str) -> Result<String, String> {
-    let allowed = value
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-.()".contains(c));
-    let digits = value.chars().filter(char::is_ascii_digit).count();
-    if !allowed || !(6..=20).contains(&digits) || value.len() > 40 {
-        return Err("must be a phone number like +1 555 010 0199".into());
-    }
-    Ok(value.to_owned())
-}
-
 async fn practice_zone(state: &AppState) -> Result<TimeZone, ApiError> {
     Ok(practice::time_zone(&state.db).await?)
 }

@@ -1,0 +1,11 @@
+//! Intake questionnaires: their definitions and versions, the answers each partner gives
+//! through a private link, and the scores and flags computed when they submit.
+
+pub mod answers;
+pub mod builtin;
+pub mod definition;
+pub mod scoring;
+
+pub use answers::{Answers, Mode};
+pub use definition::{Definition, Flag};
+pub use scoring::Score;
