@@ -114,10 +114,19 @@ pub enum Action {
     EmailRead,
     EmailRetry,
     EmailCancel,
+    QuestionnaireCreate,
+    /// A new version of a questionnaire.
+    QuestionnaireRevise,
+    IntakeAssign,
+    /// Staff read a response's answers.
+    IntakeRead,
+    IntakeExport,
+    /// A participant submitted their answers through their link.
+    IntakeSubmit,
 }
 
 impl Action {
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 44] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -156,6 +165,12 @@ impl Action {
         Action::EmailRead,
         Action::EmailRetry,
         Action::EmailCancel,
+        Action::QuestionnaireCreate,
+        Action::QuestionnaireRevise,
+        Action::IntakeAssign,
+        Action::IntakeRead,
+        Action::IntakeExport,
+        Action::IntakeSubmit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -198,6 +213,12 @@ impl Action {
             Action::EmailRead => "email.read",
             Action::EmailRetry => "email.retry",
             Action::EmailCancel => "email.cancel",
+            Action::QuestionnaireCreate => "questionnaire.create",
+            Action::QuestionnaireRevise => "questionnaire.revise",
+            Action::IntakeAssign => "intake.assign",
+            Action::IntakeRead => "intake.read",
+            Action::IntakeExport => "intake.export",
+            Action::IntakeSubmit => "intake.submit",
         }
     }
 }

@@ -45,6 +45,7 @@ pub struct Config {
     pub previous_data_keys: Vec<DataKey>,
     pub calendar: CalendarSettings,
     pub mail: MailSettings,
+    pub intake: IntakeSettings,
     /// A directory whose template files replace the built-in ones at the same paths.
     pub templates_dir: Option<std::path::PathBuf>,
 }
@@ -115,6 +116,15 @@ impl fmt::Display for SmtpUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.redacted())
     }
+}
+
+/// Intake questionnaire links and their reminder.
+#[derive(Clone, Debug)]
+pub struct IntakeSettings {
+    /// How long an intake link works.
+    pub link_ttl: Duration,
+    /// How long before the first appointment a partner who has not submitted is reminded.
+    pub reminder_before: Duration,
 }
 
 /// The subscription feed and the import of outside busy times.
@@ -543,6 +553,10 @@ impl Config {
             previous_data_keys,
             calendar,
             mail,
+            intake: IntakeSettings {
+                link_ttl: duration("ATTUNE_INTAKE_LINK_TTL", "30d")?,
+                reminder_before: duration("ATTUNE_INTAKE_REMINDER", "2d")?,
+            },
             templates_dir,
         })
     }

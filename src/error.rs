@@ -564,6 +564,59 @@ impl From<crate::calendar::CalendarError> for ApiError {
     }
 }
 
+impl From<crate::intake::questionnaires::QuestionnaireError> for ApiError {
+    fn from(e: crate::intake::questionnaires::QuestionnaireError) -> Self {
+        use crate::intake::questionnaires::QuestionnaireError as E;
+        match e {
+            E::NotFound => Self::not_found("There is no such questionnaire."),
+            E::NoSuchVersion => Self::not_found("The questionnaire has no such version."),
+            E::ReadOnly => Self::conflict(
+                "Built-in questionnaires are read-only. Copy it (create a questionnaire with its \
+                 definition and a slug of your own) to change it.",
+            )
+            .with_reason("builtin_read_only"),
+            E::SlugTaken => Self::conflict("Another questionnaire already has that slug.")
+                .with_errors(vec![FieldError::new("slug", "is taken")]),
+            E::Invalid(errors) => Self::validation(
+                errors
+                    .into_iter()
+                    .map(|e| FieldError::new(format!("definition.{}", e.field), e.message))
+                    .collect(),
+            ),
+            E::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::intake::assignments::IntakeError> for ApiError {
+    fn from(e: crate::intake::assignments::IntakeError) -> Self {
+        use crate::intake::assignments::IntakeError as E;
+        match e {
+            E::NotFound => Self::not_found("There is no such intake."),
+            E::UnknownClient => Self::not_found("There is no such client."),
+            E::UnknownParticipant => {
+                Self::invalid("participant_id", "is not one of this client's participants")
+            }
+            E::Expired => Self::new(
+                ProblemKind::Gone,
+                "This link has expired. Please ask the practice for a new one.",
+            ),
+            E::Submitted => {
+                Self::conflict("These answers were already sent, and cannot be changed. Thank you.")
+                    .with_reason("intake_submitted")
+            }
+            // Each problem is named by the item's id, as the form knows it.
+            E::Invalid(errors) => Self::validation(errors),
+            E::Unreadable => Self::internal(anyhow::anyhow!(
+                "intake answers cannot be decrypted with the configured data keys"
+            )),
+            E::Questionnaire(e) => e.into(),
+            E::Mail(e) => Self::internal(e),
+            E::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::pagination::BadPageParam> for ApiError {
     fn from(err: crate::pagination::BadPageParam) -> Self {
         Self::invalid(err.field, err.message)

@@ -81,6 +81,9 @@ impl AppState {
             .await
             .context("applying database migrations")?;
         setup_practice(&db, &config, &clock).await?;
+        intake::questionnaires::seed_builtins(&db, clock.now())
+            .await
+            .context("adding the built-in questionnaires")?;
         bootstrap_owner(&db, &config, &clock).await?;
 
         let busy = calendar::busy::Refresher {

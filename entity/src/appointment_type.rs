@@ -26,6 +26,8 @@ pub struct Model {
     pub active: bool,
     /// Minutes before the start that reminders go out, e.g. `[1440, 120]`.
     pub reminder_minutes: Json,
+    /// Assigned to each partner with an email when this type is booked.
+    pub intake_questionnaire_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

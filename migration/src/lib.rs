@@ -12,6 +12,7 @@ mod m20261124_000003_scheduling;
 mod m20261124_000004_calendar;
 mod m20261124_000005_client_search;
 mod m20261124_000006_mail;
+mod m20261124_000007_intake;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_calendar::Migration),
             Box::new(m20261124_000005_client_search::Migration),
             Box::new(m20261124_000006_mail::Migration),
+            Box::new(m20261124_000007_intake::Migration),
         ]
     }
 }

@@ -2,8 +2,10 @@
 //! through a private link, and the scores and flags computed when they submit.
 
 pub mod answers;
+pub mod assignments;
 pub mod builtin;
 pub mod definition;
+pub mod questionnaires;
 pub mod scoring;
 
 pub use answers::{Answers, Mode};

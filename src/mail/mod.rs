@@ -7,6 +7,7 @@
 //! never its recipient.
 
 pub mod compose;
+pub mod intakes;
 pub mod outbox;
 pub mod plan;
 pub mod templates;

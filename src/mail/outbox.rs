@@ -88,13 +88,40 @@ pub async fn cancel_pending(
     kinds: &[Kind],
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
+    cancel_pending_of(
+        db,
+        email_outbox::Column::AppointmentId,
+        appointment_id,
+        kinds,
+        now,
+    )
+    .await
+}
+
+/// The same for an intake's messages.
+pub async fn cancel_pending_for_intake(
+    db: &impl ConnectionTrait,
+    intake_id: Uuid,
+    kinds: &[Kind],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    cancel_pending_of(db, email_outbox::Column::IntakeId, intake_id, kinds, now).await
+}
+
+async fn cancel_pending_of(
+    db: &impl ConnectionTrait,
+    owner: email_outbox::Column,
+    id: Uuid,
+    kinds: &[Kind],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     let result = email_outbox::Entity::update_many()
         .col_expr(
             email_outbox::Column::Status,
             Expr::value(EmailStatus::Cancelled.to_value()),
         )
         .col_expr(email_outbox::Column::UpdatedAt, now.into())
-        .filter(email_outbox::Column::AppointmentId.eq(appointment_id))
+        .filter(owner.eq(id))
         .filter(email_outbox::Column::Status.eq(EmailStatus::Pending))
         .filter(email_outbox::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
         .exec(db)

@@ -158,7 +158,7 @@ pub async fn appointment_changed(
 }
 
 /// What the messages about one appointment are made from.
-struct Facts<'a> {
+pub(super) struct Facts<'a> {
     appointment: &'a appointment::Model,
     appointment_type: appointment_type::Model,
     practitioner: practitioner::Model,
@@ -171,7 +171,7 @@ struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
-    async fn load(
+    pub(super) async fn load(
         db: &impl ConnectionTrait,
         n: Notifier<'_>,
         a: &'a appointment::Model,
@@ -204,8 +204,13 @@ impl<'a> Facts<'a> {
         })
     }
 
+    /// The practitioner's zone, else the practice's.
+    pub(super) fn practitioner_zone(&self) -> TimeZone {
+        TimeZone::parse(&self.practitioner.time_zone).unwrap_or(self.practice_zone)
+    }
+
     /// The participant's own zone if they gave one, else the practice's.
-    fn zone_of(&self, person: &participant::Model) -> TimeZone {
+    pub(super) fn zone_of(&self, person: &participant::Model) -> TimeZone {
         person
             .time_zone
             .as_deref()
@@ -222,7 +227,7 @@ impl<'a> Facts<'a> {
         self.context_for(person.first_name.clone(), tz, previous)
     }
 
-    fn context_for(
+    pub(super) fn context_for(
         &self,
         first_name: String,
         tz: TimeZone,
@@ -336,7 +341,7 @@ impl<'a> Facts<'a> {
         now: DateTime<Utc>,
     ) -> Result<(), PlanError> {
         let p = &self.practitioner;
-        let tz = TimeZone::parse(&p.time_zone).unwrap_or(self.practice_zone);
+        let tz = self.practitioner_zone();
         let first_name = p
             .name
             .split_whitespace()
@@ -411,7 +416,7 @@ impl<'a> Facts<'a> {
         Ok(())
     }
 
-    fn content(
+    pub(super) fn content(
         &self,
         to_name: Option<String>,
         text: String,
@@ -436,7 +441,7 @@ impl<'a> Facts<'a> {
     }
 }
 
-fn render(
+pub(super) fn render(
     n: Notifier<'_>,
     kind: Kind,
     context: &MessageContext,

@@ -60,6 +60,7 @@ pub async fn defaults(
             location_kind: Set(location),
             location_details: Set(None),
             reminder_minutes: Set(serde_json::json!(super::types::DEFAULT_REMINDERS)),
+            intake_questionnaire_id: Set(None),
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),

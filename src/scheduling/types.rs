@@ -185,6 +185,7 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
         location_details: Set(fields.location_details),
         active: Set(fields.active),
         reminder_minutes: Set(serde_json::json!(fields.reminder_minutes)),
+        intake_questionnaire_id: Set(None),
         created_at: Set(created_at),
         updated_at: Set(audit.now),
     };

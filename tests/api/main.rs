@@ -13,6 +13,7 @@ mod cli;
 mod concurrency;
 mod errors;
 mod health;
+mod intake;
 mod mail;
 mod migrations;
 mod openapi;

@@ -13,9 +13,12 @@ mod calendars;
 mod clients;
 mod emails;
 mod errors;
+mod intake_public;
+mod intakes;
 mod json;
 mod practice;
 mod practitioners;
+mod questionnaires;
 mod security;
 mod staff;
 
@@ -49,6 +52,8 @@ pub enum ApiTag {
     Clients,
     /// The outbox of queued and sent email, and the email templates.
     Email,
+    /// Questionnaires, intake assignments and their responses.
+    Intake,
 }
 
 /// Every capability's API.
@@ -64,6 +69,9 @@ pub type Apis = (
     appointments::AppointmentsApi,
     audit_log::AuditApi,
     emails::EmailsApi,
+    questionnaires::QuestionnairesApi,
+    intakes::IntakesApi,
+    intake_public::IntakePublicApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -80,6 +88,9 @@ pub fn service() -> OpenApiService<Apis, ()> {
             appointments::AppointmentsApi,
             audit_log::AuditApi,
             emails::EmailsApi,
+            questionnaires::QuestionnairesApi,
+            intakes::IntakesApi,
+            intake_public::IntakePublicApi,
         ),
         "Attune API",
         env!("CARGO_PKG_VERSION"),

@@ -1,0 +1,485 @@
+//! Assigning a questionnaire to one participant, and what happens through their private link:
+//! opening it, saving drafts, submitting. Answers are sealed with the data key; scores and
+//! flags are computed on submission and kept beside them for the staff lists.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use entity::{
+    client,
+    intake_assignment::{self, IntakeStatus},
+    participant, practitioner, questionnaire_version,
+};
+use sea_orm::{
+    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, TransactionSession, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::{
+    Answers, Definition, Flag, Mode, answers,
+    definition::ItemKind,
+    questionnaires::{self, QuestionnaireError},
+    scoring,
+};
+use crate::{
+    audit::{Action, AuditContext, Event},
+    crypto::{self, DataKeys, Secret},
+    db,
+    error::FieldError,
+    mail::{self, Notifier, plan::PlanError},
+};
+
+/// Intake links start with this.
+pub const TOKEN_PREFIX: &str = "ati_";
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("no such intake")]
+    NotFound,
+    #[error("no such client")]
+    UnknownClient,
+    #[error("the participant is not one of the client's")]
+    UnknownParticipant,
+    #[error("the link has expired")]
+    Expired,
+    #[error("the answers were already submitted")]
+    Submitted,
+    #[error("the answers are not valid")]
+    Invalid(Vec<FieldError>),
+    #[error("the stored answers cannot be decrypted with the configured keys")]
+    Unreadable,
+    #[error(transparent)]
+    Questionnaire(#[from] QuestionnaireError),
+    #[error(transparent)]
+    Mail(#[from] PlanError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Where an assignment stands, with expiry worked out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Sent,
+    Opened,
+    InProgress,
+    Submitted,
+    Expired,
+}
+
+pub fn status(a: &intake_assignment::Model, now: DateTime<Utc>) -> Status {
+    match a.status {
+        IntakeStatus::Submitted => Status::Submitted,
+        _ if now >= a.expires_at => Status::Expired,
+        IntakeStatus::Sent => Status::Sent,
+        IntakeStatus::Opened => Status::Opened,
+        IntakeStatus::InProgress => Status::InProgress,
+    }
+}
+
+/// What is sealed: the answers, and when each consent item was agreed to.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Sealed {
+    pub answers: Answers,
+    #[serde(default)]
+    pub consents: BTreeMap<String, DateTime<Utc>>,
+}
+
+fn answers_context(id: Uuid) -> String {
+    format!("intake.answers:{id}")
+}
+
+pub fn open_sealed(keys: &DataKeys, a: &intake_assignment::Model) -> Result<Sealed, IntakeError> {
+    match &a.answers_sealed {
+        None => Ok(Sealed::default()),
+        Some(sealed) => {
+            let json = keys
+                .open(sealed, &answers_context(a.id))
+                .map_err(|_| IntakeError::Unreadable)?;
+            serde_json::from_str(&json).map_err(|_| IntakeError::Unreadable)
+        }
+    }
+}
+
+fn seal(keys: &DataKeys, id: Uuid, sealed: &Sealed) -> String {
+    let json = serde_json::to_string(sealed).expect("answers serialise");
+    keys.seal(&json, &answers_context(id))
+}
+
+pub struct NewIntake {
+    pub client_id: Uuid,
+    pub participant_id: Uuid,
+    pub questionnaire_id: Uuid,
+    pub due_at: Option<DateTime<Utc>>,
+    /// The appointment it prepares for, if any.
+    pub appointment_id: Option<Uuid>,
+}
+
+/// Timings from the settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Timings {
+    pub link_ttl: chrono::Duration,
+    pub reminder_before: chrono::Duration,
+}
+
+/// Creates the assignment and queues its invitation, in one transaction; returns it with the
+/// link's secret, which is not kept.
+pub async fn assign<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    n: Notifier<'_>,
+    new: NewIntake,
+    timings: Timings,
+    audit: &AuditContext,
+) -> Result<(intake_assignment::Model, String), IntakeError> {
+    let txn = db::begin_write(db).await?;
+    let created = assign_in(&txn, n, new, timings, audit).await?;
+    txn.commit().await?;
+    n.mailer.wake();
+    Ok(created)
+}
+
+/// [`assign`] inside the caller's transaction (a booking that assigns intakes).
+pub async fn assign_in(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    new: NewIntake,
+    timings: Timings,
+    audit: &AuditContext,
+) -> Result<(intake_assignment::Model, String), IntakeError> {
+    client::Entity::find_by_id(new.client_id)
+        .one(db)
+        .await?
+        .ok_or(IntakeError::UnknownClient)?;
+    let person = participant::Entity::find_by_id(new.participant_id)
+        .one(db)
+        .await?
+        .filter(|p| p.client_id == new.client_id)
+        .ok_or(IntakeError::UnknownParticipant)?;
+    let versioned = questionnaires::at_version(db, new.questionnaire_id, None).await?;
+    let id = Uuid::new_v4();
+    let token = Secret::generate(TOKEN_PREFIX);
+    let row = intake_assignment::Entity::insert(intake_assignment::ActiveModel {
+        id: Set(id),
+        client_id: Set(new.client_id),
+        participant_id: Set(person.id),
+        questionnaire_version_id: Set(versioned.version.id),
+        token_hash: Set(token.hash()),
+        status: Set(IntakeStatus::Sent),
+        expires_at: Set(audit.now + timings.link_ttl),
+        due_at: Set(new.due_at),
+        appointment_id: Set(new.appointment_id),
+        answers_sealed: Set(None),
+        score_total: Set(None),
+        score_band: Set(None),
+        flags: Set(serde_json::json!([])),
+        opened_at: Set(None),
+        submitted_at: Set(None),
+        created_by: Set(audit.actor.id),
+        created_at: Set(audit.now),
+        updated_at: Set(audit.now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    let url = n.public_url.link(&format!("/intake/{}", token.expose()));
+    mail::intakes::invite(
+        db,
+        n,
+        &row,
+        &person,
+        &url,
+        timings.reminder_before,
+        audit.now,
+    )
+    .await?;
+    audit
+        .record(
+            db,
+            Event::new(Action::IntakeAssign)
+                .entity("intake", id)
+                .details(serde_json::json!({
+                    "questionnaire": versioned.questionnaire.slug,
+                    "version": versioned.version.version,
+                })),
+        )
+        .await?;
+    Ok((row, token.into_string()))
+}
+
+pub async fn list_for_client(
+    db: &impl ConnectionTrait,
+    client_id: Uuid,
+) -> Result<
+    Vec<(
+        intake_assignment::Model,
+        questionnaire_version::Model,
+        String,
+    )>,
+    DbErr,
+> {
+    let rows = intake_assignment::Entity::find()
+        .filter(intake_assignment::Column::ClientId.eq(client_id))
+        .order_by_asc(intake_assignment::Column::CreatedAt)
+        .order_by_asc(intake_assignment::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (version, slug) = version_of(db, &row).await?;
+        out.push((row, version, slug));
+    }
+    Ok(out)
+}
+
+async fn version_of(
+    db: &impl ConnectionTrait,
+    row: &intake_assignment::Model,
+) -> Result<(questionnaire_version::Model, String), DbErr> {
+    let version = questionnaire_version::Entity::find_by_id(row.questionnaire_version_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("questionnaire version".into()))?;
+    let q = entity::questionnaire::Entity::find_by_id(version.questionnaire_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("questionnaire".into()))?;
+    Ok((version, q.slug))
+}
+
+/// An assignment as its link shows it.
+pub struct Opened {
+    pub assignment: intake_assignment::Model,
+    pub definition: Definition,
+    /// The questionnaire version it answers.
+    pub version: i32,
+    pub answers: Answers,
+    pub status: Status,
+}
+
+async fn by_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<intake_assignment::Model, IntakeError> {
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
+        return Err(IntakeError::NotFound);
+    }
+    intake_assignment::Entity::find()
+        .filter(intake_assignment::Column::TokenHash.eq(crypto::hash_secret(token)))
+        .one(db)
+        .await?
+        .ok_or(IntakeError::NotFound)
+}
+
+/// What the link shows, noting the first opening. An expired link is refused; a submitted one
+/// shows the thank-you state without the answers.
+pub async fn open<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    keys: &DataKeys,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Opened, IntakeError> {
+    let mut a = by_token(db, token).await?;
+    let state = status(&a, now);
+    if state == Status::Expired {
+        return Err(IntakeError::Expired);
+    }
+    if a.status == IntakeStatus::Sent {
+        let opened = intake_assignment::Entity::update_many()
+            .col_expr(
+                intake_assignment::Column::Status,
+                sea_orm::sea_query::Expr::value(IntakeStatus::Opened.to_value()),
+            )
+            .col_expr(intake_assignment::Column::OpenedAt, Some(now).into())
+            .col_expr(intake_assignment::Column::UpdatedAt, now.into())
+            .filter(intake_assignment::Column::Id.eq(a.id))
+            .filter(intake_assignment::Column::Status.eq(IntakeStatus::Sent))
+            .exec(db)
+            .await?;
+        if opened.rows_affected > 0 {
+            a.status = IntakeStatus::Opened;
+            a.opened_at = Some(now);
+        }
+    }
+    let (version, _) = version_of(db, &a).await?;
+    let definition = questionnaires::read_definition(&version)?;
+    let answers = if a.status == IntakeStatus::Submitted {
+        Answers::new()
+    } else {
+        open_sealed(keys, &a)?.answers
+    };
+    Ok(Opened {
+        status: status(&a, now),
+        assignment: a,
+        definition,
+        version: version.version,
+        answers,
+    })
+}
+
+async fn definition_of(
+    db: &impl ConnectionTrait,
+    a: &intake_assignment::Model,
+) -> Result<Definition, IntakeError> {
+    let (version, _) = version_of(db, a).await?;
+    Ok(questionnaires::read_definition(&version)?)
+}
+
+/// The assignment behind `token`, locked for change: not expired, not submitted.
+async fn for_change(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<intake_assignment::Model, IntakeError> {
+    let a = by_token(db, token).await?;
+    match status(&a, now) {
+        Status::Submitted => Err(IntakeError::Submitted),
+        Status::Expired => Err(IntakeError::Expired),
+        _ => Ok(a),
+    }
+}
+
+/// Saves a draft: `given` answers replace the ones for the same items (null clears one);
+/// each must fit its item, but nothing is required yet.
+pub async fn save_draft<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    keys: &DataKeys,
+    token: &str,
+    given: &Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Result<Answers, IntakeError> {
+    let txn = db::begin_write(db).await?;
+    let a = for_change(&txn, token, now).await?;
+    let definition = definition_of(&txn, &a).await?;
+    let mut sealed = open_sealed(keys, &a)?;
+    let checked = answers::check(&definition, given, Mode::Draft).map_err(IntakeError::Invalid)?;
+    for id in given.keys() {
+        sealed.answers.remove(id);
+    }
+    sealed.answers.extend(checked);
+    let mut model: intake_assignment::ActiveModel = a.clone().into();
+    model.answers_sealed = Set(Some(seal(keys, a.id, &sealed)));
+    model.status = Set(IntakeStatus::InProgress);
+    model.updated_at = Set(now);
+    intake_assignment::Entity::update(model).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(sealed.answers)
+}
+
+/// Checks the full answers, computes score and flags, locks the response and tells the
+/// practitioner, all in one transaction.
+pub async fn submit<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    n: Notifier<'_>,
+    token: &str,
+    given: &Map<String, Value>,
+    audit: &AuditContext,
+) -> Result<intake_assignment::Model, IntakeError> {
+    let now = audit.now;
+    let txn = db::begin_write(db).await?;
+    let a = for_change(&txn, token, now).await?;
+    let definition = definition_of(&txn, &a).await?;
+    let answers = answers::check(&definition, given, Mode::Submit).map_err(IntakeError::Invalid)?;
+    let consents = definition
+        .items()
+        .filter(|i| i.kind == ItemKind::Consent && answers.contains_key(&i.id))
+        .map(|i| (i.id.clone(), now))
+        .collect();
+    let score = scoring::score(&definition, &answers);
+    let flags: Vec<Flag> = scoring::flags(&definition, &answers);
+    let sealed = Sealed { answers, consents };
+    let mut model: intake_assignment::ActiveModel = a.clone().into();
+    model.answers_sealed = Set(Some(seal(n.keys, a.id, &sealed)));
+    model.status = Set(IntakeStatus::Submitted);
+    model.score_total = Set(score.as_ref().map(|s| s.total as i32));
+    model.score_band = Set(score.and_then(|s| s.band));
+    model.flags = Set(serde_json::to_value(&flags).expect("flags serialise"));
+    model.submitted_at = Set(Some(now));
+    model.updated_at = Set(now);
+    // Only if it is still open: a double submit answers "already submitted".
+    let updated = intake_assignment::Entity::update_many()
+        .set(model)
+        .filter(intake_assignment::Column::Id.eq(a.id))
+        .filter(intake_assignment::Column::Status.ne(IntakeStatus::Submitted))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(IntakeError::Submitted);
+    }
+    let submitted = intake_assignment::Entity::find_by_id(a.id)
+        .one(&txn)
+        .await?
+        .ok_or(IntakeError::NotFound)?;
+    let practitioner = practitioner_of(&txn, &submitted).await?;
+    mail::intakes::submitted(&txn, n, &submitted, practitioner.as_ref(), now).await?;
+    audit
+        .record(
+            &txn,
+            Event::new(Action::IntakeSubmit).entity("intake", a.id),
+        )
+        .await?;
+    txn.commit().await?;
+    n.mailer.wake();
+    Ok(submitted)
+}
+
+/// Who hears of a submission: the client's practitioner, else the appointment's.
+async fn practitioner_of(
+    db: &impl ConnectionTrait,
+    a: &intake_assignment::Model,
+) -> Result<Option<practitioner::Model>, DbErr> {
+    let client = client::Entity::find_by_id(a.client_id).one(db).await?;
+    let mut id = client.and_then(|c| c.primary_practitioner_id);
+    if id.is_none()
+        && let Some(appointment) = a.appointment_id
+    {
+        id = entity::appointment::Entity::find_by_id(appointment)
+            .one(db)
+            .await?
+            .map(|x| x.practitioner_id);
+    }
+    match id {
+        Some(id) => practitioner::Entity::find_by_id(id).one(db).await,
+        None => Ok(None),
+    }
+}
+
+/// One response for staff, with its answers; the read is recorded.
+pub struct Response {
+    pub assignment: intake_assignment::Model,
+    pub slug: String,
+    pub version: i32,
+    pub sealed: Sealed,
+    pub status: Status,
+}
+
+pub async fn read(
+    db: &impl ConnectionTrait,
+    keys: &DataKeys,
+    id: Uuid,
+    action: Action,
+    audit: &AuditContext,
+) -> Result<Response, IntakeError> {
+    let a = intake_assignment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(IntakeError::NotFound)?;
+    let (version, slug) = version_of(db, &a).await?;
+    let sealed = open_sealed(keys, &a)?;
+    audit
+        .record(db, Event::new(action).entity("intake", id))
+        .await?;
+    Ok(Response {
+        status: status(&a, audit.now),
+        assignment: a,
+        slug,
+        version: version.version,
+        sealed,
+    })
+}
+
+/// The flags stored on an assignment.
+pub fn flags_of(a: &intake_assignment::Model) -> Vec<Flag> {
+    serde_json::from_value(a.flags.clone()).unwrap_or_default()
+}

@@ -1,0 +1,219 @@
+//! The emails around an intake questionnaire: the invitation with the private link, a
+//! reminder before the first appointment while it is still not submitted, and the
+//! practitioner's neutral notice once it is.
+
+use chrono::{DateTime, Utc};
+use entity::{appointment, intake_assignment, participant, practitioner};
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+use super::{
+    Kind, Notifier,
+    compose::Content,
+    outbox::{self, NewEmail},
+    plan::{Facts, PlanError, render},
+    templates::{IntakeView, MessageContext, PracticeView, RecipientView},
+};
+
+/// How long filling one in takes, as the invitation says.
+const MINUTES: u32 = 15;
+
+/// Queues the invitation to `person`, and a reminder `remind_before` the appointment the
+/// intake prepares for (if that time is still ahead).
+pub async fn invite(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    assignment: &intake_assignment::Model,
+    person: &participant::Model,
+    url: &str,
+    remind_before: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<(), PlanError> {
+    let Some(address) = person.email.clone() else {
+        return Ok(());
+    };
+    let appointment = match assignment.appointment_id {
+        Some(id) => appointment::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let mut context = context(
+        db,
+        n,
+        appointment.as_ref(),
+        Some(person),
+        &person.first_name,
+        now,
+    )
+    .await?;
+    context.intake = Some(IntakeView {
+        url: url.to_owned(),
+        minutes: MINUTES,
+        dashboard_url: dashboard_url(n, assignment),
+    });
+    let name = format!("{} {}", person.first_name, person.last_name)
+        .trim()
+        .to_owned();
+    let mut messages = vec![(
+        Kind::IntakeInvitation,
+        now,
+        format!("intake_invitation:{}", assignment.id),
+    )];
+    if let Some(a) = &appointment {
+        let at = a.starts_at - remind_before;
+        if at > now {
+            messages.push((
+                Kind::IntakeReminder,
+                at,
+                format!("intake_reminder:{}", assignment.id),
+            ));
+        }
+    }
+    for (kind, at, key) in messages {
+        let rendered = render(n, kind, &context)?;
+        let from = sender(db, assignment).await?;
+        outbox::enqueue(
+            db,
+            n.keys,
+            NewEmail {
+                kind,
+                recipient: address.clone(),
+                subject: rendered.subject,
+                content: Content {
+                    to_name: Some(name.clone()),
+                    from_name: from.0.clone(),
+                    from_address: from.1.clone(),
+                    text: rendered.text,
+                    html: rendered.html,
+                    attachments: Vec::new(),
+                    not_after: appointment.as_ref().map(|a| a.starts_at),
+                },
+                scheduled_at: at,
+                key,
+                appointment_id: assignment.appointment_id,
+                intake_id: Some(assignment.id),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// On submission: the reminder is no longer wanted, and the practitioner hears that a
+/// response is ready, without a word of it.
+pub async fn submitted(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    assignment: &intake_assignment::Model,
+    practitioner: Option<&practitioner::Model>,
+    now: DateTime<Utc>,
+) -> Result<(), PlanError> {
+    outbox::cancel_pending_for_intake(db, assignment.id, &[Kind::IntakeReminder], now).await?;
+    let Some(p) = practitioner else {
+        return Ok(());
+    };
+    let appointment = match assignment.appointment_id {
+        Some(id) => appointment::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let first_name = p
+        .name
+        .split_whitespace()
+        .next()
+        .unwrap_or(&p.name)
+        .to_owned();
+    let mut context = context(db, n, appointment.as_ref(), None, &first_name, now).await?;
+    context.intake = Some(IntakeView {
+        url: String::new(),
+        minutes: MINUTES,
+        dashboard_url: dashboard_url(n, assignment),
+    });
+    let rendered = render(n, Kind::IntakeReady, &context)?;
+    let from = sender(db, assignment).await?;
+    outbox::enqueue(
+        db,
+        n.keys,
+        NewEmail {
+            kind: Kind::IntakeReady,
+            recipient: p.email.clone(),
+            subject: rendered.subject,
+            content: Content {
+                to_name: Some(p.name.clone()),
+                from_name: from.0,
+                from_address: from.1,
+                text: rendered.text,
+                html: rendered.html,
+                attachments: Vec::new(),
+                not_after: None,
+            },
+            scheduled_at: now,
+            key: format!("intake_ready:{}", assignment.id),
+            appointment_id: assignment.appointment_id,
+            intake_id: Some(assignment.id),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Where staff open the response: the client's page of the dashboard.
+fn dashboard_url(n: Notifier<'_>, assignment: &intake_assignment::Model) -> String {
+    n.public_url
+        .link(&format!("/admin/clients/{}", assignment.client_id))
+}
+
+/// The context every intake message shares: with the appointment when there is one, in
+/// `person`'s zone (the practitioner's for their own notice).
+async fn context(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    appointment: Option<&appointment::Model>,
+    person: Option<&participant::Model>,
+    first_name: &str,
+    now: DateTime<Utc>,
+) -> Result<MessageContext, PlanError> {
+    if let Some(a) = appointment {
+        let facts = Facts::load(db, n, a, now).await?;
+        let tz = match person {
+            Some(p) => facts.zone_of(p),
+            None => facts.practitioner_zone(),
+        };
+        return Ok(facts.context_for(first_name.to_owned(), tz, None));
+    }
+    let practice = crate::practice::settings(db).await?;
+    Ok(MessageContext {
+        practice: PracticeView {
+            name: practice.name,
+            email: practice.contact_email,
+        },
+        recipient: RecipientView {
+            first_name: first_name.to_owned(),
+        },
+        appointment: None,
+        booking_url: n.public_url.link("/book"),
+        intake: None,
+    })
+}
+
+/// The practice's name and address to send as; without a contact address, the client's
+/// practitioner's.
+async fn sender(
+    db: &impl ConnectionTrait,
+    assignment: &intake_assignment::Model,
+) -> Result<(String, String), PlanError> {
+    let practice = crate::practice::settings(db).await?;
+    let address = match practice.contact_email {
+        Some(a) => a,
+        None => {
+            let client = entity::client::Entity::find_by_id(assignment.client_id)
+                .one(db)
+                .await?;
+            let practitioner = match client.and_then(|c| c.primary_practitioner_id) {
+                Some(id) => practitioner::Entity::find_by_id(id).one(db).await?,
+                None => practitioner::Entity::find().one(db).await?,
+            };
+            practitioner.map(|p| p.email).unwrap_or_default()
+        }
+    };
+    Ok((practice.name, address))
+}
