@@ -541,6 +541,10 @@ impl From<crate::scheduling::SchedulingError> for ApiError {
             )
             .with_reason("idempotency_key_reused"),
             E::Mail(e) => Self::internal(e),
+            E::Intake(e) => Self::internal(*e),
+            E::UnknownQuestionnaire => {
+                Self::invalid("intake_questionnaire_id", "is not a questionnaire")
+            }
             E::Db(db) => db.into(),
         }
     }

@@ -80,10 +80,11 @@ impl AppState {
         db::migrate(&db)
             .await
             .context("applying database migrations")?;
-        setup_practice(&db, &config, &clock).await?;
+        // Before the practice: its free consultation sends the couples intake.
         intake::questionnaires::seed_builtins(&db, clock.now())
             .await
             .context("adding the built-in questionnaires")?;
+        setup_practice(&db, &config, &clock).await?;
         bootstrap_owner(&db, &config, &clock).await?;
 
         let busy = calendar::busy::Refresher {
@@ -111,10 +112,17 @@ impl AppState {
 
     /// What a change that sends email needs.
     pub fn notifier(&self) -> mail::Notifier<'_> {
+        let intake = &self.config.intake;
         mail::Notifier {
             mailer: &self.mail,
             keys: &self.keys,
             public_url: &self.public_url,
+            intake: intake::assignments::Timings {
+                link_ttl: chrono::Duration::from_std(intake.link_ttl)
+                    .unwrap_or(chrono::Duration::days(30)),
+                reminder_before: chrono::Duration::from_std(intake.reminder_before)
+                    .unwrap_or(chrono::Duration::days(2)),
+            },
         }
     }
 }

@@ -131,11 +131,10 @@ pub async fn assign<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     n: Notifier<'_>,
     new: NewIntake,
-    timings: Timings,
     audit: &AuditContext,
 ) -> Result<(intake_assignment::Model, String), IntakeError> {
     let txn = db::begin_write(db).await?;
-    let created = assign_in(&txn, n, new, timings, audit).await?;
+    let created = assign_in(&txn, n, new, audit).await?;
     txn.commit().await?;
     n.mailer.wake();
     Ok(created)
@@ -146,9 +145,9 @@ pub async fn assign_in(
     db: &impl ConnectionTrait,
     n: Notifier<'_>,
     new: NewIntake,
-    timings: Timings,
     audit: &AuditContext,
 ) -> Result<(intake_assignment::Model, String), IntakeError> {
+    let timings = n.intake;
     client::Entity::find_by_id(new.client_id)
         .one(db)
         .await?
@@ -206,6 +205,62 @@ pub async fn assign_in(
         )
         .await?;
     Ok((row, token.into_string()))
+}
+
+/// When `appointment`'s type sends a questionnaire: assigns it to each participant with an
+/// email who does not already have it open or done, in the booking's transaction.
+pub async fn for_booking(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    appointment: &entity::appointment::Model,
+    questionnaire_id: Option<Uuid>,
+    audit: &AuditContext,
+) -> Result<(), IntakeError> {
+    let Some(questionnaire_id) = questionnaire_id else {
+        return Ok(());
+    };
+    if appointment.starts_at <= audit.now {
+        return Ok(());
+    }
+    let people = participant::Entity::find()
+        .filter(participant::Column::ClientId.eq(appointment.client_id))
+        .order_by_asc(participant::Column::Position)
+        .all(db)
+        .await?;
+    let versions: Vec<Uuid> = questionnaire_version::Entity::find()
+        .filter(questionnaire_version::Column::QuestionnaireId.eq(questionnaire_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    for person in people.iter().filter(|p| p.email.is_some()) {
+        let existing = intake_assignment::Entity::find()
+            .filter(intake_assignment::Column::ParticipantId.eq(person.id))
+            .filter(intake_assignment::Column::QuestionnaireVersionId.is_in(versions.clone()))
+            .all(db)
+            .await?;
+        if existing
+            .iter()
+            .any(|a| status(a, audit.now) != Status::Expired)
+        {
+            continue;
+        }
+        assign_in(
+            db,
+            n,
+            NewIntake {
+                client_id: appointment.client_id,
+                participant_id: person.id,
+                questionnaire_id,
+                due_at: Some(appointment.starts_at),
+                appointment_id: Some(appointment.id),
+            },
+            audit,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 pub async fn list_for_client(

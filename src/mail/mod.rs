@@ -119,4 +119,6 @@ pub struct Notifier<'a> {
     pub mailer: &'a Arc<Mailer>,
     pub keys: &'a DataKeys,
     pub public_url: &'a PublicUrl,
+    /// How long intake links last and when their reminder goes.
+    pub intake: crate::intake::assignments::Timings,
 }

@@ -254,6 +254,15 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
         )
         .await?;
     plan::appointment_changed(&txn, notify, &created, Change::Booked, audit.now).await?;
+    crate::intake::assignments::for_booking(
+        &txn,
+        notify,
+        &created,
+        ty.intake_questionnaire_id,
+        audit,
+    )
+    .await
+    .map_err(|e| SchedulingError::Intake(Box::new(e)))?;
     txn.commit().await?;
     notify.mailer.wake();
     Ok(created)

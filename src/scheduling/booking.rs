@@ -286,6 +286,15 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
         )
         .await?;
     plan::appointment_changed(&txn, notify, &created, Change::Booked, audit.now).await?;
+    crate::intake::assignments::for_booking(
+        &txn,
+        notify,
+        &created,
+        ty.intake_questionnaire_id,
+        audit,
+    )
+    .await
+    .map_err(|e| SchedulingError::Intake(Box::new(e)))?;
     txn.commit().await?;
     notify.mailer.wake();
     Ok(Attempt::Booked(Box::new(Booked {

@@ -25,6 +25,8 @@ pub enum SchedulingError {
     UnknownClient,
     #[error("no such appointment")]
     UnknownAppointment,
+    #[error("no such questionnaire")]
+    UnknownQuestionnaire,
     #[error("not found")]
     NotFound,
     #[error("another appointment type already has that slug")]
@@ -46,6 +48,9 @@ pub enum SchedulingError {
     /// The change's emails could not be queued, so the change was not made.
     #[error(transparent)]
     Mail(#[from] crate::mail::plan::PlanError),
+    /// The booking's intake questionnaires could not be assigned.
+    #[error(transparent)]
+    Intake(Box<crate::intake::assignments::IntakeError>),
 
     #[error(transparent)]
     Db(#[from] DbErr),

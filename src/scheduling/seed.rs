@@ -1,6 +1,6 @@
 //! What a new practice starts with, so `/book` works right after the first `cargo run`: a
-//! free 15-minute consultation anyone can book, a staff-only couples session, and weekday
-//! hours for the first practitioner.
+//! free 15-minute consultation anyone can book (which sends each partner the couples intake),
+//! a staff-only couples session, and weekday hours for the first practitioner.
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -42,6 +42,11 @@ pub async fn defaults(
             LocationKind::InPerson,
         ),
     ];
+    // Each partner who books the consultation gets the couples intake to fill in.
+    let intake =
+        crate::intake::questionnaires::find_by_slug(db, crate::intake::builtin::COUPLES_INTAKE)
+            .await?
+            .map(|q| q.id);
     for (slug, name, description, minutes, buffer_after, public, location) in types {
         let id = Uuid::new_v4();
         appointment_type::Entity::insert(appointment_type::ActiveModel {
@@ -60,7 +65,11 @@ pub async fn defaults(
             location_kind: Set(location),
             location_details: Set(None),
             reminder_minutes: Set(serde_json::json!(super::types::DEFAULT_REMINDERS)),
-            intake_questionnaire_id: Set(None),
+            intake_questionnaire_id: Set(if slug == CONSULTATION_SLUG {
+                intake
+            } else {
+                None
+            }),
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),

@@ -121,6 +121,8 @@ pub struct TypeFields {
     pub practitioner_ids: Vec<Uuid>,
     /// Minutes before the start that reminders go out.
     pub reminder_minutes: Vec<i32>,
+    /// Sent to each partner with an email when booked.
+    pub intake_questionnaire_id: Option<Uuid>,
 }
 
 /// Reminders unless a type says otherwise: a day and two hours before.
@@ -160,6 +162,14 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
     if known.len() != fields.practitioner_ids.len() {
         return Err(SchedulingError::UnknownPractitioner);
     }
+    if let Some(q) = fields.intake_questionnaire_id
+        && entity::questionnaire::Entity::find_by_id(q)
+            .one(&txn)
+            .await?
+            .is_none()
+    {
+        return Err(SchedulingError::UnknownQuestionnaire);
+    }
     let (id, created_at, action) = match id {
         Some(id) => (
             id,
@@ -185,7 +195,7 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
         location_details: Set(fields.location_details),
         active: Set(fields.active),
         reminder_minutes: Set(serde_json::json!(fields.reminder_minutes)),
-        intake_questionnaire_id: Set(None),
+        intake_questionnaire_id: Set(fields.intake_questionnaire_id),
         created_at: Set(created_at),
         updated_at: Set(audit.now),
     };

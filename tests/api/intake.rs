@@ -271,28 +271,76 @@ async fn each_partner_fills_their_own_intake_and_the_practitioner_sees_both_with
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, owner) = app.signed_in(Role::Owner).await;
     let (client, people) = booked_couple(&app, &owner).await;
-    let intake = questionnaire_id(&app, &owner, "couples-intake").await;
-    let jane = assign(&app, &owner, &client, &people[0], &intake).await;
-    let sam = assign(&app, &owner, &client, &people[1], &intake).await;
-    assert_eq!(jane["status"], "sent");
-    let (jane_token, sam_token) = (token_of(&jane), token_of(&sam));
-    assert!(jane_token.starts_with("ati_") && jane_token.len() > 40);
-
-    // The invitations are queued, one to each partner.
+    // Booking the consultation sent each partner the couples intake.
+    let sent = assert_status(
+        app.get_as(&owner, &format!("/api/v1/clients/{client}/intakes"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let sent = sent["items"].as_array().unwrap().clone();
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent.iter()
+            .all(|i| i["status"] == "sent" && i["questionnaire"]["slug"] == "couples-intake")
+    );
+    let jane = sent
+        .iter()
+        .find(|i| i["participant_id"] == people[0].as_str())
+        .unwrap()
+        .clone();
     let invitations = assert_status(
         app.get_as(&owner, "/api/v1/emails?kind=intake_invitation")
             .await,
         StatusCode::OK,
     )
     .await;
-    let mut to: Vec<&str> = invitations["items"]
-        .as_array()
-        .unwrap()
+    let invitations = invitations["items"].as_array().unwrap().clone();
+    let mut to: Vec<&str> = invitations
         .iter()
         .map(|e| e["recipient"].as_str().unwrap())
         .collect();
     to.sort();
     assert_eq!(to, vec!["jane@example.org", "sam@example.org"]);
+    // The links are in the invitations (and nowhere else).
+    let mut tokens = std::collections::HashMap::new();
+    for e in &invitations {
+        let body = assert_status(
+            app.get_as(
+                &owner,
+                &format!("/api/v1/emails/{}", e["id"].as_str().unwrap()),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        let text = body["text"].as_str().unwrap();
+        let token = text
+            .split("/intake/")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned();
+        tokens.insert(e["recipient"].as_str().unwrap().to_owned(), token);
+    }
+    let (jane_token, sam_token) = (
+        tokens["jane@example.org"].clone(),
+        tokens["sam@example.org"].clone(),
+    );
+    assert!(jane_token.starts_with("ati_") && jane_token.len() > 40);
+    // The appointment is sooner than the reminder's two days: none is planned.
+    let reminders = assert_status(
+        app.get_as(&owner, "/api/v1/emails?kind=intake_reminder")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        reminders["items"].as_array().unwrap().is_empty(),
+        "{reminders}"
+    );
 
     // Jane opens hers: the questionnaire without its scoring rules, an empty draft.
     let form = assert_status(
@@ -748,4 +796,93 @@ async fn links_that_are_unknown_tampered_or_expired_are_refused() {
         StatusCode::NOT_FOUND,
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_partner_who_has_not_submitted_is_reminded_before_the_appointment_and_not_after_submitting()
+ {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    app.book_ok(&couple_booking("2026-12-15T14:00:00Z")).await;
+    let reminders = assert_status(
+        app.get_as(&owner, "/api/v1/emails?kind=intake_reminder")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let reminders = reminders["items"].as_array().unwrap().clone();
+    assert_eq!(reminders.len(), 2);
+    for r in &reminders {
+        let at: chrono::DateTime<chrono::Utc> =
+            r["scheduled_at"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            at,
+            "2026-12-13T14:00:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+        );
+        assert_eq!(r["status"], "pending");
+    }
+    // Jane submits: her reminder is cancelled, Sam's still waits.
+    let invitation = assert_status(
+        app.get_as(&owner, "/api/v1/emails?kind=intake_invitation")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let jane = invitation["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["recipient"] == "jane@example.org")
+        .unwrap()
+        .clone();
+    let body = assert_status(
+        app.get_as(
+            &owner,
+            &format!("/api/v1/emails/{}", jane["id"].as_str().unwrap()),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let text = body["text"].as_str().unwrap();
+    let token = text
+        .split("/intake/")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert!(text.contains("Tuesday 15 December 2026"), "{text}");
+    assert_status(
+        public(
+            &app,
+            Method::POST,
+            &format!("/api/v1/intake/{token}/submit"),
+            Some(json!({"answers": couples_answers(false)})),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let reminders = assert_status(
+        app.get_as(&owner, "/api/v1/emails?kind=intake_reminder")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let by: std::collections::HashMap<&str, &str> = reminders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["recipient"].as_str().unwrap(),
+                r["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(by["jane@example.org"], "cancelled");
+    assert_eq!(by["sam@example.org"], "pending");
 }

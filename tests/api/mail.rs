@@ -11,6 +11,7 @@ use attune::{
 use chrono::{DateTime, TimeDelta, Utc};
 use mailparse::{MailHeaderMap, ParsedMail};
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 use crate::common::{
@@ -30,7 +31,20 @@ async fn mail_app(smtp: &SmtpServer) -> (TestApp, Clock) {
         .smtp(smtp)
         .spawn()
         .await;
+    without_intakes(&app).await;
     (app, clock)
+}
+
+/// The consultation sends the couples intake when booked; these tests count booking mail
+/// alone (the intake tests cover the rest).
+async fn without_intakes(app: &TestApp) {
+    let db = app.db.connect().await;
+    db.execute_raw(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "UPDATE appointment_types SET intake_questionnaire_id = NULL",
+    ))
+    .await
+    .unwrap();
 }
 
 async fn send(app: &TestApp) -> worker::Report {
@@ -362,6 +376,7 @@ async fn a_busy_server_is_retried_until_the_attempts_run_out() {
         .configure(|c| c.mail.max_attempts = 3)
         .spawn()
         .await;
+    without_intakes(&app).await;
     app.book_ok(&couple_booking(START)).await;
     let mut dead = 0;
     for _ in 0..3 {
@@ -502,6 +517,7 @@ async fn with_template(
         .configure(move |c| c.templates_dir = Some(templates))
         .spawn()
         .await;
+    without_intakes(&app).await;
     (app, dir)
 }
 
@@ -610,6 +626,7 @@ async fn previews_render_every_template_and_unknown_names_are_404() {
 #[tokio::test]
 async fn the_outbox_is_for_owners_and_assistants_and_intake_bodies_are_for_owners() {
     let (app, clock) = TestApp::at_monday_morning().await;
+    without_intakes(&app).await;
     let booked = app.book_ok(&couple_booking(START)).await;
     let now = clock.now();
     queue_plain(
@@ -730,12 +747,18 @@ async fn booking_through_the_pages_leaves_eml_files_when_mail_goes_to_a_director
     let r = crate::book_pages::post_form(&app, "/book/free-consultation", &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
-    let files = wait_for_files(&mail_dir, 2).await;
+    // The confirmation and the couples intake to Jane (the partner left no email), and the
+    // practitioner's notice.
+    let files = wait_for_files(&mail_dir, 3).await;
     let texts: Vec<String> = files
         .iter()
         .map(|f| std::fs::read_to_string(f).unwrap())
         .collect();
-    assert_eq!(files.len(), 2, "{files:?}");
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("/intake/ati_")),
+        "{texts:?}"
+    );
     assert!(
         texts.iter().any(|t| t.contains("is booked")
             && t.contains("To: \"Jane Doe\" <jane@example.org>")

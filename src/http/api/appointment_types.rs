@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use entity::appointment_type;
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
+};
 use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -43,6 +45,8 @@ pub struct TypeView {
     practitioner_ids: Vec<Uuid>,
     /// Minutes before the start that the client is reminded by email.
     reminder_minutes: Vec<i32>,
+    /// The questionnaire sent to each partner with an email when this type is booked.
+    intake_questionnaire_id: Option<Uuid>,
     updated_at: DateTime<Utc>,
 }
 
@@ -66,6 +70,7 @@ fn view(t: appointment_type::Model, practitioner_ids: Vec<Uuid>) -> TypeView {
         active: t.active,
         practitioner_ids,
         reminder_minutes,
+        intake_questionnaire_id: t.intake_questionnaire_id,
         updated_at: t.updated_at,
     }
 }
@@ -100,6 +105,10 @@ pub struct TypeBody {
     /// Minutes before the start that reminders go out, up to 5 of them, each from 5 minutes
     /// to 14 days; default `[1440, 120]`; `[]` for none.
     reminder_minutes: Option<Vec<i32>>,
+    /// A questionnaire to send each partner with an email when this type is booked (e.g. the
+    /// couples intake); `null` for none.
+    #[serde(default)]
+    intake_questionnaire_id: MaybeUndefined<Uuid>,
 }
 
 #[derive(ApiResponse)]
@@ -393,6 +402,11 @@ fn check(
         active: body.active.or(b.map(|t| t.active)).unwrap_or(true),
         practitioner_ids: body.practitioner_ids.unwrap_or(base_ids),
         reminder_minutes,
+        intake_questionnaire_id: match body.intake_questionnaire_id {
+            MaybeUndefined::Value(id) => Some(id),
+            MaybeUndefined::Null => None,
+            MaybeUndefined::Undefined => b.and_then(|t| t.intake_questionnaire_id),
+        },
     })
 }
 

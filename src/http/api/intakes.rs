@@ -22,7 +22,7 @@ use crate::{
     error::ApiError,
     intake::{
         Flag,
-        assignments::{self, NewIntake, Status, Timings},
+        assignments::{self, NewIntake, Status},
     },
     types::plausible_instant,
 };
@@ -179,7 +179,6 @@ impl IntakesApi {
                 due_at: body.due_at,
                 appointment_id: body.appointment_id,
             },
-            timings(&state),
             &audit,
         )
         .await
@@ -299,15 +298,6 @@ impl IntakesApi {
         Ok(Attachment::new(bytes)
             .attachment_type(AttachmentType::Attachment)
             .filename(format!("intake-{}.json", id.0)))
-    }
-}
-
-fn timings(state: &AppState) -> Timings {
-    let intake = &state.config.intake;
-    Timings {
-        link_ttl: chrono::Duration::from_std(intake.link_ttl).unwrap_or(chrono::Duration::days(30)),
-        reminder_before: chrono::Duration::from_std(intake.reminder_before)
-            .unwrap_or(chrono::Duration::days(2)),
     }
 }
 
