@@ -39,6 +39,7 @@ macro_rules! embedded_template {
 const PAGES: &[Embedded] = &[
     embedded_template!("layout", "partials/layout.hbs"),
     embedded_template!("field", "partials/field.hbs"),
+    embedded_template!("intake_item", "partials/intake_item.hbs"),
     embedded_template!("pages/home", "pages/home.hbs"),
     embedded_template!("pages/problems", "pages/problems.hbs"),
     embedded_template!("pages/error", "pages/error.hbs"),
@@ -47,6 +48,8 @@ const PAGES: &[Embedded] = &[
     embedded_template!("pages/book_details", "pages/book_details.hbs"),
     embedded_template!("pages/booking", "pages/booking.hbs"),
     embedded_template!("pages/booking_cancel", "pages/booking_cancel.hbs"),
+    embedded_template!("pages/intake", "pages/intake.hbs"),
+    embedded_template!("pages/intake_done", "pages/intake_done.hbs"),
 ];
 
 /// A template that cannot be used, with where.

@@ -16,6 +16,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../assets/book.js"),
     ),
+    (
+        "intake.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/intake.js"),
+    ),
 ];
 
 #[handler]

@@ -82,6 +82,10 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
                 .post(pages::booking::reschedule)
                 .boxed(),
         ),
+        (
+            "/intake/:token",
+            get(pages::intake::form).post(pages::intake::save).boxed(),
+        ),
     ];
     let mut routes = api_routes(&api.spec(), API_PREFIX);
     let mut route = Route::new().nest("/api/docs", api.swagger_ui());

@@ -479,6 +479,18 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     Ok(submitted)
 }
 
+/// Submits the answers saved so far (the form page saves each section as it goes).
+pub async fn submit_saved<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    n: Notifier<'_>,
+    token: &str,
+    audit: &AuditContext,
+) -> Result<intake_assignment::Model, IntakeError> {
+    let a = for_change(db, token, audit.now).await?;
+    let saved: Map<String, Value> = open_sealed(n.keys, &a)?.answers.into_iter().collect();
+    submit(db, n, token, &saved, audit).await
+}
+
 /// Who hears of a submission: the client's practitioner, else the appointment's.
 async fn practitioner_of(
     db: &impl ConnectionTrait,

@@ -14,6 +14,7 @@ mod concurrency;
 mod errors;
 mod health;
 mod intake;
+mod intake_pages;
 mod mail;
 mod migrations;
 mod openapi;

@@ -758,7 +758,7 @@ fn type_context(t: &appointment_type::Model) -> Value {
     })
 }
 
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     Response::builder()
         .status(StatusCode::SEE_OTHER)
         .header(header::LOCATION, location)

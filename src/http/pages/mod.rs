@@ -2,6 +2,7 @@
 //! problem-type reference. Plain HTML forms that work without JavaScript; one stylesheet.
 
 pub mod booking;
+pub mod intake;
 
 use poem::{
     IntoResponse, Response, handler,
