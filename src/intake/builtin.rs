@@ -268,6 +268,41 @@ mod tests {
     }
 
     #[test]
+    fn numbers_keep_to_their_range_and_multiple_choices_to_their_options() {
+        let d = Definition::parse(json!({
+            "title": "T",
+            "sections": [{"id": "s", "title": "S", "items": [
+                {"id": "years", "kind": "number", "label": "Years together", "min": 0, "max": 80},
+                {"id": "pick", "kind": "multi_choice", "label": "Pick", "options": [
+                    {"value": "a", "label": "A"}, {"value": "b", "label": "B"}
+                ]},
+                {"id": "note", "kind": "info", "label": "Just so you know"}
+            ]}]
+        }))
+        .unwrap();
+        for (answers, field) in [
+            (json!({"years": 81}), "years"),
+            (json!({"years": -1}), "years"),
+            (json!({"years": "ten"}), "years"),
+            (json!({"pick": ["a", "c"]}), "pick"),
+            (json!({"pick": "a"}), "pick"),
+            (json!({"note": "x"}), "note"),
+        ] {
+            let errors = check(&d, answers.as_object().unwrap(), Mode::Draft).unwrap_err();
+            assert_eq!(errors[0].field, field, "{answers}");
+        }
+        let ok = check(
+            &d,
+            json!({"years": 12.5, "pick": ["b", "a", "b"]})
+                .as_object()
+                .unwrap(),
+            Mode::Submit,
+        )
+        .unwrap();
+        assert_eq!(ok["pick"], json!(["b", "a"]));
+    }
+
+    #[test]
     fn a_definition_is_checked_whole_with_paths() {
         let bad = json!({
             "title": "",

@@ -8,6 +8,7 @@
 mod common;
 
 mod booking;
+mod intake;
 
 use std::{
     net::TcpListener,
