@@ -253,19 +253,25 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
                 .details(serde_json::json!({ "outside_hours": booking.outside_hours })),
         )
         .await?;
-    plan::appointment_changed(&txn, notify, &created, Change::Booked, audit.now).await?;
-    crate::intake::assignments::for_booking(
-        &txn,
-        notify,
-        &created,
-        ty.intake_questionnaire_id,
-        audit,
-    )
-    .await
-    .map_err(|e| SchedulingError::Intake(Box::new(e)))?;
+    booked(&txn, notify, &created, &ty, audit).await?;
     txn.commit().await?;
     notify.mailer.wake();
     Ok(created)
+}
+
+/// What a new appointment sets off, in its transaction: the confirmations and reminders, and
+/// the type's intake questionnaire for each partner.
+pub async fn booked(
+    db: &impl ConnectionTrait,
+    notify: Notifier<'_>,
+    created: &appointment::Model,
+    ty: &appointment_type::Model,
+    audit: &AuditContext,
+) -> Result<(), SchedulingError> {
+    plan::appointment_changed(db, notify, created, Change::Booked, audit.now).await?;
+    crate::intake::assignments::for_booking(db, notify, created, ty.intake_questionnaire_id, audit)
+        .await
+        .map_err(|e| SchedulingError::Intake(Box::new(e)))
 }
 
 /// A client's first booking makes its practitioner the client's primary one.

@@ -30,10 +30,7 @@ use crate::{
     audit::{Action, AuditContext, Event},
     crypto::{self, DataKeys, Secret},
     db,
-    mail::{
-        Notifier,
-        plan::{self, Change},
-    },
+    mail::Notifier,
 };
 
 /// The free start times of `ty` between two instants, each with the practitioner who is free
@@ -285,16 +282,7 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
                 .details(serde_json::json!({ "type": ty.slug })),
         )
         .await?;
-    plan::appointment_changed(&txn, notify, &created, Change::Booked, audit.now).await?;
-    crate::intake::assignments::for_booking(
-        &txn,
-        notify,
-        &created,
-        ty.intake_questionnaire_id,
-        audit,
-    )
-    .await
-    .map_err(|e| SchedulingError::Intake(Box::new(e)))?;
+    appointments::booked(&txn, notify, &created, &ty, audit).await?;
     txn.commit().await?;
     notify.mailer.wake();
     Ok(Attempt::Booked(Box::new(Booked {

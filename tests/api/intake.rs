@@ -289,42 +289,15 @@ async fn each_partner_fills_their_own_intake_and_the_practitioner_sees_both_with
         .find(|i| i["participant_id"] == people[0].as_str())
         .unwrap()
         .clone();
-    let invitations = assert_status(
-        app.get_as(&owner, "/api/v1/emails?kind=intake_invitation")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    let invitations = invitations["items"].as_array().unwrap().clone();
-    let mut to: Vec<&str> = invitations
-        .iter()
-        .map(|e| e["recipient"].as_str().unwrap())
-        .collect();
+    // The links are in the invitations (and nowhere else).
+    let links = app.intake_links().await;
+    let mut to: Vec<&String> = links.keys().collect();
     to.sort();
     assert_eq!(to, vec!["jane@example.org", "sam@example.org"]);
-    // The links are in the invitations (and nowhere else).
-    let mut tokens = std::collections::HashMap::new();
-    for e in &invitations {
-        let body = assert_status(
-            app.get_as(
-                &owner,
-                &format!("/api/v1/emails/{}", e["id"].as_str().unwrap()),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
-        let text = body["text"].as_str().unwrap();
-        let token = text
-            .split("/intake/")
-            .nth(1)
-            .unwrap()
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_owned();
-        tokens.insert(e["recipient"].as_str().unwrap().to_owned(), token);
-    }
+    let tokens: std::collections::HashMap<String, String> = links
+        .iter()
+        .map(|(k, v)| (k.clone(), v.trim_start_matches("/intake/").to_owned()))
+        .collect();
     let (jane_token, sam_token) = (
         tokens["jane@example.org"].clone(),
         tokens["sam@example.org"].clone(),
@@ -824,36 +797,25 @@ async fn a_partner_who_has_not_submitted_is_reminded_before_the_appointment_and_
         assert_eq!(r["status"], "pending");
     }
     // Jane submits: her reminder is cancelled, Sam's still waits.
-    let invitation = assert_status(
-        app.get_as(&owner, "/api/v1/emails?kind=intake_invitation")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    let jane = invitation["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["recipient"] == "jane@example.org")
-        .unwrap()
-        .clone();
-    let body = assert_status(
-        app.get_as(
-            &owner,
-            &format!("/api/v1/emails/{}", jane["id"].as_str().unwrap()),
+    let links = app.intake_links().await;
+    let token = links["jane@example.org"]
+        .trim_start_matches("/intake/")
+        .to_owned();
+    let text = {
+        let list = assert_status(
+            app.get_as(&owner, "/api/v1/emails?kind=intake_invitation")
+                .await,
+            StatusCode::OK,
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let text = body["text"].as_str().unwrap();
-    let token = text
-        .split("/intake/")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap();
+        .await;
+        let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+        let body = assert_status(
+            app.get_as(&owner, &format!("/api/v1/emails/{id}")).await,
+            StatusCode::OK,
+        )
+        .await;
+        body["text"].as_str().unwrap().to_owned()
+    };
     assert!(text.contains("Tuesday 15 December 2026"), "{text}");
     assert_status(
         public(

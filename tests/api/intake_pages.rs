@@ -8,42 +8,6 @@ use serde_json::{Value, json};
 
 use crate::common::{TestApp, assert_status, scheduling::couple_booking};
 
-/// The links the booking's invitations carry, by recipient.
-pub async fn intake_links(app: &TestApp) -> std::collections::HashMap<String, String> {
-    let (_, owner) = app.signed_in(Role::Owner).await;
-    let list = assert_status(
-        app.get_as(&owner, "/api/v1/emails?kind=intake_invitation")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    let mut links = std::collections::HashMap::new();
-    for e in list["items"].as_array().unwrap() {
-        let body = assert_status(
-            app.get_as(
-                &owner,
-                &format!("/api/v1/emails/{}", e["id"].as_str().unwrap()),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
-        let text = body["text"].as_str().unwrap();
-        let token = text
-            .split("/intake/")
-            .nth(1)
-            .unwrap()
-            .split_whitespace()
-            .next()
-            .unwrap();
-        links.insert(
-            e["recipient"].as_str().unwrap().to_owned(),
-            format!("/intake/{token}"),
-        );
-    }
-    links
-}
-
 async fn html(response: reqwest::Response) -> (StatusCode, String) {
     let status = response.status();
     (status, response.text().await.unwrap())
@@ -96,7 +60,7 @@ fn sections() -> Vec<Value> {
 async fn the_form_works_a_section_at_a_time_without_javascript() {
     let (app, _) = TestApp::at_monday_morning().await;
     app.book_ok(&couple_booking("2026-12-08T14:00:00Z")).await;
-    let links = intake_links(&app).await;
+    let links = app.intake_links().await;
     let jane = links["jane@example.org"].clone();
 
     let (status, page) = html(app.get(&jane).await).await;
@@ -210,7 +174,7 @@ async fn the_form_works_a_section_at_a_time_without_javascript() {
 async fn unknown_and_expired_links_are_pages_that_say_so() {
     let (app, clock) = TestApp::at_monday_morning().await;
     app.book_ok(&couple_booking("2026-12-08T14:00:00Z")).await;
-    let links = intake_links(&app).await;
+    let links = app.intake_links().await;
     let (status, page) = html(
         app.client
             .get(app.url("/intake/ati_nope"))

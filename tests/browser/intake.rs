@@ -176,32 +176,12 @@ async fn both_partners_fill_their_own_intake_and_the_practitioner_sees_both() {
     app.book_ok(&couple_booking("2026-12-08T14:00:00Z")).await;
     let (_, owner) = app.signed_in(Role::Owner).await;
 
-    // The links the invitations carry.
-    let list = assert_status(
-        app.get_as(&owner, "/api/v1/emails?kind=intake_invitation")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    let mut links = std::collections::HashMap::new();
-    for e in list["items"].as_array().unwrap() {
-        let body = assert_status(
-            app.get_as(
-                &owner,
-                &format!("/api/v1/emails/{}", e["id"].as_str().unwrap()),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
-        let text = body["text"].as_str().unwrap().to_owned();
-        let url = text
-            .split_whitespace()
-            .find(|w| w.contains("/intake/ati_"))
-            .unwrap()
-            .to_owned();
-        links.insert(e["recipient"].as_str().unwrap().to_owned(), url);
-    }
+    let links: std::collections::HashMap<String, String> = app
+        .intake_links()
+        .await
+        .into_iter()
+        .map(|(to, path)| (to, app.url(&path)))
+        .collect();
 
     // Readable at 320 px: nothing wider than the screen.
     let b = &browser.client;
