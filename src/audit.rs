@@ -123,10 +123,19 @@ pub enum Action {
     IntakeExport,
     /// A participant submitted their answers through their link.
     IntakeSubmit,
+    NoteCreate,
+    /// Staff read a note's content.
+    NoteRead,
+    NoteUpdate,
+    NoteSign,
+    NoteAddendum,
+    NoteDelete,
+    PsychotherapyNoteCreate,
+    PsychotherapyNoteRead,
 }
 
 impl Action {
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 52] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -171,6 +180,14 @@ impl Action {
         Action::IntakeRead,
         Action::IntakeExport,
         Action::IntakeSubmit,
+        Action::NoteCreate,
+        Action::NoteRead,
+        Action::NoteUpdate,
+        Action::NoteSign,
+        Action::NoteAddendum,
+        Action::NoteDelete,
+        Action::PsychotherapyNoteCreate,
+        Action::PsychotherapyNoteRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -219,6 +236,14 @@ impl Action {
             Action::IntakeRead => "intake.read",
             Action::IntakeExport => "intake.export",
             Action::IntakeSubmit => "intake.submit",
+            Action::NoteCreate => "note.create",
+            Action::NoteRead => "note.read",
+            Action::NoteUpdate => "note.update",
+            Action::NoteSign => "note.sign",
+            Action::NoteAddendum => "note.addendum",
+            Action::NoteDelete => "note.delete",
+            Action::PsychotherapyNoteCreate => "psychotherapy_note.create",
+            Action::PsychotherapyNoteRead => "psychotherapy_note.read",
         }
     }
 }

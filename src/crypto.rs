@@ -47,7 +47,12 @@ impl fmt::Debug for Secret {
 
 /// SHA-256 of a presented secret, in hex, for looking up its row.
 pub fn hash_secret(presented: &str) -> String {
-    hex(&Sha256::digest(presented.as_bytes()))
+    sha256_hex(presented)
+}
+
+/// SHA-256 of a text, in hex (e.g. of a note as signed, to notice a later change).
+pub fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// A value bound to a secret without revealing it: `base64url(SHA-256(label ":" secret))`.

@@ -621,6 +621,48 @@ impl From<crate::intake::assignments::IntakeError> for ApiError {
     }
 }
 
+impl From<crate::notes::NoteError> for ApiError {
+    fn from(e: crate::notes::NoteError) -> Self {
+        use crate::notes::NoteError as E;
+        match e {
+            E::NotFound => Self::not_found("There is no such note."),
+            E::UnknownClient => Self::not_found("There is no such client."),
+            E::Forbidden => Self::new(
+                ProblemKind::Forbidden,
+                "Your role does not allow clinical content.",
+            ),
+            E::NotYourClient => Self::new(
+                ProblemKind::Forbidden,
+                "This client is another practitioner's; only they and owners see its clinical record.",
+            ),
+            E::NotAuthor => Self::new(
+                ProblemKind::Forbidden,
+                "Only the note's author or an owner may sign it.",
+            ),
+            E::Invalid(errors) => Self::validation(errors),
+            E::Signed => Self::conflict(
+                "The note is signed: it is part of the record and cannot be changed or deleted. \
+                 Add an addendum instead.",
+            )
+            .with_reason("note_signed"),
+            E::NotSigned => {
+                Self::conflict("The note is a draft: sign it before adding an addendum.")
+                    .with_reason("note_not_signed")
+            }
+            E::AppointmentHasNote => Self::conflict("That appointment already has a note.")
+                .with_reason("appointment_has_note")
+                .with_errors(vec![FieldError::new(
+                    "appointment_id",
+                    "already has a note",
+                )]),
+            E::Unreadable => Self::internal(anyhow::anyhow!(
+                "note content cannot be decrypted with the configured data keys"
+            )),
+            E::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::pagination::BadPageParam> for ApiError {
     fn from(err: crate::pagination::BadPageParam) -> Self {
         Self::invalid(err.field, err.message)

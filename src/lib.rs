@@ -16,6 +16,7 @@ pub mod housekeeping;
 pub mod http;
 pub mod intake;
 pub mod mail;
+pub mod notes;
 pub mod pagination;
 pub mod practice;
 pub mod scheduling;

@@ -13,6 +13,7 @@ mod m20261124_000004_calendar;
 mod m20261124_000005_client_search;
 mod m20261124_000006_mail;
 mod m20261124_000007_intake;
+mod m20261124_000008_notes;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_client_search::Migration),
             Box::new(m20261124_000006_mail::Migration),
             Box::new(m20261124_000007_intake::Migration),
+            Box::new(m20261124_000008_notes::Migration),
         ]
     }
 }

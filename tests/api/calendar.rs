@@ -99,7 +99,7 @@ async fn a_minimal_feed_names_no_one_and_initials_name_only_initials() {
         "Roe",
         "jane@example.org",
         "sam@example.org",
-        "555",
+        "010 0199",
         "affair",
     ];
     for word in private {

@@ -17,6 +17,7 @@ mod intake;
 mod intake_pages;
 mod mail;
 mod migrations;
+mod notes;
 mod openapi;
 mod pages;
 mod practice;

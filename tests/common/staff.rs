@@ -60,6 +60,11 @@ pub const PASSWORD: &str = "vermilion kettle over the moor";
 impl TestApp {
     /// Creates an account directly in the database (as `attune admin create` does).
     pub async fn create_staff(&self, role: Role) -> Account {
+        self.create_staff_for(role, None).await
+    }
+
+    /// The same, linked to a practitioner (a clinician's own clients are that practitioner's).
+    pub async fn create_staff_for(&self, role: Role, practitioner_id: Option<Uuid>) -> Account {
         let email = format!(
             "{}-{}@example.org",
             role.as_str(),
@@ -72,7 +77,7 @@ impl TestApp {
                 email: EmailAddress::parse(&email).unwrap(),
                 name: format!("Test {}", role.as_str()),
                 role,
-                practitioner_id: None,
+                practitioner_id,
                 password: password::check(PASSWORD, &email).unwrap(),
             },
             &audit,

@@ -16,6 +16,7 @@ mod errors;
 mod intake_public;
 mod intakes;
 mod json;
+mod notes;
 mod practice;
 mod practitioners;
 mod questionnaires;
@@ -54,6 +55,8 @@ pub enum ApiTag {
     Email,
     /// Questionnaires, intake assignments and their responses.
     Intake,
+    /// Session notes, addenda and psychotherapy notes.
+    Notes,
 }
 
 /// Every capability's API.
@@ -72,6 +75,7 @@ pub type Apis = (
     questionnaires::QuestionnairesApi,
     intakes::IntakesApi,
     intake_public::IntakePublicApi,
+    notes::NotesApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -91,6 +95,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             questionnaires::QuestionnairesApi,
             intakes::IntakesApi,
             intake_public::IntakePublicApi,
+            notes::NotesApi,
         ),
         "Attune API",
         env!("CARGO_PKG_VERSION"),
