@@ -451,7 +451,46 @@ async fn each_partner_fills_their_own_intake_and_the_practitioner_sees_both_with
     .await;
 
     // The practitioner's view: flagged first, answers readable by clinical roles only.
-    let (_, clinician) = app.signed_in(Role::Clinician).await;
+    // The clinician whose client the couple is (another clinician sees no clinical content).
+    let practitioner = {
+        let list = assert_status(
+            app.get_as(&owner, "/api/v1/appointments").await,
+            StatusCode::OK,
+        )
+        .await;
+        list["items"][0]["practitioner_id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let clinician = app
+        .create_staff_for(Role::Clinician, Some(practitioner))
+        .await;
+    let clinician = app.login(&clinician).await;
+    let (_, stranger) = app.signed_in(Role::Clinician).await;
+    assert_problem(
+        app.get_as(
+            &stranger,
+            &format!("/api/v1/intakes/{}", jane["id"].as_str().unwrap()),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let theirs = assert_status(
+        app.get_as(&stranger, &format!("/api/v1/clients/{client}/intakes"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        theirs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["flags"] == json!([]))
+    );
     let list = assert_status(
         app.get_as(&clinician, &format!("/api/v1/clients/{client}/intakes"))
             .await,

@@ -211,8 +211,8 @@ impl IntakesApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<PageBody<IntakeSummary>>, StaffReadOne> {
         staff.require(Permission::ManageClients)?;
-        crate::scheduling::clients::find(&state.db, id.0).await?;
-        let clinical = staff.require(Permission::ReadClinical).is_ok();
+        let record = crate::scheduling::clients::find(&state.db, id.0).await?;
+        let clinical = crate::notes::access::may_treat(&staff, &record.client);
         let now = state.clock.now();
         let mut items: Vec<IntakeSummary> = assignments::list_for_client(&state.db, id.0)
             .await?
@@ -261,6 +261,7 @@ impl IntakesApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<IntakeView>, StaffReadOne> {
         staff.require(Permission::ReadClinical)?;
+        may_read(&state, &staff, id.0).await?;
         let audit = audit_context(&state, &origin, staff.actor());
         let r = assignments::read(&state.db, &state.keys, id.0, Action::IntakeRead, &audit).await?;
         Ok(Json(intake_view(r)))
@@ -283,6 +284,7 @@ impl IntakesApi {
         id: Path<Uuid>,
     ) -> ApiResult<Attachment<Vec<u8>>, StaffReadOne> {
         staff.require(Permission::ReadClinical)?;
+        may_read(&state, &staff, id.0).await?;
         let audit = audit_context(&state, &origin, staff.actor());
         let r =
             assignments::read(&state.db, &state.keys, id.0, Action::IntakeExport, &audit).await?;
@@ -299,6 +301,16 @@ impl IntakesApi {
             .attachment_type(AttachmentType::Attachment)
             .filename(format!("intake-{}.json", id.0)))
     }
+}
+
+/// Owners, and the clinician whose client it is.
+async fn may_read(state: &AppState, staff: &Staff, intake: Uuid) -> Result<(), ApiError> {
+    let row = entity::intake_assignment::Entity::find_by_id(intake)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("There is no such intake."))?;
+    crate::notes::access::clinical_client(&state.db, staff, row.client_id).await?;
+    Ok(())
 }
 
 fn score(a: &entity::intake_assignment::Model) -> Option<ScoreView> {
