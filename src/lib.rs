@@ -19,6 +19,7 @@ pub mod mail;
 pub mod notes;
 pub mod pagination;
 pub mod practice;
+pub mod rekey;
 pub mod scheduling;
 pub mod telemetry;
 pub mod templates;

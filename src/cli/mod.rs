@@ -53,6 +53,11 @@ enum Command {
 enum KeysCommand {
     /// Print a new random key for ATTUNE_DATA_KEY.
     Generate,
+    /// Re-encrypt everything under the current key (ATTUNE_DATA_KEY).
+    ///
+    /// Put the new key in ATTUNE_DATA_KEY and the old one in ATTUNE_DATA_KEYS_PREVIOUS,
+    /// restart, then run this. Once it is done the old key can be dropped. Safe to run again.
+    Rotate,
 }
 
 /// Parses arguments and settings, runs the command, and maps the outcome to an exit status:
@@ -96,7 +101,10 @@ pub fn run() -> ExitCode {
             Command::Worker => worker(config).await,
             Command::Migrate { status } => migrate(config, status).await,
             Command::Admin(command) => admin::run(config, command).await,
-            Command::Keys(_) => unreachable!("handled before settings are read"),
+            Command::Keys(KeysCommand::Rotate) => rotate_keys(config).await,
+            Command::Keys(KeysCommand::Generate) => {
+                unreachable!("handled before settings are read")
+            }
         }
     });
     match outcome {
@@ -188,6 +196,27 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     let _ = sender.await;
     state.db.close_by_ref().await?;
     tracing::info!("the email sender has stopped");
+    Ok(())
+}
+
+async fn rotate_keys(config: Config) -> anyhow::Result<()> {
+    let keys = config.load_data_keys()?;
+    let conn = db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("connecting to the database {}", config.database_url))?;
+    db::migrate(&conn)
+        .await
+        .context("applying database migrations")?;
+    let report = crate::rekey::rotate(&conn, &keys).await?;
+    let total: u64 = report.iter().map(|(_, n)| n).sum();
+    for (column, n) in &report {
+        println!("{n:>8}  {column}");
+    }
+    println!(
+        "{total} values re-encrypted under key {}; the previous keys are no longer needed",
+        keys.current().id()
+    );
+    conn.close().await?;
     Ok(())
 }
 

@@ -88,7 +88,7 @@ pub struct Sealed {
     pub consents: BTreeMap<String, DateTime<Utc>>,
 }
 
-fn answers_context(id: Uuid) -> String {
+pub fn answers_context(id: Uuid) -> String {
     format!("intake.answers:{id}")
 }
 

@@ -66,11 +66,11 @@ impl From<DbErr> for NoteError {
     }
 }
 
-fn content_context(id: Uuid) -> String {
+pub fn content_context(id: Uuid) -> String {
     format!("session_note.content:{id}")
 }
 
-fn addendum_context(id: Uuid) -> String {
+pub fn addendum_context(id: Uuid) -> String {
     format!("note_addendum.text:{id}")
 }
 

@@ -17,7 +17,7 @@ use crate::{
     error::FieldError,
 };
 
-fn context(id: Uuid) -> String {
+pub fn context(id: Uuid) -> String {
     format!("psychotherapy_note.text:{id}")
 }
 

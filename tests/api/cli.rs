@@ -459,3 +459,52 @@ async fn the_worker_command_sends_what_is_queued_and_stops_on_sigterm() {
     // It served no HTTP: nothing said it was listening.
     assert!(!running.drain().iter().any(|l| l.contains("listening")));
 }
+
+#[tokio::test]
+async fn keys_rotate_re_encrypts_under_the_new_key_and_says_how_much() {
+    let db = std::sync::Arc::new(crate::common::TestDatabase::create().await);
+    let old = attune::crypto::DataKey::generate();
+    let old_encoded = old.to_base64();
+    let app = crate::common::TestApp::builder()
+        .database(db.clone())
+        .clock(attune::clock::Clock::manual(
+            crate::common::scheduling::monday_morning(),
+        ))
+        .configure(move |c| c.data_key = attune::config::DataKeySource::Key(Box::new(old)))
+        .spawn()
+        .await;
+    app.book_ok(&crate::common::scheduling::couple_booking(
+        "2026-12-08T14:00:00Z",
+    ))
+    .await;
+    app.stop().await;
+    let new = attune::crypto::DataKey::generate().to_base64();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |previous: &str| {
+        binary::command(dir.path())
+            .args(["keys", "rotate"])
+            .envs(db.env())
+            .env("ATTUNE_DATA_KEY", &new)
+            .env("ATTUNE_DATA_KEYS_PREVIOUS", previous)
+            .output()
+            .unwrap()
+    };
+    let out = run(&old_encoded);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("appointments.message_sealed"), "{stdout}");
+    assert!(!stdout.contains("\n0 values"), "{stdout}");
+    // Again, without the old key: nothing is left under it.
+    let out = run("");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("0 values re-encrypted"), "{stdout}");
+}

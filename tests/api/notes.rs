@@ -549,3 +549,111 @@ async fn nothing_of_a_note_is_stored_in_plain_text_and_a_changed_one_is_reported
     .await;
     assert_eq!(read["tampered"], true);
 }
+
+#[tokio::test]
+async fn rotating_keys_re_encrypts_everything_and_the_old_key_can_go() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let c = cast(&app).await;
+    let note = assert_status(
+        create(&app, &c.assigned, &c.client, couples_note()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = note["id"].as_str().unwrap().to_owned();
+    assert_status(
+        app.post_empty_as(&c.assigned, &format!("/api/v1/notes/{id}/sign"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_status(
+        app.send_as(
+            &c.assigned,
+            Method::POST,
+            &format!("/api/v1/notes/{id}/addenda"),
+            json!({"text": "Added later."}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_status(
+        app.send_as(
+            &c.owner,
+            Method::POST,
+            &format!("/api/v1/clients/{}/psychotherapy-notes", c.client),
+            json!({"text": "Owner's musing."}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let attune::config::DataKeySource::Key(old) = app.state.config.data_key.clone() else {
+        panic!("tests run with a key");
+    };
+    let new = attune::crypto::DataKey::generate();
+    let (old_id, new_id) = (old.id().to_owned(), new.id().to_owned());
+
+    // The new key in place, the old one still readable: rotate, twice.
+    let (current, previous) = (new.clone(), (*old).clone());
+    let app = app
+        .restart(move |cfg| {
+            cfg.data_key = attune::config::DataKeySource::Key(Box::new(current));
+            cfg.previous_data_keys = vec![previous];
+        })
+        .await;
+    let report = attune::rekey::rotate(&app.state.db, &app.state.keys)
+        .await
+        .unwrap();
+    let total: u64 = report.iter().map(|(_, n)| n).sum();
+    assert!(total >= 5, "{report:?}");
+    let again = attune::rekey::rotate(&app.state.db, &app.state.keys)
+        .await
+        .unwrap();
+    assert!(again.iter().all(|(_, n)| *n == 0), "{again:?}");
+    let db = app.db.connect().await;
+    let backend = db.get_database_backend();
+    for table in [
+        "session_notes",
+        "note_addenda",
+        "psychotherapy_notes",
+        "appointments",
+        "email_outbox",
+        "intake_assignments",
+    ] {
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                backend,
+                format!("SELECT * FROM {table}"),
+            ))
+            .await
+            .unwrap();
+        let raw = format!("{rows:?}");
+        assert!(
+            !raw.contains(&format!("v1.{old_id}.")),
+            "{table} still holds values under the old key"
+        );
+    }
+
+    // Without the old key, everything still reads, and the signed note is intact.
+    let app = app
+        .restart(move |cfg| {
+            cfg.data_key = attune::config::DataKeySource::Key(Box::new(new));
+            cfg.previous_data_keys = Vec::new();
+        })
+        .await;
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let read = assert_status(
+        app.get_as(&owner, &format!("/api/v1/notes/{id}")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(read["tampered"], false);
+    assert_eq!(read["addenda"][0]["text"], "Added later.");
+    assert_eq!(read["addenda"][0]["tampered"], false);
+    assert_eq!(
+        read["content"]["homework"],
+        "Daily stress-reducing conversation."
+    );
+    assert!(!new_id.is_empty());
+}

@@ -1,0 +1,170 @@
+//! `attune keys rotate`: re-encrypts every sealed value under the current data key, so the
+//! earlier keys can then be retired. Runs in small transactions and can be run again after an
+//! interruption; values already under the current key are left alone.
+
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, Statement, TransactionSession, TransactionTrait, Value,
+};
+use uuid::Uuid;
+
+use crate::{
+    calendar::busy,
+    crypto::DataKeys,
+    db, intake,
+    mail::outbox,
+    notes,
+    scheduling::{appointments, booking},
+};
+
+/// A column holding sealed values, and the context each was sealed with.
+struct Sealed {
+    table: &'static str,
+    column: &'static str,
+    context: fn(Uuid) -> String,
+}
+
+const COLUMNS: [Sealed; 9] = [
+    Sealed {
+        table: "appointments",
+        column: "manage_token_sealed",
+        context: booking::token_context,
+    },
+    Sealed {
+        table: "appointments",
+        column: "message_sealed",
+        context: booking::message_context,
+    },
+    Sealed {
+        table: "appointments",
+        column: "cancellation_reason_sealed",
+        context: appointments::reason_context,
+    },
+    Sealed {
+        table: "busy_calendars",
+        column: "url_sealed",
+        context: busy::url_context,
+    },
+    Sealed {
+        table: "email_outbox",
+        column: "content_sealed",
+        context: outbox::content_context,
+    },
+    Sealed {
+        table: "intake_assignments",
+        column: "answers_sealed",
+        context: intake::assignments::answers_context,
+    },
+    Sealed {
+        table: "session_notes",
+        column: "content_sealed",
+        context: notes::content_context,
+    },
+    Sealed {
+        table: "note_addenda",
+        column: "text_sealed",
+        context: notes::addendum_context,
+    },
+    Sealed {
+        table: "psychotherapy_notes",
+        column: "text_sealed",
+        context: notes::psychotherapy::context,
+    },
+];
+
+const BATCH: u64 = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RekeyError {
+    /// Names the row, never its content.
+    #[error(
+        "{table}.{column} of row {id} cannot be opened with the configured keys ({reason}); add the key it was sealed with to ATTUNE_DATA_KEYS_PREVIOUS"
+    )]
+    Unreadable {
+        table: &'static str,
+        column: &'static str,
+        id: Uuid,
+        reason: String,
+    },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// How many values were re-encrypted, per column.
+pub type Report = Vec<(String, u64)>;
+
+pub async fn rotate<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    keys: &DataKeys,
+) -> Result<Report, RekeyError> {
+    let backend = db.get_database_backend();
+    let current = format!("v1.{}.%", keys.current().id());
+    let mut report = Vec::new();
+    for col in &COLUMNS {
+        let mut done = 0;
+        loop {
+            let txn = db::begin_write(db).await?;
+            if backend == DbBackend::Postgres {
+                // The signed-note trigger lets only this rewrite of the stored bytes through.
+                txn.execute_raw(Statement::from_string(
+                    backend,
+                    "SET LOCAL attune.rekey = 'on'",
+                ))
+                .await?;
+            }
+            let select = format!(
+                "SELECT id, {c} FROM {t} WHERE {c} IS NOT NULL AND {c} NOT LIKE {p} ORDER BY id LIMIT {BATCH}",
+                c = col.column,
+                t = col.table,
+                p = placeholder(backend, 1),
+            );
+            let rows = txn
+                .query_all_raw(Statement::from_sql_and_values(
+                    backend,
+                    select,
+                    [Value::from(current.clone())],
+                ))
+                .await?;
+            if rows.is_empty() {
+                txn.rollback().await?;
+                break;
+            }
+            for row in &rows {
+                let id: Uuid = row.try_get_by_index(0)?;
+                let sealed: String = row.try_get_by_index(1)?;
+                let context = (col.context)(id);
+                let plain = keys
+                    .open(&sealed, &context)
+                    .map_err(|e| RekeyError::Unreadable {
+                        table: col.table,
+                        column: col.column,
+                        id,
+                        reason: e.to_string(),
+                    })?;
+                let update = format!(
+                    "UPDATE {t} SET {c} = {p1} WHERE id = {p2}",
+                    t = col.table,
+                    c = col.column,
+                    p1 = placeholder(backend, 1),
+                    p2 = placeholder(backend, 2),
+                );
+                txn.execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    update,
+                    [Value::from(keys.seal(&plain, &context)), Value::from(id)],
+                ))
+                .await?;
+            }
+            done += rows.len() as u64;
+            txn.commit().await?;
+        }
+        report.push((format!("{}.{}", col.table, col.column), done));
+    }
+    Ok(report)
+}
+
+fn placeholder(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
