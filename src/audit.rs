@@ -132,10 +132,14 @@ pub enum Action {
     NoteDelete,
     PsychotherapyNoteCreate,
     PsychotherapyNoteRead,
+    TreatmentPlanRead,
+    TreatmentPlanUpdate,
+    /// The couple moved to another phase of their plan.
+    TreatmentPlanPhase,
 }
 
 impl Action {
-    pub const ALL: [Action; 52] = [
+    pub const ALL: [Action; 55] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -188,6 +192,9 @@ impl Action {
         Action::NoteDelete,
         Action::PsychotherapyNoteCreate,
         Action::PsychotherapyNoteRead,
+        Action::TreatmentPlanRead,
+        Action::TreatmentPlanUpdate,
+        Action::TreatmentPlanPhase,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -244,6 +251,9 @@ impl Action {
             Action::NoteDelete => "note.delete",
             Action::PsychotherapyNoteCreate => "psychotherapy_note.create",
             Action::PsychotherapyNoteRead => "psychotherapy_note.read",
+            Action::TreatmentPlanRead => "treatment_plan.read",
+            Action::TreatmentPlanUpdate => "treatment_plan.update",
+            Action::TreatmentPlanPhase => "treatment_plan.phase",
         }
     }
 }

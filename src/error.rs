@@ -655,6 +655,9 @@ impl From<crate::notes::NoteError> for ApiError {
                     "appointment_id",
                     "already has a note",
                 )]),
+            E::NoPlan => Self::not_found("The client has no treatment plan yet; PUT one first."),
+            E::AlreadyInPhase => Self::conflict("The couple is in that phase already.")
+                .with_reason("already_in_phase"),
             E::Unreadable => Self::internal(anyhow::anyhow!(
                 "note content cannot be decrypted with the configured data keys"
             )),

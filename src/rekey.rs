@@ -23,7 +23,7 @@ struct Sealed {
     context: fn(Uuid) -> String,
 }
 
-const COLUMNS: [Sealed; 9] = [
+const COLUMNS: [Sealed; 10] = [
     Sealed {
         table: "appointments",
         column: "manage_token_sealed",
@@ -68,6 +68,11 @@ const COLUMNS: [Sealed; 9] = [
         table: "psychotherapy_notes",
         column: "text_sealed",
         context: notes::psychotherapy::context,
+    },
+    Sealed {
+        table: "treatment_plans",
+        column: "content_sealed",
+        context: notes::plans::context,
     },
 ];
 

@@ -26,3 +26,4 @@ pub mod session_note;
 pub mod staff_session;
 pub mod staff_user;
 pub mod time_off;
+pub mod treatment_plan;

@@ -14,6 +14,7 @@ mod m20261124_000005_client_search;
 mod m20261124_000006_mail;
 mod m20261124_000007_intake;
 mod m20261124_000008_notes;
+mod m20261124_000009_treatment_plans;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_mail::Migration),
             Box::new(m20261124_000007_intake::Migration),
             Box::new(m20261124_000008_notes::Migration),
+            Box::new(m20261124_000009_treatment_plans::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod format;
+pub mod plans;
 pub mod psychotherapy;
 
 use std::collections::BTreeMap;
@@ -49,6 +50,10 @@ pub enum NoteError {
     NotAuthor,
     #[error("the appointment already has a note")]
     AppointmentHasNote,
+    #[error("the client has no treatment plan yet")]
+    NoPlan,
+    #[error("the couple is in that phase already")]
+    AlreadyInPhase,
     #[error("stored note content cannot be decrypted with the configured keys")]
     Unreadable,
     #[error(transparent)]
@@ -85,6 +90,8 @@ pub struct NoteInput {
     pub title: Option<String>,
     pub content: Map<String, Value>,
     pub appointment_id: Option<Uuid>,
+    /// Goals of the client's treatment plan the session worked on.
+    pub goal_ids: Vec<Uuid>,
 }
 
 /// A note as read, with its addenda.
@@ -174,6 +181,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
             return Err(NoteError::AppointmentHasNote);
         }
     }
+    plans::check_goal_links(&txn, keys, client_id, &input.goal_ids).await?;
     let id = Uuid::new_v4();
     let note = session_note::Entity::insert(session_note::ActiveModel {
         id: Set(id),
@@ -183,7 +191,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         format: Set(format.as_str().to_owned()),
         title: Set(title),
         content_sealed: Set(seal_content(keys, id, &content)),
-        goal_ids: Set(serde_json::json!([])),
+        goal_ids: Set(serde_json::json!(input.goal_ids)),
         status: Set(NoteStatus::Draft),
         signed_at: Set(None),
         signed_by: Set(None),
@@ -303,6 +311,7 @@ pub struct NotePatch {
     pub format: Option<String>,
     pub title: Option<String>,
     pub content: Option<Map<String, Value>>,
+    pub goal_ids: Option<Vec<Uuid>>,
 }
 
 /// Changes a draft.
@@ -330,9 +339,12 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
                 .collect()
         }),
         appointment_id: note.appointment_id,
+        goal_ids: patch.goal_ids.unwrap_or_else(|| goal_ids(&note)),
     };
     let (format, title, content) = check_input(&input)?;
+    plans::check_goal_links(&txn, keys, note.client_id, &input.goal_ids).await?;
     let mut model: session_note::ActiveModel = note.into();
+    model.goal_ids = Set(serde_json::json!(input.goal_ids));
     model.format = Set(format.as_str().to_owned());
     model.title = Set(title);
     model.content_sealed = Set(seal_content(keys, id, &content));
@@ -466,6 +478,11 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
         .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The treatment-plan goals a note worked on.
+pub fn goal_ids(note: &session_note::Model) -> Vec<Uuid> {
+    serde_json::from_value(note.goal_ids.clone()).unwrap_or_default()
 }
 
 /// When the note was last touched, for lists.

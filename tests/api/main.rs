@@ -20,6 +20,7 @@ mod migrations;
 mod notes;
 mod openapi;
 mod pages;
+mod plans;
 mod practice;
 mod request_id;
 mod roles;

@@ -17,6 +17,7 @@ mod intake_public;
 mod intakes;
 mod json;
 mod notes;
+mod plans;
 mod practice;
 mod practitioners;
 mod questionnaires;
@@ -76,6 +77,7 @@ pub type Apis = (
     intakes::IntakesApi,
     intake_public::IntakePublicApi,
     notes::NotesApi,
+    plans::PlansApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -96,6 +98,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             intakes::IntakesApi,
             intake_public::IntakePublicApi,
             notes::NotesApi,
+            plans::PlansApi,
         ),
         "Attune API",
         env!("CARGO_PKG_VERSION"),

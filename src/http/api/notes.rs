@@ -60,6 +60,8 @@ pub struct NoteView {
     tampered: bool,
     /// Later additions, oldest first.
     addenda: Vec<AddendumView>,
+    /// Treatment-plan goals the session worked on.
+    goal_ids: Vec<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -76,6 +78,8 @@ pub struct NewNoteBody {
     content: std::collections::BTreeMap<String, serde_json::Value>,
     /// The session it is about; at most one note per appointment.
     appointment_id: Option<Uuid>,
+    /// Goals of the client's treatment plan this session worked on.
+    goal_ids: Option<Vec<Uuid>>,
 }
 
 #[derive(Object, Deserialize)]
@@ -83,6 +87,7 @@ pub struct NotePatchBody {
     format: Option<String>,
     title: Option<String>,
     content: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    goal_ids: Option<Vec<Uuid>>,
 }
 
 #[derive(Object, Deserialize)]
@@ -205,6 +210,7 @@ impl NotesApi {
                 title: body.title,
                 content: body.content.into_iter().collect(),
                 appointment_id: body.appointment_id,
+                goal_ids: body.goal_ids.unwrap_or_default(),
             },
             &audit,
         )
@@ -253,6 +259,7 @@ impl NotesApi {
                 format: body.format,
                 title: body.title,
                 content: body.content.map(|c| c.into_iter().collect()),
+                goal_ids: body.goal_ids,
             },
             &audit,
         )
@@ -396,7 +403,9 @@ fn status(s: &entity::session_note::NoteStatus) -> &'static str {
 
 fn view(r: NoteRecord) -> NoteView {
     let n = r.note;
+    let goal_ids = notes::goal_ids(&n);
     NoteView {
+        goal_ids,
         id: n.id,
         client_id: n.client_id,
         appointment_id: n.appointment_id,
