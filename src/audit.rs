@@ -136,10 +136,12 @@ pub enum Action {
     TreatmentPlanUpdate,
     /// The couple moved to another phase of their plan.
     TreatmentPlanPhase,
+    /// The whole clinical record of a client, exported.
+    ClientExport,
 }
 
 impl Action {
-    pub const ALL: [Action; 55] = [
+    pub const ALL: [Action; 56] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -195,6 +197,7 @@ impl Action {
         Action::TreatmentPlanRead,
         Action::TreatmentPlanUpdate,
         Action::TreatmentPlanPhase,
+        Action::ClientExport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -254,6 +257,7 @@ impl Action {
             Action::TreatmentPlanRead => "treatment_plan.read",
             Action::TreatmentPlanUpdate => "treatment_plan.update",
             Action::TreatmentPlanPhase => "treatment_plan.phase",
+            Action::ClientExport => "client.export",
         }
     }
 }

@@ -22,6 +22,7 @@ mod openapi;
 mod pages;
 mod plans;
 mod practice;
+mod record;
 mod request_id;
 mod roles;
 mod scheduling;

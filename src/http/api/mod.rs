@@ -21,6 +21,7 @@ mod plans;
 mod practice;
 mod practitioners;
 mod questionnaires;
+mod record;
 mod security;
 mod staff;
 
@@ -76,8 +77,8 @@ pub type Apis = (
     questionnaires::QuestionnairesApi,
     intakes::IntakesApi,
     intake_public::IntakePublicApi,
-    notes::NotesApi,
-    plans::PlansApi,
+    // The clinical record; nested, since a tuple of APIs holds at most 16.
+    (notes::NotesApi, plans::PlansApi, record::RecordApi),
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -97,8 +98,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             questionnaires::QuestionnairesApi,
             intakes::IntakesApi,
             intake_public::IntakePublicApi,
-            notes::NotesApi,
-            plans::PlansApi,
+            (notes::NotesApi, plans::PlansApi, record::RecordApi),
         ),
         "Attune API",
         env!("CARGO_PKG_VERSION"),
