@@ -3,6 +3,7 @@
 
 use attune::auth::Role;
 use reqwest::{Method, StatusCode};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::common::{
