@@ -7,9 +7,7 @@ use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use serde_json::{Value, json};
 
-use crate::common::{
-    Caller, TestApp, assert_problem, assert_status, error_fields, scheduling::couple_booking,
-};
+use crate::common::{Caller, TestApp, assert_problem, assert_status, error_fields};
 
 /// The people of the matrix: an owner, the clinician whose client it is, another clinician,
 /// an assistant.
@@ -23,35 +21,16 @@ struct Cast {
 }
 
 async fn cast(app: &TestApp) -> Cast {
-    let booked = app.book_ok(&couple_booking("2026-12-08T14:00:00Z")).await;
-    let (_, owner) = app.signed_in(Role::Owner).await;
-    let appointment = assert_status(
-        app.get_as(
-            &owner,
-            &format!("/api/v1/appointments/{}", booked["id"].as_str().unwrap()),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let practitioner: uuid::Uuid = appointment["practitioner_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let assigned = app
-        .create_staff_for(Role::Clinician, Some(practitioner))
-        .await;
-    let assigned = app.login(&assigned).await;
+    let couple = app.couple_in_care("2026-12-08T14:00:00Z").await;
     let (_, other) = app.signed_in(Role::Clinician).await;
     let (_, assistant) = app.signed_in(Role::Assistant).await;
     Cast {
-        owner,
-        assigned,
+        owner: couple.owner,
+        assigned: couple.clinician,
         other,
         assistant,
-        client: appointment["client_id"].as_str().unwrap().to_owned(),
-        appointment: appointment["id"].as_str().unwrap().to_owned(),
+        client: couple.client,
+        appointment: couple.appointment,
     }
 }
 

@@ -3,40 +3,14 @@
 
 use attune::auth::Role;
 use reqwest::{Method, StatusCode};
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::common::{
-    Caller, TestApp, assert_problem, assert_status, error_fields, scheduling::couple_booking,
-};
+use crate::common::{Caller, TestApp, assert_problem, assert_status, error_fields};
 
 /// A booked couple's client id, an owner, and the couple's own clinician.
 async fn setup(app: &TestApp, start: &str) -> (String, Caller, Caller) {
-    let booked = app.book_ok(&couple_booking(start)).await;
-    let (_, owner) = app.signed_in(Role::Owner).await;
-    let appointment = assert_status(
-        app.get_as(
-            &owner,
-            &format!("/api/v1/appointments/{}", booked["id"].as_str().unwrap()),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let practitioner = appointment["practitioner_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let clinician = app
-        .create_staff_for(Role::Clinician, Some(practitioner))
-        .await;
-    let clinician = app.login(&clinician).await;
-    (
-        appointment["client_id"].as_str().unwrap().to_owned(),
-        owner,
-        clinician,
-    )
+    let couple = app.couple_in_care(start).await;
+    (couple.client, couple.owner, couple.clinician)
 }
 
 async fn put(app: &TestApp, who: &Caller, client: &str, body: Value) -> reqwest::Response {

@@ -4,34 +4,16 @@ use attune::auth::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::{Caller, TestApp, assert_problem, assert_status, scheduling::couple_booking};
+use crate::common::{Caller, TestApp, assert_problem, assert_status};
 
 /// A couple with something of everything on their record: the booking and its emails, the
 /// intakes (Jane's submitted), a signed note with an addendum, a psychotherapy note, a plan
 /// moved on a phase. Returns the client id, an owner and the couple's clinician.
 async fn busy_record(app: &TestApp) -> (String, Caller, Caller) {
-    let booked = app.book_ok(&couple_booking("2026-12-08T14:00:00Z")).await;
+    let couple = app.couple_in_care("2026-12-08T14:00:00Z").await;
     attune::mail::worker::run_once(&app.state).await.unwrap();
-    let (_, owner) = app.signed_in(Role::Owner).await;
-    let appointment = assert_status(
-        app.get_as(
-            &owner,
-            &format!("/api/v1/appointments/{}", booked["id"].as_str().unwrap()),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let client = appointment["client_id"].as_str().unwrap().to_owned();
-    let practitioner = appointment["practitioner_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let clinician = app
-        .create_staff_for(Role::Clinician, Some(practitioner))
-        .await;
-    let clinician = app.login(&clinician).await;
+    let (client, owner, clinician) = (couple.client, couple.owner, couple.clinician);
+    let appointment = json!({"id": couple.appointment});
 
     let links = app.intake_links().await;
     let jane = links["jane@example.org"]

@@ -9,6 +9,7 @@
 
 pub mod binary;
 pub mod calendar;
+pub mod clinical;
 pub mod database;
 pub mod intake;
 pub mod probe;

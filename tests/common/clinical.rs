@@ -1,0 +1,45 @@
+//! A booked couple with the people around their record: an owner, and the clinician whose
+//! client they are (their account linked to the couple's practitioner).
+
+use attune::auth::Role;
+use reqwest::StatusCode;
+
+use super::{Caller, TestApp, assert_status, scheduling::couple_booking};
+
+pub struct Couple {
+    pub client: String,
+    pub appointment: String,
+    pub owner: Caller,
+    /// The couple's own clinician.
+    pub clinician: Caller,
+}
+
+impl TestApp {
+    /// Books the couple at `start` and signs in an owner and their clinician.
+    pub async fn couple_in_care(&self, start: &str) -> Couple {
+        let booked = self.book_ok(&couple_booking(start)).await;
+        let (_, owner) = self.signed_in(Role::Owner).await;
+        let id = booked["id"].as_str().unwrap();
+        let appointment = assert_status(
+            self.get_as(&owner, &format!("/api/v1/appointments/{id}"))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        let practitioner = appointment["practitioner_id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let clinician = self
+            .create_staff_for(Role::Clinician, Some(practitioner))
+            .await;
+        let clinician = self.login(&clinician).await;
+        Couple {
+            client: appointment["client_id"].as_str().unwrap().to_owned(),
+            appointment: id.to_owned(),
+            owner,
+            clinician,
+        }
+    }
+}
