@@ -25,7 +25,13 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+    /// One browser at a time: two Chromiums on a small machine starve each other, and their
+    /// drivers' ports could meet.
+    _turn: tokio::sync::OwnedMutexGuard<()>,
 }
+
+static TURN: std::sync::LazyLock<std::sync::Arc<tokio::sync::Mutex<()>>> =
+    std::sync::LazyLock::new(Default::default);
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -44,6 +50,7 @@ impl Browser {
             eprintln!("skipping a browser test: install chromium and chromium-driver to run it");
             return None;
         }
+        let turn = TURN.clone().lock_owned().await;
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -92,6 +99,7 @@ impl Browser {
             client,
             driver,
             _profile: profile,
+            _turn: turn,
         })
     }
 
