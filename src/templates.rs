@@ -50,6 +50,8 @@ const PAGES: &[Embedded] = &[
     embedded_template!("pages/booking_cancel", "pages/booking_cancel.hbs"),
     embedded_template!("pages/intake", "pages/intake.hbs"),
     embedded_template!("pages/intake_done", "pages/intake_done.hbs"),
+    embedded_template!("pages/admin/login", "pages/admin/login.hbs"),
+    embedded_template!("pages/admin/agenda", "pages/admin/agenda.hbs"),
 ];
 
 /// A template that cannot be used, with where.

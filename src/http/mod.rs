@@ -16,7 +16,9 @@ pub mod request_id;
 
 use std::collections::HashMap;
 
-use poem::{Endpoint, EndpointExt, IntoEndpoint, Response, Route, endpoint::BoxEndpoint, get};
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, Response, Route, endpoint::BoxEndpoint, get, post,
+};
 
 use crate::AppState;
 
@@ -50,6 +52,7 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
         ("/problems", get(pages::problems).boxed()),
         ("/problems/:slug", get(pages::problem).boxed()),
         ("/assets/:file", get(assets::serve).boxed()),
+        ("/admin", get(pages::admin::agenda).boxed()),
         ("/healthz", get(health::healthz).boxed()),
         ("/readyz", get(health::readyz).boxed()),
         (
@@ -86,6 +89,13 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
             "/intake/:token",
             get(pages::intake::form).post(pages::intake::save).boxed(),
         ),
+        // Sign-in is rate limited per address like the public pages.
+        (
+            "/admin/login",
+            get(pages::admin::login_form)
+                .post(pages::admin::login_submit)
+                .boxed(),
+        ),
     ];
     let mut routes = api_routes(&api.spec(), API_PREFIX);
     let mut route = Route::new().nest("/api/docs", api.swagger_ui());
@@ -105,6 +115,19 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
         };
         routes.insert(path.to_owned(), info);
         route = route.at(path, endpoint.with(guard::PublicCeiling).boxed());
+    }
+    // Changes that are POST only.
+    let posts: Vec<(&str, BoxEndpoint<'static>)> =
+        vec![("/admin/logout", post(pages::admin::logout).boxed())];
+    for (path, endpoint) in posts {
+        routes.insert(
+            path.to_owned(),
+            middleware::RouteInfo {
+                allow: "POST".to_owned(),
+                path_params: Vec::new(),
+            },
+        );
+        route = route.at(path, endpoint);
     }
     for (path, endpoint) in extra {
         route = route.nest(path, endpoint);

@@ -1,6 +1,7 @@
 //! Server-rendered pages: the front page, booking and managing a booking, and the
 //! problem-type reference. Plain HTML forms that work without JavaScript; one stylesheet.
 
+pub mod admin;
 pub mod booking;
 pub mod intake;
 
