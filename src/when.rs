@@ -80,5 +80,21 @@ mod tests {
             time("2026-12-08T00:30:00Z".parse().unwrap(), tz("UTC")),
             "12:30 am"
         );
+        // The Sunday clocks go forward, 9 am is an hour closer to UTC and named EDT; a
+        // reminder a day earlier still reads in the zone of its own moment.
+        assert_eq!(
+            short(
+                "2027-03-14T13:00:00Z".parse().unwrap(),
+                tz("America/New_York")
+            ),
+            "Sun 14 Mar, 9:00 am EDT"
+        );
+        assert_eq!(
+            short(
+                "2027-03-13T14:00:00Z".parse().unwrap(),
+                tz("America/New_York")
+            ),
+            "Sat 13 Mar, 9:00 am EST"
+        );
     }
 }

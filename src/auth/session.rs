@@ -159,6 +159,22 @@ pub async fn authenticate(
     }))
 }
 
+/// Signing out: the session ends, and the audit log says so.
+pub async fn end(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    audit: &crate::audit::AuditContext,
+) -> Result<(), DbErr> {
+    revoke(db, session_id).await?;
+    audit
+        .record(
+            db,
+            crate::audit::Event::new(crate::audit::Action::Logout)
+                .entity("staff_session", session_id),
+        )
+        .await
+}
+
 pub async fn revoke(db: &impl ConnectionTrait, session_id: Uuid) -> Result<(), DbErr> {
     staff_session::Entity::delete_by_id(session_id)
         .exec(db)

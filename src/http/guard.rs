@@ -51,6 +51,15 @@ pub fn session_set_cookie(
         None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     }
 }
+/// The `Set-Cookie` value for this deployment (https or not, the session's lifetime).
+pub fn session_cookie_for(state: &AppState, token: Option<&str>) -> String {
+    session_set_cookie(
+        state.public_url.is_https(),
+        token,
+        state.config.auth.session_max_age,
+    )
+}
+
 /// The header a cookie session sends its CSRF token in…
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// …or, from an HTML form, this field.

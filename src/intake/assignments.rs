@@ -70,6 +70,18 @@ pub enum Status {
     Expired,
 }
 
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Sent => "sent",
+            Status::Opened => "opened",
+            Status::InProgress => "in_progress",
+            Status::Submitted => "submitted",
+            Status::Expired => "expired",
+        }
+    }
+}
+
 pub fn status(a: &intake_assignment::Model, now: DateTime<Utc>) -> Status {
     match a.status {
         IntakeStatus::Submitted => Status::Submitted,
@@ -317,14 +329,26 @@ async fn by_token(
     db: &impl ConnectionTrait,
     token: &str,
 ) -> Result<intake_assignment::Model, IntakeError> {
+    find_by_token(db, token, false).await
+}
+
+/// The assignment behind `token`; with `lock`, held until the transaction ends on Postgres
+/// (SQLite's write transactions already run one at a time), so an autosave, a section post
+/// and a submission of one link never interleave and none overwrites another.
+async fn find_by_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+    lock: bool,
+) -> Result<intake_assignment::Model, IntakeError> {
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
         return Err(IntakeError::NotFound);
     }
-    intake_assignment::Entity::find()
-        .filter(intake_assignment::Column::TokenHash.eq(crypto::hash_secret(token)))
-        .one(db)
-        .await?
-        .ok_or(IntakeError::NotFound)
+    let mut query = intake_assignment::Entity::find()
+        .filter(intake_assignment::Column::TokenHash.eq(crypto::hash_secret(token)));
+    if lock && db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = sea_orm::QuerySelect::lock_exclusive(query);
+    }
+    query.one(db).await?.ok_or(IntakeError::NotFound)
 }
 
 /// What the link shows, noting the first opening. An expired link is refused; a submitted one
@@ -387,7 +411,7 @@ async fn for_change(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<intake_assignment::Model, IntakeError> {
-    let a = by_token(db, token).await?;
+    let a = find_by_token(db, token, true).await?;
     match status(&a, now) {
         Status::Submitted => Err(IntakeError::Submitted),
         Status::Expired => Err(IntakeError::Expired),
@@ -431,10 +455,39 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     given: &Map<String, Value>,
     audit: &AuditContext,
 ) -> Result<intake_assignment::Model, IntakeError> {
+    submit_answers(db, n, token, Some(given), audit).await
+}
+
+/// Submits the answers saved so far (the form page saves each section as it goes).
+pub async fn submit_saved<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    n: Notifier<'_>,
+    token: &str,
+    audit: &AuditContext,
+) -> Result<intake_assignment::Model, IntakeError> {
+    submit_answers(db, n, token, None, audit).await
+}
+
+/// `given`, or (`None`) the saved draft as it stands inside the transaction.
+async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    n: Notifier<'_>,
+    token: &str,
+    given: Option<&Map<String, Value>>,
+    audit: &AuditContext,
+) -> Result<intake_assignment::Model, IntakeError> {
     let now = audit.now;
     let txn = db::begin_write(db).await?;
     let a = for_change(&txn, token, now).await?;
     let definition = definition_of(&txn, &a).await?;
+    let saved: Map<String, Value>;
+    let given = match given {
+        Some(g) => g,
+        None => {
+            saved = open_sealed(n.keys, &a)?.answers.into_iter().collect();
+            &saved
+        }
+    };
     let answers = answers::check(&definition, given, Mode::Submit).map_err(IntakeError::Invalid)?;
     let consents = definition
         .items()
@@ -477,18 +530,6 @@ pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     txn.commit().await?;
     n.mailer.wake();
     Ok(submitted)
-}
-
-/// Submits the answers saved so far (the form page saves each section as it goes).
-pub async fn submit_saved<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    n: Notifier<'_>,
-    token: &str,
-    audit: &AuditContext,
-) -> Result<intake_assignment::Model, IntakeError> {
-    let a = for_change(db, token, audit.now).await?;
-    let saved: Map<String, Value> = open_sealed(n.keys, &a)?.answers.into_iter().collect();
-    submit(db, n, token, &saved, audit).await
 }
 
 /// Who hears of a submission: the client's practitioner, else the appointment's.

@@ -67,9 +67,9 @@ pub async fn invite(
             ));
         }
     }
+    let from = sender(db, assignment).await?;
     for (kind, at, key) in messages {
         let rendered = render(n, kind, &context)?;
-        let from = sender(db, assignment).await?;
         outbox::enqueue(
             db,
             n.keys,

@@ -184,7 +184,7 @@ impl<'a> Facts<'a> {
             .await
             .map_err(scheduling_db)?;
         let practice = crate::practice::settings(db).await?;
-        let practice_zone = crate::practice::time_zone(db).await?;
+        let practice_zone = crate::practice::zone_of(&practice);
         let participants = participant::Entity::find()
             .filter(participant::Column::ClientId.eq(a.client_id))
             .order_by_asc(participant::Column::Position)

@@ -107,12 +107,7 @@ pub async fn timeline(
             } else {
                 "Questionnaire sent".into()
             },
-            status: Some(
-                serde_json::to_value(status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-            ),
+            status: Some(status.as_str().to_owned()),
             details,
         });
     }

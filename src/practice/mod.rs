@@ -110,7 +110,12 @@ pub async fn settings<C: ConnectionTrait>(db: &C) -> Result<practice::Model, Pra
 
 /// The practice's zone (UTC should the stored name somehow be unknown).
 pub async fn time_zone<C: ConnectionTrait>(db: &C) -> Result<TimeZone, PracticeError> {
-    Ok(TimeZone::parse(&settings(db).await?.time_zone).unwrap_or(TimeZone::UTC))
+    Ok(zone_of(&settings(db).await?))
+}
+
+/// The zone of settings already read.
+pub fn zone_of(settings: &practice::Model) -> TimeZone {
+    TimeZone::parse(&settings.time_zone).unwrap_or(TimeZone::UTC)
 }
 
 /// The practice's name and zone with its active practitioners, by name.

@@ -887,3 +887,77 @@ async fn a_partner_who_has_not_submitted_is_reminded_before_the_appointment_and_
     assert_eq!(by["jane@example.org"], "cancelled");
     assert_eq!(by["sam@example.org"], "pending");
 }
+
+#[tokio::test]
+async fn drafts_and_a_submission_racing_on_one_link_lose_nothing_and_never_reopen_it() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let (client, people) = booked_couple(&app, &owner).await;
+    let phq = questionnaire_id(&app, &owner, "phq-9").await;
+    let full = json!({"phq1": 2, "phq2": 2, "phq3": 2, "phq4": 2, "phq5": 2, "phq6": 2, "phq7": 1, "phq8": 1, "phq9": 0});
+    for _ in 0..5 {
+        let assigned = assign(&app, &owner, &client, &people[0], &phq).await;
+        let token = token_of(&assigned);
+        let draft = format!("/api/v1/intake/{token}");
+
+        // Two drafts at once, of different questions: both kept.
+        let (a, b) = tokio::join!(
+            public(
+                &app,
+                Method::PUT,
+                &draft,
+                Some(json!({"answers": {"phq1": 3}}))
+            ),
+            public(
+                &app,
+                Method::PUT,
+                &draft,
+                Some(json!({"answers": {"phq2": 3}}))
+            ),
+        );
+        assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
+        let form = assert_status(
+            public(&app, Method::GET, &draft, None).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            (
+                form["answers"]["phq1"].clone(),
+                form["answers"]["phq2"].clone()
+            ),
+            (json!(3), json!(3))
+        );
+
+        // An autosave racing the submission: whichever comes second, the response stays
+        // submitted with what was sent.
+        let submit = format!("{draft}/submit");
+        let (saved, sent) = tokio::join!(
+            public(
+                &app,
+                Method::PUT,
+                &draft,
+                Some(json!({"answers": {"phq1": 0}}))
+            ),
+            public(&app, Method::POST, &submit, Some(json!({"answers": full}))),
+        );
+        assert!(
+            matches!(saved.status(), StatusCode::OK | StatusCode::CONFLICT),
+            "{}",
+            saved.status()
+        );
+        assert_eq!(sent.status(), StatusCode::OK);
+        let response = assert_status(
+            app.get_as(
+                &owner,
+                &format!("/api/v1/intakes/{}", assigned["id"].as_str().unwrap()),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(response["status"], "submitted");
+        assert_eq!(response["answers"]["phq1"], 2);
+        assert_eq!(response["score"], json!({"total": 14, "band": "moderate"}));
+    }
+}

@@ -217,7 +217,7 @@ impl AuthApi {
             &audit,
         )
         .await?;
-        let cookie = session_cookie(&state, Some(signed_in.session.token.expose()));
+        let cookie = guard::session_cookie_for(&state, Some(signed_in.session.token.expose()));
         let user = signed_in.user;
         Ok(LoginResponse::SignedIn(
             Json(LoginBody {
@@ -252,14 +252,15 @@ impl AuthApi {
             )
             .into());
         };
-        session::revoke(&state.db, session_id).await?;
-        audit_context(&state, &origin, staff.actor())
-            .record(
-                &state.db,
-                Event::new(Action::Logout).entity("staff_session", session_id),
-            )
-            .await?;
-        Ok(LogoutResponse::SignedOut(session_cookie(&state, None)))
+        session::end(
+            &state.db,
+            session_id,
+            &audit_context(&state, &origin, staff.actor()),
+        )
+        .await?;
+        Ok(LogoutResponse::SignedOut(guard::session_cookie_for(
+            &state, None,
+        )))
     }
 
     /// The signed-in user
@@ -420,12 +421,4 @@ impl AuthApi {
         }
         Ok(Deleted::Done)
     }
-}
-
-fn session_cookie(state: &AppState, token: Option<&str>) -> String {
-    guard::session_set_cookie(
-        state.public_url.is_https(),
-        token,
-        state.config.auth.session_max_age,
-    )
 }

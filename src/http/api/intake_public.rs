@@ -11,7 +11,7 @@ use super::{ApiResult, ApiTag, JsonBody, audit_context, errors_set};
 use crate::{
     AppState,
     audit::{Actor, Origin},
-    intake::assignments::{self, Status},
+    intake::assignments,
 };
 
 errors_set!(
@@ -87,7 +87,7 @@ impl IntakePublicApi {
                 definition,
             },
             answers: serde_json::to_value(&opened.answers).unwrap_or_default(),
-            status: status_name(opened.status).into(),
+            status: opened.status.as_str().into(),
             expires_at: opened.assignment.expires_at,
         }))
     }
@@ -147,15 +147,5 @@ impl IntakePublicApi {
             status: "submitted".into(),
             submitted_at: submitted.submitted_at,
         }))
-    }
-}
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Sent => "sent",
-        Status::Opened => "opened",
-        Status::InProgress => "in_progress",
-        Status::Submitted => "submitted",
-        Status::Expired => "expired",
     }
 }

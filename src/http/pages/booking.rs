@@ -235,7 +235,7 @@ pub async fn submit(
         Err(problem) if problem.kind() != ProblemKind::Validation => return Err(problem.into()),
         Err(problem) => {
             for e in problem.errors() {
-                errors.insert(e.field.clone(), sentence(&e.field, &e.message));
+                errors.insert(e.field.clone(), field_sentence(&e.field, &e.message));
             }
             return details_page(
                 state,
@@ -607,7 +607,7 @@ fn rejection_notice(r: Rejection) -> &'static str {
 }
 
 /// A field error as a sentence for the page ("Email must be an email address…").
-fn sentence(field: &str, message: &str) -> String {
+fn field_sentence(field: &str, message: &str) -> String {
     let label = match field {
         "name" => "Your name",
         "email" => "Your email",
@@ -619,7 +619,7 @@ fn sentence(field: &str, message: &str) -> String {
         "tz" => "The time zone",
         _ => "This",
     };
-    format!("{label} {message}.")
+    super::sentence(label, message)
 }
 
 async fn public_type(state: &AppState, slug: &str) -> poem::Result<appointment_type::Model> {

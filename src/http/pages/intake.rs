@@ -13,7 +13,7 @@ use poem::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{booking::see_other, page};
+use super::{booking::see_other, page, sentence};
 use crate::{
     AppState,
     audit::{Actor, AuditContext, Origin},
@@ -101,7 +101,7 @@ pub async fn save(
                 errors.extend(
                     problems
                         .into_iter()
-                        .map(|p| (p.field, sentence(&p.message))),
+                        .map(|p| (p.field, sentence("This", &p.message))),
                 );
             }
             Err(e) => return Err(ApiError::from(e).into()),
@@ -144,7 +144,7 @@ pub async fn save(
                         typed: None,
                         errors: problems
                             .into_iter()
-                            .map(|p| (p.field, sentence(&p.message)))
+                            .map(|p| (p.field, sentence("This", &p.message)))
                             .collect(),
                         expires,
                     };
@@ -162,27 +162,6 @@ pub async fn save(
 
 fn step_url(token: &str, step: usize) -> String {
     format!("/intake/{token}?step={step}")
-}
-
-/// "is required" → "This is required."
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let first = chars
-        .next()
-        .map(|c| c.to_uppercase().to_string())
-        .unwrap_or_default();
-    let rest: String = chars.collect();
-    let message = format!("{first}{rest}");
-    let message = if message.starts_with("Is ") || message.starts_with("Must ") {
-        format!("This {}{}", message[..1].to_lowercase(), &message[1..])
-    } else {
-        message
-    };
-    if message.ends_with('.') {
-        message
-    } else {
-        format!("{message}.")
-    }
 }
 
 /// The section's answers from the posted fields, typed for their items: a field left empty

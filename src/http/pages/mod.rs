@@ -69,6 +69,11 @@ async fn render_problems(state: &AppState, kinds: Vec<ProblemKind>) -> poem::Res
     .await
 }
 
+/// A field's problem as a sentence beside it: "Your email is not an email address."
+pub(crate) fn sentence(label: &str, message: &str) -> String {
+    format!("{label} {}.", message.trim_end_matches('.'))
+}
+
 /// Renders `template` inside the layout. `context` is merged with what every page shows (the
 /// practice's name, the page title).
 pub async fn page(

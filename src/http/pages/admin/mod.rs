@@ -18,7 +18,7 @@ use serde_json::json;
 use super::{booking::see_other, page};
 use crate::{
     AppState,
-    audit::{Action, Actor, AuditContext, Event, Origin},
+    audit::{Actor, AuditContext, Origin},
     auth::{self, Credential, Presented, Staff, login, session},
     crypto,
     error::ApiError,
@@ -133,11 +133,7 @@ pub async fn login_submit(
     .await
     {
         Ok(signed_in) => {
-            let cookie = guard::session_set_cookie(
-                state.public_url.is_https(),
-                Some(signed_in.session.token.expose()),
-                state.config.auth.session_max_age,
-            );
+            let cookie = guard::session_cookie_for(state, Some(signed_in.session.token.expose()));
             let mut response = see_other(&next);
             response.headers_mut().insert(
                 header::SET_COOKIE,
@@ -194,22 +190,12 @@ pub async fn logout(
         )
         .into());
     }
-    session::revoke(&state.db, *id)
-        .await
-        .map_err(ApiError::from)?;
-    AuditContext::new(staff.actor(), origin.clone(), state.clock.now())
-        .record(
-            &state.db,
-            Event::new(Action::Logout).entity("staff_session", *id),
-        )
+    let audit = AuditContext::new(staff.actor(), origin.clone(), state.clock.now());
+    session::end(&state.db, *id, &audit)
         .await
         .map_err(ApiError::from)?;
     let mut response = see_other("/admin/login");
-    let cookie = guard::session_set_cookie(
-        state.public_url.is_https(),
-        None,
-        state.config.auth.session_max_age,
-    );
+    let cookie = guard::session_cookie_for(state, None);
     response.headers_mut().insert(
         header::SET_COOKIE,
         cookie.parse().map_err(ApiError::internal)?,
