@@ -51,7 +51,19 @@ const PAGES: &[Embedded] = &[
     embedded_template!("pages/intake", "pages/intake.hbs"),
     embedded_template!("pages/intake_done", "pages/intake_done.hbs"),
     embedded_template!("pages/admin/login", "pages/admin/login.hbs"),
+    embedded_template!("admin_layout", "partials/admin_layout.hbs"),
     embedded_template!("pages/admin/agenda", "pages/admin/agenda.hbs"),
+    embedded_template!("pages/admin/appointment", "pages/admin/appointment.hbs"),
+    embedded_template!("pages/admin/clients", "pages/admin/clients.hbs"),
+    embedded_template!("pages/admin/client", "pages/admin/client.hbs"),
+    embedded_template!("pages/admin/note_new", "pages/admin/note_new.hbs"),
+    embedded_template!("pages/admin/note", "pages/admin/note.hbs"),
+    embedded_template!("pages/admin/note_sign", "pages/admin/note_sign.hbs"),
+    embedded_template!("pages/admin/psychotherapy", "pages/admin/psychotherapy.hbs"),
+    embedded_template!("pages/admin/settings", "pages/admin/settings.hbs"),
+    embedded_template!("pages/admin/hours", "pages/admin/hours.hbs"),
+    embedded_template!("pages/admin/calendar", "pages/admin/calendar.hbs"),
+    embedded_template!("pages/admin/audit", "pages/admin/audit.hbs"),
 ];
 
 /// A template that cannot be used, with where.

@@ -12,6 +12,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../assets/attune.css"),
     ),
     (
+        "admin.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/admin.js"),
+    ),
+    (
         "book.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/book.js"),

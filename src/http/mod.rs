@@ -16,9 +16,7 @@ pub mod request_id;
 
 use std::collections::HashMap;
 
-use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, Response, Route, endpoint::BoxEndpoint, get, post,
-};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Response, Route, endpoint::BoxEndpoint, get};
 
 use crate::AppState;
 
@@ -52,7 +50,6 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
         ("/problems", get(pages::problems).boxed()),
         ("/problems/:slug", get(pages::problem).boxed()),
         ("/assets/:file", get(assets::serve).boxed()),
-        ("/admin", get(pages::admin::agenda).boxed()),
         ("/healthz", get(health::healthz).boxed()),
         ("/readyz", get(health::readyz).boxed()),
         (
@@ -92,8 +89,8 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
         // Sign-in is rate limited per address like the public pages.
         (
             "/admin/login",
-            get(pages::admin::login_form)
-                .post(pages::admin::login_submit)
+            get(pages::admin::sign_in::login_form)
+                .post(pages::admin::sign_in::login_submit)
                 .boxed(),
         ),
     ];
@@ -116,14 +113,22 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
         routes.insert(path.to_owned(), info);
         route = route.at(path, endpoint.with(guard::PublicCeiling).boxed());
     }
-    // Changes that are POST only.
-    let posts: Vec<(&str, BoxEndpoint<'static>)> =
-        vec![("/admin/logout", post(pages::admin::logout).boxed())];
-    for (path, endpoint) in posts {
+    // The dashboard, behind its sign-in gate.
+    for (path, endpoint, posts) in pages::admin::routes() {
+        let allow = match (path, posts) {
+            ("/admin/logout", _) => "POST",
+            (p, true)
+                if p.ends_with(":action") || p.ends_with("/addenda") || p.ends_with("/intakes") =>
+            {
+                "POST"
+            }
+            (_, true) => "GET, HEAD, POST",
+            (_, false) => "GET, HEAD",
+        };
         routes.insert(
             path.to_owned(),
             middleware::RouteInfo {
-                allow: "POST".to_owned(),
+                allow: allow.to_owned(),
                 path_params: Vec::new(),
             },
         );

@@ -292,12 +292,40 @@ pub async fn list_for_client(
         .order_by_asc(intake_assignment::Column::Id)
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let (version, slug) = version_of(db, &row).await?;
-        out.push((row, version, slug));
-    }
-    Ok(out)
+    // The versions and questionnaires of the whole list in two queries.
+    let versions: std::collections::HashMap<Uuid, questionnaire_version::Model> =
+        questionnaire_version::Entity::find()
+            .filter(
+                questionnaire_version::Column::Id
+                    .is_in(rows.iter().map(|r| r.questionnaire_version_id)),
+            )
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|v| (v.id, v))
+            .collect();
+    let slugs: std::collections::HashMap<Uuid, String> = entity::questionnaire::Entity::find()
+        .filter(
+            entity::questionnaire::Column::Id.is_in(versions.values().map(|v| v.questionnaire_id)),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| (q.id, q.slug))
+        .collect();
+    rows.into_iter()
+        .map(|row| {
+            let version = versions
+                .get(&row.questionnaire_version_id)
+                .cloned()
+                .ok_or_else(|| DbErr::RecordNotFound("questionnaire version".into()))?;
+            let slug = slugs
+                .get(&version.questionnaire_id)
+                .cloned()
+                .ok_or_else(|| DbErr::RecordNotFound("questionnaire".into()))?;
+            Ok((row, version, slug))
+        })
+        .collect()
 }
 
 async fn version_of(

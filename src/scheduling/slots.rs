@@ -186,6 +186,24 @@ struct Window {
 }
 
 /// Every window on the local dates that can hold a start between `from` and `to`.
+/// The opening hours on a local date, in order and merged: the date's override if it has
+/// one, else the weekly rules that apply that day.
+pub fn hours_on(schedule: &Schedule, date: NaiveDate) -> Vec<(NaiveTime, NaiveTime)> {
+    let times: Vec<(NaiveTime, NaiveTime)> =
+        match schedule.overrides.iter().find(|o| o.date == date) {
+            Some(over) => over.windows.clone(),
+            None => schedule
+                .rules
+                .iter()
+                .filter(|r| r.weekday == date.weekday())
+                .filter(|r| r.valid_from.is_none_or(|f| f <= date))
+                .filter(|r| r.valid_until.is_none_or(|u| date <= u))
+                .map(|r| (r.start, r.end))
+                .collect(),
+        };
+    merge_touching(times)
+}
+
 fn windows(schedule: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Window> {
     let tz = schedule.tz;
     // A day either side: a window on the local date before can reach past midnight UTC.
@@ -201,19 +219,7 @@ fn windows(schedule: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<W
         .unwrap_or(NaiveDate::MAX);
     let mut out = Vec::new();
     for date in first.iter_days().take_while(|d| *d <= last) {
-        let times: Vec<(NaiveTime, NaiveTime)> =
-            match schedule.overrides.iter().find(|o| o.date == date) {
-                Some(over) => over.windows.clone(),
-                None => schedule
-                    .rules
-                    .iter()
-                    .filter(|r| r.weekday == date.weekday())
-                    .filter(|r| r.valid_from.is_none_or(|f| f <= date))
-                    .filter(|r| r.valid_until.is_none_or(|u| date <= u))
-                    .map(|r| (r.start, r.end))
-                    .collect(),
-            };
-        for (start, end) in merge_touching(times) {
+        for (start, end) in hours_on(schedule, date) {
             let span = Interval::new(
                 boundary(tz, date.and_time(start)),
                 boundary(tz, date.and_time(end)),

@@ -12,6 +12,7 @@ mod booking;
 mod calendar;
 mod cli;
 mod concurrency;
+mod dashboard;
 mod errors;
 mod health;
 mod intake;

@@ -7,6 +7,7 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod admin;
 pub mod binary;
 pub mod calendar;
 pub mod clinical;

@@ -187,7 +187,7 @@ pub enum CreatedBusyCalendar {
 }
 
 /// Staff may manage their own practitioner's calendars; the owner, anyone's.
-fn may_manage(staff: &Staff, practitioner_id: Uuid) -> Result<(), ApiError> {
+pub(crate) fn may_manage(staff: &Staff, practitioner_id: Uuid) -> Result<(), ApiError> {
     staff.require(Permission::Schedule)?;
     if staff.practitioner_id != Some(practitioner_id) {
         staff.require(Permission::ManageAnyCalendar)?;

@@ -9,7 +9,7 @@ mod appointments;
 mod audit_log;
 mod auth;
 pub mod booking;
-mod calendars;
+pub(crate) mod calendars;
 mod clients;
 mod emails;
 mod errors;

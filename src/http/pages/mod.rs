@@ -92,9 +92,19 @@ pub async fn page(
         map.insert("practice_name".into(), practice_name.into());
         map.insert("page_title".into(), title.into());
     }
+    render_html(state, status, template, &context)
+}
+
+/// Renders `template` with a context that is already complete.
+pub fn render_html(
+    state: &AppState,
+    status: StatusCode,
+    template: &str,
+    context: &Value,
+) -> poem::Result<Response> {
     let html = state
         .templates
-        .render(template, &context)
+        .render(template, context)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("rendering {template}: {e}")))?;
     let mut response = Html(html).into_response();
     response.set_status(status);

@@ -1,33 +1,180 @@
-//! `/admin`: the staff's pages. Signed out, every page sends you to `/admin/login` and back
-//! afterwards. Every change is a POST carrying the session's CSRF token, answered with a
-//! redirect.
+//! `/admin`: the staff's pages.
+//!
+//! Every page but sign-in sits behind [`Gate`]: signed out, a GET is sent to `/admin/login`
+//! and back afterwards; every POST must carry the session's CSRF token in its form, and ends
+//! in a redirect so reloading never repeats it. Pages decide what to render from the role:
+//! clinical content is never put in an assistant's HTML, not merely hidden.
+//!
+//! Paths carry only ids, and page titles only generic words, so neither browser history nor
+//! the request log holds anything clinical.
 
-use std::collections::HashMap;
+mod agenda;
+mod appointments;
+mod audit_log;
+mod clients;
+mod notes;
+mod settings;
+pub mod sign_in;
 
-use chrono::{Duration, NaiveDate};
-use entity::{appointment, appointment_type, client, practitioner};
 use poem::{
-    Request, Response, handler,
-    http::{StatusCode, header},
-    web::{Data, Query},
+    Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response,
+    endpoint::BoxEndpoint,
+    get,
+    http::{Method, StatusCode},
+    post,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::{booking::see_other, page};
+use super::booking::see_other;
 use crate::{
     AppState,
-    audit::{Actor, AuditContext, Origin},
-    auth::{self, Credential, Presented, Staff, login, session},
+    audit::{AuditContext, Origin},
+    auth::{self, Credential, Permission, Presented, Staff},
     crypto,
-    error::ApiError,
+    error::{ApiError, FieldError, ProblemKind},
     http::guard,
-    when,
+    types::TimeZone,
 };
 
-/// The signed-in staff member behind the request's session cookie, if any.
-async fn signed_in(state: &AppState, req: &Request) -> Result<Option<Staff>, ApiError> {
+/// The dashboard's routes behind the gate: (path, endpoint, accepts POST).
+pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, bool)> {
+    let gated = |e: BoxEndpoint<'static>| e.with(Gate).boxed();
+    vec![
+        ("/admin", gated(get(agenda::agenda).boxed()), false),
+        ("/admin/logout", gated(post(sign_in::logout).boxed()), true),
+        (
+            "/admin/appointments/:id",
+            gated(get(appointments::show).boxed()),
+            false,
+        ),
+        (
+            "/admin/appointments/:id/:action",
+            gated(post(appointments::act).boxed()),
+            true,
+        ),
+        ("/admin/clients", gated(get(clients::list).boxed()), false),
+        (
+            "/admin/clients/:id",
+            gated(get(clients::show).boxed()),
+            false,
+        ),
+        (
+            "/admin/clients/:id/intakes",
+            gated(post(clients::send_intake).boxed()),
+            true,
+        ),
+        (
+            "/admin/clients/:id/notes",
+            gated(get(notes::new_form).post(notes::create).boxed()),
+            true,
+        ),
+        (
+            "/admin/clients/:id/psychotherapy-notes",
+            gated(
+                get(notes::psychotherapy_notes)
+                    .post(notes::add_psychotherapy_note)
+                    .boxed(),
+            ),
+            true,
+        ),
+        (
+            "/admin/notes/:id",
+            gated(get(notes::editor).post(notes::save).boxed()),
+            true,
+        ),
+        (
+            "/admin/notes/:id/sign",
+            gated(get(notes::sign_confirm).post(notes::sign).boxed()),
+            true,
+        ),
+        (
+            "/admin/notes/:id/addenda",
+            gated(post(notes::addendum).boxed()),
+            true,
+        ),
+        (
+            "/admin/settings",
+            gated(get(settings::index).boxed()),
+            false,
+        ),
+        (
+            "/admin/settings/hours",
+            gated(get(settings::hours).post(settings::save_hours).boxed()),
+            true,
+        ),
+        (
+            "/admin/settings/calendar",
+            gated(get(settings::calendar).boxed()),
+            false,
+        ),
+        (
+            "/admin/settings/calendar/:action",
+            gated(post(settings::calendar_action).boxed()),
+            true,
+        ),
+        ("/admin/audit", gated(get(audit_log::list).boxed()), false),
+    ]
+}
+
+/// Who is signed in, as every dashboard handler sees it.
+#[derive(Clone)]
+pub struct Admin {
+    pub staff: Staff,
+    /// The token this session's forms carry.
+    pub csrf: String,
+    pub practice_name: String,
+    pub tz: TimeZone,
+}
+
+impl Admin {
+    pub fn audit(&self, state: &AppState, origin: &Origin) -> AuditContext {
+        AuditContext::new(self.staff.actor(), origin.clone(), state.clock.now())
+    }
+}
+
+/// A posted form's fields, in order (a field may repeat).
+#[derive(Clone, Default)]
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn parse(body: &[u8]) -> Self {
+        Self(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The field's first value, trimmed; empty if absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.trim())
+    }
+
+    /// The field's value as typed (long text keeps its own spacing).
+    pub fn raw(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
+    /// Every field, for a form shown again with what was typed.
+    pub fn values(&self) -> Value {
+        Value::Object(
+            self.0
+                .iter()
+                .filter(|(k, _)| k != guard::CSRF_FORM_FIELD)
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
+    }
+}
+
+/// The staff member behind the request's session cookie, if any.
+pub(super) async fn signed_in(state: &AppState, req: &Request) -> Result<Option<Staff>, ApiError> {
     let name = guard::cookie_name(state.public_url.is_https());
     let Some(token) = guard::session_cookie(req, name) else {
         return Ok(None);
@@ -41,266 +188,257 @@ async fn signed_in(state: &AppState, req: &Request) -> Result<Option<Staff>, Api
     .await?)
 }
 
-/// Where to go after signing in: only a page of the dashboard.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with("/admin") && !n.starts_with("/admin/login") && !n.contains("//") =>
-        {
-            n.to_owned()
-        }
-        _ => "/admin".to_owned(),
-    }
-}
-
 fn to_login(req: &Request) -> Response {
     let here = req.uri().path_and_query().map_or("/admin", |p| p.as_str());
     let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
     see_other(&format!("/admin/login?next={next}"))
 }
 
-#[derive(Deserialize)]
-pub struct NextQuery {
-    next: Option<String>,
+/// Signed-in staff only; POSTs carry the CSRF token. Puts [`Admin`] (and a POST's [`Form`])
+/// in the request for the handler.
+pub struct Gate;
+
+impl<E: Endpoint> Middleware<E> for Gate {
+    type Output = GateEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        GateEndpoint { inner }
+    }
 }
 
-/// `GET /admin/login`.
-#[handler]
-pub async fn login_form(
-    Data(state): Data<&AppState>,
-    Query(query): Query<NextQuery>,
-) -> poem::Result<Response> {
-    login_page(
-        state,
-        StatusCode::OK,
-        "",
-        &safe_next(query.next.as_deref()),
-        None,
-    )
-    .await
+pub struct GateEndpoint<E> {
+    inner: E,
 }
 
-async fn login_page(
+impl<E: Endpoint> Endpoint for GateEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let state = req
+            .data::<AppState>()
+            .cloned()
+            .expect("AppState is set outside");
+        let Some(staff) = signed_in(&state, &req).await? else {
+            return Ok(if req.method() == Method::POST {
+                see_other("/admin/login")
+            } else {
+                to_login(&req)
+            });
+        };
+        let Credential::Session { csrf_token, .. } = &staff.credential else {
+            return Ok(to_login(&req));
+        };
+        let csrf = csrf_token.clone();
+        if req.method() == Method::POST {
+            let body = req.take_body().into_bytes().await?;
+            let form = Form::parse(&body);
+            if !crypto::secrets_equal(form.get(guard::CSRF_FORM_FIELD), &csrf) {
+                return Err(ApiError::new(
+                    ProblemKind::Forbidden,
+                    "This form has expired; go back, reload the page and try again.",
+                )
+                .into());
+            }
+            req.set_data(form);
+        }
+        let practice = crate::practice::settings(&state.db)
+            .await
+            .map_err(ApiError::from)?;
+        req.set_data(Admin {
+            tz: crate::practice::zone_of(&practice),
+            practice_name: practice.name,
+            staff,
+            csrf,
+        });
+        Ok(self.inner.call(req).await?.into_response())
+    }
+}
+
+/// Which part of the dashboard a page belongs to, for the navigation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Agenda,
+    Clients,
+    Settings,
+    Audit,
+}
+
+/// Renders a dashboard page: `context` plus the navigation, the signed-in name, the CSRF
+/// token and the practice's name.
+pub fn render(
     state: &AppState,
-    status: StatusCode,
-    email: &str,
-    next: &str,
-    error: Option<&str>,
+    admin: &Admin,
+    section: Section,
+    template: &str,
+    title: &str,
+    context: Value,
 ) -> poem::Result<Response> {
-    page(
+    render_status(
         state,
-        status,
-        "pages/admin/login",
-        "Sign in",
-        json!({ "email": email, "next": next, "error": error }),
-    )
-    .await
-}
-
-/// `POST /admin/login`: a session cookie and back to the page asked for, or the form again
-/// saying the sign-in failed (never which part was wrong).
-#[handler]
-pub async fn login_submit(
-    Data(state): Data<&AppState>,
-    Data(origin): Data<&Origin>,
-    body: String,
-) -> poem::Result<Response> {
-    let fields: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect();
-    let email = fields.get("email").map(|e| e.trim()).unwrap_or_default();
-    let password = fields.get("password").cloned().unwrap_or_default();
-    let next = safe_next(fields.get("next").map(String::as_str));
-    if email.is_empty() || password.is_empty() || password.chars().count() > 256 {
-        return login_page(
-            state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            email,
-            &next,
-            Some("Please enter your email and your password."),
-        )
-        .await;
-    }
-    let audit = AuditContext::new(Actor::ANONYMOUS, origin.clone(), state.clock.now());
-    match login::login(
-        &state.db,
-        &state.limiters.login,
-        &state.config.auth,
-        email,
-        password,
-        &audit,
-    )
-    .await
-    {
-        Ok(signed_in) => {
-            let cookie = guard::session_cookie_for(state, Some(signed_in.session.token.expose()));
-            let mut response = see_other(&next);
-            response.headers_mut().insert(
-                header::SET_COOKIE,
-                cookie.parse().map_err(ApiError::internal)?,
-            );
-            Ok(response)
-        }
-        Err(login::LoginError::InvalidCredentials) => {
-            login_page(
-                state,
-                StatusCode::UNAUTHORIZED,
-                email,
-                &next,
-                Some("That email and password do not match an account that can sign in."),
-            )
-            .await
-        }
-        Err(login::LoginError::TooManyAttempts { .. }) => {
-            login_page(
-                state,
-                StatusCode::TOO_MANY_REQUESTS,
-                email,
-                &next,
-                Some("Too many attempts. Please wait a few minutes before trying again."),
-            )
-            .await
-        }
-        Err(login::LoginError::Db(e)) => Err(ApiError::from(e).into()),
-    }
-}
-
-/// `POST /admin/logout`: ends the session (with its CSRF token) and clears the cookie.
-#[handler]
-pub async fn logout(
-    Data(state): Data<&AppState>,
-    Data(origin): Data<&Origin>,
-    req: &Request,
-    body: String,
-) -> poem::Result<Response> {
-    let Some(staff) = signed_in(state, req).await? else {
-        return Ok(see_other("/admin/login"));
-    };
-    let sent: String = url::form_urlencoded::parse(body.as_bytes())
-        .find(|(k, _)| k == guard::CSRF_FORM_FIELD)
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    let Credential::Session { id, csrf_token, .. } = &staff.credential else {
-        return Ok(see_other("/admin/login"));
-    };
-    if !crypto::secrets_equal(&sent, csrf_token) {
-        return Err(ApiError::new(
-            crate::error::ProblemKind::Forbidden,
-            "This form has expired; go back, reload the page and try again.",
-        )
-        .into());
-    }
-    let audit = AuditContext::new(staff.actor(), origin.clone(), state.clock.now());
-    session::end(&state.db, *id, &audit)
-        .await
-        .map_err(ApiError::from)?;
-    let mut response = see_other("/admin/login");
-    let cookie = guard::session_cookie_for(state, None);
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        cookie.parse().map_err(ApiError::internal)?,
-    );
-    Ok(response)
-}
-
-#[derive(Deserialize)]
-pub struct AgendaQuery {
-    /// The first day shown, `YYYY-MM-DD` in the practice's zone; default today.
-    from: Option<String>,
-}
-
-/// `GET /admin`: the coming week's appointments, day by day, in the practice's zone.
-#[handler]
-pub async fn agenda(
-    Data(state): Data<&AppState>,
-    req: &Request,
-    Query(query): Query<AgendaQuery>,
-) -> poem::Result<Response> {
-    let Some(staff) = signed_in(state, req).await? else {
-        return Ok(to_login(req));
-    };
-    let tz = crate::practice::time_zone(&state.db)
-        .await
-        .map_err(ApiError::from)?;
-    let today = state.clock.now().with_timezone(&tz.tz()).date_naive();
-    let first = query
-        .from
-        .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .filter(crate::types::plausible_date)
-        .unwrap_or(today);
-    let days = 7;
-    let start = crate::http::api::booking::start_of_day(tz, first);
-    let end = crate::http::api::booking::start_of_day(tz, first + Duration::days(days));
-    // Four queries for the whole week, whatever its size.
-    let appointments = appointment::Entity::find()
-        .filter(appointment::Column::StartsAt.gte(start))
-        .filter(appointment::Column::StartsAt.lt(end))
-        .order_by_asc(appointment::Column::StartsAt)
-        .all(&state.db)
-        .await
-        .map_err(ApiError::from)?;
-    let types: HashMap<_, _> = appointment_type::Entity::find()
-        .all(&state.db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
-    let practitioners: HashMap<_, _> = practitioner::Entity::find()
-        .all(&state.db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
-    let client_ids: Vec<_> = appointments.iter().map(|a| a.client_id).collect();
-    let clients: HashMap<_, _> = client::Entity::find()
-        .filter(client::Column::Id.is_in(client_ids))
-        .all(&state.db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|c| (c.id, c.display_name))
-        .collect();
-    let day_views: Vec<serde_json::Value> = (0..days)
-        .map(|n| {
-            let day = first + Duration::days(n);
-            let items: Vec<serde_json::Value> = appointments
-                .iter()
-                .filter(|a| a.starts_at.with_timezone(&tz.tz()).date_naive() == day)
-                .map(|a| {
-                    json!({
-                        "href": format!("/admin/appointments/{}", a.id),
-                        "time": when::time(a.starts_at, tz),
-                        "practitioner": practitioners.get(&a.practitioner_id),
-                        "type": types.get(&a.appointment_type_id),
-                        "client": clients.get(&a.client_id),
-                        "status": sea_orm::ActiveEnum::to_value(&a.status),
-                    })
-                })
-                .collect();
-            json!({ "label": when::day(day), "is_today": day == today, "items": items })
-        })
-        .collect();
-    let csrf = match &staff.credential {
-        Credential::Session { csrf_token, .. } => csrf_token.clone(),
-        Credential::ApiToken { .. } => String::new(),
-    };
-    page(
-        state,
+        admin,
         StatusCode::OK,
-        "pages/admin/agenda",
-        "Agenda",
-        json!({
-            "staff_name": staff.name,
-            "csrf_token": csrf,
-            "days": day_views,
-            "zone": tz.name(),
-            "previous": format!("/admin?from={}", first - Duration::days(days)),
-            "next": format!("/admin?from={}", first + Duration::days(days)),
-            "today": format!("/admin?from={today}"),
-        }),
+        section,
+        template,
+        title,
+        context,
     )
-    .await
+}
+
+pub fn render_status(
+    state: &AppState,
+    admin: &Admin,
+    status: StatusCode,
+    section: Section,
+    template: &str,
+    title: &str,
+    context: Value,
+) -> poem::Result<Response> {
+    let owner = admin.staff.role.allows(Permission::ManageSettings);
+    let nav = [
+        (Section::Agenda, "Agenda", "/admin", true),
+        (Section::Clients, "Clients", "/admin/clients", true),
+        (Section::Settings, "Settings", "/admin/settings", true),
+        (
+            Section::Audit,
+            "Audit log",
+            "/admin/audit",
+            admin.staff.role.allows(Permission::ReadAuditLog),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, _, _, shown)| *shown)
+    .map(|(s, label, href, _)| json!({ "label": label, "href": href, "current": s == section }))
+    .collect::<Vec<_>>();
+    let mut context = context;
+    if let Value::Object(map) = &mut context {
+        map.insert("practice_name".into(), admin.practice_name.clone().into());
+        map.insert("page_title".into(), title.into());
+        map.insert("staff_name".into(), admin.staff.name.clone().into());
+        map.insert("role".into(), admin.staff.role.as_str().into());
+        map.insert("csrf_token".into(), admin.csrf.clone().into());
+        map.insert("nav".into(), nav.into());
+        map.insert("is_owner".into(), owner.into());
+        map.insert("zone".into(), admin.tz.name().into());
+    }
+    super::render_html(state, status, template, &context)
+}
+
+/// Back to `location` after a change, with a one-line notice to show there.
+pub fn done(location: &str, notice: Notice) -> Response {
+    let sep = if location.contains('?') { '&' } else { '?' };
+    see_other(&format!("{location}{sep}done={}", notice.code()))
+}
+
+/// What a change just did, shown once at the top of the page it leads to. Codes, not text,
+/// travel in the URL, so nothing typed ever lands in history or logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    Cancelled,
+    Rescheduled,
+    Completed,
+    NoShow,
+    IntakeSent,
+    NoteSaved,
+    NoteSigned,
+    AddendumAdded,
+    PrivateNoteAdded,
+    HoursSaved,
+    FeedCreated,
+    FeedRevoked,
+    FeedSettingsSaved,
+}
+
+impl Notice {
+    const ALL: [Notice; 13] = [
+        Notice::Cancelled,
+        Notice::Rescheduled,
+        Notice::Completed,
+        Notice::NoShow,
+        Notice::IntakeSent,
+        Notice::NoteSaved,
+        Notice::NoteSigned,
+        Notice::AddendumAdded,
+        Notice::PrivateNoteAdded,
+        Notice::HoursSaved,
+        Notice::FeedCreated,
+        Notice::FeedRevoked,
+        Notice::FeedSettingsSaved,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            Notice::Cancelled => "cancelled",
+            Notice::Rescheduled => "rescheduled",
+            Notice::Completed => "completed",
+            Notice::NoShow => "no-show",
+            Notice::IntakeSent => "intake-sent",
+            Notice::NoteSaved => "note-saved",
+            Notice::NoteSigned => "note-signed",
+            Notice::AddendumAdded => "addendum-added",
+            Notice::PrivateNoteAdded => "private-note-added",
+            Notice::HoursSaved => "hours-saved",
+            Notice::FeedCreated => "feed-created",
+            Notice::FeedRevoked => "feed-revoked",
+            Notice::FeedSettingsSaved => "feed-saved",
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Notice::Cancelled => "The appointment is cancelled; the clients are told by email.",
+            Notice::Rescheduled => "The appointment is moved; the clients are told by email.",
+            Notice::Completed => "Marked as completed.",
+            Notice::NoShow => "Marked as a no-show.",
+            Notice::IntakeSent => "The questionnaire is on its way.",
+            Notice::NoteSaved => "Draft saved.",
+            Notice::NoteSigned => "The note is signed and locked.",
+            Notice::AddendumAdded => "Addendum added.",
+            Notice::PrivateNoteAdded => "Psychotherapy note added.",
+            Notice::HoursSaved => "Weekly hours saved.",
+            Notice::FeedCreated => {
+                "A new calendar link is ready. The previous one, if any, stops working."
+            }
+            Notice::FeedRevoked => "The calendar link no longer works.",
+            Notice::FeedSettingsSaved => "Calendar privacy saved.",
+        }
+    }
+
+    /// The notice named by `?done=`, if it is one.
+    pub fn from_query(code: Option<&str>) -> Option<&'static str> {
+        let code = code?;
+        Notice::ALL
+            .into_iter()
+            .find(|n| n.code() == code)
+            .map(Notice::text)
+    }
+}
+
+/// A form's failure, to show beside its fields: the summary and each field's message.
+pub fn form_errors(failure: &ApiError) -> Value {
+    let fields: serde_json::Map<String, Value> = failure
+        .errors()
+        .iter()
+        .map(|FieldError { field, message }| (field.clone(), Value::String(message.clone())))
+        .collect();
+    let summary = if fields.is_empty() {
+        failure.detail()
+    } else {
+        "Please check the fields marked below."
+    };
+    json!({ "summary": summary, "fields": fields })
+}
+
+/// A failure the person can fix by changing the form (a 4xx other than sign-in and
+/// permission), as opposed to one that ends on the error page.
+pub fn fixable(failure: &ApiError) -> bool {
+    matches!(
+        failure.kind(),
+        ProblemKind::Validation | ProblemKind::Conflict | ProblemKind::BadRequest
+    )
+}
+
+/// The path's id, or 404 (a mistyped address is not a server error).
+pub fn parse_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::not_found("There is nothing at this address."))
 }

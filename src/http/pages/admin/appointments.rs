@@ -1,0 +1,286 @@
+//! `/admin/appointments/{id}`: one appointment, and moving, cancelling or closing it.
+
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone as _, Utc};
+use entity::{
+    appointment::{self, AppointmentStatus},
+    session_note,
+};
+use poem::{
+    Response, handler,
+    http::StatusCode,
+    web::{Data, Path, Query},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{
+    Admin, Form, Notice, Section, agenda::status_label, done, fixable, form_errors, parse_id,
+    render_status,
+};
+use crate::{
+    AppState,
+    audit::{Action, Event, Origin},
+    error::ApiError,
+    notes::access::may_treat,
+    scheduling::{
+        appointments::{self, Booker, CancelledBy},
+        availability,
+        booking::message_context,
+        clients, slots, types,
+    },
+    types::TimeZone,
+    when,
+};
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+/// How far ahead the reschedule list offers free times.
+const OFFER_DAYS: i64 = 21;
+/// And how many it lists at most.
+const OFFER_MAX: usize = 60;
+
+/// `GET /admin/appointments/{id}`.
+#[handler]
+pub async fn show(
+    Data(state): Data<&AppState>,
+    Data(origin): Data<&Origin>,
+    Data(admin): Data<&Admin>,
+    Path(id): Path<String>,
+    Query(query): Query<DoneQuery>,
+) -> poem::Result<Response> {
+    let id = parse_id(&id)?;
+    let notice = Notice::from_query(query.done.as_deref());
+    page(state, origin, admin, id, StatusCode::OK, notice, json!({})).await
+}
+
+/// The page, with a failed form's errors and values in `form` (`{}` when none).
+async fn page(
+    state: &AppState,
+    origin: &Origin,
+    admin: &Admin,
+    id: uuid::Uuid,
+    status: StatusCode,
+    notice: Option<&str>,
+    form: Value,
+) -> poem::Result<Response> {
+    let db = &state.db;
+    let a = appointments::find(db, id).await.map_err(ApiError::from)?;
+    let record = clients::find(db, a.client_id)
+        .await
+        .map_err(ApiError::from)?;
+    let ty = types::find(db, a.appointment_type_id)
+        .await
+        .map_err(ApiError::from)?;
+    let p = availability::practitioner(db, a.practitioner_id)
+        .await
+        .map_err(ApiError::from)?;
+    let tz = admin.tz;
+    let treats = may_treat(&admin.staff, &record.client);
+    let now = state.clock.now();
+
+    // What the client wrote when booking: clinical, so only for those who treat them.
+    let mut message = None;
+    if treats && let Some(sealed) = &a.message_sealed {
+        match state.keys.open(sealed, &message_context(a.id)) {
+            Ok(text) => {
+                admin
+                    .audit(state, origin)
+                    .record(
+                        db,
+                        Event::new(Action::BookingMessageRead).entity("appointment", a.id),
+                    )
+                    .await
+                    .map_err(ApiError::from)?;
+                message = Some(text);
+            }
+            Err(e) => {
+                tracing::error!(appointment = %a.id, error = %e, "a booking message cannot be decrypted with the current data keys");
+            }
+        }
+    }
+
+    let live = a.status == AppointmentStatus::Confirmed;
+    let mut offers = Vec::new();
+    if live {
+        let from = now
+            .max(a.starts_at - Duration::days(OFFER_DAYS))
+            .min(a.starts_at);
+        let to = now + Duration::days(OFFER_DAYS);
+        let schedule = availability::schedule(db, &p, from, to, Some(a.id))
+            .await
+            .map_err(ApiError::from)?;
+        let rules = types::slot_rules(&ty);
+        let chosen = form["values"]["slot"].as_str().unwrap_or_default();
+        offers = slots::free_slots(&schedule, &rules, now, to, now)
+            .into_iter()
+            .filter(|s| s.start != a.starts_at)
+            .take(OFFER_MAX)
+            .map(|s| {
+                let value = s.start.to_rfc3339();
+                json!({ "label": when::full(s.start, tz), "selected": value == chosen, "value": value })
+            })
+            .collect();
+    }
+    let note = if treats {
+        session_note::Entity::find()
+            .filter(session_note::Column::AppointmentId.eq(a.id))
+            .order_by_desc(session_note::Column::CreatedAt)
+            .one(db)
+            .await
+            .map_err(ApiError::from)?
+    } else {
+        None
+    };
+    let note_link = treats.then(|| match &note {
+        Some(n) => {
+            json!({ "href": format!("/admin/notes/{}", n.id), "label": "Open the session note" })
+        }
+        None => json!({
+            "href": format!("/admin/clients/{}/notes?appointment={}", record.client.id, a.id),
+            "label": "Write the session note",
+        }),
+    });
+    let people: Vec<Value> = record
+        .participants
+        .iter()
+        .map(|p| json!({ "name": format!("{} {}", p.first_name, p.last_name).trim(), "email": p.email, "phone": p.phone }))
+        .collect();
+    render_status(
+        state,
+        admin,
+        status,
+        Section::Agenda,
+        "pages/admin/appointment",
+        "Appointment",
+        json!({
+            "notice": notice,
+            "id": a.id,
+            "when": when::full(a.starts_at, tz),
+            "until": when::time(a.ends_at, tz),
+            "agenda": format!("/admin?from={}", a.starts_at.with_timezone(&tz.tz()).date_naive()),
+            "type": ty.name,
+            "practitioner": p.name,
+            "client": record.client.display_name,
+            "client_href": format!("/admin/clients/{}", record.client.id),
+            "people": people,
+            "status": status_label(a.status),
+            "online": a.source == appointment::AppointmentSource::Online,
+            "outside_hours": a.outside_hours,
+            "message": message,
+            "live": live,
+            "closable": live && a.starts_at <= now,
+            "offers": offers,
+            "note": note_link,
+            "form": form,
+            "start_local": a.starts_at.with_timezone(&tz.tz()).format("%Y-%m-%dT%H:%M").to_string(),
+        }),
+    )
+}
+
+/// `POST /admin/appointments/{id}/{reschedule|cancel|complete|no-show}`.
+#[handler]
+pub async fn act(
+    Data(state): Data<&AppState>,
+    Data(origin): Data<&Origin>,
+    Data(admin): Data<&Admin>,
+    Data(form): Data<&Form>,
+    Path((id, action)): Path<(String, String)>,
+) -> poem::Result<Response> {
+    let id = parse_id(&id)?;
+    let audit = admin.audit(state, origin);
+    let db = &state.db;
+    let here = format!("/admin/appointments/{id}");
+    let outcome = match action.as_str() {
+        "reschedule" => match start_of(form, admin.tz) {
+            Ok((start, outside_hours)) => appointments::reschedule(
+                db,
+                state.notifier(),
+                id,
+                start,
+                Booker::Staff { outside_hours },
+                &audit,
+            )
+            .await
+            .map(|_| Notice::Rescheduled)
+            .map_err(ApiError::from),
+            Err(e) => Err(e),
+        },
+        "cancel" => {
+            let reason = Some(form.raw("reason").trim().to_owned()).filter(|r| !r.is_empty());
+            if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
+                Err(ApiError::invalid(
+                    "reason",
+                    "must be at most 2,000 characters",
+                ))
+            } else {
+                appointments::cancel(db, state.notifier(), id, reason, CancelledBy::Staff, &audit)
+                    .await
+                    .map(|_| Notice::Cancelled)
+                    .map_err(ApiError::from)
+            }
+        }
+        "complete" | "no-show" => {
+            let (status, notice) = if action == "complete" {
+                (AppointmentStatus::Completed, Notice::Completed)
+            } else {
+                (AppointmentStatus::NoShow, Notice::NoShow)
+            };
+            appointments::close(db, state.notifier(), id, status, &audit)
+                .await
+                .map(|_| notice)
+                .map_err(ApiError::from)
+        }
+        _ => return Err(ApiError::not_found("There is nothing at this address.").into()),
+    };
+    match outcome {
+        Ok(notice) => Ok(done(&here, notice)),
+        Err(mut failure) if fixable(&failure) => {
+            // The domain names the time `start`; the form's typed field is `start_local`.
+            failure.rename_fields(|f| (f == "start").then(|| "start_local".to_owned()));
+            let mut shown = form_errors(&failure);
+            shown["action"] = action.into();
+            shown["values"] = form.values();
+            page(state, origin, admin, id, failure.status(), None, shown).await
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}
+
+/// The new start: a free time picked from the list, or a date and time typed in the
+/// practice's zone (with "outside hours" if it need not fit them).
+fn start_of(form: &Form, tz: TimeZone) -> Result<(DateTime<Utc>, bool), ApiError> {
+    let slot = form.get("slot");
+    if !slot.is_empty() {
+        let at = DateTime::parse_from_rfc3339(slot)
+            .map_err(|_| ApiError::invalid("slot", "is not one of the times offered"))?;
+        return Ok((at.with_timezone(&Utc), false));
+    }
+    let typed = form.get("start_local");
+    if typed.is_empty() {
+        return Err(ApiError::invalid(
+            "slot",
+            "Choose a free time, or type a date and time below",
+        ));
+    }
+    let local = NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M")
+        .map_err(|_| ApiError::invalid("start_local", "must be a date and a time"))?;
+    let at = tz
+        .tz()
+        .from_local_datetime(&local)
+        .single()
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "start_local",
+                "falls in the hour the clocks change; choose another time",
+            )
+        })?
+        .with_timezone(&Utc);
+    if !crate::types::plausible_instant(&at) {
+        return Err(ApiError::invalid("start_local", "must be a real date"));
+    }
+    Ok((at, form.has("outside_hours")))
+}

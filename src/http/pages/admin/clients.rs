@@ -1,0 +1,475 @@
+//! `/admin/clients`: finding a client, and one client's record.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{
+    appointment, appointment_type,
+    client::{ClientKind, ClientStatus},
+    practitioner,
+    session_note::NoteStatus,
+};
+use poem::{
+    Response, handler,
+    http::StatusCode,
+    web::{Data, Path, Query},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    Admin, Form, Notice, Section, agenda::status_label, done, fixable, form_errors, parse_id,
+    render_status,
+};
+use crate::{
+    AppState,
+    audit::{Action, Event, Origin},
+    error::ApiError,
+    intake::{
+        assignments::{self, NewIntake},
+        questionnaires,
+    },
+    notes::{self, access::may_treat, plans, record},
+    pagination::PageRequest,
+    scheduling::clients,
+    when,
+};
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    status: Option<String>,
+    cursor: Option<String>,
+}
+
+fn parse_status(s: &str) -> Option<ClientStatus> {
+    match s {
+        "lead" => Some(ClientStatus::Lead),
+        "active" => Some(ClientStatus::Active),
+        "closed" => Some(ClientStatus::Closed),
+        _ => None,
+    }
+}
+
+fn status_name(s: ClientStatus) -> &'static str {
+    match s {
+        ClientStatus::Lead => "Lead",
+        ClientStatus::Active => "Active",
+        ClientStatus::Closed => "Closed",
+    }
+}
+
+/// `GET /admin/clients`: by name, narrowed by a search and a status, 50 at a time.
+#[handler]
+pub async fn list(
+    Data(state): Data<&AppState>,
+    Data(admin): Data<&Admin>,
+    Query(query): Query<ListQuery>,
+) -> poem::Result<Response> {
+    let q = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| {
+            q.chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect::<String>()
+        });
+    let status = query.status.as_deref().and_then(parse_status);
+    // A cursor that does not decode starts from the top rather than failing the page.
+    let page: PageRequest<clients::Cursor> = PageRequest::parse(None, query.cursor.as_deref())
+        .unwrap_or(PageRequest {
+            limit: crate::pagination::DEFAULT_LIMIT,
+            after: None,
+        });
+    let found = clients::search(&state.db, q.as_deref(), status, &page)
+        .await
+        .map_err(ApiError::from)?;
+    let rows: Vec<Value> = found
+        .items
+        .iter()
+        .map(|r| {
+            json!({
+                "href": format!("/admin/clients/{}", r.client.id),
+                "name": r.client.display_name,
+                "reference": clients::reference(r.client.id),
+                "couple": r.client.kind == ClientKind::Couple,
+                "status": status_name(r.client.status),
+                "emails": r.participants.iter().filter_map(|p| p.email.clone()).collect::<Vec<_>>().join(", "),
+            })
+        })
+        .collect();
+    let next = found.next_cursor.map(|c| {
+        let mut params = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(q) = &q {
+            params.append_pair("q", q);
+        }
+        if let Some(s) = &query.status {
+            params.append_pair("status", s);
+        }
+        params.append_pair("cursor", &c);
+        format!("/admin/clients?{}", params.finish())
+    });
+    let selected = query.status.as_deref().unwrap_or("");
+    let statuses: Vec<Value> = [
+        ("", "Any"),
+        ("lead", "Lead"),
+        ("active", "Active"),
+        ("closed", "Closed"),
+    ]
+    .into_iter()
+    .map(|(value, label)| json!({ "value": value, "label": label, "selected": value == selected }))
+    .collect();
+    render_status(
+        state,
+        admin,
+        StatusCode::OK,
+        Section::Clients,
+        "pages/admin/clients",
+        "Clients",
+        json!({
+            "q": q.unwrap_or_default(),
+            "statuses": statuses,
+            "clients": rows,
+            "next": next,
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    done: Option<String>,
+}
+
+/// `GET /admin/clients/{id}`.
+#[handler]
+pub async fn show(
+    Data(state): Data<&AppState>,
+    Data(origin): Data<&Origin>,
+    Data(admin): Data<&Admin>,
+    Path(id): Path<String>,
+    Query(query): Query<ShowQuery>,
+) -> poem::Result<Response> {
+    let id = parse_id(&id)?;
+    let notice = Notice::from_query(query.done.as_deref());
+    page(state, origin, admin, id, StatusCode::OK, notice, json!({})).await
+}
+
+fn when_local(at: DateTime<Utc>, admin: &Admin) -> String {
+    when::short(at, admin.tz)
+}
+
+async fn page(
+    state: &AppState,
+    origin: &Origin,
+    admin: &Admin,
+    id: Uuid,
+    status: StatusCode,
+    notice: Option<&str>,
+    form: Value,
+) -> poem::Result<Response> {
+    let db = &state.db;
+    let now = state.clock.now();
+    let record = clients::find(db, id).await.map_err(ApiError::from)?;
+    let treats = may_treat(&admin.staff, &record.client);
+    let audit = admin.audit(state, origin);
+
+    let practitioners: HashMap<Uuid, String> = practitioner::Entity::find()
+        .all(db)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let types: HashMap<Uuid, String> = appointment_type::Entity::find()
+        .all(db)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let appointments = appointment::Entity::find()
+        .filter(appointment::Column::ClientId.eq(id))
+        .order_by_desc(appointment::Column::StartsAt)
+        .all(db)
+        .await
+        .map_err(ApiError::from)?;
+    let appointment_rows: Vec<Value> = appointments
+        .iter()
+        .map(|a| {
+            json!({
+                "href": format!("/admin/appointments/{}", a.id),
+                "when": when_local(a.starts_at, admin),
+                "type": types.get(&a.appointment_type_id),
+                "practitioner": practitioners.get(&a.practitioner_id),
+                "status": status_label(a.status),
+                "upcoming": a.starts_at > now,
+            })
+        })
+        .collect();
+
+    let people: HashMap<Uuid, String> = record
+        .participants
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                format!("{} {}", p.first_name, p.last_name)
+                    .trim()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let intakes = assignments::list_for_client(db, id)
+        .await
+        .map_err(ApiError::from)?;
+    let intake_rows: Vec<Value> = intakes
+        .iter()
+        .map(|(a, version, _)| {
+            let state_now = assignments::status(a, now);
+            let mut row = json!({
+                "title": version.definition["title"],
+                "partner": people.get(&a.participant_id),
+                "status": state_now.as_str().replace('_', " "),
+                "sent": when_local(a.created_at, admin),
+                "submitted": a.submitted_at.map(|at| when_local(at, admin)),
+                "resend": state_now != assignments::Status::Submitted,
+                "participant_id": a.participant_id,
+                "questionnaire_id": version.questionnaire_id,
+            });
+            if treats {
+                let flags: Vec<&str> = assignments::flags_of(a)
+                    .into_iter()
+                    .map(|f| match f {
+                        crate::intake::definition::Flag::Safety => "Safety",
+                        crate::intake::definition::Flag::Urgent => "Urgent",
+                    })
+                    .collect();
+                row["score"] = json!(a.score_total);
+                row["band"] = json!(a.score_band);
+                row["flags"] = json!(flags);
+            }
+            row
+        })
+        .collect();
+    if treats
+        && intakes
+            .iter()
+            .any(|(a, _, _)| a.score_total.is_some() || !assignments::flags_of(a).is_empty())
+    {
+        // Scores and flags are what the questionnaires found: reading them is on the record.
+        audit
+            .record(db, Event::new(Action::IntakeRead).entity("client", id))
+            .await
+            .map_err(ApiError::from)?;
+    }
+    let questionnaire_choices: Vec<Value> = questionnaires::list(db)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|q| {
+            let selected = form["values"]["questionnaire_id"].as_str() == Some(&q.id.to_string());
+            json!({ "id": q.id, "title": q.title, "selected": selected })
+        })
+        .collect();
+
+    let mut clinical = Value::Null;
+    if treats {
+        let note_rows: Vec<Value> = notes::list(db, &admin.staff, id)
+            .await
+            .map_err(ApiError::from)?
+            .into_iter()
+            .map(|n| {
+                json!({
+                    "href": format!("/admin/notes/{}", n.id),
+                    "title": n.title,
+                    "format": n.format.to_uppercase(),
+                    "signed": n.status == NoteStatus::Signed,
+                    "date": when_local(n.signed_at.unwrap_or(n.created_at), admin),
+                })
+            })
+            .collect();
+        let plan = plans::current(db, &state.keys, id)
+            .await
+            .map_err(ApiError::from)?;
+        let plan_view = match &plan {
+            Some(plan) => {
+                audit
+                    .record(
+                        db,
+                        Event::new(Action::TreatmentPlanRead).entity("client", id),
+                    )
+                    .await
+                    .map_err(ApiError::from)?;
+                json!({
+                    "phase": plan.row.phase,
+                    "phases": plan.phases,
+                    "problems": plan.content.presenting_problems,
+                    "goals": plan.content.goals.iter().map(|g| json!({ "text": g.text, "status": format!("{:?}", g.status).to_lowercase() })).collect::<Vec<_>>(),
+                    "interventions": plan.content.interventions,
+                })
+            }
+            None => Value::Null,
+        };
+        clinical = json!({
+            "notes": note_rows,
+            "new_note": format!("/admin/clients/{id}/notes"),
+            "psychotherapy": format!("/admin/clients/{id}/psychotherapy-notes"),
+            "plan": plan_view,
+            "export": format!("/api/v1/clients/{id}/export"),
+        });
+    }
+
+    let page_of_history = record::timeline(
+        db,
+        &admin.staff,
+        id,
+        &PageRequest {
+            limit: 30,
+            after: None,
+        },
+        now,
+    )
+    .await
+    .map_err(ApiError::from)?;
+    let history: Vec<Value> = page_of_history
+        .items
+        .iter()
+        .map(|e| {
+            let text = if e.kind == "appointment" {
+                let starts = appointments
+                    .iter()
+                    .find(|a| a.id == e.id)
+                    .map(|a| when_local(a.starts_at, admin))
+                    .unwrap_or_default();
+                if e.summary.ends_with("cancelled") {
+                    format!("Appointment of {starts} cancelled")
+                } else {
+                    format!("Appointment for {starts} booked")
+                }
+            } else {
+                e.summary.clone()
+            };
+            json!({ "at": when_local(e.at, admin), "text": text })
+        })
+        .collect();
+
+    let participants: Vec<Value> = record
+        .participants
+        .iter()
+        .map(|p| {
+            let selected = form["values"]["participant_id"].as_str() == Some(&p.id.to_string());
+            json!({
+                "id": p.id,
+                "name": people.get(&p.id),
+                "email": p.email,
+                "phone": p.phone,
+                "pronouns": p.pronouns,
+                "preferred_contact": p.preferred_contact,
+                "selected": selected,
+            })
+        })
+        .collect();
+    render_status(
+        state,
+        admin,
+        status,
+        Section::Clients,
+        "pages/admin/client",
+        "Client",
+        json!({
+            "notice": notice,
+            "id": id,
+            "name": record.client.display_name,
+            "reference": clients::reference(id),
+            "status": status_name(record.client.status),
+            "primary": record.client.primary_practitioner_id.and_then(|p| practitioners.get(&p)),
+            "participants": participants,
+            "appointments": appointment_rows,
+            "intakes": intake_rows,
+            "questionnaires": questionnaire_choices,
+            "treats": treats,
+            "clinical": clinical,
+            "history": history,
+            "form": form,
+        }),
+    )
+}
+
+/// `POST /admin/clients/{id}/intakes`: a questionnaire to one partner, or to each partner
+/// with an email.
+#[handler]
+pub async fn send_intake(
+    Data(state): Data<&AppState>,
+    Data(origin): Data<&Origin>,
+    Data(admin): Data<&Admin>,
+    Data(form): Data<&Form>,
+    Path(id): Path<String>,
+) -> poem::Result<Response> {
+    let id = parse_id(&id)?;
+    let record = clients::find(&state.db, id).await.map_err(ApiError::from)?;
+    let audit = admin.audit(state, origin);
+    let outcome = async {
+        let questionnaire_id: Uuid = form
+            .get("questionnaire_id")
+            .parse()
+            .map_err(|_| ApiError::invalid("questionnaire_id", "Choose a questionnaire"))?;
+        let chosen = form.get("participant_id");
+        let to: Vec<Uuid> = if chosen == "all" {
+            record
+                .participants
+                .iter()
+                .filter(|p| p.email.is_some())
+                .map(|p| p.id)
+                .collect()
+        } else {
+            vec![
+                chosen
+                    .parse()
+                    .map_err(|_| ApiError::invalid("participant_id", "Choose who it is for"))?,
+            ]
+        };
+        if to.is_empty() {
+            return Err(ApiError::invalid(
+                "participant_id",
+                "Neither partner has an email address to send it to",
+            ));
+        }
+        for participant_id in to {
+            assignments::assign(
+                &state.db,
+                state.notifier(),
+                NewIntake {
+                    client_id: id,
+                    participant_id,
+                    questionnaire_id,
+                    due_at: None,
+                    appointment_id: None,
+                },
+                &audit,
+            )
+            .await
+            .map_err(|e| match e {
+                assignments::IntakeError::Questionnaire(
+                    crate::intake::questionnaires::QuestionnaireError::NotFound,
+                ) => ApiError::invalid("questionnaire_id", "is not a questionnaire"),
+                other => other.into(),
+            })?;
+        }
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(done(&format!("/admin/clients/{id}"), Notice::IntakeSent)),
+        Err(failure) if fixable(&failure) => {
+            let mut shown = form_errors(&failure);
+            shown["values"] = form.values();
+            page(state, origin, admin, id, failure.status(), None, shown).await
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}
