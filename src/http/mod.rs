@@ -114,17 +114,7 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
         route = route.at(path, endpoint.with(guard::PublicCeiling).boxed());
     }
     // The dashboard, behind its sign-in gate.
-    for (path, endpoint, posts) in pages::admin::routes() {
-        let allow = match (path, posts) {
-            ("/admin/logout", _) => "POST",
-            (p, true)
-                if p.ends_with(":action") || p.ends_with("/addenda") || p.ends_with("/intakes") =>
-            {
-                "POST"
-            }
-            (_, true) => "GET, HEAD, POST",
-            (_, false) => "GET, HEAD",
-        };
+    for (path, endpoint, allow) in pages::admin::routes() {
         routes.insert(
             path.to_owned(),
             middleware::RouteInfo {

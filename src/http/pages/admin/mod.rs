@@ -36,84 +36,85 @@ use crate::{
     types::TimeZone,
 };
 
-/// The dashboard's routes behind the gate: (path, endpoint, accepts POST).
-pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, bool)> {
-    let gated = |e: BoxEndpoint<'static>| e.with(Gate).boxed();
+const GET: &str = "GET, HEAD";
+const POST: &str = "POST";
+const GET_POST: &str = "GET, HEAD, POST";
+
+/// The dashboard's routes, each handler behind the gate: (path, endpoint, `Allow`).
+pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
     vec![
-        ("/admin", gated(get(agenda::agenda).boxed()), false),
-        ("/admin/logout", gated(post(sign_in::logout).boxed()), true),
+        ("/admin", get(g(agenda::agenda)).boxed(), GET),
+        ("/admin/logout", post(g(sign_in::logout)).boxed(), POST),
         (
             "/admin/appointments/:id",
-            gated(get(appointments::show).boxed()),
-            false,
+            get(g(appointments::show)).boxed(),
+            GET,
         ),
         (
             "/admin/appointments/:id/:action",
-            gated(post(appointments::act).boxed()),
-            true,
+            post(g(appointments::act)).boxed(),
+            POST,
         ),
-        ("/admin/clients", gated(get(clients::list).boxed()), false),
-        (
-            "/admin/clients/:id",
-            gated(get(clients::show).boxed()),
-            false,
-        ),
+        ("/admin/clients", get(g(clients::list)).boxed(), GET),
+        ("/admin/clients/:id", get(g(clients::show)).boxed(), GET),
         (
             "/admin/clients/:id/intakes",
-            gated(post(clients::send_intake).boxed()),
-            true,
+            post(g(clients::send_intake)).boxed(),
+            POST,
         ),
         (
             "/admin/clients/:id/notes",
-            gated(get(notes::new_form).post(notes::create).boxed()),
-            true,
+            get(g(notes::new_form)).post(g(notes::create)).boxed(),
+            GET_POST,
         ),
         (
             "/admin/clients/:id/psychotherapy-notes",
-            gated(
-                get(notes::psychotherapy_notes)
-                    .post(notes::add_psychotherapy_note)
-                    .boxed(),
-            ),
-            true,
+            get(g(notes::psychotherapy_notes))
+                .post(g(notes::add_psychotherapy_note))
+                .boxed(),
+            GET_POST,
         ),
         (
             "/admin/notes/:id",
-            gated(get(notes::editor).post(notes::save).boxed()),
-            true,
+            get(g(notes::editor)).post(g(notes::save)).boxed(),
+            GET_POST,
         ),
         (
             "/admin/notes/:id/sign",
-            gated(get(notes::sign_confirm).post(notes::sign).boxed()),
-            true,
+            get(g(notes::sign_confirm)).post(g(notes::sign)).boxed(),
+            GET_POST,
         ),
         (
             "/admin/notes/:id/addenda",
-            gated(post(notes::addendum).boxed()),
-            true,
+            post(g(notes::addendum)).boxed(),
+            POST,
         ),
-        (
-            "/admin/settings",
-            gated(get(settings::index).boxed()),
-            false,
-        ),
+        ("/admin/settings", get(g(settings::index)).boxed(), GET),
         (
             "/admin/settings/hours",
-            gated(get(settings::hours).post(settings::save_hours).boxed()),
-            true,
+            get(g(settings::hours))
+                .post(g(settings::save_hours))
+                .boxed(),
+            GET_POST,
         ),
         (
             "/admin/settings/calendar",
-            gated(get(settings::calendar).boxed()),
-            false,
+            get(g(settings::calendar)).boxed(),
+            GET,
         ),
         (
             "/admin/settings/calendar/:action",
-            gated(post(settings::calendar_action).boxed()),
-            true,
+            post(g(settings::calendar_action)).boxed(),
+            POST,
         ),
-        ("/admin/audit", gated(get(audit_log::list).boxed()), false),
+        ("/admin/audit", get(g(audit_log::list)).boxed(), GET),
     ]
+}
+
+/// Puts a handler behind the gate. The gate sits inside the method routing, so a wrong
+/// method is answered 405 before anyone is asked to sign in.
+fn g<E: Endpoint + 'static>(e: E) -> impl Endpoint {
+    e.with(Gate)
 }
 
 /// Who is signed in, as every dashboard handler sees it.
