@@ -2,31 +2,20 @@
 //! therapist's week run from forms (moving, cancelling and closing appointments, sending
 //! questionnaires, writing and signing notes, weekly hours, the calendar feed).
 
-use attune::{auth::Role, clock::Clock};
+use attune::auth::Role;
 use chrono::Duration;
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use reqwest::StatusCode;
+use serde_json::Value;
 
 use crate::common::{
     Caller, TestApp,
     admin::{html, location},
     assert_status,
+    intake::couples_answers,
     scheduling::couple_booking,
 };
 
 const TUESDAY_2PM: &str = "2026-12-08T14:00:00Z";
-
-/// Monday morning, with sessions that stay signed in while the test moves the clock past a
-/// session.
-async fn app_with_long_sessions() -> (TestApp, Clock) {
-    let clock = Clock::manual("2026-12-07T08:00:00Z".parse().unwrap());
-    let app = TestApp::builder()
-        .clock(clock.clone())
-        .configure(|c| c.auth.session_idle = std::time::Duration::from_secs(14 * 86_400))
-        .spawn()
-        .await;
-    (app, clock)
-}
 
 async fn appointment(app: &TestApp, owner: &Caller, id: &str) -> Value {
     assert_status(
@@ -37,46 +26,11 @@ async fn appointment(app: &TestApp, owner: &Caller, id: &str) -> Value {
     .await
 }
 
-/// Answers to the couples intake; `fear` raises the safety flag.
-fn couples_answers(fear: bool) -> Value {
-    json!({
-        "date_of_birth": "1988-03-14",
-        "phone": "+1 555 010 0199",
-        "emergency_name": "Ruth Doe",
-        "emergency_phone": "+1 555 010 0100",
-        "relationship_length": "3to10",
-        "relationship_status": "married",
-        "living_together": true,
-        "children": false,
-        "brings_you": "We argue about the same things.",
-        "hopes": "To listen to each other.",
-        "commitment": 4,
-        "prior_therapy": false,
-        "ipv_fear": fear,
-        "ipv_hurt": false,
-        "ipv_threat": false,
-        "ipv_forced": false,
-        "ipv_control": false,
-        "consent_treatment": true,
-        "consent_privacy": true,
-    })
-}
-
 /// Jane submits her intake, afraid of her partner: a safety flag.
 async fn jane_submits_with_safety_flag(app: &TestApp) {
     let links = app.intake_links().await;
-    let token = links["jane@example.org"].trim_start_matches("/intake/");
-    let r = app
-        .client
-        .request(
-            Method::POST,
-            app.url(&format!("/api/v1/intake/{token}/submit")),
-        )
-        .json(&json!({ "answers": couples_answers(true) }))
-        .send()
-        .await
-        .unwrap();
-    assert_status(r, StatusCode::OK).await;
+    app.submit_intake(&links["jane@example.org"], couples_answers(true))
+        .await;
 }
 
 #[tokio::test]
@@ -153,7 +107,7 @@ async fn a_form_without_the_sessions_csrf_token_changes_nothing() {
 
 #[tokio::test]
 async fn the_assistant_never_receives_clinical_content() {
-    let (app, clock) = app_with_long_sessions().await;
+    let (app, clock) = TestApp::at_monday_morning_signed_in_for_weeks().await;
     let couple = app.couple_in_care(TUESDAY_2PM).await;
     jane_submits_with_safety_flag(&app).await;
     let (c, a) = (&couple.client, &couple.appointment);
@@ -262,7 +216,7 @@ async fn the_assistant_never_receives_clinical_content() {
 
 #[tokio::test]
 async fn the_agenda_shows_the_week_with_what_needs_attention() {
-    let (app, clock) = app_with_long_sessions().await;
+    let (app, clock) = TestApp::at_monday_morning_signed_in_for_weeks().await;
     let couple = app.couple_in_care(TUESDAY_2PM).await;
     let page = html(
         app.page(&couple.owner, "/admin?from=2026-12-07").await,
@@ -352,7 +306,7 @@ async fn the_agenda_shows_the_week_with_what_needs_attention() {
 
 #[tokio::test]
 async fn an_appointment_is_moved_cancelled_and_closed_from_its_page() {
-    let (app, clock) = app_with_long_sessions().await;
+    let (app, clock) = TestApp::at_monday_morning_signed_in_for_weeks().await;
     let couple = app.couple_in_care(TUESDAY_2PM).await;
     let a = &couple.appointment;
     let here = format!("/admin/appointments/{a}");
@@ -462,7 +416,7 @@ async fn an_appointment_is_moved_cancelled_and_closed_from_its_page() {
 
 #[tokio::test]
 async fn a_note_is_written_autosaved_signed_and_amended() {
-    let (app, clock) = app_with_long_sessions().await;
+    let (app, clock) = TestApp::at_monday_morning_signed_in_for_weeks().await;
     let couple = app.couple_in_care(TUESDAY_2PM).await;
     clock.advance(Duration::days(2));
     let c = &couple.client;

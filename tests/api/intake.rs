@@ -8,7 +8,8 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::common::{
-    Caller, TestApp, assert_problem, assert_status, error_fields, scheduling::couple_booking,
+    Caller, TestApp, assert_problem, assert_status, error_fields, intake::couples_answers,
+    scheduling::couple_booking,
 };
 
 const START: &str = "2026-12-08T14:00:00Z";
@@ -93,30 +94,6 @@ async fn public(
         request = request.json(&body);
     }
     request.send().await.unwrap()
-}
-
-fn couples_answers(fear: bool) -> Value {
-    json!({
-        "date_of_birth": "1988-03-14",
-        "phone": "+1 555 010 0199",
-        "emergency_name": "Ruth Doe",
-        "emergency_phone": "+1 555 010 0100",
-        "relationship_length": "3to10",
-        "relationship_status": "married",
-        "living_together": true,
-        "children": false,
-        "brings_you": "We argue about the same things.",
-        "hopes": "To listen to each other.",
-        "commitment": 4,
-        "prior_therapy": false,
-        "ipv_fear": fear,
-        "ipv_hurt": false,
-        "ipv_threat": false,
-        "ipv_forced": false,
-        "ipv_control": false,
-        "consent_treatment": true,
-        "consent_privacy": true,
-    })
 }
 
 #[tokio::test]

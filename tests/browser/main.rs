@@ -8,6 +8,7 @@
 mod common;
 
 mod booking;
+mod dashboard;
 mod intake;
 
 use std::{

@@ -4,14 +4,16 @@
 use attune::auth::Role;
 use reqwest::StatusCode;
 
-use super::{Caller, TestApp, assert_status, scheduling::couple_booking};
+use super::{Caller, TestApp, assert_status, scheduling::couple_booking, staff::Account};
 
 pub struct Couple {
     pub client: String,
     pub appointment: String,
     pub owner: Caller,
-    /// The couple's own clinician.
+    /// The couple's own clinician…
     pub clinician: Caller,
+    /// …and their account, to sign in with elsewhere (a browser).
+    pub clinician_account: Account,
 }
 
 impl TestApp {
@@ -34,12 +36,14 @@ impl TestApp {
         let clinician = self
             .create_staff_for(Role::Clinician, Some(practitioner))
             .await;
+        let clinician_account = clinician.clone();
         let clinician = self.login(&clinician).await;
         Couple {
             client: appointment["client_id"].as_str().unwrap().to_owned(),
             appointment: id.to_owned(),
             owner,
             clinician,
+            clinician_account,
         }
     }
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use attune::auth::Role;
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 
 use super::{TestApp, assert_status};
 
@@ -38,5 +39,46 @@ impl TestApp {
             );
         }
         links
+    }
+}
+
+/// Answers to the built-in couples intake; `fear` answers yes to the first safety question,
+/// which raises the `safety` flag.
+pub fn couples_answers(fear: bool) -> Value {
+    json!({
+        "date_of_birth": "1988-03-14",
+        "phone": "+1 555 010 0199",
+        "emergency_name": "Ruth Doe",
+        "emergency_phone": "+1 555 010 0100",
+        "relationship_length": "3to10",
+        "relationship_status": "married",
+        "living_together": true,
+        "children": false,
+        "brings_you": "We argue about the same things.",
+        "hopes": "To listen to each other.",
+        "commitment": 4,
+        "prior_therapy": false,
+        "ipv_fear": fear,
+        "ipv_hurt": false,
+        "ipv_threat": false,
+        "ipv_forced": false,
+        "ipv_control": false,
+        "consent_treatment": true,
+        "consent_privacy": true,
+    })
+}
+
+impl TestApp {
+    /// Submits the intake at `link` (`/intake/…`) with `answers`, as the partner's phone would.
+    pub async fn submit_intake(&self, link: &str, answers: Value) {
+        let token = link.trim_start_matches("/intake/");
+        let r = self
+            .client
+            .post(self.url(&format!("/api/v1/intake/{token}/submit")))
+            .json(&json!({ "answers": answers }))
+            .send()
+            .await
+            .unwrap();
+        assert_status(r, StatusCode::OK).await;
     }
 }

@@ -21,6 +21,18 @@ impl TestApp {
         (app, clock)
     }
 
+    /// [`at_monday_morning`](Self::at_monday_morning), with sessions that stay signed in
+    /// while a test moves the clock days ahead (past a session, to write its note).
+    pub async fn at_monday_morning_signed_in_for_weeks() -> (TestApp, Clock) {
+        let clock = Clock::manual(monday_morning());
+        let app = TestApp::builder()
+            .clock(clock.clone())
+            .configure(|c| c.auth.session_idle = std::time::Duration::from_secs(14 * 86_400))
+            .spawn()
+            .await;
+        (app, clock)
+    }
+
     /// The free slots of `slug` on the days `from`..=`to` (in `tz` if given).
     pub async fn slots(&self, slug: &str, from: &str, to: &str, tz: Option<&str>) -> Vec<Value> {
         let mut path = format!("/api/v1/public/slots?type={slug}&from={from}&to={to}");
