@@ -840,3 +840,90 @@ async fn the_audit_log_is_the_owners_with_filters() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_next_session_is_booked_from_the_couples_record() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let couple = app.couple_in_care(TUESDAY_2PM).await;
+    let c = &couple.client;
+    let page = html(
+        app.page(&couple.owner, &format!("/admin/clients/{c}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let session_type = page
+        .split("<option value=\"")
+        .find(|s| s.contains(">Couples session ("))
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let practitioner = page
+        .split(r#"<select id="practitioner_id" name="practitioner_id">"#)
+        .nth(1)
+        .and_then(|s| s.split("<option value=\"").nth(1))
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let book = |start: &'static str, outside: bool| {
+        let (app, owner, c, t, p) = (
+            &app,
+            &couple.owner,
+            c.clone(),
+            session_type.clone(),
+            practitioner.clone(),
+        );
+        async move {
+            let mut fields = vec![
+                ("appointment_type_id", t.as_str()),
+                ("practitioner_id", p.as_str()),
+                ("start_local", start),
+            ];
+            if outside {
+                fields.push(("outside_hours", "1"));
+            }
+            app.submit(owner, &format!("/admin/clients/{c}/appointments"), &fields)
+                .await
+        }
+    };
+    let r = book("2026-12-15T10:00", false).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = location(&r);
+    assert!(
+        to.starts_with("/admin/appointments/") && to.ends_with("?done=booked"),
+        "{to}"
+    );
+    let shown = html(app.page(&couple.owner, &to).await, StatusCode::OK).await;
+    assert!(
+        shown.contains("Tuesday 15 December 2026, 10:00 am") && shown.contains("Couples session")
+    );
+
+    // Over the session just booked: refused, said beside the time, what was typed kept.
+    let r = book("2026-12-15T10:30", false).await;
+    let page = html(r, StatusCode::CONFLICT).await;
+    assert!(page.contains(r#"value="2026-12-15T10:30""#), "{page}");
+    // Evening needs "outside hours".
+    let r = book("2026-12-15T19:00", false).await;
+    let page = html(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(page.contains(r#"id="start_local-error""#), "{page}");
+    assert_eq!(
+        book("2026-12-15T19:00", true).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = book("", false).await;
+    assert!(
+        html(r, StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .contains("Give the date and time")
+    );
+    let list = assert_status(
+        app.get_as(
+            &couple.owner,
+            &format!("/api/v1/appointments?client_id={c}"),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 3);
+}

@@ -266,6 +266,12 @@ fn start_of(form: &Form, tz: TimeZone) -> Result<(DateTime<Utc>, bool), ApiError
             "Choose a free time, or type a date and time below",
         ));
     }
+    Ok((local_start(typed, tz)?, form.has("outside_hours")))
+}
+
+/// A `datetime-local` value (`2026-12-08T14:00`) in the practice's zone, as an instant; the
+/// problem is named `start_local`.
+pub(super) fn local_start(typed: &str, tz: TimeZone) -> Result<DateTime<Utc>, ApiError> {
     let local = NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M")
         .map_err(|_| ApiError::invalid("start_local", "must be a date and a time"))?;
     let at = tz
@@ -282,5 +288,5 @@ fn start_of(form: &Form, tz: TimeZone) -> Result<(DateTime<Utc>, bool), ApiError
     if !crate::types::plausible_instant(&at) {
         return Err(ApiError::invalid("start_local", "must be a real date"));
     }
-    Ok((at, form.has("outside_hours")))
+    Ok(at)
 }

@@ -358,6 +358,26 @@ async fn page(
         })
         .collect();
 
+    let chosen_type = form["values"]["appointment_type_id"]
+        .as_str()
+        .unwrap_or_default();
+    let type_choices: Vec<Value> = crate::scheduling::types::list_all(db)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .filter(|t| t.active)
+        .map(|t| json!({ "id": t.id, "name": t.name, "minutes": t.duration_minutes, "selected": t.id.to_string() == chosen_type }))
+        .collect();
+    let chosen_practitioner = form["values"]["practitioner_id"]
+        .as_str()
+        .map(str::to_owned)
+        .or(record.client.primary_practitioner_id.map(|p| p.to_string()))
+        .unwrap_or_default();
+    let mut practitioner_choices: Vec<Value> = practitioners
+        .iter()
+        .map(|(pid, name)| json!({ "id": pid, "name": name, "selected": pid.to_string() == chosen_practitioner }))
+        .collect();
+    practitioner_choices.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     let participants: Vec<Value> = record
         .participants
         .iter()
@@ -392,6 +412,8 @@ async fn page(
             "appointments": appointment_rows,
             "intakes": intake_rows,
             "questionnaires": questionnaire_choices,
+            "types": type_choices,
+            "practitioners": practitioner_choices,
             "treats": treats,
             "clinical": clinical,
             "history": history,
@@ -465,6 +487,92 @@ pub async fn send_intake(
     .await;
     match outcome {
         Ok(()) => Ok(done(&format!("/admin/clients/{id}"), Notice::IntakeSent)),
+        Err(failure) if fixable(&failure) => {
+            let mut shown = form_errors(&failure);
+            shown["values"] = form.values();
+            page(state, origin, admin, id, failure.status(), None, shown).await
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}
+
+/// `POST /admin/clients/{id}/appointments`: staff book the couple's next session, inside the
+/// practitioner's hours or, when ticked, outside them (never over another appointment).
+#[handler]
+pub async fn book(
+    Data(state): Data<&AppState>,
+    Data(origin): Data<&Origin>,
+    Data(admin): Data<&Admin>,
+    Data(form): Data<&Form>,
+    Path(id): Path<String>,
+) -> poem::Result<Response> {
+    let id = parse_id(&id)?;
+    let audit = admin.audit(state, origin);
+    let outcome = async {
+        let mut errors = crate::error::FieldErrors::default();
+        let ty = errors.check(
+            "appointment_type_id",
+            form.get("appointment_type_id")
+                .parse::<Uuid>()
+                .map_err(|_| "Choose the kind of session"),
+        );
+        let practitioner = errors.check(
+            "practitioner_id",
+            form.get("practitioner_id")
+                .parse::<Uuid>()
+                .map_err(|_| "Choose who sees them"),
+        );
+        let start = match form.get("start_local") {
+            "" => {
+                errors.add("start_local", "Give the date and time");
+                None
+            }
+            typed => match super::appointments::local_start(typed, admin.tz) {
+                Ok(at) => Some(at),
+                Err(e) => {
+                    errors.add(
+                        "start_local",
+                        e.errors()
+                            .first()
+                            .map_or("is not a time", |f| f.message.as_str()),
+                    );
+                    None
+                }
+            },
+        };
+        errors.into_result()?;
+        let (Some(appointment_type_id), Some(practitioner_id), Some(start)) =
+            (ty, practitioner, start)
+        else {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "checked fields missing"
+            )));
+        };
+        crate::scheduling::appointments::create_by_staff(
+            &state.db,
+            state.notifier(),
+            crate::scheduling::appointments::StaffBooking {
+                client_id: id,
+                appointment_type_id,
+                practitioner_id,
+                start,
+                outside_hours: form.has("outside_hours"),
+            },
+            &audit,
+        )
+        .await
+        .map_err(|e| {
+            let mut failure = ApiError::from(e);
+            failure.rename_fields(|f| (f == "start").then(|| "start_local".to_owned()));
+            failure
+        })
+    }
+    .await;
+    match outcome {
+        Ok(created) => Ok(done(
+            &format!("/admin/appointments/{}", created.id),
+            Notice::Booked,
+        )),
         Err(failure) if fixable(&failure) => {
             let mut shown = form_errors(&failure);
             shown["values"] = form.values();

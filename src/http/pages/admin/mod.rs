@@ -58,6 +58,11 @@ pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
         ("/admin/clients", get(g(clients::list)).boxed(), GET),
         ("/admin/clients/:id", get(g(clients::show)).boxed(), GET),
         (
+            "/admin/clients/:id/appointments",
+            post(g(clients::book)).boxed(),
+            POST,
+        ),
+        (
             "/admin/clients/:id/intakes",
             post(g(clients::send_intake)).boxed(),
             POST,
@@ -334,6 +339,7 @@ pub fn done(location: &str, notice: Notice) -> Response {
 /// travel in the URL, so nothing typed ever lands in history or logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
+    Booked,
     Cancelled,
     Rescheduled,
     Completed,
@@ -350,7 +356,8 @@ pub enum Notice {
 }
 
 impl Notice {
-    const ALL: [Notice; 13] = [
+    const ALL: [Notice; 14] = [
+        Notice::Booked,
         Notice::Cancelled,
         Notice::Rescheduled,
         Notice::Completed,
@@ -368,6 +375,7 @@ impl Notice {
 
     fn code(self) -> &'static str {
         match self {
+            Notice::Booked => "booked",
             Notice::Cancelled => "cancelled",
             Notice::Rescheduled => "rescheduled",
             Notice::Completed => "completed",
@@ -386,6 +394,7 @@ impl Notice {
 
     fn text(self) -> &'static str {
         match self {
+            Notice::Booked => "Booked; the clients are told by email.",
             Notice::Cancelled => "The appointment is cancelled; the clients are told by email.",
             Notice::Rescheduled => "The appointment is moved; the clients are told by email.",
             Notice::Completed => "Marked as completed.",
