@@ -256,6 +256,30 @@ async fn find_for(
     Ok(note)
 }
 
+/// The latest note written for an appointment, without its content (no access check: for
+/// callers that made it).
+pub async fn of_appointment(
+    db: &impl ConnectionTrait,
+    appointment_id: Uuid,
+) -> Result<Option<session_note::Model>, DbErr> {
+    session_note::Entity::find()
+        .filter(session_note::Column::AppointmentId.eq(appointment_id))
+        .order_by_desc(session_note::Column::CreatedAt)
+        .one(db)
+        .await
+}
+
+/// The note's format, if `staff` may see the note: what an editor needs to name its fields,
+/// without opening (or recording a read of) what it says.
+pub async fn format_of(
+    db: &impl ConnectionTrait,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<NoteFormat, NoteError> {
+    let note = find_for(db, staff, id).await?;
+    NoteFormat::parse(&note.format).ok_or(NoteError::Unreadable)
+}
+
 /// The note with its addenda, checked against its signature; the read is recorded.
 pub async fn read(
     db: &impl ConnectionTrait,

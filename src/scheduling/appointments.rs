@@ -468,6 +468,20 @@ async fn live(db: &impl ConnectionTrait, id: Uuid) -> Result<appointment::Model,
     Ok(current)
 }
 
+/// All of a client's appointments, latest first (a couple's record is short enough to show
+/// whole).
+pub async fn of_client(
+    db: &impl ConnectionTrait,
+    client_id: Uuid,
+) -> Result<Vec<appointment::Model>, DbErr> {
+    appointment::Entity::find()
+        .filter(appointment::Column::ClientId.eq(client_id))
+        .order_by_desc(appointment::Column::StartsAt)
+        .order_by_desc(appointment::Column::Id)
+        .all(db)
+        .await
+}
+
 /// What the appointment list can be narrowed to.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {

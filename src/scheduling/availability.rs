@@ -41,6 +41,16 @@ pub async fn practitioner(
         .ok_or(SchedulingError::UnknownPractitioner)
 }
 
+/// Every practitioner, by name.
+pub async fn all_practitioners(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<practitioner::Model>, DbErr> {
+    practitioner::Entity::find()
+        .order_by_asc(practitioner::Column::Name)
+        .all(db)
+        .await
+}
+
 /// The practitioner's zone (UTC if the stored name is somehow unknown).
 pub fn zone_of(p: &practitioner::Model) -> TimeZone {
     TimeZone::parse(&p.time_zone).unwrap_or(TimeZone::UTC)

@@ -1,6 +1,7 @@
 //! Scheduling and online booking: opening hours, the slot engine, appointment types,
 //! clients, appointments.
 
+pub mod agenda;
 pub mod appointments;
 pub mod availability;
 pub mod booking;

@@ -469,7 +469,8 @@ async fn a_note_is_written_autosaved_signed_and_amended() {
     ] {
         assert!(editor.contains(label), "{label}");
     }
-    // Autosave answers with a bare status.
+    // Autosave answers with a bare status, and neither opens the note nor logs a read.
+    let reads = app.audit_events(&couple.owner, "note.read").await.len();
     let r = app
         .submit(
             me,
@@ -482,6 +483,10 @@ async fn a_note_is_written_autosaved_signed_and_amended() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.audit_events(&couple.owner, "note.read").await.len(),
+        reads
+    );
     let editor = html(app.page(me, &note).await, StatusCode::OK).await;
     assert!(editor.contains(">Daily check-in</textarea>"));
     // Too long: refused, and what was typed is still there.
@@ -714,6 +719,27 @@ async fn weekly_hours_saved_in_the_dashboard_are_what_booking_offers() {
             .await,
         after
     );
+
+    // A form that names no practitioner of the practice changes nobody's hours.
+    for who in ["", "nobody", "00000000-0000-0000-0000-000000000000"] {
+        let r = app
+            .submit(
+                &owner,
+                "/admin/settings/hours",
+                &[
+                    ("practitioner", who),
+                    ("d0_w0_start", "07:00"),
+                    ("d0_w0_end", "22:00"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{who:?}");
+    }
+    assert_eq!(
+        app.slots("free-consultation", "2026-12-08", "2026-12-10", None)
+            .await,
+        after
+    );
 }
 
 #[tokio::test]
@@ -793,6 +819,21 @@ async fn the_calendar_feed_address_is_made_shown_once_and_stopped() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.get(&feed_path).await.status(), StatusCode::NOT_FOUND);
+    // Nor does a form that names nobody fall back to someone's feed.
+    let r = app
+        .submit(
+            &owner,
+            "/admin/settings/calendar/create",
+            &[("practitioner", ""), ("detail", "minimal")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html(
+        app.page(&owner, "/admin/settings/calendar").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(page.contains("Create the calendar address"));
 
     // A clinician manages only their own; full names are the owner's to choose.
     let (_, clinician) = app.signed_in(Role::Clinician).await;

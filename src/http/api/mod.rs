@@ -14,7 +14,7 @@ mod clients;
 mod emails;
 mod errors;
 mod intake_public;
-mod intakes;
+pub(crate) mod intakes;
 mod json;
 mod notes;
 mod plans;

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
 use entity::{availability_override, availability_rule, practitioner, time_off};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
-use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -270,10 +270,7 @@ impl PractitionersApi {
         staff: Staff,
     ) -> ApiResult<Json<PageBody<PractitionerView>>, StaffRead> {
         staff.require(Permission::Schedule)?;
-        let all = practitioner::Entity::find()
-            .order_by_asc(practitioner::Column::Name)
-            .all(&state.db)
-            .await?;
+        let all = availability::all_practitioners(&state.db).await?;
         Ok(Json(PageBody {
             items: all.into_iter().map(Into::into).collect(),
             next_cursor: None,

@@ -1,20 +1,13 @@
 //! `/admin`: the agenda, a day or a week at a time, with what needs attention.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
-use entity::{
-    appointment::{self, AppointmentStatus},
-    appointment_type, client, intake_assignment,
-    intake_assignment::IntakeStatus,
-    practitioner,
-    session_note::{self, NoteStatus},
-};
+use entity::appointment::AppointmentStatus;
 use poem::{
     Response, handler,
     web::{Data, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -24,8 +17,11 @@ use crate::{
     AppState,
     error::ApiError,
     http::api::booking::start_of_day,
-    intake::{assignments::flags_of, definition::Flag},
-    notes::access::may_treat,
+    intake::definition::Flag,
+    scheduling::{
+        agenda::{Attention, between},
+        availability, types,
+    },
     when,
 };
 
@@ -63,126 +59,44 @@ pub async fn agenda(
     let start = start_of_day(tz, first);
     let end = start_of_day(tz, first + Duration::days(days));
     let db = &state.db;
-    let mut find = appointment::Entity::find()
-        .filter(appointment::Column::StartsAt.gte(start))
-        .filter(appointment::Column::StartsAt.lt(end));
-    if let Some(p) = only {
-        find = find.filter(appointment::Column::PractitionerId.eq(p));
-    }
-    let appointments = find
-        .order_by_asc(appointment::Column::StartsAt)
-        .all(db)
+    let items = between(db, &admin.staff, start, end, only, now)
         .await
         .map_err(ApiError::from)?;
-    let types: HashMap<_, _> = appointment_type::Entity::find()
-        .all(db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
-    let practitioners = practitioner::Entity::find()
-        .order_by_asc(practitioner::Column::Name)
-        .all(db)
+    let types = names(state).await?;
+    let practitioners = availability::all_practitioners(db)
         .await
         .map_err(ApiError::from)?;
-    let client_ids: Vec<_> = appointments.iter().map(|a| a.client_id).collect();
-    let clients: HashMap<_, _> = client::Entity::find()
-        .filter(client::Column::Id.is_in(client_ids.clone()))
-        .all(db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let intakes = intake_assignment::Entity::find()
-        .filter(intake_assignment::Column::ClientId.is_in(client_ids))
-        .all(db)
-        .await
-        .map_err(ApiError::from)?;
-    let notes: HashMap<Uuid, NoteStatus> = session_note::Entity::find()
-        .filter(session_note::Column::AppointmentId.is_in(appointments.iter().map(|a| a.id)))
-        .all(db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .filter_map(|n| Some((n.appointment_id?, n.status)))
-        .fold(HashMap::new(), |mut seen, (id, status)| {
-            // A signed note settles it, whatever drafts there are besides.
-            let entry = seen.entry(id).or_insert(status);
-            if status == NoteStatus::Signed {
-                *entry = status;
-            }
-            seen
-        });
-    let waiting: HashSet<Uuid> = intakes
-        .iter()
-        .filter(|i| i.status != IntakeStatus::Submitted)
-        .map(|i| i.client_id)
-        .collect();
-    let flagged: HashMap<Uuid, Vec<Flag>> = intakes.iter().fold(HashMap::new(), |mut found, i| {
-        let flags = flags_of(i);
-        if !flags.is_empty() {
-            let all = found.entry(i.client_id).or_insert_with(Vec::new);
-            for flag in flags {
-                if !all.contains(&flag) {
-                    all.push(flag);
-                }
-            }
-        }
-        found
-    });
-    let names: HashMap<_, _> = practitioners.iter().map(|p| (p.id, &p.name)).collect();
+    let people: HashMap<_, _> = practitioners.iter().map(|p| (p.id, &p.name)).collect();
 
     let day_views: Vec<serde_json::Value> = (0..days)
         .map(|n| {
             let day = first + Duration::days(n);
-            let items: Vec<serde_json::Value> = appointments
+            let rows: Vec<serde_json::Value> = items
                 .iter()
-                .filter(|a| a.starts_at.with_timezone(&tz.tz()).date_naive() == day)
-                .map(|a| {
-                    let client = clients.get(&a.client_id);
-                    let treats = client.is_some_and(|c| may_treat(&admin.staff, c));
-                    let mut badges = Vec::new();
-                    let live = a.status == AppointmentStatus::Confirmed;
-                    if live && a.starts_at > now && waiting.contains(&a.client_id) {
-                        badges.push(json!({ "text": "Intake not submitted", "kind": "wait" }));
-                    }
-                    if treats {
-                        for flag in flagged.get(&a.client_id).into_iter().flatten() {
-                            badges.push(match flag {
-                                Flag::Safety => json!({ "text": "Safety flag", "kind": "alert" }),
-                                Flag::Urgent => json!({ "text": "Urgent flag", "kind": "alert" }),
-                            });
-                        }
-                        let held = matches!(
-                            a.status,
-                            AppointmentStatus::Confirmed | AppointmentStatus::Completed
-                        );
-                        if held && a.ends_at <= now {
-                            match notes.get(&a.id) {
-                                None => badges
-                                    .push(json!({ "text": "Note not written", "kind": "wait" })),
-                                Some(NoteStatus::Draft) => badges
-                                    .push(json!({ "text": "Note not signed", "kind": "wait" })),
-                                Some(NoteStatus::Signed) => {}
-                            }
-                        }
-                    }
+                .filter(|item| {
+                    item.appointment
+                        .starts_at
+                        .with_timezone(&tz.tz())
+                        .date_naive()
+                        == day
+                })
+                .map(|item| {
+                    let a = &item.appointment;
+                    let badges: Vec<_> = item.attention.iter().map(|need| badge(*need)).collect();
                     json!({
                         "href": format!("/admin/appointments/{}", a.id),
                         "time": when::time(a.starts_at, tz),
                         "end": when::time(a.ends_at, tz),
-                        "practitioner": names.get(&a.practitioner_id),
+                        "practitioner": people.get(&a.practitioner_id),
                         "type": types.get(&a.appointment_type_id),
-                        "client": client.map(|c| c.display_name.as_str()),
+                        "client": item.client.as_ref().map(|c| c.display_name.as_str()),
                         "status": status_label(a.status),
                         "cancelled": a.status == AppointmentStatus::Cancelled,
                         "badges": badges,
                     })
                 })
                 .collect();
-            json!({ "label": when::day(day), "is_today": day == today, "items": items })
+            json!({ "label": when::day(day), "is_today": day == today, "items": rows })
         })
         .collect();
 
@@ -230,4 +144,25 @@ pub fn status_label(status: AppointmentStatus) -> &'static str {
         AppointmentStatus::Completed => "Completed",
         AppointmentStatus::NoShow => "No-show",
     }
+}
+
+/// A badge for what needs attention: its words and how loud it is.
+fn badge(need: Attention) -> serde_json::Value {
+    let (text, kind) = match need {
+        Attention::IntakeNotSubmitted => ("Intake not submitted", "wait"),
+        Attention::Flagged(Flag::Safety) => ("Safety flag", "alert"),
+        Attention::Flagged(Flag::Urgent) => ("Urgent flag", "alert"),
+        Attention::NoteNotWritten => ("Note not written", "wait"),
+        Attention::NoteNotSigned => ("Note not signed", "wait"),
+    };
+    json!({ "text": text, "kind": kind })
+}
+
+/// Appointment types' names by id, for lists that show many appointments.
+async fn names(state: &AppState) -> Result<HashMap<Uuid, String>, ApiError> {
+    Ok(types::list_all(&state.db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect())
 }

@@ -1,16 +1,12 @@
 //! `/admin/appointments/{id}`: one appointment, and moving, cancelling or closing it.
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone as _, Utc};
-use entity::{
-    appointment::{self, AppointmentStatus},
-    session_note,
-};
+use entity::appointment::{self, AppointmentStatus};
 use poem::{
     Response, handler,
     http::StatusCode,
     web::{Data, Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -106,11 +102,8 @@ async fn page(
     let live = a.status == AppointmentStatus::Confirmed;
     let mut offers = Vec::new();
     if live {
-        let from = now
-            .max(a.starts_at - Duration::days(OFFER_DAYS))
-            .min(a.starts_at);
         let to = now + Duration::days(OFFER_DAYS);
-        let schedule = availability::schedule(db, &p, from, to, Some(a.id))
+        let schedule = availability::schedule(db, &p, now, to, Some(a.id))
             .await
             .map_err(ApiError::from)?;
         let rules = types::slot_rules(&ty);
@@ -126,10 +119,7 @@ async fn page(
             .collect();
     }
     let note = if treats {
-        session_note::Entity::find()
-            .filter(session_note::Column::AppointmentId.eq(a.id))
-            .order_by_desc(session_note::Column::CreatedAt)
-            .one(db)
+        crate::notes::of_appointment(db, a.id)
             .await
             .map_err(ApiError::from)?
     } else {
@@ -241,9 +231,7 @@ pub async fn act(
         Err(mut failure) if fixable(&failure) => {
             // The domain names the time `start`; the form's typed field is `start_local`.
             failure.rename_fields(|f| (f == "start").then(|| "start_local".to_owned()));
-            let mut shown = form_errors(&failure);
-            shown["action"] = action.into();
-            shown["values"] = form.values();
+            let shown = form_errors(&failure, form);
             page(state, origin, admin, id, failure.status(), None, shown).await
         }
         Err(failure) => Err(failure.into()),
@@ -289,4 +277,30 @@ pub(super) fn local_start(typed: &str, tz: TimeZone) -> Result<DateTime<Utc>, Ap
         return Err(ApiError::invalid("start_local", "must be a real date"));
     }
     Ok(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_york() -> TimeZone {
+        TimeZone::parse("America/New_York").unwrap()
+    }
+
+    #[test]
+    fn a_typed_time_is_read_in_the_practices_zone_either_side_of_the_clock_change() {
+        let at = |typed| local_start(typed, new_york()).map(|t| t.to_rfc3339());
+        assert_eq!(at("2027-03-13T10:00").unwrap(), "2027-03-13T15:00:00+00:00");
+        assert_eq!(at("2027-03-15T10:00").unwrap(), "2027-03-15T14:00:00+00:00");
+    }
+
+    #[test]
+    fn an_hour_the_clocks_skip_or_repeat_is_refused_not_guessed() {
+        for typed in ["2027-03-14T02:30", "2026-11-01T01:30"] {
+            let failure = local_start(typed, new_york()).unwrap_err();
+            assert_eq!(failure.errors()[0].field, "start_local", "{typed}");
+        }
+        let failure = local_start("2026-12-08 10:00", new_york()).unwrap_err();
+        assert_eq!(failure.errors()[0].field, "start_local");
+    }
 }

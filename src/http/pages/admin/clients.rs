@@ -4,9 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    appointment, appointment_type,
     client::{ClientKind, ClientStatus},
-    practitioner,
     session_note::NoteStatus,
 };
 use poem::{
@@ -14,7 +12,6 @@ use poem::{
     http::StatusCode,
     web::{Data, Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -33,7 +30,10 @@ use crate::{
     },
     notes::{self, access::may_treat, plans, record},
     pagination::PageRequest,
-    scheduling::clients,
+    scheduling::{
+        appointments::{self, StaffBooking},
+        availability, clients, types,
+    },
     when,
 };
 
@@ -178,27 +178,19 @@ async fn page(
     let treats = may_treat(&admin.staff, &record.client);
     let audit = admin.audit(state, origin);
 
-    let practitioners: HashMap<Uuid, String> = practitioner::Entity::find()
-        .all(db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
-    let types: HashMap<Uuid, String> = appointment_type::Entity::find()
-        .all(db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
-    let appointments = appointment::Entity::find()
-        .filter(appointment::Column::ClientId.eq(id))
-        .order_by_desc(appointment::Column::StartsAt)
-        .all(db)
+    let all_types = types::list_all(db).await.map_err(ApiError::from)?;
+    let types: HashMap<Uuid, &str> = all_types.iter().map(|t| (t.id, t.name.as_str())).collect();
+    let all_practitioners = availability::all_practitioners(db)
         .await
         .map_err(ApiError::from)?;
-    let appointment_rows: Vec<Value> = appointments
+    let practitioners: HashMap<Uuid, &str> = all_practitioners
+        .iter()
+        .map(|p| (p.id, p.name.as_str()))
+        .collect();
+    let sessions = appointments::of_client(db, id)
+        .await
+        .map_err(ApiError::from)?;
+    let appointment_rows: Vec<Value> = sessions
         .iter()
         .map(|a| {
             json!({
@@ -341,7 +333,7 @@ async fn page(
         .iter()
         .map(|e| {
             let text = if e.kind == "appointment" {
-                let starts = appointments
+                let starts = sessions
                     .iter()
                     .find(|a| a.id == e.id)
                     .map(|a| when_local(a.starts_at, admin))
@@ -361,10 +353,8 @@ async fn page(
     let chosen_type = form["values"]["appointment_type_id"]
         .as_str()
         .unwrap_or_default();
-    let type_choices: Vec<Value> = crate::scheduling::types::list_all(db)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
+    let type_choices: Vec<Value> = all_types
+        .iter()
         .filter(|t| t.active)
         .map(|t| json!({ "id": t.id, "name": t.name, "minutes": t.duration_minutes, "selected": t.id.to_string() == chosen_type }))
         .collect();
@@ -373,11 +363,10 @@ async fn page(
         .map(str::to_owned)
         .or(record.client.primary_practitioner_id.map(|p| p.to_string()))
         .unwrap_or_default();
-    let mut practitioner_choices: Vec<Value> = practitioners
+    let practitioner_choices: Vec<Value> = all_practitioners
         .iter()
-        .map(|(pid, name)| json!({ "id": pid, "name": name, "selected": pid.to_string() == chosen_practitioner }))
+        .map(|p| json!({ "id": p.id, "name": p.name, "selected": p.id.to_string() == chosen_practitioner }))
         .collect();
-    practitioner_choices.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     let participants: Vec<Value> = record
         .participants
         .iter()
@@ -475,12 +464,7 @@ pub async fn send_intake(
                 &audit,
             )
             .await
-            .map_err(|e| match e {
-                assignments::IntakeError::Questionnaire(
-                    crate::intake::questionnaires::QuestionnaireError::NotFound,
-                ) => ApiError::invalid("questionnaire_id", "is not a questionnaire"),
-                other => other.into(),
-            })?;
+            .map_err(crate::http::api::intakes::assign_error)?;
         }
         Ok::<_, ApiError>(())
     }
@@ -488,8 +472,7 @@ pub async fn send_intake(
     match outcome {
         Ok(()) => Ok(done(&format!("/admin/clients/{id}"), Notice::IntakeSent)),
         Err(failure) if fixable(&failure) => {
-            let mut shown = form_errors(&failure);
-            shown["values"] = form.values();
+            let shown = form_errors(&failure, form);
             page(state, origin, admin, id, failure.status(), None, shown).await
         }
         Err(failure) => Err(failure.into()),
@@ -548,10 +531,10 @@ pub async fn book(
                 "checked fields missing"
             )));
         };
-        crate::scheduling::appointments::create_by_staff(
+        appointments::create_by_staff(
             &state.db,
             state.notifier(),
-            crate::scheduling::appointments::StaffBooking {
+            StaffBooking {
                 client_id: id,
                 appointment_type_id,
                 practitioner_id,
@@ -574,8 +557,7 @@ pub async fn book(
             Notice::Booked,
         )),
         Err(failure) if fixable(&failure) => {
-            let mut shown = form_errors(&failure);
-            shown["values"] = form.values();
+            let shown = form_errors(&failure, form);
             page(state, origin, admin, id, failure.status(), None, shown).await
         }
         Err(failure) => Err(failure.into()),

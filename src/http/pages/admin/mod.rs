@@ -423,8 +423,8 @@ impl Notice {
     }
 }
 
-/// A form's failure, to show beside its fields: the summary and each field's message.
-pub fn form_errors(failure: &ApiError) -> Value {
+/// A form shown again after `failure`: the summary, each field's message, and what was typed.
+pub fn form_errors(failure: &ApiError, form: &Form) -> Value {
     let fields: serde_json::Map<String, Value> = failure
         .errors()
         .iter()
@@ -435,7 +435,7 @@ pub fn form_errors(failure: &ApiError) -> Value {
     } else {
         "Please check the fields marked below."
     };
-    json!({ "summary": summary, "fields": fields })
+    json!({ "summary": summary, "fields": fields, "values": form.values() })
 }
 
 /// A failure the person can fix by changing the form (a 4xx other than sign-in and

@@ -4,13 +4,12 @@
 //! Every page here is for those who treat the client; the domain functions check that and
 //! record each read in the audit log.
 
-use entity::{appointment, session_note::NoteStatus};
+use entity::session_note::NoteStatus;
 use poem::{
     IntoResponse, Response, handler,
     http::StatusCode,
     web::{Data, Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -24,7 +23,7 @@ use crate::{
     audit::Origin,
     error::ApiError,
     notes::{self, NoteInput, NotePatch, access, format::NoteFormat, psychotherapy},
-    scheduling::clients,
+    scheduling::{appointments, clients},
     when,
 };
 
@@ -86,13 +85,12 @@ async fn new_page(
     let client = access::clinical_client(&state.db, &admin.staff, client_id)
         .await
         .map_err(ApiError::from)?;
-    let sessions = appointment::Entity::find()
-        .filter(appointment::Column::ClientId.eq(client_id))
-        .filter(appointment::Column::StartsAt.lte(state.clock.now()))
-        .order_by_desc(appointment::Column::StartsAt)
-        .all(&state.db)
+    let now = state.clock.now();
+    let mut sessions = appointments::of_client(&state.db, client_id)
         .await
         .map_err(ApiError::from)?;
+    // A note is for a session that has begun.
+    sessions.retain(|a| a.starts_at <= now);
     let chosen = form["values"]["appointment_id"]
         .as_str()
         .unwrap_or_default();
@@ -191,8 +189,7 @@ async fn new_again(
     form: &Form,
     failure: &ApiError,
 ) -> poem::Result<Response> {
-    let mut shown = form_errors(failure);
-    shown["values"] = form.values();
+    let shown = form_errors(failure, form);
     new_page(state, admin, client_id, failure.status(), shown).await
 }
 
@@ -296,17 +293,12 @@ pub async fn save(
     Path(id): Path<String>,
 ) -> poem::Result<Response> {
     let id = parse_id(&id)?;
-    let note = notes::read(
-        &state.db,
-        &state.keys,
-        &admin.staff,
-        id,
-        &admin.audit(state, origin),
-    )
-    .await
-    .map_err(ApiError::from)?
-    .note;
-    let format = NoteFormat::parse(&note.format).unwrap_or(NoteFormat::Free);
+    // Only the format is looked up, not the content: autosave runs every few seconds and
+    // must neither decrypt the note nor record a read each time. A field left out of the post
+    // is saved empty, as a cleared text box would be.
+    let format = notes::format_of(&state.db, &admin.staff, id)
+        .await
+        .map_err(ApiError::from)?;
     let content: Map<String, Value> = format
         .fields()
         .iter()
@@ -337,8 +329,7 @@ pub async fn save(
         Ok(_) => Ok(done(&format!("/admin/notes/{id}"), Notice::NoteSaved)),
         Err(failure) if autosave => Ok(failure.status().into_response()),
         Err(failure) if fixable(&failure) => {
-            let mut shown = form_errors(&failure);
-            shown["values"] = form.values();
+            let shown = form_errors(&failure, form);
             editor_page(state, origin, admin, id, failure.status(), None, shown).await
         }
         Err(failure) => Err(failure.into()),
@@ -421,8 +412,7 @@ pub async fn addendum(
     match added {
         Ok(_) => Ok(done(&format!("/admin/notes/{id}"), Notice::AddendumAdded)),
         Err(failure) if fixable(&failure) => {
-            let mut shown = form_errors(&failure);
-            shown["values"] = form.values();
+            let shown = form_errors(&failure, form);
             editor_page(state, origin, admin, id, failure.status(), None, shown).await
         }
         Err(failure) => Err(failure.into()),
@@ -517,8 +507,7 @@ pub async fn add_psychotherapy_note(
             Notice::PrivateNoteAdded,
         )),
         Err(failure) if fixable(&failure) => {
-            let mut shown = form_errors(&failure);
-            shown["values"] = form.values();
+            let shown = form_errors(&failure, form);
             psychotherapy_page(state, origin, admin, client_id, failure.status(), shown).await
         }
         Err(failure) => Err(failure.into()),

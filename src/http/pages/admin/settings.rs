@@ -7,7 +7,6 @@ use poem::{
     http::{StatusCode, header},
     web::{Data, Path, Query},
 };
-use sea_orm::{EntityTrait, QueryOrder};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -70,10 +69,7 @@ async fn choose(
     admin: &Admin,
     asked: Option<&str>,
 ) -> Result<(Vec<practitioner::Model>, practitioner::Model), ApiError> {
-    let all = practitioner::Entity::find()
-        .order_by_asc(practitioner::Column::Name)
-        .all(&state.db)
-        .await?;
+    let all = availability::all_practitioners(&state.db).await?;
     let wanted: Option<Uuid> = asked
         .and_then(|p| p.parse().ok())
         .or(admin.staff.practitioner_id);
@@ -82,6 +78,25 @@ async fn choose(
         .or(all.first())
         .cloned()
         .ok_or_else(|| ApiError::not_found("The practice has no practitioners yet."))?;
+    Ok((all, chosen))
+}
+
+/// The practitioner a form names: it must be one (a change never falls back to someone
+/// else's hours or feed).
+async fn posted(
+    state: &AppState,
+    form: &Form,
+) -> Result<(Vec<practitioner::Model>, practitioner::Model), ApiError> {
+    let all = availability::all_practitioners(&state.db).await?;
+    let chosen = form
+        .get("practitioner")
+        .parse::<Uuid>()
+        .ok()
+        .and_then(|id| all.iter().find(|p| p.id == id))
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::invalid("practitioner", "is not one of the practice's practitioners")
+        })?;
     Ok((all, chosen))
 }
 
@@ -225,7 +240,7 @@ pub async fn save_hours(
         .staff
         .require(Permission::Schedule)
         .map_err(ApiError::from)?;
-    let (all, p) = choose(state, admin, Some(form.get("practitioner"))).await?;
+    let (all, p) = posted(state, form).await?;
     let mut errors = FieldErrors::default();
     let mut new_rules = Vec::new();
     for (d, (weekday, _)) in DAYS.iter().enumerate() {
@@ -283,8 +298,7 @@ pub async fn save_hours(
             Notice::HoursSaved,
         )),
         Err(failure) if fixable(&failure) => {
-            let mut shown = form_errors(&failure);
-            shown["values"] = form.values();
+            let shown = form_errors(&failure, form);
             hours_page(state, admin, &all, &p, failure.status(), None, shown).await
         }
         Err(failure) => Err(failure.into()),
@@ -397,7 +411,7 @@ pub async fn calendar_action(
     Data(form): Data<&Form>,
     Path(action): Path<String>,
 ) -> poem::Result<Response> {
-    let (_, p) = choose(state, admin, Some(form.get("practitioner"))).await?;
+    let (_, p) = posted(state, form).await?;
     may_manage(&admin.staff, p.id)?;
     let audit = admin.audit(state, origin);
     let here = format!("/admin/settings/calendar?practitioner={}", p.id);

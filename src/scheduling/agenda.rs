@@ -1,0 +1,269 @@
+//! The agenda: the appointments in a span of time, each with what needs attention. Four
+//! queries however full the span is.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{
+    appointment::{self, AppointmentStatus},
+    client,
+    intake_assignment::{self, IntakeStatus},
+    session_note::{self, NoteStatus},
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::{
+    auth::Staff,
+    intake::{assignments::flags_of, definition::Flag},
+    notes::access::may_treat,
+};
+
+/// Something about an appointment that wants doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attention {
+    /// A questionnaire sent to the couple is not back, before a session to come.
+    IntakeNotSubmitted,
+    /// A submitted questionnaire raised this flag (only for those who treat the couple).
+    Flagged(Flag),
+    /// The session has happened and has no note (only for those who treat the couple).
+    NoteNotWritten,
+    /// Its note is still a draft (likewise).
+    NoteNotSigned,
+}
+
+/// One appointment on the agenda.
+pub struct Item {
+    pub appointment: appointment::Model,
+    pub client: Option<client::Model>,
+    pub attention: Vec<Attention>,
+}
+
+/// What is known about a couple and a session, to decide what needs attention.
+pub struct Facts<'a> {
+    pub treats: bool,
+    pub intake_waiting: bool,
+    pub flags: &'a [Flag],
+    pub note: Option<NoteStatus>,
+}
+
+/// What needs attention for `a` at `now`. Clinical matters only for those who treat the
+/// couple: the rest never see that a flag or a note exists.
+pub fn attention(a: &appointment::Model, facts: &Facts<'_>, now: DateTime<Utc>) -> Vec<Attention> {
+    let mut found = Vec::new();
+    if a.status == AppointmentStatus::Confirmed && a.starts_at > now && facts.intake_waiting {
+        found.push(Attention::IntakeNotSubmitted);
+    }
+    if !facts.treats {
+        return found;
+    }
+    found.extend(facts.flags.iter().map(|f| Attention::Flagged(*f)));
+    let held = matches!(
+        a.status,
+        AppointmentStatus::Confirmed | AppointmentStatus::Completed
+    );
+    if held && a.ends_at <= now {
+        match facts.note {
+            None => found.push(Attention::NoteNotWritten),
+            Some(NoteStatus::Draft) => found.push(Attention::NoteNotSigned),
+            Some(NoteStatus::Signed) => {}
+        }
+    }
+    found
+}
+
+/// The appointments starting in `[from, to)`, earliest first, optionally one practitioner's,
+/// with what needs attention as `staff` may see it.
+pub async fn between(
+    db: &impl ConnectionTrait,
+    staff: &Staff,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    practitioner: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Item>, DbErr> {
+    let mut query = appointment::Entity::find()
+        .filter(appointment::Column::StartsAt.gte(from))
+        .filter(appointment::Column::StartsAt.lt(to));
+    if let Some(p) = practitioner {
+        query = query.filter(appointment::Column::PractitionerId.eq(p));
+    }
+    let appointments = query
+        .order_by_asc(appointment::Column::StartsAt)
+        .order_by_asc(appointment::Column::Id)
+        .all(db)
+        .await?;
+    let client_ids: Vec<Uuid> = appointments.iter().map(|a| a.client_id).collect();
+    let clients: HashMap<Uuid, client::Model> = client::Entity::find()
+        .filter(client::Column::Id.is_in(client_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut waiting: HashMap<Uuid, bool> = HashMap::new();
+    let mut flags: HashMap<Uuid, Vec<Flag>> = HashMap::new();
+    for intake in intake_assignment::Entity::find()
+        .filter(intake_assignment::Column::ClientId.is_in(client_ids))
+        .all(db)
+        .await?
+    {
+        if intake.status != IntakeStatus::Submitted {
+            waiting.insert(intake.client_id, true);
+        }
+        let raised = flags.entry(intake.client_id).or_default();
+        for flag in flags_of(&intake) {
+            if !raised.contains(&flag) {
+                raised.push(flag);
+            }
+        }
+    }
+    let mut notes: HashMap<Uuid, NoteStatus> = HashMap::new();
+    for note in session_note::Entity::find()
+        .filter(session_note::Column::AppointmentId.is_in(appointments.iter().map(|a| a.id)))
+        .all(db)
+        .await?
+    {
+        if let Some(id) = note.appointment_id {
+            // A signed note settles it, whatever drafts there are besides.
+            let seen = notes.entry(id).or_insert(note.status);
+            if note.status == NoteStatus::Signed {
+                *seen = NoteStatus::Signed;
+            }
+        }
+    }
+    Ok(appointments
+        .into_iter()
+        .map(|a| {
+            let client = clients.get(&a.client_id).cloned();
+            let facts = Facts {
+                treats: client.as_ref().is_some_and(|c| may_treat(staff, c)),
+                intake_waiting: waiting.contains_key(&a.client_id),
+                flags: flags.get(&a.client_id).map_or(&[], Vec::as_slice),
+                note: notes.get(&a.id).copied(),
+            };
+            let attention = attention(&a, &facts, now);
+            Item {
+                appointment: a,
+                client,
+                attention,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use entity::appointment::AppointmentSource;
+
+    use super::*;
+
+    fn session(
+        status: AppointmentStatus,
+        starts_in_hours: i64,
+        now: DateTime<Utc>,
+    ) -> appointment::Model {
+        let start = now + Duration::hours(starts_in_hours);
+        appointment::Model {
+            id: Uuid::nil(),
+            practitioner_id: Uuid::nil(),
+            appointment_type_id: Uuid::nil(),
+            client_id: Uuid::nil(),
+            starts_at: start,
+            ends_at: start + Duration::minutes(50),
+            blocked_from: start,
+            blocked_until: start + Duration::minutes(60),
+            status,
+            source: AppointmentSource::Staff,
+            sequence: 0,
+            outside_hours: false,
+            cancelled_at: None,
+            cancelled_by: None,
+            cancellation_reason_sealed: None,
+            message_sealed: None,
+            manage_token_hash: None,
+            manage_token_sealed: None,
+            idempotency_key: None,
+            idempotency_fingerprint: None,
+            created_by: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn facts(treats: bool, note: Option<NoteStatus>) -> Facts<'static> {
+        Facts {
+            treats,
+            intake_waiting: true,
+            flags: &[Flag::Safety],
+            note,
+        }
+    }
+
+    #[test]
+    fn a_session_to_come_waits_for_its_intake_and_shows_flags_to_those_who_treat() {
+        let now = Utc::now();
+        let coming = session(AppointmentStatus::Confirmed, 24, now);
+        assert_eq!(
+            attention(&coming, &facts(true, None), now),
+            vec![
+                Attention::IntakeNotSubmitted,
+                Attention::Flagged(Flag::Safety)
+            ]
+        );
+        assert_eq!(
+            attention(&coming, &facts(false, None), now),
+            vec![Attention::IntakeNotSubmitted],
+            "the front desk never learns of a flag"
+        );
+    }
+
+    #[test]
+    fn a_held_session_wants_a_signed_note_and_a_cancelled_one_wants_nothing() {
+        let now = Utc::now();
+        let held = session(AppointmentStatus::Completed, -2, now);
+        let clinical = |note| {
+            attention(
+                &held,
+                &Facts {
+                    flags: &[],
+                    ..facts(true, note)
+                },
+                now,
+            )
+        };
+        assert_eq!(clinical(None), vec![Attention::NoteNotWritten]);
+        assert_eq!(
+            clinical(Some(NoteStatus::Draft)),
+            vec![Attention::NoteNotSigned]
+        );
+        assert_eq!(clinical(Some(NoteStatus::Signed)), vec![]);
+        let cancelled = session(AppointmentStatus::Cancelled, -2, now);
+        assert_eq!(
+            attention(
+                &cancelled,
+                &Facts {
+                    flags: &[],
+                    ..facts(true, None)
+                },
+                now
+            ),
+            vec![]
+        );
+        // A session under way has no note due yet.
+        let now_on = session(AppointmentStatus::Confirmed, 0, now);
+        assert_eq!(
+            attention(
+                &now_on,
+                &Facts {
+                    flags: &[],
+                    intake_waiting: false,
+                    ..facts(true, None)
+                },
+                now
+            ),
+            vec![]
+        );
+    }
+}
