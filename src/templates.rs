@@ -64,6 +64,10 @@ const PAGES: &[Embedded] = &[
     embedded_template!("pages/admin/hours", "pages/admin/hours.hbs"),
     embedded_template!("pages/admin/calendar", "pages/admin/calendar.hbs"),
     embedded_template!("pages/admin/audit", "pages/admin/audit.hbs"),
+    embedded_template!("admin_fields", "partials/admin_fields.hbs"),
+    embedded_template!("pages/admin/form", "pages/admin/form.hbs"),
+    embedded_template!("pages/admin/table", "pages/admin/table.hbs"),
+    embedded_template!("pages/admin/email_preview", "pages/admin/email_preview.hbs"),
 ];
 
 /// A template that cannot be used, with where.

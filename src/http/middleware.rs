@@ -94,7 +94,7 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
             .cloned()
             .expect("AppState is set outside");
         req.set_data(client::origin(&req, state.config.auth.trust_proxy, &id));
-        let is_docs = req.uri().path().starts_with("/api/docs");
+        let policy = Policy::of(req.uri().path());
         let html_errors = wants_html(&req);
         // The span records the route *pattern*, never the path: paths carry booking and
         // intake secrets, and query strings carry names typed into search boxes.
@@ -166,30 +166,56 @@ impl<E: Endpoint> Endpoint for RequestContextEndpoint<E> {
             if let Some(value) = header_id {
                 response.headers_mut().insert(request_id::HEADER, value);
             }
-            security_headers(&mut response, is_docs, state.public_url.is_https());
+            security_headers(&mut response, policy, state.public_url.is_https());
             response
         };
         Ok(request_id::scope(id, handled.instrument(span)).await)
     }
 }
 
+/// Which pages loosen the content policy, and how.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    /// The embedded API explorer: one page of inline script and style.
+    Docs,
+    /// An email's HTML shown in the dashboard's preview frame: inline style only, no script,
+    /// framed by Attune's own pages alone.
+    EmailPreview,
+    Normal,
+}
+
+impl Policy {
+    fn of(path: &str) -> Self {
+        if path.starts_with("/api/docs") {
+            Policy::Docs
+        } else if path.starts_with("/admin/settings/emails/") && path.ends_with("/html") {
+            Policy::EmailPreview
+        } else {
+            Policy::Normal
+        }
+    }
+}
+
 /// Headers every response carries. Booking and intake links carry secrets in their URLs, so
 /// no page may leak its address through `Referer`, be framed, or be cached by a shared
 /// cache; HTML pages may load nothing but Attune's own files.
-fn security_headers(response: &mut Response, is_docs: bool, https: bool) {
+fn security_headers(response: &mut Response, policy: Policy, https: bool) {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("text/html"));
-    let csp = if is_docs {
-        // The embedded API explorer is one page of inline script and style.
+    let csp = if policy == Policy::Docs {
         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
          img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
          base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    } else if policy == Policy::EmailPreview {
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; \
+         form-action 'none'; sandbox; frame-ancestors 'self'"
     } else if is_html {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+         connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; \
+         frame-ancestors 'none'"
     } else {
         "default-src 'none'; frame-ancestors 'none'"
     };
@@ -199,7 +225,14 @@ fn security_headers(response: &mut Response, is_docs: bool, https: bool) {
     };
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "no-referrer");
-    set(header::X_FRAME_OPTIONS, "DENY");
+    set(
+        header::X_FRAME_OPTIONS,
+        if policy == Policy::EmailPreview {
+            "SAMEORIGIN"
+        } else {
+            "DENY"
+        },
+    );
     set(header::CONTENT_SECURITY_POLICY, csp);
     if https {
         set(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000");

@@ -6,6 +6,7 @@ pub mod appointments;
 pub mod availability;
 pub mod booking;
 pub mod clients;
+pub mod practitioners;
 pub mod seed;
 pub mod slots;
 pub mod types;

@@ -808,7 +808,7 @@ async fn the_calendar_feed_address_is_made_shown_once_and_stopped() {
         StatusCode::OK,
     )
     .await;
-    assert!(!again.contains("webcal://") && again.contains("Stop the feed"));
+    assert!(!again.contains(webcal.as_str()) && again.contains("Stop the feed"));
 
     let r = app
         .submit(

@@ -80,35 +80,35 @@ fn view(t: appointment_type::Model, practitioner_ids: Vec<Uuid>) -> TypeView {
 #[derive(Object, Deserialize, Default)]
 pub struct TypeBody {
     /// Lower-case letters, digits and dashes; used in booking links.
-    slug: Option<String>,
-    name: Option<String>,
-    description: Option<String>,
+    pub(crate) slug: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) description: Option<String>,
     /// 5 to 480.
-    duration_minutes: Option<i32>,
+    pub(crate) duration_minutes: Option<i32>,
     /// 0 to 120.
-    buffer_before_minutes: Option<i32>,
+    pub(crate) buffer_before_minutes: Option<i32>,
     /// 0 to 120.
-    buffer_after_minutes: Option<i32>,
+    pub(crate) buffer_after_minutes: Option<i32>,
     /// 5 to 240; default 15.
-    slot_step_minutes: Option<i32>,
+    pub(crate) slot_step_minutes: Option<i32>,
     /// 0 to 43,200 (30 days); default 720 (12 hours).
-    min_notice_minutes: Option<i32>,
+    pub(crate) min_notice_minutes: Option<i32>,
     /// 1 to 730; default 60.
-    horizon_days: Option<i32>,
+    pub(crate) horizon_days: Option<i32>,
     /// 0 to 43,200; default 1,440 (24 hours).
-    cancellation_cutoff_minutes: Option<i32>,
-    public: Option<bool>,
-    location_kind: Option<Location>,
-    location_details: Option<String>,
-    active: Option<bool>,
-    practitioner_ids: Option<Vec<Uuid>>,
+    pub(crate) cancellation_cutoff_minutes: Option<i32>,
+    pub(crate) public: Option<bool>,
+    pub(crate) location_kind: Option<Location>,
+    pub(crate) location_details: Option<String>,
+    pub(crate) active: Option<bool>,
+    pub(crate) practitioner_ids: Option<Vec<Uuid>>,
     /// Minutes before the start that reminders go out, up to 5 of them, each from 5 minutes
     /// to 14 days; default `[1440, 120]`; `[]` for none.
-    reminder_minutes: Option<Vec<i32>>,
+    pub(crate) reminder_minutes: Option<Vec<i32>>,
     /// A questionnaire to send each partner with an email when this type is booked (e.g. the
     /// couples intake); `null` for none.
     #[serde(default)]
-    intake_questionnaire_id: MaybeUndefined<Uuid>,
+    pub(crate) intake_questionnaire_id: MaybeUndefined<Uuid>,
 }
 
 #[derive(ApiResponse)]
@@ -210,7 +210,10 @@ impl AppointmentTypesApi {
     }
 }
 
-async fn offered_ids(state: &AppState, type_id: Uuid) -> Result<Vec<Uuid>, sea_orm::DbErr> {
+pub(crate) async fn offered_ids(
+    state: &AppState,
+    type_id: Uuid,
+) -> Result<Vec<Uuid>, sea_orm::DbErr> {
     Ok(types::offered_by(&state.db)
         .await?
         .into_iter()
@@ -220,7 +223,7 @@ async fn offered_ids(state: &AppState, type_id: Uuid) -> Result<Vec<Uuid>, sea_o
 }
 
 /// Checks a type's fields, falling back to `current` (a change) or the defaults (a new one).
-fn check(
+pub(crate) fn check(
     body: TypeBody,
     current: Option<(appointment_type::Model, Vec<Uuid>)>,
 ) -> Result<TypeFields, ApiError> {

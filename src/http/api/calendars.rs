@@ -361,66 +361,16 @@ impl CalendarsApi {
     ) -> ApiResult<CreatedBusyCalendar, StaffWrite> {
         may_manage(&staff, id.0)?;
         let body = body.0;
-        let mut errors = FieldErrors::default();
-        let label = body
-            .label
-            .as_deref()
-            .and_then(|l| errors.check("label", single_line(l, 100)));
-        let source = match (body.url.as_deref(), body.ics) {
-            (Some(url), None) if url.len() > 2048 => {
-                errors.add("url", "must be at most 2,048 characters");
-                None
-            }
-            (Some(url), None) => errors.check("url", busy::source_url(url)).map(Source::Url),
-            (None, Some(ics)) => {
-                if ics.trim().is_empty() {
-                    errors.add("ics", "must be the text of an .ics file");
-                    None
-                } else if ics.len() > busy::fetch::MAX_BYTES {
-                    errors.add("ics", "must be at most 5 MiB");
-                    None
-                } else {
-                    Some(Source::Upload(ics))
-                }
-            }
-            (Some(_), Some(_)) => {
-                errors.add("url", "send either url or ics, not both");
-                None
-            }
-            (None, None) => {
-                errors.add("url", "is required (or send ics)");
-                None
-            }
-        };
-        errors.into_result()?;
-        let Some(source) = source else {
-            return Err(ApiError::internal(anyhow::anyhow!("checked source missing")).into());
-        };
-        let label = label.unwrap_or_else(|| match &source {
-            Source::Url(url) => url
-                .host_str()
-                .unwrap_or("Calendar")
-                .chars()
-                .take(100)
-                .collect(),
-            Source::Upload(_) => "Uploaded file".to_owned(),
-        });
         let audit = audit_context(&state, &origin, staff.actor());
-        let is_url = matches!(source, Source::Url(_));
-        let mut model = busy::add(
-            &state.db,
-            &state.keys,
+        let model = add_busy_calendar(
+            &state,
             id.0,
-            label,
-            source,
-            state.busy.every,
+            body.label.as_deref(),
+            body.url.as_deref(),
+            body.ics,
             &audit,
         )
         .await?;
-        if is_url {
-            // Fetched at once, so the answer already says whether the address works.
-            model = busy::refresh(&state.db, &state.busy, model, state.clock.now()).await?;
-        }
         Ok(CreatedBusyCalendar::Created(Json(model.into())))
     }
 
@@ -507,4 +457,74 @@ impl CalendarsApi {
         busy::delete(&state.db, id.0, calendar_id.0, &audit).await?;
         Ok(Deleted::Done)
     }
+}
+
+/// Checks and adds a busy calendar (an address, fetched at once so the answer already says
+/// whether it works, or a file's text); shared by the API and the dashboard.
+pub(crate) async fn add_busy_calendar(
+    state: &AppState,
+    practitioner_id: Uuid,
+    label: Option<&str>,
+    url: Option<&str>,
+    ics: Option<String>,
+    audit: &crate::audit::AuditContext,
+) -> Result<busy_calendar::Model, ApiError> {
+    let mut errors = FieldErrors::default();
+    let label = label.and_then(|l| errors.check("label", single_line(l, 100)));
+    let source = match (url, ics) {
+        (Some(url), None) if url.len() > 2048 => {
+            errors.add("url", "must be at most 2,048 characters");
+            None
+        }
+        (Some(url), None) => errors.check("url", busy::source_url(url)).map(Source::Url),
+        (None, Some(ics)) => {
+            if ics.trim().is_empty() {
+                errors.add("ics", "must be the text of an .ics file");
+                None
+            } else if ics.len() > busy::fetch::MAX_BYTES {
+                errors.add("ics", "must be at most 5 MiB");
+                None
+            } else {
+                Some(Source::Upload(ics))
+            }
+        }
+        (Some(_), Some(_)) => {
+            errors.add("url", "send either url or ics, not both");
+            None
+        }
+        (None, None) => {
+            errors.add("url", "is required (or send ics)");
+            None
+        }
+    };
+    errors.into_result()?;
+    let Some(source) = source else {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "checked source missing"
+        )));
+    };
+    let label = label.unwrap_or_else(|| match &source {
+        Source::Url(url) => url
+            .host_str()
+            .unwrap_or("Calendar")
+            .chars()
+            .take(100)
+            .collect(),
+        Source::Upload(_) => "Uploaded file".to_owned(),
+    });
+    let is_url = matches!(source, Source::Url(_));
+    let mut model = busy::add(
+        &state.db,
+        &state.keys,
+        practitioner_id,
+        label,
+        source,
+        state.busy.every,
+        audit,
+    )
+    .await?;
+    if is_url {
+        model = busy::refresh(&state.db, &state.busy, model, state.clock.now()).await?;
+    }
+    Ok(model)
 }

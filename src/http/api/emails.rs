@@ -320,15 +320,10 @@ impl EmailsApi {
         staff: Staff,
     ) -> ApiResult<Json<TemplateList>, StaffRead> {
         staff.require(Permission::ManageOutbox)?;
-        let dir = state.config.templates_dir.as_deref();
         let items = Kind::ALL
             .into_iter()
             .map(|kind| {
-                let files: Vec<String> = ["subject.hbs", "body.txt.hbs", "body.html.hbs"]
-                    .iter()
-                    .map(|f| format!("email/{}/{f}", kind.as_str()))
-                    .collect();
-                let overridden = dir.is_some_and(|d| files.iter().any(|f| d.join(f).is_file()));
+                let (files, overridden) = template_files(&state, kind);
                 TemplateView {
                     name: kind.into(),
                     files,
@@ -358,19 +353,7 @@ impl EmailsApi {
             .0
             .parse::<Kind>()
             .map_err(|()| ApiError::not_found("There is no email template of that name."))?;
-        let practice = crate::practice::settings(&state.db).await?;
-        let context = templates::sample(
-            PracticeView {
-                name: practice.name,
-                email: practice.contact_email,
-            },
-            state.public_url.link("/").trim_end_matches('/'),
-        );
-        let rendered = state
-            .mail
-            .templates
-            .render(kind, &context)
-            .map_err(ApiError::internal)?;
+        let rendered = preview(&state, kind).await?;
         Ok(Json(Preview {
             subject: rendered.subject,
             text: rendered.text,
@@ -379,7 +362,35 @@ impl EmailsApi {
     }
 }
 
-fn action_error(e: ActionError) -> ApiError {
+/// A message's template files, and whether the practice has its own copy of any.
+pub(crate) fn template_files(state: &AppState, kind: Kind) -> (Vec<String>, bool) {
+    let files: Vec<String> = ["subject.hbs", "body.txt.hbs", "body.html.hbs"]
+        .iter()
+        .map(|f| format!("email/{}/{f}", kind.as_str()))
+        .collect();
+    let dir = state.config.templates_dir.as_deref();
+    let overridden = dir.is_some_and(|d| files.iter().any(|f| d.join(f).is_file()));
+    (files, overridden)
+}
+
+/// The message rendered with made-up people and the practice's own name.
+pub(crate) async fn preview(state: &AppState, kind: Kind) -> Result<templates::Rendered, ApiError> {
+    let practice = crate::practice::settings(&state.db).await?;
+    let context = templates::sample(
+        PracticeView {
+            name: practice.name,
+            email: practice.contact_email,
+        },
+        state.public_url.link("/").trim_end_matches('/'),
+    );
+    state
+        .mail
+        .templates
+        .render(kind, &context)
+        .map_err(ApiError::internal)
+}
+
+pub(crate) fn action_error(e: ActionError) -> ApiError {
     match e {
         ActionError::NotFound => ApiError::not_found("There is no such email."),
         ActionError::WrongStatus(status) => ApiError::conflict(format!(

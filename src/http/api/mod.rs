@@ -4,14 +4,14 @@
 //! operation returns `ApiResult<T, S>`, where `S` lists the problem statuses that operation
 //! can really produce, so the document declares each of them and nothing else.
 
-mod appointment_types;
+pub(crate) mod appointment_types;
 mod appointments;
 mod audit_log;
 mod auth;
 pub mod booking;
 pub(crate) mod calendars;
 mod clients;
-mod emails;
+pub(crate) mod emails;
 mod errors;
 mod intake_public;
 pub(crate) mod intakes;
@@ -23,7 +23,7 @@ mod practitioners;
 mod questionnaires;
 mod record;
 mod security;
-mod staff;
+pub(crate) mod staff;
 
 use poem_openapi::{Object, OpenApiService, Tags, types::ToJSON};
 

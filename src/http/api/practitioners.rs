@@ -4,7 +4,6 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
 use entity::{availability_override, availability_rule, practitioner, time_off};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
-use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -14,12 +13,12 @@ use super::{
 };
 use crate::{
     AppState,
-    audit::{Action, Event, Origin},
+    audit::Origin,
     auth::{Permission, Staff},
-    db,
     error::{ApiError, FieldErrors},
     scheduling::{
         availability::{self, HoursItem, RuleFields},
+        practitioners::{self, PractitionerChanges},
         slots::Interval,
     },
     types::{EmailAddress, TimeZone, single_line},
@@ -300,25 +299,16 @@ impl PractitionersApi {
             return Err(ApiError::internal(anyhow::anyhow!("checked fields missing")).into());
         };
         let audit = audit_context(&state, &origin, staff.actor());
-        let txn = db::begin_write(&state.db).await.map_err(ApiError::from)?;
-        let created = practitioner::Entity::insert(practitioner::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            name: Set(name),
-            email: Set(email.into_inner()),
-            time_zone: Set(tz.name().to_owned()),
-            active: Set(true),
-            created_at: Set(audit.now),
-            updated_at: Set(audit.now),
-        })
-        .exec_with_returning(&txn)
+        let created = practitioners::create(
+            &state.db,
+            practitioners::NewPractitioner {
+                name,
+                email,
+                time_zone: tz,
+            },
+            &audit,
+        )
         .await?;
-        audit
-            .record(
-                &txn,
-                Event::new(Action::PractitionerCreate).entity("practitioner", created.id),
-            )
-            .await?;
-        txn.commit().await?;
         Ok(CreatedPractitioner::Created(Json(created.into())))
     }
 
@@ -363,37 +353,13 @@ impl PractitionersApi {
             .and_then(|t| errors.check("time_zone", TimeZone::parse(t)));
         errors.into_result()?;
         let audit = audit_context(&state, &origin, staff.actor());
-        let txn = db::begin_write(&state.db).await.map_err(ApiError::from)?;
-        let current = availability::practitioner(&txn, id.0).await?;
-        let mut model: practitioner::ActiveModel = current.into();
-        let mut changed = Vec::new();
-        if let Some(v) = name {
-            model.name = Set(v);
-            changed.push("name");
-        }
-        if let Some(v) = email {
-            model.email = Set(v.into_inner());
-            changed.push("email");
-        }
-        if let Some(v) = tz {
-            model.time_zone = Set(v.name().to_owned());
-            changed.push("time_zone");
-        }
-        if let Some(v) = body.active {
-            model.active = Set(v);
-            changed.push("active");
-        }
-        model.updated_at = Set(audit.now);
-        let saved = practitioner::Entity::update(model).exec(&txn).await?;
-        audit
-            .record(
-                &txn,
-                Event::new(Action::PractitionerUpdate)
-                    .entity("practitioner", id.0)
-                    .details(serde_json::json!({ "changed": changed })),
-            )
-            .await?;
-        txn.commit().await?;
+        let changes = PractitionerChanges {
+            name,
+            email,
+            time_zone: tz,
+            active: body.active,
+        };
+        let saved = practitioners::update(&state.db, id.0, changes, &audit).await?;
         Ok(Json(saved.into()))
     }
 

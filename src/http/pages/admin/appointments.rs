@@ -254,27 +254,36 @@ fn start_of(form: &Form, tz: TimeZone) -> Result<(DateTime<Utc>, bool), ApiError
             "Choose a free time, or type a date and time below",
         ));
     }
-    Ok((local_start(typed, tz)?, form.has("outside_hours")))
+    Ok((
+        local_time("start_local", typed, tz)?,
+        form.has("outside_hours"),
+    ))
 }
 
 /// A `datetime-local` value (`2026-12-08T14:00`) in the practice's zone, as an instant; the
 /// problem is named `start_local`.
-pub(super) fn local_start(typed: &str, tz: TimeZone) -> Result<DateTime<Utc>, ApiError> {
+/// A typed `datetime-local` value read in `tz`; a time the clocks skip or repeat is refused
+/// beside `field` rather than guessed.
+pub(super) fn local_time(
+    field: &str,
+    typed: &str,
+    tz: TimeZone,
+) -> Result<DateTime<Utc>, ApiError> {
     let local = NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M")
-        .map_err(|_| ApiError::invalid("start_local", "must be a date and a time"))?;
+        .map_err(|_| ApiError::invalid(field, "must be a date and a time"))?;
     let at = tz
         .tz()
         .from_local_datetime(&local)
         .single()
         .ok_or_else(|| {
             ApiError::invalid(
-                "start_local",
+                field,
                 "falls in the hour the clocks change; choose another time",
             )
         })?
         .with_timezone(&Utc);
     if !crate::types::plausible_instant(&at) {
-        return Err(ApiError::invalid("start_local", "must be a real date"));
+        return Err(ApiError::invalid(field, "must be a real date"));
     }
     Ok(at)
 }
@@ -289,7 +298,7 @@ mod tests {
 
     #[test]
     fn a_typed_time_is_read_in_the_practices_zone_either_side_of_the_clock_change() {
-        let at = |typed| local_start(typed, new_york()).map(|t| t.to_rfc3339());
+        let at = |typed| local_time("start_local", typed, new_york()).map(|t| t.to_rfc3339());
         assert_eq!(at("2027-03-13T10:00").unwrap(), "2027-03-13T15:00:00+00:00");
         assert_eq!(at("2027-03-15T10:00").unwrap(), "2027-03-15T14:00:00+00:00");
     }
@@ -297,10 +306,10 @@ mod tests {
     #[test]
     fn an_hour_the_clocks_skip_or_repeat_is_refused_not_guessed() {
         for typed in ["2027-03-14T02:30", "2026-11-01T01:30"] {
-            let failure = local_start(typed, new_york()).unwrap_err();
+            let failure = local_time("start_local", typed, new_york()).unwrap_err();
             assert_eq!(failure.errors()[0].field, "start_local", "{typed}");
         }
-        let failure = local_start("2026-12-08 10:00", new_york()).unwrap_err();
+        let failure = local_time("start_local", "2026-12-08 10:00", new_york()).unwrap_err();
         assert_eq!(failure.errors()[0].field, "start_local");
     }
 }

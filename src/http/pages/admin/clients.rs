@@ -510,7 +510,7 @@ pub async fn book(
                 errors.add("start_local", "Give the date and time");
                 None
             }
-            typed => match super::appointments::local_start(typed, admin.tz) {
+            typed => match super::appointments::local_time("start_local", typed, admin.tz) {
                 Ok(at) => Some(at),
                 Err(e) => {
                     errors.add(

@@ -11,10 +11,18 @@
 mod agenda;
 mod appointments;
 mod audit_log;
+mod calendar;
 mod clients;
+mod emails;
+mod fields;
+mod listing;
 mod notes;
+mod practice;
 mod settings;
 pub mod sign_in;
+mod staff;
+mod time_off;
+mod types;
 
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response,
@@ -103,14 +111,108 @@ pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
             GET_POST,
         ),
         (
+            "/admin/settings/hours/overrides",
+            post(g(time_off::set_override)).boxed(),
+            POST,
+        ),
+        (
+            "/admin/settings/hours/time-off",
+            post(g(time_off::add_time_off)).boxed(),
+            POST,
+        ),
+        (
+            "/admin/settings/hours/:kind/:id/remove",
+            post(g(time_off::remove)).boxed(),
+            POST,
+        ),
+        (
             "/admin/settings/calendar",
-            get(g(settings::calendar)).boxed(),
+            get(g(calendar::calendar)).boxed(),
             GET,
         ),
         (
-            "/admin/settings/calendar/:action",
-            post(g(settings::calendar_action)).boxed(),
+            "/admin/settings/calendar/busy",
+            post(g(calendar::add_busy)).boxed(),
             POST,
+        ),
+        (
+            "/admin/settings/calendar/busy/:id/remove",
+            post(g(calendar::remove_busy)).boxed(),
+            POST,
+        ),
+        (
+            "/admin/settings/calendar/:action",
+            post(g(calendar::calendar_action)).boxed(),
+            POST,
+        ),
+        (
+            "/admin/settings/practice",
+            get(g(practice::details))
+                .post(g(practice::save_details))
+                .boxed(),
+            GET_POST,
+        ),
+        (
+            "/admin/settings/practitioners",
+            get(g(practice::list)).boxed(),
+            GET,
+        ),
+        (
+            "/admin/settings/practitioners/new",
+            get(g(practice::new_form)).post(g(practice::create)).boxed(),
+            GET_POST,
+        ),
+        (
+            "/admin/settings/practitioners/:id",
+            get(g(practice::edit)).post(g(practice::save)).boxed(),
+            GET_POST,
+        ),
+        ("/admin/settings/types", get(g(types::list)).boxed(), GET),
+        (
+            "/admin/settings/types/new",
+            get(g(types::new_form)).post(g(types::create)).boxed(),
+            GET_POST,
+        ),
+        (
+            "/admin/settings/types/:id",
+            get(g(types::edit)).post(g(types::save)).boxed(),
+            GET_POST,
+        ),
+        (
+            "/admin/settings/emails",
+            get(g(emails::templates)).boxed(),
+            GET,
+        ),
+        (
+            "/admin/settings/emails/:name",
+            get(g(emails::show_template)).boxed(),
+            GET,
+        ),
+        (
+            "/admin/settings/emails/:name/html",
+            get(g(emails::template_html)).boxed(),
+            GET,
+        ),
+        (
+            "/admin/settings/outbox",
+            get(g(emails::outbox_list)).boxed(),
+            GET,
+        ),
+        (
+            "/admin/settings/outbox/:id/:action",
+            post(g(emails::outbox_action)).boxed(),
+            POST,
+        ),
+        ("/admin/settings/staff", get(g(staff::list)).boxed(), GET),
+        (
+            "/admin/settings/staff/new",
+            get(g(staff::new_form)).post(g(staff::create)).boxed(),
+            GET_POST,
+        ),
+        (
+            "/admin/settings/staff/:id",
+            get(g(staff::edit)).post(g(staff::save)).boxed(),
+            GET_POST,
         ),
         ("/admin/audit", get(g(audit_log::list)).boxed(), GET),
     ]
@@ -167,15 +269,21 @@ impl Form {
         self.0.iter().any(|(k, _)| k == name)
     }
 
-    /// Every field, for a form shown again with what was typed.
+    /// Every field, for a form shown again with what was typed: `name` holds its first
+    /// value and `name[]` all of them (a group of checkboxes).
     pub fn values(&self) -> Value {
-        Value::Object(
-            self.0
-                .iter()
-                .filter(|(k, _)| k != guard::CSRF_FORM_FIELD)
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect(),
-        )
+        let mut map = serde_json::Map::new();
+        for (k, v) in self.0.iter().filter(|(k, _)| k != guard::CSRF_FORM_FIELD) {
+            map.entry(k.clone())
+                .or_insert_with(|| Value::String(v.clone()));
+            let list = map
+                .entry(format!("{k}[]"))
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(list) = list {
+                list.push(Value::String(v.clone()));
+            }
+        }
+        Value::Object(map)
     }
 }
 
@@ -353,10 +461,22 @@ pub enum Notice {
     FeedCreated,
     FeedRevoked,
     FeedSettingsSaved,
+    Saved,
+    PractitionerAdded,
+    TypeAdded,
+    OverrideSaved,
+    TimeOffAdded,
+    Removed,
+    BusyAdded,
+    EmailRetried,
+    EmailCancelled,
+    StaffAdded,
+    PlanSaved,
+    PhaseMoved,
 }
 
 impl Notice {
-    const ALL: [Notice; 14] = [
+    const ALL: [Notice; 26] = [
         Notice::Booked,
         Notice::Cancelled,
         Notice::Rescheduled,
@@ -371,6 +491,18 @@ impl Notice {
         Notice::FeedCreated,
         Notice::FeedRevoked,
         Notice::FeedSettingsSaved,
+        Notice::Saved,
+        Notice::PractitionerAdded,
+        Notice::TypeAdded,
+        Notice::OverrideSaved,
+        Notice::TimeOffAdded,
+        Notice::Removed,
+        Notice::BusyAdded,
+        Notice::EmailRetried,
+        Notice::EmailCancelled,
+        Notice::StaffAdded,
+        Notice::PlanSaved,
+        Notice::PhaseMoved,
     ];
 
     fn code(self) -> &'static str {
@@ -389,6 +521,18 @@ impl Notice {
             Notice::FeedCreated => "feed-created",
             Notice::FeedRevoked => "feed-revoked",
             Notice::FeedSettingsSaved => "feed-saved",
+            Notice::Saved => "saved",
+            Notice::PractitionerAdded => "practitioner-added",
+            Notice::TypeAdded => "type-added",
+            Notice::OverrideSaved => "override-saved",
+            Notice::TimeOffAdded => "time-off-added",
+            Notice::Removed => "removed",
+            Notice::BusyAdded => "busy-added",
+            Notice::EmailRetried => "email-retried",
+            Notice::EmailCancelled => "email-cancelled",
+            Notice::StaffAdded => "staff-added",
+            Notice::PlanSaved => "plan-saved",
+            Notice::PhaseMoved => "phase-moved",
         }
     }
 
@@ -410,6 +554,24 @@ impl Notice {
             }
             Notice::FeedRevoked => "The calendar link no longer works.",
             Notice::FeedSettingsSaved => "Calendar privacy saved.",
+            Notice::Saved => "Saved.",
+            Notice::PractitionerAdded => {
+                "Practitioner added. Set their weekly hours below so clients can book them."
+            }
+            Notice::TypeAdded => "Appointment type added.",
+            Notice::OverrideSaved => "That date's hours are saved.",
+            Notice::TimeOffAdded => "Time off added; booking no longer offers those times.",
+            Notice::Removed => "Removed.",
+            Notice::BusyAdded => {
+                "Busy calendar added; its times are read now and every few minutes."
+            }
+            Notice::EmailRetried => "The email will be sent again shortly.",
+            Notice::EmailCancelled => "The email will not be sent.",
+            Notice::StaffAdded => {
+                "Account created. Give them their first password in person; they can change it."
+            }
+            Notice::PlanSaved => "Treatment plan saved.",
+            Notice::PhaseMoved => "The plan moved to its new phase.",
         }
     }
 
@@ -420,6 +582,18 @@ impl Notice {
             .into_iter()
             .find(|n| n.code() == code)
             .map(Notice::text)
+    }
+}
+
+/// A page's `?done=` parameter, the notice a change left for it.
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+impl DoneQuery {
+    pub fn notice(&self) -> Option<&'static str> {
+        Notice::from_query(self.done.as_deref())
     }
 }
 
@@ -445,6 +619,26 @@ pub fn fixable(failure: &ApiError) -> bool {
         failure.kind(),
         ProblemKind::Validation | ProblemKind::Conflict | ProblemKind::BadRequest
     )
+}
+
+/// Ends a form's POST: the redirect on success; on a mistake the person can fix, the form
+/// again (`again(status, form)`) with the messages and what was typed; anything else, the
+/// error page.
+pub async fn settle<Fut>(
+    outcome: Result<Response, ApiError>,
+    form: &Form,
+    again: impl FnOnce(StatusCode, Value) -> Fut,
+) -> poem::Result<Response>
+where
+    Fut: std::future::Future<Output = poem::Result<Response>>,
+{
+    match outcome {
+        Ok(response) => Ok(response),
+        Err(failure) if fixable(&failure) => {
+            again(failure.status(), form_errors(&failure, form)).await
+        }
+        Err(failure) => Err(failure.into()),
+    }
 }
 
 /// The path's id, or 404 (a mistyped address is not a server error).

@@ -1,24 +1,22 @@
-//! `/admin/settings`: weekly hours with a preview of the coming week, and the calendar feed.
+//! `/admin/settings`: the index, and weekly hours with a preview of the coming week.
 
 use chrono::{Datelike, Duration, NaiveTime, Weekday};
-use entity::{calendar_feed::FeedDetail, practitioner};
+use entity::practitioner;
 use poem::{
     Response, handler,
-    http::{StatusCode, header},
-    web::{Data, Path, Query},
+    http::StatusCode,
+    web::{Data, Query},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Admin, Form, Notice, Section, done, fixable, form_errors, render_status};
+use super::{Admin, Form, Notice, Section, done, render_status};
 use crate::{
     AppState,
     audit::Origin,
     auth::Permission,
-    calendar::{busy, feed},
     error::{ApiError, FieldErrors},
-    http::{api::calendars::may_manage, guard},
     scheduling::{
         availability::{self, RuleFields},
         slots,
@@ -39,12 +37,74 @@ const DAYS: [(Weekday, &str); 7] = [
 /// Windows a day can have in the form (a lunch break makes two).
 const WINDOWS: usize = 2;
 
-/// `GET /admin/settings`.
+/// `GET /admin/settings`: the pages this person may use.
 #[handler]
 pub async fn index(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
 ) -> poem::Result<Response> {
+    let may = |p: Permission| admin.staff.require(p).is_ok();
+    let owner = may(Permission::ManageSettings);
+    let cards: Vec<Value> = [
+        (
+            owner,
+            "/admin/settings/practice",
+            "Practice details",
+            "Name, time zone and contact address.",
+        ),
+        (
+            owner,
+            "/admin/settings/practitioners",
+            "Practitioners",
+            "The people clients book.",
+        ),
+        (
+            may(Permission::Schedule),
+            "/admin/settings/types",
+            "Appointment types",
+            "Length, buffers, notice, how far ahead, cancellation, reminders, online or not.",
+        ),
+        (
+            may(Permission::Schedule),
+            "/admin/settings/hours",
+            "Hours and time off",
+            "Weekly hours, a date's own hours and time off, with the coming week.",
+        ),
+        (
+            owner || admin.staff.practitioner_id.is_some(),
+            "/admin/settings/calendar",
+            "Calendar feed",
+            "Appointments in Google, Apple or Outlook calendar; busy calendars.",
+        ),
+        (
+            may(Permission::ManageOutbox),
+            "/admin/settings/emails",
+            "Email templates",
+            "Every message clients and practitioners get, previewed.",
+        ),
+        (
+            may(Permission::ManageOutbox),
+            "/admin/settings/outbox",
+            "Outbox",
+            "What was sent, what waits, what failed: send again or cancel.",
+        ),
+        (
+            may(Permission::ManageStaff),
+            "/admin/settings/staff",
+            "Staff accounts",
+            "Who can sign in, and their role.",
+        ),
+        (
+            may(Permission::ReadAuditLog),
+            "/admin/audit",
+            "Audit log",
+            "Every sign-in, change and read of clinical content.",
+        ),
+    ]
+    .into_iter()
+    .filter(|(shown, ..)| *shown)
+    .map(|(_, href, title, text)| json!({ "href": href, "title": title, "text": text }))
+    .collect();
     render_status(
         state,
         admin,
@@ -52,19 +112,19 @@ pub async fn index(
         Section::Settings,
         "pages/admin/settings",
         "Settings",
-        json!({}),
+        json!({ "cards": cards }),
     )
 }
 
 #[derive(Deserialize)]
 pub struct WhoQuery {
-    practitioner: Option<String>,
-    done: Option<String>,
+    pub(super) practitioner: Option<String>,
+    pub(super) done: Option<String>,
 }
 
 /// The practitioners to choose from, and the one chosen: the one asked for, else the
 /// signed-in person's own, else the first.
-async fn choose(
+pub(super) async fn choose(
     state: &AppState,
     admin: &Admin,
     asked: Option<&str>,
@@ -83,7 +143,7 @@ async fn choose(
 
 /// The practitioner a form names: it must be one (a change never falls back to someone
 /// else's hours or feed).
-async fn posted(
+pub(super) async fn posted(
     state: &AppState,
     form: &Form,
 ) -> Result<(Vec<practitioner::Model>, practitioner::Model), ApiError> {
@@ -100,7 +160,7 @@ async fn posted(
     Ok((all, chosen))
 }
 
-fn choices(all: &[practitioner::Model], chosen: Uuid) -> Vec<Value> {
+pub(super) fn choices(all: &[practitioner::Model], chosen: Uuid) -> Vec<Value> {
     all.iter()
         .map(|p| json!({ "id": p.id, "name": p.name, "selected": p.id == chosen }))
         .collect()
@@ -126,6 +186,23 @@ pub async fn hours(
     hours_page(state, admin, &all, &p, StatusCode::OK, notice, json!({})).await
 }
 
+/// Ends a POST to one of the hours page's forms (`which`: `week`, `override` or `off`):
+/// the redirect, or the page again with that form's messages and typed values.
+pub(super) async fn hours_again(
+    state: &AppState,
+    admin: &Admin,
+    all: &[practitioner::Model],
+    p: &practitioner::Model,
+    form: &Form,
+    which: &str,
+    outcome: Result<Response, ApiError>,
+) -> poem::Result<Response> {
+    super::settle(outcome, form, |status, shown| {
+        hours_page(state, admin, all, p, status, None, json!({ which: shown }))
+    })
+    .await
+}
+
 async fn hours_page(
     state: &AppState,
     admin: &Admin,
@@ -133,8 +210,9 @@ async fn hours_page(
     p: &practitioner::Model,
     status: StatusCode,
     notice: Option<&str>,
-    form: Value,
+    forms: Value,
 ) -> poem::Result<Response> {
+    let form = &forms["week"];
     let rules = availability::rules(&state.db, p.id)
         .await
         .map_err(ApiError::from)?;
@@ -223,6 +301,10 @@ async fn hours_page(
             "dated": dated,
             "preview": preview,
             "form": form,
+            "override_form": forms["override"],
+            "off_form": forms["off"],
+            "dated_hours": super::time_off::sections(state, p, today).await?,
+            "today": today.to_string(),
         }),
     )
 }
@@ -283,177 +365,15 @@ pub async fn save_hours(
             })
         });
     new_rules.extend(kept);
-    let outcome = match errors.into_result() {
-        Ok(()) => {
-            availability::replace_rules(&state.db, p.id, new_rules, &admin.audit(state, origin))
-                .await
-                .map(|_| ())
-                .map_err(ApiError::from)
-        }
-        Err(e) => Err(e),
-    };
-    match outcome {
-        Ok(()) => Ok(done(
+    let outcome = async {
+        errors.into_result()?;
+        availability::replace_rules(&state.db, p.id, new_rules, &admin.audit(state, origin))
+            .await?;
+        Ok(done(
             &format!("/admin/settings/hours?practitioner={}", p.id),
             Notice::HoursSaved,
-        )),
-        Err(failure) if fixable(&failure) => {
-            let shown = form_errors(&failure, form);
-            hours_page(state, admin, &all, &p, failure.status(), None, shown).await
-        }
-        Err(failure) => Err(failure.into()),
+        ))
     }
-}
-
-/// `GET /admin/settings/calendar?practitioner=`.
-#[handler]
-pub async fn calendar(
-    Data(state): Data<&AppState>,
-    Data(admin): Data<&Admin>,
-    Query(query): Query<WhoQuery>,
-    req: &poem::Request,
-) -> poem::Result<Response> {
-    let (all, p) = choose(state, admin, query.practitioner.as_deref()).await?;
-    may_manage(&admin.staff, p.id)?;
-    let current = feed::find(&state.db, p.id).await.map_err(ApiError::from)?;
-    // A link just made is shown once, from a cookie that lives for one look.
-    let fresh = guard::session_cookie(req, FRESH_FEED_COOKIE)
-        .filter(|s| s.starts_with(crate::calendar::feed::TOKEN_PREFIX));
-    let links = fresh.map(|secret| {
-        let path = format!("/calendar/{secret}.ics");
-        json!({ "url": state.public_url.link(&path), "webcal": state.public_url.webcal_link(&path) })
-    });
-    let calendars = busy::list(&state.db, p.id)
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|c| {
-            json!({
-                "label": c.label,
-                "status": format!("{:?}", c.status).to_lowercase(),
-                "error": c.last_error,
-                "last_success": c.last_success_at.map(|at| when::short(at, admin.tz)),
-                "events": c.event_count,
-            })
-        })
-        .collect::<Vec<_>>();
-    let detail = current.as_ref().map(|f| feed::detail_name(f.detail));
-    let details: Vec<Value> = [
-        ("minimal", "The appointment type and a short reference: no names"),
-        ("initials", "Also the partners' initials"),
-        ("full", "Also the partners' names (owner only)"),
-    ]
-    .into_iter()
-    .filter(|(value, _)| {
-        *value != "full" || admin.staff.require(Permission::FullCalendarDetail).is_ok()
-    })
-    .map(|(value, label)| {
-        json!({ "value": value, "label": label, "selected": Some(value) == detail.or(Some("minimal")) })
-    })
-    .collect();
-    let mut response = render_status(
-        state,
-        admin,
-        StatusCode::OK,
-        Section::Settings,
-        "pages/admin/calendar",
-        "Calendar feed",
-        json!({
-            "notice": Notice::from_query(query.done.as_deref()),
-            "practitioner": p.name,
-            "practitioner_id": p.id,
-            "practitioners": choices(&all, p.id),
-            "several": all.len() > 1,
-            "exists": current.is_some(),
-            "include_time_off": current.as_ref().is_some_and(|f| f.include_time_off),
-            "last_fetched": current.as_ref().and_then(|f| f.last_fetched_at).map(|at| when::short(at, admin.tz)),
-            "details": details,
-            "links": links,
-            "busy": calendars,
-        }),
-    )?;
-    if fresh.is_some() {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            fresh_cookie(state, None)
-                .parse()
-                .map_err(ApiError::internal)?,
-        );
-    }
-    Ok(response)
-}
-
-/// The cookie that carries a just-made feed address to the one page that shows it.
-const FRESH_FEED_COOKIE: &str = "attune_new_feed";
-
-fn fresh_cookie(state: &AppState, secret: Option<&str>) -> String {
-    let secure = if state.public_url.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    match secret {
-        Some(s) => format!(
-            "{FRESH_FEED_COOKIE}={s}; Path=/admin/settings/calendar; HttpOnly; SameSite=Strict; Max-Age=300{secure}"
-        ),
-        None => format!(
-            "{FRESH_FEED_COOKIE}=; Path=/admin/settings/calendar; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
-        ),
-    }
-}
-
-/// `POST /admin/settings/calendar/{create|save|revoke}`.
-#[handler]
-pub async fn calendar_action(
-    Data(state): Data<&AppState>,
-    Data(origin): Data<&Origin>,
-    Data(admin): Data<&Admin>,
-    Data(form): Data<&Form>,
-    Path(action): Path<String>,
-) -> poem::Result<Response> {
-    let (_, p) = posted(state, form).await?;
-    may_manage(&admin.staff, p.id)?;
-    let audit = admin.audit(state, origin);
-    let here = format!("/admin/settings/calendar?practitioner={}", p.id);
-    let detail = match form.get("detail") {
-        "" => None,
-        "minimal" => Some(FeedDetail::Minimal),
-        "initials" => Some(FeedDetail::Initials),
-        "full" if admin.staff.require(Permission::FullCalendarDetail).is_ok() => {
-            Some(FeedDetail::Full)
-        }
-        _ => return Err(ApiError::invalid("detail", "is not one of the choices").into()),
-    };
-    let changes = feed::FeedChanges {
-        detail,
-        include_time_off: Some(form.has("include_time_off")),
-    };
-    match action.as_str() {
-        "create" => {
-            let (_, secret, _) = feed::create_or_rotate(&state.db, p.id, changes, &audit)
-                .await
-                .map_err(ApiError::from)?;
-            let mut response = done(&here, Notice::FeedCreated);
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                fresh_cookie(state, Some(secret.expose()))
-                    .parse()
-                    .map_err(ApiError::internal)?,
-            );
-            Ok(response)
-        }
-        "save" => {
-            feed::update(&state.db, p.id, changes, &audit)
-                .await
-                .map_err(ApiError::from)?;
-            Ok(done(&here, Notice::FeedSettingsSaved))
-        }
-        "revoke" => {
-            feed::revoke(&state.db, p.id, &audit)
-                .await
-                .map_err(ApiError::from)?;
-            Ok(done(&here, Notice::FeedRevoked))
-        }
-        _ => Err(ApiError::not_found("There is nothing at this address.").into()),
-    }
+    .await;
+    hours_again(state, admin, &all, &p, form, "week", outcome).await
 }
