@@ -68,6 +68,7 @@ const PAGES: &[Embedded] = &[
     embedded_template!("pages/admin/form", "pages/admin/form.hbs"),
     embedded_template!("pages/admin/table", "pages/admin/table.hbs"),
     embedded_template!("pages/admin/email_preview", "pages/admin/email_preview.hbs"),
+    embedded_template!("pages/admin/response", "pages/admin/response.hbs"),
 ];
 
 /// A template that cannot be used, with where.

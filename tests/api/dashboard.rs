@@ -48,6 +48,15 @@ async fn every_dashboard_page_sends_the_signed_out_to_sign_in_and_changes_nothin
         "/admin/settings".to_owned(),
         "/admin/settings/hours".to_owned(),
         "/admin/settings/calendar".to_owned(),
+        "/admin/settings/practice".to_owned(),
+        "/admin/settings/practitioners".to_owned(),
+        "/admin/settings/types".to_owned(),
+        "/admin/settings/emails".to_owned(),
+        "/admin/settings/outbox".to_owned(),
+        "/admin/settings/staff".to_owned(),
+        format!("/admin/clients/{c}/edit"),
+        format!("/admin/clients/{c}/plan"),
+        format!("/admin/intakes/{a}"),
         "/admin/audit".to_owned(),
     ] {
         let r = app.page(&Caller::Anonymous, &path).await;

@@ -13,6 +13,7 @@ mod calendar;
 mod cli;
 mod concurrency;
 mod dashboard;
+mod dashboard_record;
 mod dashboard_settings;
 mod errors;
 mod health;

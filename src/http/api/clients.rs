@@ -164,15 +164,15 @@ impl From<ClientRecord> for ClientView {
 
 #[derive(Object, Deserialize, Clone)]
 pub struct PersonBody {
-    first_name: String,
-    last_name: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    pronouns: Option<String>,
+    pub(crate) first_name: String,
+    pub(crate) last_name: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) phone: Option<String>,
+    pub(crate) pronouns: Option<String>,
     /// IANA zone, e.g. `America/Chicago`.
-    time_zone: Option<String>,
+    pub(crate) time_zone: Option<String>,
     /// `email`, `phone` or `text`.
-    preferred_contact: Option<String>,
+    pub(crate) preferred_contact: Option<String>,
 }
 
 #[derive(Object, Deserialize)]
@@ -432,7 +432,11 @@ impl ClientsApi {
 }
 
 /// Checks one person's fields, noting failures under `prefix` (`participants[0].email`).
-fn person(p: &PersonBody, prefix: &str, errors: &mut FieldErrors) -> Option<PersonFields> {
+pub(crate) fn person(
+    p: &PersonBody,
+    prefix: &str,
+    errors: &mut FieldErrors,
+) -> Option<PersonFields> {
     let at = |field: &str| {
         if prefix.is_empty() {
             field.to_owned()

@@ -299,7 +299,11 @@ impl IntakesApi {
 }
 
 /// Owners, and the clinician whose client it is.
-async fn may_read(state: &AppState, staff: &Staff, intake: Uuid) -> Result<(), ApiError> {
+pub(crate) async fn may_read(
+    state: &AppState,
+    staff: &Staff,
+    intake: Uuid,
+) -> Result<(), ApiError> {
     let row = entity::intake_assignment::Entity::find_by_id(intake)
         .one(&state.db)
         .await?

@@ -10,7 +10,7 @@ mod audit_log;
 mod auth;
 pub mod booking;
 pub(crate) mod calendars;
-mod clients;
+pub(crate) mod clients;
 pub(crate) mod emails;
 mod errors;
 mod intake_public;

@@ -232,6 +232,7 @@ async fn page(
                 "resend": state_now != assignments::Status::Submitted,
                 "participant_id": a.participant_id,
                 "questionnaire_id": version.questionnaire_id,
+                "intake_id": a.id,
             });
             if treats {
                 let flags: Vec<&str> = assignments::flags_of(a)

@@ -21,6 +21,8 @@ enum Kind {
     Select,
     Check,
     Checks,
+    Heading,
+    Hidden,
 }
 
 impl Field {
@@ -38,6 +40,8 @@ impl Field {
                 Kind::Select => "select",
                 Kind::Check => "check",
                 Kind::Checks => "checks",
+                Kind::Heading => "heading",
+                Kind::Hidden => "hidden",
             }
             .into(),
             true.into(),
@@ -93,6 +97,18 @@ impl Field {
         f
     }
 
+    /// A heading that starts a group of fields.
+    pub fn section(title: &str) -> Self {
+        Self::new(Kind::Heading, "", "", title)
+    }
+
+    /// A value the form carries back unseen (a record's id).
+    pub fn hidden(name: &str, value: impl ToString) -> Self {
+        let mut f = Self::new(Kind::Hidden, "hidden", name, "");
+        f.json.insert("value".into(), value.to_string().into());
+        f
+    }
+
     /// A line under the label saying what the field wants.
     pub fn hint(mut self, hint: &str) -> Self {
         self.json.insert("hint".into(), hint.into());
@@ -119,6 +135,7 @@ impl Field {
         if values.is_object() {
             let typed = values[&self.name].as_str().unwrap_or_default();
             match self.kind {
+                Kind::Heading | Kind::Hidden => {}
                 Kind::Input | Kind::TextArea => {
                     self.json.insert("value".into(), typed.into());
                 }
@@ -197,6 +214,7 @@ impl Form {
 /// A page that is one form: a settings record to add or change.
 pub struct FormPage<'a> {
     pub title: &'a str,
+    pub section: super::Section,
     pub back: (&'a str, &'a str),
     pub intro: Option<String>,
     pub notice: Option<&'static str>,
@@ -225,7 +243,7 @@ impl FormPage<'_> {
             state,
             admin,
             status,
-            super::Section::Settings,
+            self.section,
             "pages/admin/form",
             self.title,
             json!({

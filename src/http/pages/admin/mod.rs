@@ -12,12 +12,15 @@ mod agenda;
 mod appointments;
 mod audit_log;
 mod calendar;
+mod client_edit;
 mod clients;
 mod emails;
 mod fields;
 mod listing;
 mod notes;
+mod plan;
 mod practice;
+mod responses;
 mod settings;
 pub mod sign_in;
 mod staff;
@@ -65,6 +68,17 @@ pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
         ),
         ("/admin/clients", get(g(clients::list)).boxed(), GET),
         ("/admin/clients/:id", get(g(clients::show)).boxed(), GET),
+        (
+            "/admin/clients/:id/edit",
+            get(g(client_edit::edit)).post(g(client_edit::save)).boxed(),
+            GET_POST,
+        ),
+        (
+            "/admin/clients/:id/plan",
+            get(g(plan::edit)).post(g(plan::save)).boxed(),
+            GET_POST,
+        ),
+        ("/admin/intakes/:id", get(g(responses::show)).boxed(), GET),
         (
             "/admin/clients/:id/appointments",
             post(g(clients::book)).boxed(),

@@ -57,6 +57,7 @@ async fn details_page(
         .map_err(ApiError::from)?;
     FormPage {
         title: "Practice details",
+        section: Section::Settings,
         back: ("/admin/settings", "Settings"),
         intro: Some("What clients see on the booking pages and in emails.".into()),
         notice,
@@ -198,6 +199,7 @@ fn new_page(
 ) -> poem::Result<Response> {
     FormPage {
         title: "Add a practitioner",
+        section: Section::Settings,
         back: ("/admin/settings/practitioners", "Practitioners"),
         intro: None,
         notice: None,
@@ -287,6 +289,7 @@ fn edit_page(
 ) -> poem::Result<Response> {
     FormPage {
         title: "Practitioner",
+        section: Section::Settings,
         back: ("/admin/settings/practitioners", "Practitioners"),
         intro: None,
         notice,

@@ -200,6 +200,7 @@ async fn page(
         } else {
             "Add an account"
         },
+        section: Section::Settings,
         back: ("/admin/settings/staff", "Staff accounts"),
         intro: u.map(|u| format!("Signs in as {}.", u.email)),
         notice,

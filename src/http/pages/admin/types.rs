@@ -291,6 +291,7 @@ async fn page(
         } else {
             "Add an appointment type"
         },
+        section: Section::Settings,
         back: ("/admin/settings/types", "Appointment types"),
         intro: None,
         notice,
