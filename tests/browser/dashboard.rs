@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use attune::auth::Role;
-use fantoccini::{Client, Locator};
+use fantoccini::{Client, Locator, key::Key};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -57,6 +57,66 @@ async fn sign_in(b: &Client, app: &TestApp, email: &str, password: &str) {
     wait_for_text(b, "Agenda").await;
 }
 
+/// Sends `keys` to whatever has the focus, as a keyboard would.
+async fn press(b: &Client, keys: &str) {
+    b.active_element()
+        .await
+        .unwrap()
+        .send_keys(keys)
+        .await
+        .unwrap();
+}
+
+fn key(k: Key) -> String {
+    char::from(k).to_string()
+}
+
+/// What has the focus: its id or its text, and whether the focus ring shows.
+async fn focused(b: &Client) -> (String, bool) {
+    let got = b
+        .execute(
+            "const e = document.activeElement; \
+             return [e.id || e.textContent.trim(), getComputedStyle(e).outlineStyle];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (
+        got[0].as_str().unwrap_or_default().to_owned(),
+        got[1].as_str() != Some("none"),
+    )
+}
+
+/// Signs in with the keyboard alone: Tab to each field (every stop shows the focus ring),
+/// type, Enter. Then the first Tab on the agenda reaches *Skip to content*, which leads into
+/// the page.
+async fn sign_in_by_keyboard(b: &Client, app: &TestApp, email: &str, password: &str) {
+    b.goto(&app.url("/admin")).await.unwrap();
+    wait_for_text(b, "Sign in").await;
+    let tab = key(Key::Tab);
+    let mut stops = Vec::new();
+    for _ in 0..10 {
+        press(b, &tab).await;
+        let (at, ring) = focused(b).await;
+        assert!(ring, "the focus on {at:?} is visible");
+        stops.push(at.clone());
+        if at == "email" {
+            break;
+        }
+    }
+    assert_eq!(stops.first().map(String::as_str), Some("Skip to content"));
+    assert_eq!(stops.last().map(String::as_str), Some("email"), "{stops:?}");
+    press(b, email).await;
+    press(b, &tab).await;
+    assert_eq!(focused(b).await.0, "password");
+    press(b, &format!("{password}{}", key(Key::Enter))).await;
+    wait_for_text(b, "Agenda").await;
+    press(b, &tab).await;
+    assert_eq!(focused(b).await, ("Skip to content".to_owned(), true));
+    press(b, &key(Key::Enter)).await;
+    assert!(b.current_url().await.unwrap().as_str().ends_with("#main"));
+}
+
 #[tokio::test]
 async fn a_therapist_runs_her_week_and_the_front_desk_sees_nothing_clinical() {
     let (app, clock) = TestApp::at_monday_morning_signed_in_for_weeks().await;
@@ -83,8 +143,8 @@ async fn a_therapist_runs_her_week_and_the_front_desk_sees_nothing_clinical() {
         .await;
     let therapist = &couple.clinician_account;
 
-    // Sign in, and land on the agenda asked for.
-    sign_in(b, &app, &therapist.email, &therapist.password).await;
+    // Sign in with the keyboard alone, and land on the agenda asked for.
+    sign_in_by_keyboard(b, &app, &therapist.email, &therapist.password).await;
     let agenda = b.source().await.unwrap();
     assert!(agenda.contains("Jane Doe &amp; Sam Roe") && agenda.contains("Safety flag"));
     assert!(agenda.contains("Intake not submitted"));
@@ -105,6 +165,13 @@ async fn a_therapist_runs_her_week_and_the_front_desk_sees_nothing_clinical() {
         "{record}"
     );
     assert!(record.contains("submitted"));
+
+    // Jane's answers, question by question.
+    click(b, Locator::Css("a[href^='/admin/intakes/']")).await;
+    wait_for_text(b, "We argue about the same things.").await;
+    browser.screenshot("admin-response").await;
+    b.back().await.unwrap();
+    wait_for_text(b, "Questionnaires").await;
 
     // Send the PHQ-9 to each partner.
     b.find(Locator::Id("questionnaire_id"))
