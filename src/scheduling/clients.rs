@@ -34,6 +34,19 @@ pub struct PersonFields {
 }
 
 impl PersonFields {
+    /// A stored participant's details, to compare a change with.
+    pub fn of(p: &participant::Model) -> Self {
+        Self {
+            first_name: p.first_name.clone(),
+            last_name: p.last_name.clone(),
+            email: p.email.clone(),
+            phone: p.phone.clone(),
+            pronouns: p.pronouns.clone(),
+            time_zone: p.time_zone.clone(),
+            preferred_contact: p.preferred_contact.clone(),
+        }
+    }
+
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
             .trim()

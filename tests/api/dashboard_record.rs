@@ -84,6 +84,47 @@ async fn the_couples_details_are_changed_with_every_mistake_named() {
         client["participants"][0]["time_zone"], "America/New_York",
         "kept"
     );
+
+    // Saving again without a change writes nothing and records nothing.
+    let before = app.audit_events(&couple.owner, "client.update").await.len();
+    assert!(before > 0, "the first save was recorded");
+    let page = html(app.page(&assistant, &path).await, StatusCode::OK).await;
+    let value = |field: &str| {
+        page.split(&format!(r#"name="{field}" type="#))
+            .nth(1)
+            .and_then(|tag| tag.split(r#"value=""#).nth(1))
+            .and_then(|v| v.split('"').next())
+            .unwrap_or_default()
+            .replace("&amp;", "&")
+    };
+    let fields: Vec<(String, String)> = [
+        "name",
+        "p0.first_name",
+        "p0.last_name",
+        "p0.email",
+        "p0.phone",
+        "p0.pronouns",
+        "p1.first_name",
+        "p1.last_name",
+        "p1.email",
+        "p1.phone",
+        "p1.pronouns",
+    ]
+    .iter()
+    .map(|f| ((*f).to_owned(), value(f)))
+    .chain([("status".to_owned(), "active".to_owned())])
+    .collect();
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = app.submit(&assistant, &path, &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.audit_events(&couple.owner, "client.update").await.len(),
+        before,
+        "nothing changed, nothing recorded"
+    );
 }
 
 #[tokio::test]

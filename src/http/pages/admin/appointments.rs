@@ -7,12 +7,11 @@ use poem::{
     http::StatusCode,
     web::{Data, Path, Query},
 };
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    Admin, Form, Notice, Section, agenda::status_label, done, fixable, form_errors, parse_id,
-    render_status,
+    Admin, DoneQuery, Form, Notice, Section, agenda::status_label, done, parse_id, render_status,
+    settle,
 };
 use crate::{
     AppState,
@@ -29,11 +28,6 @@ use crate::{
     when,
 };
 
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
-
 /// How far ahead the reschedule list offers free times.
 const OFFER_DAYS: i64 = 21;
 /// And how many it lists at most.
@@ -49,7 +43,7 @@ pub async fn show(
     Query(query): Query<DoneQuery>,
 ) -> poem::Result<Response> {
     let id = parse_id(&id)?;
-    let notice = Notice::from_query(query.done.as_deref());
+    let notice = query.notice();
     page(state, origin, admin, id, StatusCode::OK, notice, json!({})).await
 }
 
@@ -226,16 +220,17 @@ pub async fn act(
         }
         _ => return Err(ApiError::not_found("There is nothing at this address.").into()),
     };
-    match outcome {
-        Ok(notice) => Ok(done(&here, notice)),
-        Err(mut failure) if fixable(&failure) => {
+    let outcome = outcome
+        .map(|notice| done(&here, notice))
+        .map_err(|mut failure| {
             // The domain names the time `start`; the form's typed field is `start_local`.
             failure.rename_fields(|f| (f == "start").then(|| "start_local".to_owned()));
-            let shown = form_errors(&failure, form);
-            page(state, origin, admin, id, failure.status(), None, shown).await
-        }
-        Err(failure) => Err(failure.into()),
-    }
+            failure
+        });
+    settle(outcome, form, |status, shown| {
+        page(state, origin, admin, id, status, None, shown)
+    })
+    .await
 }
 
 /// The new start: a free time picked from the list, or a date and time typed in the

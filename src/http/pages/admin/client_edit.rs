@@ -20,7 +20,7 @@ use crate::{
     auth::Permission,
     error::{ApiError, FieldErrors},
     http::api::clients::{PersonBody, person},
-    scheduling::clients::{self, ClientChanges, ClientRecord},
+    scheduling::clients::{self, ClientChanges, ClientRecord, PersonFields},
     types::single_line,
 };
 
@@ -154,23 +154,26 @@ pub async fn save(
                     time_zone: p.time_zone.clone(),
                     preferred_contact: p.preferred_contact.clone(),
                 };
-                (p.id, person(&body, &format!("p{n}"), &mut errors))
+                (p, person(&body, &format!("p{n}"), &mut errors))
             })
             .collect();
         errors.into_result()?;
         let audit = admin.audit(state, origin);
         let changes = ClientChanges {
-            display_name,
-            status,
+            display_name: display_name.filter(|n| *n != record.client.display_name),
+            status: status.filter(|s| *s != record.client.status),
             ..ClientChanges::default()
         };
-        clients::update(&state.db, record.client.id, changes, &audit).await?;
+        if changes.display_name.is_some() || changes.status.is_some() {
+            clients::update(&state.db, record.client.id, changes, &audit).await?;
+        }
+        // Only partners whose details changed are written (and recorded).
         for (participant, fields) in people {
-            if let Some(fields) = fields {
+            if let Some(fields) = fields.filter(|f| *f != PersonFields::of(participant)) {
                 clients::update_participant(
                     &state.db,
                     record.client.id,
-                    participant,
+                    participant.id,
                     fields,
                     &audit,
                 )

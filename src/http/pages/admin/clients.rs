@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Admin, Form, Notice, Section, agenda::status_label, done, fixable, form_errors, parse_id,
-    render_status,
+    Admin, DoneQuery, Form, Notice, Section, agenda::status_label, done, parse_id, render_status,
+    settle,
 };
 use crate::{
     AppState,
@@ -140,11 +140,6 @@ pub async fn list(
     )
 }
 
-#[derive(Deserialize)]
-pub struct ShowQuery {
-    done: Option<String>,
-}
-
 /// `GET /admin/clients/{id}`.
 #[handler]
 pub async fn show(
@@ -152,10 +147,10 @@ pub async fn show(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
-    Query(query): Query<ShowQuery>,
+    Query(query): Query<DoneQuery>,
 ) -> poem::Result<Response> {
     let id = parse_id(&id)?;
-    let notice = Notice::from_query(query.done.as_deref());
+    let notice = query.notice();
     page(state, origin, admin, id, StatusCode::OK, notice, json!({})).await
 }
 
@@ -470,14 +465,11 @@ pub async fn send_intake(
         Ok::<_, ApiError>(())
     }
     .await;
-    match outcome {
-        Ok(()) => Ok(done(&format!("/admin/clients/{id}"), Notice::IntakeSent)),
-        Err(failure) if fixable(&failure) => {
-            let shown = form_errors(&failure, form);
-            page(state, origin, admin, id, failure.status(), None, shown).await
-        }
-        Err(failure) => Err(failure.into()),
-    }
+    let outcome = outcome.map(|()| done(&format!("/admin/clients/{id}"), Notice::IntakeSent));
+    settle(outcome, form, |status, shown| {
+        page(state, origin, admin, id, status, None, shown)
+    })
+    .await
 }
 
 /// `POST /admin/clients/{id}/appointments`: staff book the couple's next session, inside the
@@ -552,15 +544,14 @@ pub async fn book(
         })
     }
     .await;
-    match outcome {
-        Ok(created) => Ok(done(
+    let outcome = outcome.map(|created| {
+        done(
             &format!("/admin/appointments/{}", created.id),
             Notice::Booked,
-        )),
-        Err(failure) if fixable(&failure) => {
-            let shown = form_errors(&failure, form);
-            page(state, origin, admin, id, failure.status(), None, shown).await
-        }
-        Err(failure) => Err(failure.into()),
-    }
+        )
+    });
+    settle(outcome, form, |status, shown| {
+        page(state, origin, admin, id, status, None, shown)
+    })
+    .await
 }

@@ -181,7 +181,7 @@ fn mark(json: &mut Map<String, Value>, chosen: impl Fn(&str) -> bool) {
 }
 
 /// The fields for the `admin_fields` partial, with `form` (from
-/// [`super::form_errors`], or `{}` on a first look) applied.
+/// `form_errors` via `settle`, or `{}` on a first look) applied.
 pub fn draw(fields: Vec<Field>, form: &Value) -> Value {
     fields.into_iter().map(|f| f.shown(form)).collect()
 }

@@ -612,7 +612,7 @@ impl DoneQuery {
 }
 
 /// A form shown again after `failure`: the summary, each field's message, and what was typed.
-pub fn form_errors(failure: &ApiError, form: &Form) -> Value {
+fn form_errors(failure: &ApiError, form: &Form) -> Value {
     let fields: serde_json::Map<String, Value> = failure
         .errors()
         .iter()
@@ -628,7 +628,7 @@ pub fn form_errors(failure: &ApiError, form: &Form) -> Value {
 
 /// A failure the person can fix by changing the form (a 4xx other than sign-in and
 /// permission), as opposed to one that ends on the error page.
-pub fn fixable(failure: &ApiError) -> bool {
+fn fixable(failure: &ApiError) -> bool {
     matches!(
         failure.kind(),
         ProblemKind::Validation | ProblemKind::Conflict | ProblemKind::BadRequest

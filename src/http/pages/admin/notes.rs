@@ -15,8 +15,8 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{
-    super::booking::see_other, Admin, Form, Notice, Section, done, fixable, form_errors, parse_id,
-    render_status,
+    super::booking::see_other, Admin, DoneQuery, Form, Notice, Section, done, parse_id,
+    render_status, settle,
 };
 use crate::{
     AppState,
@@ -146,56 +146,35 @@ pub async fn create(
                 .collect()
         })
         .unwrap_or_default();
-    let appointment_id = match form.get("appointment_id") {
-        "" => None,
-        raw => match raw.parse() {
-            Ok(id) => Some(id),
-            Err(_) => {
-                let failure =
-                    ApiError::invalid("appointment_id", "is not a session of this client");
-                return new_again(state, admin, client_id, form, &failure).await;
-            }
-        },
-    };
-    let created = notes::create(
-        &state.db,
-        &state.keys,
-        &admin.staff,
-        client_id,
-        NoteInput {
-            format: format.to_owned(),
-            title: Some(form.get("title").to_owned()),
-            content,
-            appointment_id,
-            goal_ids: Vec::new(),
-        },
-        &admin.audit(state, origin),
-    )
-    .await
-    .map_err(ApiError::from);
-    match created {
-        Ok(note) => Ok(see_other(&format!("/admin/notes/{}", note.id))),
-        Err(failure) if fixable(&failure) => {
-            new_again(state, admin, client_id, form, &failure).await
-        }
-        Err(failure) => Err(failure.into()),
+    let outcome = async {
+        let appointment_id = match form.get("appointment_id") {
+            "" => None,
+            raw => Some(raw.parse().map_err(|_| {
+                ApiError::invalid("appointment_id", "is not a session of this client")
+            })?),
+        };
+        let note = notes::create(
+            &state.db,
+            &state.keys,
+            &admin.staff,
+            client_id,
+            NoteInput {
+                format: format.to_owned(),
+                title: Some(form.get("title").to_owned()),
+                content,
+                appointment_id,
+                goal_ids: Vec::new(),
+            },
+            &admin.audit(state, origin),
+        )
+        .await?;
+        Ok(see_other(&format!("/admin/notes/{}", note.id)))
     }
-}
-
-async fn new_again(
-    state: &AppState,
-    admin: &Admin,
-    client_id: Uuid,
-    form: &Form,
-    failure: &ApiError,
-) -> poem::Result<Response> {
-    let shown = form_errors(failure, form);
-    new_page(state, admin, client_id, failure.status(), shown).await
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
+    .await;
+    settle(outcome, form, |status, shown| {
+        new_page(state, admin, client_id, status, shown)
+    })
+    .await
 }
 
 /// `GET /admin/notes/{id}`: a draft's editor, or a signed note with its addenda.
@@ -208,7 +187,7 @@ pub async fn editor(
     Query(query): Query<DoneQuery>,
 ) -> poem::Result<Response> {
     let id = parse_id(&id)?;
-    let notice = Notice::from_query(query.done.as_deref());
+    let notice = query.notice();
     editor_page(state, origin, admin, id, StatusCode::OK, notice, json!({})).await
 }
 
@@ -328,11 +307,12 @@ pub async fn save(
         Ok(_) if form.get("then") == "sign" => Ok(see_other(&format!("/admin/notes/{id}/sign"))),
         Ok(_) => Ok(done(&format!("/admin/notes/{id}"), Notice::NoteSaved)),
         Err(failure) if autosave => Ok(failure.status().into_response()),
-        Err(failure) if fixable(&failure) => {
-            let shown = form_errors(&failure, form);
-            editor_page(state, origin, admin, id, failure.status(), None, shown).await
+        Err(failure) => {
+            settle(Err(failure), form, |status, shown| {
+                editor_page(state, origin, admin, id, status, None, shown)
+            })
+            .await
         }
-        Err(failure) => Err(failure.into()),
     }
 }
 
@@ -409,14 +389,11 @@ pub async fn addendum(
     )
     .await
     .map_err(ApiError::from);
-    match added {
-        Ok(_) => Ok(done(&format!("/admin/notes/{id}"), Notice::AddendumAdded)),
-        Err(failure) if fixable(&failure) => {
-            let shown = form_errors(&failure, form);
-            editor_page(state, origin, admin, id, failure.status(), None, shown).await
-        }
-        Err(failure) => Err(failure.into()),
-    }
+    let outcome = added.map(|_| done(&format!("/admin/notes/{id}"), Notice::AddendumAdded));
+    settle(outcome, form, |status, shown| {
+        editor_page(state, origin, admin, id, status, None, shown)
+    })
+    .await
 }
 
 /// `GET /admin/clients/{id}/psychotherapy-notes`: the signed-in practitioner's own, which
@@ -430,7 +407,7 @@ pub async fn psychotherapy_notes(
     Query(query): Query<DoneQuery>,
 ) -> poem::Result<Response> {
     let id = parse_id(&id)?;
-    let notice = Notice::from_query(query.done.as_deref());
+    let notice = query.notice();
     psychotherapy_page(
         state,
         origin,
@@ -501,15 +478,14 @@ pub async fn add_psychotherapy_note(
     )
     .await
     .map_err(ApiError::from);
-    match added {
-        Ok(_) => Ok(done(
+    let outcome = added.map(|_| {
+        done(
             &format!("/admin/clients/{client_id}/psychotherapy-notes"),
             Notice::PrivateNoteAdded,
-        )),
-        Err(failure) if fixable(&failure) => {
-            let shown = form_errors(&failure, form);
-            psychotherapy_page(state, origin, admin, client_id, failure.status(), shown).await
-        }
-        Err(failure) => Err(failure.into()),
-    }
+        )
+    });
+    settle(outcome, form, |status, shown| {
+        psychotherapy_page(state, origin, admin, client_id, status, shown)
+    })
+    .await
 }
