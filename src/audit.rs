@@ -138,10 +138,20 @@ pub enum Action {
     TreatmentPlanPhase,
     /// The whole clinical record of a client, exported.
     ClientExport,
+    /// A client nobody treated was given a practitioner.
+    ClientAssign,
+    /// A client moved to another practitioner, or to none.
+    ClientTransfer,
+    /// Staff asked for a partner's private intake link, to pass on by hand.
+    IntakeLinkShown,
+    /// A partner's private links were replaced (their address changed).
+    PrivateLinksRotated,
+    /// A stored clinical row failed its integrity check.
+    IntegrityFailure,
 }
 
 impl Action {
-    pub const ALL: [Action; 56] = [
+    pub const ALL: [Action; 61] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -198,6 +208,11 @@ impl Action {
         Action::TreatmentPlanUpdate,
         Action::TreatmentPlanPhase,
         Action::ClientExport,
+        Action::ClientAssign,
+        Action::ClientTransfer,
+        Action::IntakeLinkShown,
+        Action::PrivateLinksRotated,
+        Action::IntegrityFailure,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -258,6 +273,11 @@ impl Action {
             Action::TreatmentPlanUpdate => "treatment_plan.update",
             Action::TreatmentPlanPhase => "treatment_plan.phase",
             Action::ClientExport => "client.export",
+            Action::ClientAssign => "client.assign",
+            Action::ClientTransfer => "client.transfer",
+            Action::IntakeLinkShown => "intake.link_shown",
+            Action::PrivateLinksRotated => "client.private_links_rotated",
+            Action::IntegrityFailure => "integrity.failure",
         }
     }
 }

@@ -436,6 +436,24 @@ impl From<crate::auth::Forbidden> for ApiError {
     }
 }
 
+impl From<crate::policy::Denied> for ApiError {
+    fn from(d: crate::policy::Denied) -> Self {
+        use crate::policy::Denied as D;
+        let detail = match d {
+            D::NotClinical => "Your role does not allow clinical content.",
+            D::NotYourClient => {
+                "This client is another practitioner's; only they and owners see its clinical record."
+            }
+            D::TransferIsForOwners => "Only an owner may change who treats a client.",
+            D::AssignOnlyToSelf => {
+                "A clinician may take on a client nobody treats yet only as their own practitioner."
+            }
+            D::Role => "Your role does not allow this.",
+        };
+        Self::new(ProblemKind::Forbidden, detail)
+    }
+}
+
 impl From<crate::auth::staff::StaffError> for ApiError {
     fn from(err: crate::auth::staff::StaffError) -> Self {
         use crate::auth::staff::StaffError;
@@ -540,6 +558,7 @@ impl From<crate::scheduling::SchedulingError> for ApiError {
                 "was already used with a different request",
             )
             .with_reason("idempotency_key_reused"),
+            E::Denied(d) => d.into(),
             E::Mail(e) => Self::internal(e),
             E::Intake(e) => Self::internal(*e),
             E::UnknownQuestionnaire => {
@@ -557,6 +576,15 @@ impl From<crate::calendar::CalendarError> for ApiError {
             E::UnknownPractitioner => Self::not_found("There is no such practitioner."),
             E::NoFeed => Self::not_found("This practitioner has no calendar feed."),
             E::UnknownBusyCalendar => Self::not_found("There is no such busy calendar."),
+            E::FullDetailIsForOwners { already: false } => {
+                Self::invalid("detail", "full is for the owner to choose")
+            }
+            E::FullDetailIsForOwners { already: true } => Self::invalid(
+                "detail",
+                "this feed names clients in full, so only the owner may issue its address; \
+                 send minimal or initials",
+            ),
+            E::Denied(d) => d.into(),
             E::TooManyBusyCalendars => Self::conflict(
                 "This practitioner already has as many busy calendars as allowed; remove one first.",
             ),
@@ -601,6 +629,10 @@ impl From<crate::intake::assignments::IntakeError> for ApiError {
             E::UnknownParticipant => {
                 Self::invalid("participant_id", "is not one of this client's participants")
             }
+            E::UnknownAppointment => {
+                Self::invalid("appointment_id", "is not one of this client's appointments")
+            }
+            E::Denied(d) => d.into(),
             E::Expired => Self::new(
                 ProblemKind::Gone,
                 "This link has expired. Please ask the practice for a new one.",

@@ -18,6 +18,7 @@ pub mod intake;
 pub mod mail;
 pub mod notes;
 pub mod pagination;
+pub mod policy;
 pub mod practice;
 pub mod rekey;
 pub mod scheduling;

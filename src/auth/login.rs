@@ -21,6 +21,7 @@ use super::{
 use crate::{
     audit::{Action, Actor, AuditContext, Event, Outcome},
     config::AuthSettings,
+    types::EmailAddress,
     db,
 };
 
@@ -74,7 +75,7 @@ pub async fn login<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     limiters: &LoginLimiters,
     settings: &AuthSettings,
-    email: &str,
+    email: &EmailAddress,
     password: String,
     audit: &AuditContext,
 ) -> Result<SignedIn, LoginError> {
@@ -90,12 +91,14 @@ async fn attempt<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     limiters: &LoginLimiters,
     settings: &AuthSettings,
-    email: &str,
+    email: &EmailAddress,
     password: String,
     audit: &AuditContext,
 ) -> Result<SignedIn, LoginError> {
     let now = audit.now;
-    let account_key = normalize_email(email);
+    // The address is a parsed one, so it is bounded (254 characters) before it becomes a
+    // limiter key: a megabyte typed into the form cannot sit in the limiter's memory.
+    let account_key = normalize_email(email.as_str());
     if let Some(ip) = &audit.origin.ip {
         limiters.per_ip.hit(&rate_limit::client_key(ip), now)?;
     }

@@ -26,8 +26,9 @@ use super::{
 };
 use crate::{
     audit::{Action, AuditContext, Event},
+    auth::Staff,
     crypto::{self, Secret},
-    db, practice,
+    db, policy, practice,
     types::PublicUrl,
 };
 
@@ -74,12 +75,18 @@ pub async fn find(
 
 /// Creates the practitioner's feed, or gives it a new secret (the old address then answers
 /// 404), applying `changes` either way. Returns the feed, its secret, and whether it existed.
+///
+/// `staff` must manage the practitioner's calendar, and an address of a feed that names
+/// clients in full (asked for now, or set earlier) is the owner's to hand out.
 pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    staff: &Staff,
     practitioner_id: Uuid,
     changes: FeedChanges,
     audit: &AuditContext,
 ) -> Result<(calendar_feed::Model, Secret, bool), CalendarError> {
+    policy::calendar(staff, practitioner_id)?;
+    asks_full(staff, &changes, false)?;
     let txn = db::begin_write(db).await?;
     // The practitioner's row is locked on Postgres, so two requests at once (a double
     // click) make one feed and one rotation, not a unique-index failure.
@@ -96,6 +103,10 @@ pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
     // date sent differ from the one compared.
     let now = whole_seconds(audit.now);
     let existing = find(&txn, practitioner_id).await?;
+    if changes.detail.is_none() && existing.as_ref().is_some_and(|f| f.detail == FeedDetail::Full)
+    {
+        asks_full(staff, &FeedChanges { detail: Some(FeedDetail::Full), ..changes }, true)?;
+    }
     let rotated = existing.is_some();
     let model = match existing {
         Some(feed) => {
@@ -145,13 +156,24 @@ pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
     Ok((model, secret, rotated))
 }
 
+/// Refuses `full` detail to anyone but an owner.
+fn asks_full(staff: &Staff, changes: &FeedChanges, already: bool) -> Result<(), CalendarError> {
+    if changes.detail == Some(FeedDetail::Full) && policy::full_feed_detail(staff).is_err() {
+        return Err(CalendarError::FullDetailIsForOwners { already });
+    }
+    Ok(())
+}
+
 /// Changes the feed's settings; its address stays the same.
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    staff: &Staff,
     practitioner_id: Uuid,
     changes: FeedChanges,
     audit: &AuditContext,
 ) -> Result<calendar_feed::Model, CalendarError> {
+    policy::calendar(staff, practitioner_id)?;
+    asks_full(staff, &changes, false)?;
     let txn = db::begin_write(db).await?;
     let feed = find(&txn, practitioner_id)
         .await?

@@ -22,6 +22,15 @@ pub enum CalendarError {
     NoFeed,
     #[error("no such busy calendar")]
     UnknownBusyCalendar,
+    /// A feed that names clients in full was asked for, or its address asked to be handed
+    /// out, by someone who is not an owner.
+    #[error("full calendar detail is the owner's to choose")]
+    FullDetailIsForOwners {
+        /// The feed is full already (a new address was asked for), rather than asked to be.
+        already: bool,
+    },
+    #[error(transparent)]
+    Denied(#[from] crate::policy::Denied),
     #[error("the practitioner already has as many busy calendars as allowed")]
     TooManyBusyCalendars,
     /// The calendar file sent cannot be used; the message says why, without its content.

@@ -43,6 +43,11 @@ pub enum IntakeError {
     UnknownClient,
     #[error("the participant is not one of the client's")]
     UnknownParticipant,
+    #[error("the appointment is not one of the client's")]
+    UnknownAppointment,
+    /// The access policy refused (a private link asked for by someone who may not have it).
+    #[error(transparent)]
+    Denied(#[from] crate::policy::Denied),
     #[error("the link has expired")]
     Expired,
     #[error("the answers were already submitted")]
@@ -126,8 +131,11 @@ pub struct NewIntake {
     pub participant_id: Uuid,
     pub questionnaire_id: Uuid,
     pub due_at: Option<DateTime<Utc>>,
-    /// The appointment it prepares for, if any.
+    /// The appointment it prepares for, if any: one of the client's own.
     pub appointment_id: Option<Uuid>,
+    /// Staff who asked to be shown the private link, to pass on by hand. The link is the
+    /// partner's credential to their answers, so the policy decides and the log records it.
+    pub hand_out_to: Option<crate::auth::Staff>,
 }
 
 /// Timings from the settings.
@@ -137,14 +145,14 @@ pub struct Timings {
     pub reminder_before: chrono::Duration,
 }
 
-/// Creates the assignment and queues its invitation, in one transaction; returns it with the
-/// link's secret, which is not kept.
+/// Creates the assignment and queues its invitation, in one transaction; returns it, with the
+/// link's secret (which is not kept) when `hand_out_to` asked for it.
 pub async fn assign<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     n: Notifier<'_>,
     new: NewIntake,
     audit: &AuditContext,
-) -> Result<(intake_assignment::Model, String), IntakeError> {
+) -> Result<(intake_assignment::Model, Option<String>), IntakeError> {
     let txn = db::begin_write(db).await?;
     let created = assign_in(&txn, n, new, audit).await?;
     txn.commit().await?;
@@ -158,17 +166,29 @@ pub async fn assign_in(
     n: Notifier<'_>,
     new: NewIntake,
     audit: &AuditContext,
-) -> Result<(intake_assignment::Model, String), IntakeError> {
+) -> Result<(intake_assignment::Model, Option<String>), IntakeError> {
     let timings = n.intake;
-    client::Entity::find_by_id(new.client_id)
+    let client = client::Entity::find_by_id(new.client_id)
         .one(db)
         .await?
         .ok_or(IntakeError::UnknownClient)?;
+    if let Some(staff) = &new.hand_out_to {
+        crate::policy::private_link(staff, &client)?;
+    }
     let person = participant::Entity::find_by_id(new.participant_id)
         .one(db)
         .await?
         .filter(|p| p.client_id == new.client_id)
         .ok_or(IntakeError::UnknownParticipant)?;
+    // The invitation states the appointment's time: another couple's would tell this one
+    // when someone else is seen.
+    if let Some(appointment) = new.appointment_id {
+        entity::appointment::Entity::find_by_id(appointment)
+            .one(db)
+            .await?
+            .filter(|a| a.client_id == new.client_id)
+            .ok_or(IntakeError::UnknownAppointment)?;
+    }
     let versioned = questionnaires::at_version(db, new.questionnaire_id, None).await?;
     let id = Uuid::new_v4();
     let token = Secret::generate(TOKEN_PREFIX);
@@ -216,7 +236,15 @@ pub async fn assign_in(
                 })),
         )
         .await?;
-    Ok((row, token.into_string()))
+    if new.hand_out_to.is_some() {
+        audit
+            .record(
+                db,
+                Event::new(Action::IntakeLinkShown).entity("intake", id),
+            )
+            .await?;
+    }
+    Ok((row, new.hand_out_to.map(|_| token.into_string())))
 }
 
 /// When `appointment`'s type sends a questionnaire: assigns it to each participant with an
@@ -267,6 +295,7 @@ pub async fn for_booking(
                 questionnaire_id,
                 due_at: Some(appointment.starts_at),
                 appointment_id: Some(appointment.id),
+                hand_out_to: None,
             },
             audit,
         )

@@ -61,15 +61,6 @@ impl Kind {
             Kind::IntakeReady => "intake_ready",
         }
     }
-
-    /// Messages about the clinical record (intake forms): their bodies are for clinicians
-    /// only, not assistants.
-    pub fn is_clinical(self) -> bool {
-        matches!(
-            self,
-            Kind::IntakeInvitation | Kind::IntakeReminder | Kind::IntakeReady
-        )
-    }
 }
 
 impl FromStr for Kind {

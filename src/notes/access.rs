@@ -1,13 +1,11 @@
-//! Who may read and write a client's clinical content: owners for every client; a clinician
-//! for the clients whose primary practitioner is the practitioner their account is linked
-//! to; assistants never.
+//! Loading a client for its clinical content, with [`crate::policy`] deciding who may.
 
 use entity::client;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 use super::NoteError;
-use crate::auth::{Permission, Role, Staff};
+use crate::{auth::Staff, policy};
 
 /// The client, if `staff` may see its clinical content.
 pub async fn clinical_client(
@@ -15,27 +13,23 @@ pub async fn clinical_client(
     staff: &Staff,
     client_id: Uuid,
 ) -> Result<client::Model, NoteError> {
-    staff
-        .require(Permission::ReadClinical)
-        .map_err(|_| NoteError::Forbidden)?;
+    // The role is checked before the lookup, so an assistant learns nothing of which ids exist.
+    if !staff.role.allows(crate::auth::Permission::ReadClinical) {
+        return Err(NoteError::Forbidden);
+    }
     let client = client::Entity::find_by_id(client_id)
         .one(db)
         .await?
         .ok_or(NoteError::UnknownClient)?;
-    if may_treat(staff, &client) {
-        Ok(client)
-    } else {
-        Err(NoteError::NotYourClient)
-    }
+    policy::clinical(staff, &client)?;
+    Ok(client)
 }
 
-pub fn may_treat(staff: &Staff, client: &client::Model) -> bool {
-    match staff.role {
-        Role::Owner => true,
-        Role::Clinician => {
-            staff.practitioner_id.is_some()
-                && staff.practitioner_id == client.primary_practitioner_id
+impl From<policy::Denied> for NoteError {
+    fn from(d: policy::Denied) -> Self {
+        match d {
+            policy::Denied::NotYourClient => NoteError::NotYourClient,
+            _ => NoteError::Forbidden,
         }
-        Role::Assistant => false,
     }
 }

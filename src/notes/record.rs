@@ -52,7 +52,7 @@ pub async fn timeline(
         .one(db)
         .await?
         .ok_or(NoteError::UnknownClient)?;
-    let clinical = access::may_treat(staff, &client);
+    let clinical = crate::policy::treats(staff, &client);
     let mut entries = Vec::new();
 
     let appointments = appointment::Entity::find()

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::{
     auth::Staff,
     intake::{assignments::flags_of, definition::Flag},
-    notes::access::may_treat,
+    policy,
 };
 
 /// Something about an appointment that wants doing.
@@ -137,7 +137,7 @@ pub async fn between(
         .map(|a| {
             let client = clients.get(&a.client_id).cloned();
             let facts = Facts {
-                treats: client.as_ref().is_some_and(|c| may_treat(staff, c)),
+                treats: client.as_ref().is_some_and(|c| policy::treats(staff, c)),
                 intake_waiting: waiting.contains_key(&a.client_id),
                 flags: flags.get(&a.client_id).map_or(&[], Vec::as_slice),
                 note: notes.get(&a.id).copied(),

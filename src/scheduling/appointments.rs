@@ -244,7 +244,6 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
         audit.now,
     )
     .await?;
-    claim_client(&txn, &client, p.id, audit).await?;
     audit
         .record(
             &txn,
@@ -272,27 +271,6 @@ pub async fn booked(
     crate::intake::assignments::for_booking(db, notify, created, ty.intake_questionnaire_id, audit)
         .await
         .map_err(|e| SchedulingError::Intake(Box::new(e)))
-}
-
-/// A client's first booking makes its practitioner the client's primary one.
-pub async fn claim_client(
-    db: &impl ConnectionTrait,
-    client: &client::Model,
-    practitioner_id: Uuid,
-    audit: &AuditContext,
-) -> Result<(), DbErr> {
-    if client.primary_practitioner_id.is_none() {
-        client::Entity::update_many()
-            .col_expr(
-                client::Column::PrimaryPractitionerId,
-                Some(practitioner_id).into(),
-            )
-            .col_expr(client::Column::UpdatedAt, audit.now.into())
-            .filter(client::Column::Id.eq(client.id))
-            .exec(db)
-            .await?;
-    }
-    Ok(())
 }
 
 /// Moves a live appointment to `start`, atomically: the new time must be free (the old one

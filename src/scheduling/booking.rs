@@ -273,7 +273,6 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
         Err(SchedulingError::Slot(Rejection::Taken)) => return Ok(Attempt::Raced(p.id)),
         other => other?,
     };
-    appointments::claim_client(&txn, &client, p.id, audit).await?;
     audit
         .record(
             &txn,
@@ -310,6 +309,53 @@ pub fn token_context(id: Uuid) -> String {
 /// The associated data the booking message is sealed with.
 pub fn message_context(id: Uuid) -> String {
     format!("appointment.message:{id}")
+}
+
+/// What a staff member gets of a booking's message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BookingMessage {
+    /// The client wrote nothing, or the policy keeps it from this reader.
+    None,
+    Text(String),
+    /// A message exists but the configured keys cannot open it (a key was lost or not
+    /// carried over).
+    Unreadable,
+}
+
+/// The message the client wrote when booking `a`, if `staff` may read it: it is clinical
+/// (often the most sensitive sentence a client types), so only owners and the client's own
+/// clinician see it, and each read is recorded.
+pub async fn read_message(
+    db: &impl ConnectionTrait,
+    keys: &DataKeys,
+    staff: &crate::auth::Staff,
+    a: &appointment::Model,
+    audit: &AuditContext,
+) -> Result<BookingMessage, DbErr> {
+    let Some(sealed) = &a.message_sealed else {
+        return Ok(BookingMessage::None);
+    };
+    let Some(client) = entity::client::Entity::find_by_id(a.client_id).one(db).await? else {
+        return Ok(BookingMessage::None);
+    };
+    if crate::policy::clinical(staff, &client).is_err() {
+        return Ok(BookingMessage::None);
+    }
+    match keys.open(sealed, &message_context(a.id)) {
+        Ok(text) => {
+            audit
+                .record(
+                    db,
+                    Event::new(Action::BookingMessageRead).entity("appointment", a.id),
+                )
+                .await?;
+            Ok(BookingMessage::Text(text))
+        }
+        Err(e) => {
+            tracing::error!(appointment = %a.id, error = %e, "a booking message cannot be decrypted with the current data keys");
+            Ok(BookingMessage::Unreadable)
+        }
+    }
 }
 
 /// A booking as its manage link shows it.

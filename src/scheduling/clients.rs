@@ -17,8 +17,10 @@ use uuid::Uuid;
 use super::SchedulingError;
 use crate::{
     audit::{Action, AuditContext, Event},
+    auth::Staff,
     db,
     pagination::{Page, PageRequest},
+    policy::{self, Assignment},
 };
 
 /// A person's details, checked at the edge.
@@ -196,25 +198,87 @@ async fn insert_participant(
     .await
 }
 
-/// Creates a client as staff, and records it.
+/// Creates a client as `staff`, and records it. Naming who treats the new client is an
+/// assignment like any other, so the policy decides it and the log records it.
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    staff: &Staff,
     new: NewClient,
     audit: &AuditContext,
 ) -> Result<ClientRecord, SchedulingError> {
     let txn = db::begin_write(db).await?;
-    if let Some(p) = new.primary_practitioner_id {
+    let to = new.primary_practitioner_id;
+    if let Some(p) = to {
         super::availability::practitioner(&txn, p).await?;
     }
     let record = insert(&txn, new, audit.now).await?;
+    let unassigned = client::Model {
+        primary_practitioner_id: None,
+        ..record.client.clone()
+    };
+    let kind = policy::assign(staff, &unassigned, to)?;
     audit
         .record(
             &txn,
             Event::new(Action::ClientCreate).entity("client", record.client.id),
         )
         .await?;
+    record_assignment(&txn, audit, record.client.id, kind, None, to).await?;
     txn.commit().await?;
     Ok(record)
+}
+
+/// Makes `to` (or nobody) the practitioner who treats the client, if the policy lets `staff`.
+/// Every clinical check keys on this, so it is its own audited action and nothing else
+/// changes it.
+pub async fn set_practitioner<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    staff: &Staff,
+    id: Uuid,
+    to: Option<Uuid>,
+    audit: &AuditContext,
+) -> Result<ClientRecord, SchedulingError> {
+    let txn = db::begin_write(db).await?;
+    let current = find(&txn, id).await?.client;
+    if let Some(p) = to {
+        super::availability::practitioner(&txn, p).await?;
+    }
+    let kind = policy::assign(staff, &current, to)?;
+    if kind != Assignment::Unchanged {
+        client::Entity::update_many()
+            .col_expr(client::Column::PrimaryPractitionerId, to.into())
+            .col_expr(client::Column::UpdatedAt, audit.now.into())
+            .filter(client::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        record_assignment(&txn, audit, id, kind, current.primary_practitioner_id, to).await?;
+    }
+    let record = find(&txn, id).await?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+async fn record_assignment(
+    db: &impl ConnectionTrait,
+    audit: &AuditContext,
+    client_id: Uuid,
+    kind: Assignment,
+    from: Option<Uuid>,
+    to: Option<Uuid>,
+) -> Result<(), DbErr> {
+    let action = match kind {
+        Assignment::Unchanged => return Ok(()),
+        Assignment::Assign => Action::ClientAssign,
+        Assignment::Transfer => Action::ClientTransfer,
+    };
+    audit
+        .record(
+            db,
+            Event::new(action)
+                .entity("client", client_id)
+                .details(serde_json::json!({ "from": from, "to": to })),
+        )
+        .await
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<ClientRecord, SchedulingError> {
@@ -231,6 +295,29 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<ClientRecord, S
         client,
         participants,
     })
+}
+
+/// The client an email is about, through its appointment or its intake.
+pub async fn of_email(
+    db: &impl ConnectionTrait,
+    appointment_id: Option<Uuid>,
+    intake_id: Option<Uuid>,
+) -> Result<Option<client::Model>, DbErr> {
+    let client_id = match (appointment_id, intake_id) {
+        (Some(a), _) => entity::appointment::Entity::find_by_id(a)
+            .one(db)
+            .await?
+            .map(|a| a.client_id),
+        (None, Some(i)) => entity::intake_assignment::Entity::find_by_id(i)
+            .one(db)
+            .await?
+            .map(|i| i.client_id),
+        (None, None) => None,
+    };
+    match client_id {
+        Some(id) => client::Entity::find_by_id(id).one(db).await,
+        None => Ok(None),
+    }
 }
 
 /// The sort key of the client list.
@@ -308,7 +395,6 @@ pub struct ClientChanges {
     pub display_name: Option<String>,
     pub status: Option<ClientStatus>,
     pub source: Option<String>,
-    pub primary_practitioner_id: Option<Option<Uuid>>,
 }
 
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
@@ -319,9 +405,6 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<ClientRecord, SchedulingError> {
     let txn = db::begin_write(db).await?;
     let current = find(&txn, id).await?.client;
-    if let Some(Some(p)) = changes.primary_practitioner_id {
-        super::availability::practitioner(&txn, p).await?;
-    }
     let mut model: client::ActiveModel = current.into();
     let mut changed = Vec::new();
     if let Some(v) = changes.display_name {
@@ -335,10 +418,6 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     if let Some(v) = changes.source {
         model.source = Set(v);
         changed.push("source");
-    }
-    if let Some(v) = changes.primary_practitioner_id {
-        model.primary_practitioner_id = Set(v);
-        changed.push("primary_practitioner_id");
     }
     model.updated_at = Set(audit.now);
     client::Entity::update(model).exec(&txn).await?;

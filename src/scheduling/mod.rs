@@ -54,6 +54,10 @@ pub enum SchedulingError {
     #[error(transparent)]
     Intake(Box<crate::intake::assignments::IntakeError>),
 
+    /// The access policy refused the change.
+    #[error(transparent)]
+    Denied(#[from] crate::policy::Denied),
+
     #[error(transparent)]
     Db(#[from] DbErr),
 }

@@ -270,15 +270,16 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     if first == 0x2002 {
         return is_public_v4(embedded(segments[1], segments[2]));
     }
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        // Unique local, fc00::/7.
-        || (first & 0xfe00) == 0xfc00
-        // Link-local, fe80::/10.
-        || (first & 0xffc0) == 0xfe80
-        // Documentation, 2001:db8::/32.
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8))
+    // Only global unicast, 2000::/3, and within it not the special-purpose blocks. Listing
+    // what is allowed rather than what is not is what keeps the odd forms out: IPv4-
+    // compatible `::a.b.c.d`, site-local `fec0::/10`, discard-only `100::/64`, and whatever
+    // is assigned next outside 2000::/3.
+    (first & 0xe000) == 0x2000
+        // IETF protocol assignments, 2001::/23 (Teredo, ORCHID, benchmarking …).
+        && !(first == 0x2001 && segments[1] < 0x0200)
+        // Documentation, 2001:db8::/32 and 3fff::/20.
+        && !(first == 0x2001 && segments[1] == 0x0db8)
+        && (first & 0xfff0) != 0x3ff0
 }
 
 #[cfg(test)]
@@ -304,6 +305,15 @@ mod tests {
             "64:ff9b::a9fe:a9fe",
             "64:ff9b::7f00:1",
             "2002:c0a8:101::1",
+            // IPv4-compatible (deprecated) with a private address inside, site-local,
+            // discard-only, Teredo, the newer documentation block.
+            "::10.0.0.1",
+            "::127.0.0.1",
+            "fec0::1",
+            "100::1",
+            "2001::1",
+            "2001:2::1",
+            "3fff::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
@@ -311,6 +321,9 @@ mod tests {
             "8.8.8.8",
             "142.250.80.46",
             "2606:4700::1111",
+            "2a00:1450:4001:80b::200e",
+            "2001:4860:4860::8888",
+            "2002:808:808::1",
             "64:ff9b::808:808",
         ] {
             assert!(is_public(public.parse().unwrap()), "{public}");

@@ -17,14 +17,14 @@ use super::{
 };
 use crate::{
     AppState,
-    audit::{Action, Event, Origin},
+    audit::Origin,
     auth::{Permission, Staff},
     error::ApiError,
     pagination::PageRequest,
     scheduling::{
         SchedulingError,
         appointments::{self, Booker, CancelledBy, Filter, StaffBooking},
-        booking::message_context,
+        booking::{self, BookingMessage},
     },
     types::plausible_instant,
 };
@@ -239,8 +239,8 @@ impl AppointmentsApi {
 
     /// One appointment
     ///
-    /// For owners and clinicians this includes the client's booking message, and the read is
-    /// recorded in the audit log.
+    /// For owners and the client's own clinician this includes the client's booking message,
+    /// and the read is recorded in the audit log; everyone else gets `message: null`.
     #[oai(path = "/:id", method = "get", operation_id = "getAppointment")]
     async fn get(
         &self,
@@ -251,27 +251,13 @@ impl AppointmentsApi {
     ) -> ApiResult<Json<AppointmentView>, StaffReadOne> {
         staff.require(Permission::Schedule)?;
         let a = appointments::find(&state.db, id.0).await?;
-        let mut message = None;
-        let mut unreadable = false;
-        if staff.require(Permission::ReadClinical).is_ok()
-            && let Some(sealed) = &a.message_sealed
-        {
-            match state.keys.open(sealed, &message_context(a.id)) {
-                Ok(text) => {
-                    message = Some(text);
-                    audit_context(&state, &origin, staff.actor())
-                        .record(
-                            &state.db,
-                            Event::new(Action::BookingMessageRead).entity("appointment", a.id),
-                        )
-                        .await?;
-                }
-                Err(e) => {
-                    tracing::error!(appointment = %a.id, error = %e, "a booking message cannot be decrypted with the current data keys");
-                    unreadable = true;
-                }
-            }
-        }
+        let audit = audit_context(&state, &origin, staff.actor());
+        let read = booking::read_message(&state.db, &state.keys, &staff, &a, &audit).await?;
+        let unreadable = read == BookingMessage::Unreadable;
+        let message = match read {
+            BookingMessage::Text(text) => Some(text),
+            _ => None,
+        };
         let mut body = view(a, message);
         body.message_unreadable = unreadable;
         Ok(Json(body))

@@ -212,7 +212,7 @@ impl AuthApi {
             &state.db,
             &state.limiters.login,
             &state.config.auth,
-            email.as_str(),
+            &email,
             password,
             &audit,
         )

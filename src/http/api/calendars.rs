@@ -17,7 +17,8 @@ use super::{
 use crate::{
     AppState,
     audit::Origin,
-    auth::{Permission, Staff},
+    auth::Staff,
+    policy,
     calendar::{
         busy::{self, Source},
         feed::{self, FeedChanges},
@@ -188,23 +189,14 @@ pub enum CreatedBusyCalendar {
 
 /// Staff may manage their own practitioner's calendars; the owner, anyone's.
 pub(crate) fn may_manage(staff: &Staff, practitioner_id: Uuid) -> Result<(), ApiError> {
-    staff.require(Permission::Schedule)?;
-    if staff.practitioner_id != Some(practitioner_id) {
-        staff.require(Permission::ManageAnyCalendar)?;
-    }
-    Ok(())
+    Ok(policy::calendar(staff, practitioner_id)?)
 }
 
-fn changes(staff: &Staff, body: FeedSettings) -> Result<FeedChanges, ApiError> {
-    if body.detail == Some(Detail::Full) {
-        staff
-            .require(Permission::FullCalendarDetail)
-            .map_err(|_| ApiError::invalid("detail", "full is for the owner to choose"))?;
-    }
-    Ok(FeedChanges {
+fn changes(body: FeedSettings) -> FeedChanges {
+    FeedChanges {
         detail: body.detail.map(Into::into),
         include_time_off: body.include_time_off,
-    })
+    }
 }
 
 pub struct CalendarsApi;
@@ -228,25 +220,10 @@ impl CalendarsApi {
         id: Path<Uuid>,
         body: OptionalJsonBody<FeedSettings>,
     ) -> ApiResult<FeedIssue, StaffWrite> {
-        may_manage(&staff, id.0)?;
-        let changes = changes(&staff, body.0)?;
-        // A new address for a feed that names clients in full is the owner's to hand out.
-        if changes.detail.is_none()
-            && staff.require(Permission::FullCalendarDetail).is_err()
-            && feed::find(&state.db, id.0)
-                .await?
-                .is_some_and(|f| f.detail == FeedDetail::Full)
-        {
-            return Err(ApiError::invalid(
-                "detail",
-                "this feed names clients in full, so only the owner may issue its address; \
-                 send minimal or initials",
-            )
-            .into());
-        }
+        let changes = changes(body.0);
         let audit = audit_context(&state, &origin, staff.actor());
         let (model, secret, rotated) =
-            feed::create_or_rotate(&state.db, id.0, changes, &audit).await?;
+            feed::create_or_rotate(&state.db, &staff, id.0, changes, &audit).await?;
         let links = feed::links(&state.public_url, &secret);
         let body = Json(FeedIssued {
             url: links.url,
@@ -306,10 +283,9 @@ impl CalendarsApi {
         id: Path<Uuid>,
         body: JsonBody<FeedSettings>,
     ) -> ApiResult<Json<FeedState>, StaffWrite> {
-        may_manage(&staff, id.0)?;
-        let changes = changes(&staff, body.0)?;
+        let changes = changes(body.0);
         let audit = audit_context(&state, &origin, staff.actor());
-        let f = feed::update(&state.db, id.0, changes, &audit).await?;
+        let f = feed::update(&state.db, &staff, id.0, changes, &audit).await?;
         Ok(Json(FeedState {
             exists: true,
             detail: Some(f.detail.into()),

@@ -24,7 +24,10 @@ use crate::{
     auth::{Permission, Staff},
     error::{ApiError, FieldErrors},
     pagination::PageRequest,
-    scheduling::clients::{self, ClientChanges, ClientRecord, NewClient, PersonFields},
+    scheduling::{
+        SchedulingError,
+        clients::{self, ClientChanges, ClientRecord, NewClient, PersonFields},
+    },
     types::{EmailAddress, TimeZone, single_line},
 };
 
@@ -194,9 +197,16 @@ pub struct ClientPatch {
     name: Option<String>,
     status: Option<Status>,
     source: Option<String>,
-    /// A practitioner id, or null.
+    /// Not changed here: who treats a client decides who reads their clinical record, so it
+    /// is its own action, `PUT /clients/{id}/practitioner`. Sending it is a 422.
     #[serde(default)]
     primary_practitioner_id: MaybeUndefined<Uuid>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct PractitionerChoice {
+    /// The practitioner who treats the client, or null for nobody.
+    practitioner_id: Option<Uuid>,
 }
 
 #[derive(ApiResponse)]
@@ -308,6 +318,7 @@ impl ClientsApi {
         let audit = audit_context(&state, &origin, staff.actor());
         let record = clients::create(
             &state.db,
+            &staff,
             NewClient {
                 display_name: name,
                 kind,
@@ -318,7 +329,13 @@ impl ClientsApi {
             },
             &audit,
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            SchedulingError::UnknownPractitioner => {
+                ApiError::invalid("primary_practitioner_id", "is not a practitioner")
+            }
+            other => other.into(),
+        })?;
         Ok(CreatedClient::Created(Json(record.into())))
     }
 
@@ -355,16 +372,17 @@ impl ClientsApi {
             .source
             .as_deref()
             .and_then(|s| errors.check("source", single_line(s, 100)));
+        if !body.primary_practitioner_id.is_undefined() {
+            errors.add(
+                "primary_practitioner_id",
+                "is changed with PUT /clients/{id}/practitioner",
+            );
+        }
         errors.into_result()?;
         let changes = ClientChanges {
             display_name,
             status: body.status.map(Into::into),
             source,
-            primary_practitioner_id: match body.primary_practitioner_id {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(p) => Some(Some(p)),
-            },
         };
         let audit = audit_context(&state, &origin, staff.actor());
         Ok(Json(
@@ -372,6 +390,38 @@ impl ClientsApi {
                 .await?
                 .into(),
         ))
+    }
+
+    /// Choose who treats a client
+    ///
+    /// The client's practitioner is who, with the owners, reads their clinical record. Owners
+    /// may always change it; for a client nobody treats yet, an assistant may assign any
+    /// practitioner and a clinician their own; nobody else may. Recorded in the audit log as
+    /// `client.assign` (from nobody) or `client.transfer`.
+    #[oai(
+        path = "/:id/practitioner",
+        method = "put",
+        operation_id = "setClientPractitioner"
+    )]
+    async fn set_practitioner(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<PractitionerChoice>,
+    ) -> ApiResult<Json<ClientView>, StaffWrite> {
+        let audit = audit_context(&state, &origin, staff.actor());
+        let record =
+            clients::set_practitioner(&state.db, &staff, id.0, body.0.practitioner_id, &audit)
+                .await
+                .map_err(|e| match e {
+                    SchedulingError::UnknownPractitioner => {
+                        ApiError::invalid("practitioner_id", "is not a practitioner")
+                    }
+                    other => other.into(),
+                })?;
+        Ok(Json(record.into()))
     }
 
     /// Add a participant

@@ -25,6 +25,8 @@ use crate::{
         templates::{self, PracticeView},
     },
     pagination::PageRequest,
+    policy,
+    scheduling::clients,
     types::plausible_instant,
 };
 
@@ -146,7 +148,8 @@ pub struct EmailDetail {
     text: Option<String>,
     html: Option<String>,
     attachments: Vec<AttachmentView>,
-    /// The bodies are about the clinical record and this role may not read them.
+    /// The bodies carry the client's private links or clinical facts, and are only for owners
+    /// and the client's own clinician.
     body_hidden: bool,
 }
 
@@ -208,7 +211,8 @@ impl EmailsApi {
     /// One email, with its bodies
     ///
     /// Reading the bodies is recorded in the audit log: they carry the client's private links.
-    /// Intake messages show their bodies only to owners.
+    /// The bodies are shown to owners (and the client's own clinician); to anyone else
+    /// `body_hidden` is true and the bodies are null.
     #[oai(path = "/emails/:id", method = "get", operation_id = "getEmail")]
     async fn get(
         &self,
@@ -221,8 +225,8 @@ impl EmailsApi {
         let row = outbox::find(&state.db, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("There is no such email."))?;
-        let clinical = row.kind.parse::<Kind>().map_or(true, Kind::is_clinical);
-        let hidden = clinical && staff.require(Permission::ReadClinical).is_err();
+        let client = clients::of_email(&state.db, row.appointment_id, row.intake_id).await?;
+        let hidden = policy::email_body(&staff, client.as_ref()).is_err();
         let mut detail = EmailDetail {
             text: None,
             html: None,

@@ -83,16 +83,23 @@ pub struct NewIntakeBody {
     participant_id: Uuid,
     /// When it should be filled in by (shown to staff).
     due_at: Option<DateTime<Utc>>,
-    /// The appointment it prepares for: the reminder goes before it.
+    /// The appointment it prepares for (one of this client's): the reminder goes before it.
     appointment_id: Option<Uuid>,
+    /// Show the private link in the answer, to pass on by hand (say the partner has no
+    /// email). The link opens and changes the partner's answers, so only owners and the
+    /// client's own clinician may ask (403 otherwise), and the log records that they did.
+    #[serde(default)]
+    #[oai(default)]
+    hand_out_link: bool,
 }
 
-/// A new assignment: `url` is the private link, shown this once.
+/// A new assignment.
 #[derive(Object)]
 pub struct NewIntakeView {
     id: Uuid,
     status: IntakeStatusName,
-    url: String,
+    /// The private link, only when `hand_out_link` asked for it; shown this once.
+    url: Option<String>,
     expires_at: DateTime<Utc>,
 }
 
@@ -142,8 +149,9 @@ impl IntakesApi {
     /// Send a questionnaire
     ///
     /// Creates the participant's private link (`/intake/{token}`, valid 30 days by default)
-    /// and queues the invitation email. The link is in the answer this once, so it can also
-    /// be passed on by hand.
+    /// and queues the invitation email, which carries the link to the partner. The link
+    /// itself is in the answer only with `hand_out_link` (owners and the client's own
+    /// clinician; recorded as `intake.link_shown`).
     #[oai(
         path = "/clients/:id/intakes",
         method = "post",
@@ -178,6 +186,7 @@ impl IntakesApi {
                 questionnaire_id: body.questionnaire_id,
                 due_at: body.due_at,
                 appointment_id: body.appointment_id,
+                hand_out_to: body.hand_out_link.then(|| staff.clone()),
             },
             &audit,
         )
@@ -186,7 +195,7 @@ impl IntakesApi {
         Ok(CreatedIntake::Created(Json(NewIntakeView {
             id: row.id,
             status: assignments::status(&row, audit.now).into(),
-            url: state.public_url.link(&format!("/intake/{token}")),
+            url: token.map(|token| state.public_url.link(&format!("/intake/{token}"))),
             expires_at: row.expires_at,
         })))
     }
@@ -207,7 +216,7 @@ impl IntakesApi {
     ) -> ApiResult<Json<PageBody<IntakeSummary>>, StaffReadOne> {
         staff.require(Permission::ManageClients)?;
         let record = crate::scheduling::clients::find(&state.db, id.0).await?;
-        let clinical = crate::notes::access::may_treat(&staff, &record.client);
+        let clinical = crate::policy::treats(&staff, &record.client);
         let now = state.clock.now();
         let mut items: Vec<IntakeSummary> = assignments::list_for_client(&state.db, id.0)
             .await?

@@ -15,13 +15,13 @@ use super::{
 };
 use crate::{
     AppState,
-    audit::{Action, Event, Origin},
+    audit::Origin,
     error::ApiError,
-    notes::access::may_treat,
+    policy,
     scheduling::{
         appointments::{self, Booker, CancelledBy},
         availability,
-        booking::message_context,
+        booking,
         clients, slots, types,
     },
     types::TimeZone,
@@ -69,29 +69,17 @@ async fn page(
         .await
         .map_err(ApiError::from)?;
     let tz = admin.tz;
-    let treats = may_treat(&admin.staff, &record.client);
+    let treats = policy::treats(&admin.staff, &record.client);
     let now = state.clock.now();
 
     // What the client wrote when booking: clinical, so only for those who treat them.
-    let mut message = None;
-    if treats && let Some(sealed) = &a.message_sealed {
-        match state.keys.open(sealed, &message_context(a.id)) {
-            Ok(text) => {
-                admin
-                    .audit(state, origin)
-                    .record(
-                        db,
-                        Event::new(Action::BookingMessageRead).entity("appointment", a.id),
-                    )
-                    .await
-                    .map_err(ApiError::from)?;
-                message = Some(text);
-            }
-            Err(e) => {
-                tracing::error!(appointment = %a.id, error = %e, "a booking message cannot be decrypted with the current data keys");
-            }
-        }
-    }
+    let message = match booking::read_message(db, &state.keys, &admin.staff, &a, &admin.audit(state, origin))
+        .await
+        .map_err(ApiError::from)?
+    {
+        booking::BookingMessage::Text(text) => Some(text),
+        _ => None,
+    };
 
     let live = a.status == AppointmentStatus::Confirmed;
     let mut offers = Vec::new();

@@ -167,18 +167,19 @@ pub async fn calendar_action(
         "" => None,
         "minimal" => Some(FeedDetail::Minimal),
         "initials" => Some(FeedDetail::Initials),
-        "full" if admin.staff.require(Permission::FullCalendarDetail).is_ok() => {
-            Some(FeedDetail::Full)
-        }
+        "full" => Some(FeedDetail::Full),
         _ => return Err(ApiError::invalid("detail", "is not one of the choices").into()),
     };
+    // The settings form carries the checkbox; the bare "new address" button carries neither
+    // field, and keeps the settings as they are.
+    let settings_form = action == "save" || detail.is_some();
     let changes = feed::FeedChanges {
         detail,
-        include_time_off: Some(form.has("include_time_off")),
+        include_time_off: settings_form.then(|| form.has("include_time_off")),
     };
     match action.as_str() {
         "create" => {
-            let (_, secret, _) = feed::create_or_rotate(&state.db, p.id, changes, &audit)
+            let (_, secret, _) = feed::create_or_rotate(&state.db, &admin.staff, p.id, changes, &audit)
                 .await
                 .map_err(ApiError::from)?;
             let mut response = done(&here, Notice::FeedCreated);
@@ -191,7 +192,7 @@ pub async fn calendar_action(
             Ok(response)
         }
         "save" => {
-            feed::update(&state.db, p.id, changes, &audit)
+            feed::update(&state.db, &admin.staff, p.id, changes, &audit)
                 .await
                 .map_err(ApiError::from)?;
             Ok(done(&here, Notice::FeedSettingsSaved))

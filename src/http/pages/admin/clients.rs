@@ -28,7 +28,8 @@ use crate::{
         assignments::{self, NewIntake},
         questionnaires,
     },
-    notes::{self, access::may_treat, plans, record},
+    notes::{self, plans, record},
+    policy,
     pagination::PageRequest,
     scheduling::{
         appointments::{self, StaffBooking},
@@ -170,7 +171,7 @@ async fn page(
     let db = &state.db;
     let now = state.clock.now();
     let record = clients::find(db, id).await.map_err(ApiError::from)?;
-    let treats = may_treat(&admin.staff, &record.client);
+    let treats = policy::treats(&admin.staff, &record.client);
     let audit = admin.audit(state, origin);
 
     let all_types = types::list_all(db).await.map_err(ApiError::from)?;
@@ -456,6 +457,7 @@ pub async fn send_intake(
                     questionnaire_id,
                     due_at: None,
                     appointment_id: None,
+                    hand_out_to: None,
                 },
                 &audit,
             )

@@ -20,6 +20,7 @@ use crate::{
         guard,
         pages::{booking::see_other, page},
     },
+    types::EmailAddress,
 };
 
 /// Where to go after signing in: only a page of the dashboard.
@@ -86,7 +87,25 @@ pub async fn login_submit(
     let email = fields.get("email").map(|e| e.trim()).unwrap_or_default();
     let password = fields.get("password").cloned().unwrap_or_default();
     let next = safe_next(fields.get("next").map(String::as_str));
-    if email.is_empty() || password.is_empty() || password.chars().count() > 256 {
+    // Checked as the API checks it, before anything reaches the rate limiter; what was typed
+    // is shown again only when it could be an address.
+    let parsed = EmailAddress::parse(email);
+    let Ok(address) = parsed else {
+        let shown = if email.chars().count() <= EmailAddress::MAX_LEN {
+            email
+        } else {
+            ""
+        };
+        return login_page(
+            state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            shown,
+            &next,
+            Some("Please enter your email address and your password."),
+        )
+        .await;
+    };
+    if password.is_empty() || password.chars().count() > crate::auth::password::MAX_LEN {
         return login_page(
             state,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -101,7 +120,7 @@ pub async fn login_submit(
         &state.db,
         &state.limiters.login,
         &state.config.auth,
-        email,
+        &address,
         password,
         &audit,
     )
