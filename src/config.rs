@@ -63,6 +63,8 @@ pub struct MailSettings {
     pub max_attempts: u32,
     /// How long a worker holds a message it is sending before another may take it over.
     pub lease: Duration,
+    /// How long the `file` transport keeps a written message before housekeeping deletes it.
+    pub file_retention: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -690,6 +692,7 @@ fn mail_settings(
         smtp_timeout: duration("ATTUNE_SMTP_TIMEOUT", "30s")?,
         max_attempts,
         lease: duration("ATTUNE_MAIL_LEASE", "5m")?,
+        file_retention: duration("ATTUNE_MAIL_FILE_RETENTION", "7d")?,
     })
 }
 

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use sea_orm::DbErr;
 
-use crate::{AppState, auth::session, calendar::busy};
+use crate::{
+    AppState, auth::session, calendar::busy, config::MailTransport,
+    mail::transport::prune_files,
+};
 
 /// How often a pass runs.
 pub const EVERY: Duration = Duration::from_secs(10 * 60);
@@ -15,13 +18,26 @@ pub const EVERY: Duration = Duration::from_secs(10 * 60);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     pub sessions_purged: u64,
+    /// Messages the `file` transport wrote that outlived `ATTUNE_MAIL_FILE_RETENTION`.
+    pub mail_files_pruned: u64,
 }
 
 /// One pass, now. Tests call this instead of waiting for the timer.
 pub async fn run_once(state: &AppState) -> Result<Report, DbErr> {
     let now = state.clock.now();
+    let mail = &state.config.mail;
+    let mail_files_pruned = match &mail.transport {
+        MailTransport::File(dir) => prune_files(dir, mail.file_retention)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "pruning the mail folder failed; will retry");
+                0
+            }),
+        _ => 0,
+    };
     Ok(Report {
         sessions_purged: session::purge_expired(&state.db, &state.config.auth, now).await?,
+        mail_files_pruned,
     })
 }
 
@@ -33,7 +49,11 @@ pub async fn run_forever(state: AppState) {
         tick.tick().await;
         match run_once(&state).await {
             Ok(report) if report != Report::default() => {
-                tracing::info!(sessions_purged = report.sessions_purged, "housekeeping")
+                tracing::info!(
+                    sessions_purged = report.sessions_purged,
+                    mail_files_pruned = report.mail_files_pruned,
+                    "housekeeping"
+                )
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping pass failed; will retry"),

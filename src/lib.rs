@@ -100,8 +100,10 @@ impl AppState {
             every: chrono::Duration::from_std(config.calendar.busy_refresh)
                 .unwrap_or(chrono::Duration::minutes(15)),
         };
+        let public_url = public_url(&config)?;
+        warn_if_mail_goes_nowhere(&config, &public_url);
         Ok(Self {
-            public_url: public_url(&config)?,
+            public_url,
             db,
             limiters: Arc::new(Limiters::new(&config.auth)),
             keys,
@@ -317,6 +319,27 @@ async fn setup_practice(
         }
     }
     Ok(())
+}
+
+/// A public `https` address is a production set-up; there, `file` or `log` means clients are
+/// told nothing while messages with their names and links pile up on disk (or vanish).
+fn warn_if_mail_goes_nowhere(config: &Config, public_url: &PublicUrl) {
+    if !public_url.is_https() {
+        return;
+    }
+    match &config.mail.transport {
+        config::MailTransport::File(dir) => tracing::warn!(
+            folder = %dir.display(),
+            "ATTUNE_MAIL_TRANSPORT is file on a public https address: no email leaves this \
+             server, and each message is written to disk with names and private links (kept \
+             for ATTUNE_MAIL_FILE_RETENTION). Set ATTUNE_MAIL_TRANSPORT=smtp to send"
+        ),
+        config::MailTransport::Log => tracing::warn!(
+            "ATTUNE_MAIL_TRANSPORT is log on a public https address: no email leaves this \
+             server. Set ATTUNE_MAIL_TRANSPORT=smtp to send"
+        ),
+        config::MailTransport::Smtp(_) => {}
+    }
 }
 
 /// With no staff account yet, creates the first owner from `ATTUNE_ADMIN_EMAIL` and

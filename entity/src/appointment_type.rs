@@ -28,6 +28,9 @@ pub struct Model {
     pub reminder_minutes: Json,
     /// Assigned to each partner with an email when this type is booked.
     pub intake_questionnaire_id: Option<Uuid>,
+    /// What clients' calendar files call it (`{practitioner}` is replaced); none: the
+    /// neutral "Appointment with {practitioner}".
+    pub client_title: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

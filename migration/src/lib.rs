@@ -15,6 +15,7 @@ mod m20261124_000006_mail;
 mod m20261124_000007_intake;
 mod m20261124_000008_notes;
 mod m20261124_000009_treatment_plans;
+mod m20261202_000010_client_title;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_intake::Migration),
             Box::new(m20261124_000008_notes::Migration),
             Box::new(m20261124_000009_treatment_plans::Migration),
+            Box::new(m20261202_000010_client_title::Migration),
         ]
     }
 }

@@ -72,7 +72,7 @@ pub async fn render(
     };
 
     let mut event = events::base(a, Some(ty), &public_url.host());
-    event.summary = format!("{} with {}", ty.name, parts.practitioner.name);
+    event.summary = crate::scheduling::types::client_title(ty, &parts.practitioner.name);
     let mut lines = Vec::new();
     if ty.location_kind == entity::appointment_type::LocationKind::Video
         && let Some(link) = &event.location

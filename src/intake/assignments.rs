@@ -247,6 +247,47 @@ pub async fn assign_in(
     Ok((row, new.hand_out_to.map(|_| token.into_string())))
 }
 
+/// Replaces the private link of every intake `person` still has open, after their address
+/// changed: the old address may be an inbox someone else reads, and it holds the old links.
+/// Waiting invitations and reminders go with the old links; the new address, if any, is
+/// invited afresh. Returns how many links were replaced.
+pub async fn relink(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    person: &participant::Model,
+    now: DateTime<Utc>,
+) -> Result<usize, IntakeError> {
+    let open: Vec<_> = intake_assignment::Entity::find()
+        .filter(intake_assignment::Column::ParticipantId.eq(person.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|a| {
+            matches!(
+                status(a, now),
+                Status::Sent | Status::Opened | Status::InProgress
+            )
+        })
+        .collect();
+    for a in &open {
+        mail::outbox::cancel_pending_for_intake(
+            db,
+            a.id,
+            &[mail::Kind::IntakeInvitation, mail::Kind::IntakeReminder],
+            now,
+        )
+        .await?;
+        let token = Secret::generate(TOKEN_PREFIX);
+        let mut row: intake_assignment::ActiveModel = a.clone().into();
+        row.token_hash = Set(token.hash());
+        row.updated_at = Set(now);
+        let row = intake_assignment::Entity::update(row).exec(db).await?;
+        let url = n.public_url.link(&format!("/intake/{}", token.expose()));
+        mail::intakes::invite(db, n, &row, person, &url, n.intake.reminder_before, now).await?;
+    }
+    Ok(open.len())
+}
+
 /// When `appointment`'s type sends a questionnaire: assigns it to each participant with an
 /// email who does not already have it open or done, in the booking's transaction.
 pub async fn for_booking(

@@ -52,10 +52,12 @@ pub async fn invite(
     let name = format!("{} {}", person.first_name, person.last_name)
         .trim()
         .to_owned();
+    // Keyed by the link as well, so a link replaced later is invited afresh.
+    let generation = &assignment.token_hash[..12.min(assignment.token_hash.len())];
     let mut messages = vec![(
         Kind::IntakeInvitation,
         now,
-        format!("intake_invitation:{}", assignment.id),
+        format!("intake_invitation:{}:{generation}", assignment.id),
     )];
     if let Some(a) = &appointment {
         let at = a.starts_at - remind_before;
@@ -63,7 +65,7 @@ pub async fn invite(
             messages.push((
                 Kind::IntakeReminder,
                 at,
-                format!("intake_reminder:{}", assignment.id),
+                format!("intake_reminder:{}:{generation}", assignment.id),
             ));
         }
     }

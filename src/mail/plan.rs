@@ -65,6 +65,10 @@ pub enum Change {
     Cancelled,
     /// Completed or a no-show: nothing more to remind of.
     Closed,
+    /// The manage link was replaced (a partner's address changed, and the old address had
+    /// it): whatever waits carries the dead link, so it goes, and each partner gets the
+    /// booking again with the new link, and new reminders.
+    Relinked,
 }
 
 /// Queues what `change` to `a` (already written in `db`'s transaction) causes.
@@ -81,7 +85,7 @@ pub async fn appointment_changed(
             outbox::cancel_pending(db, a.id, &[Kind::Reminder, Kind::BookingRescheduled], now)
                 .await?;
         }
-        Change::Cancelled => {
+        Change::Cancelled | Change::Relinked => {
             outbox::cancel_pending(
                 db,
                 a.id,
@@ -124,6 +128,11 @@ pub async fn appointment_changed(
                 Kind::BookingCancelled,
                 Method::Cancel,
                 format!("booking_cancelled:{}:{}", a.id, person.id),
+            ),
+            Change::Relinked => (
+                Kind::BookingConfirmed,
+                Method::Request,
+                format!("booking_relinked:{}:{}:{}", a.id, a.sequence, person.id),
             ),
             Change::Closed => unreachable!("returned above"),
         };

@@ -19,6 +19,7 @@ use crate::{
     audit::{Action, AuditContext, Event},
     auth::Staff,
     db,
+    mail::Notifier,
     pagination::{Page, PageRequest},
     policy::{self, Assignment},
 };
@@ -468,9 +469,11 @@ pub async fn add_participant<C: ConnectionTrait + TransactionTrait>(
     Ok(saved)
 }
 
-/// Replaces a participant's details.
+/// Replaces a participant's details. A changed address takes the private links with it
+/// (see [`super::readdress`]), in the same transaction.
 pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    n: Notifier<'_>,
     client_id: Uuid,
     participant_id: Uuid,
     person: PersonFields,
@@ -482,6 +485,7 @@ pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
         .one(&txn)
         .await?
         .ok_or(SchedulingError::NotFound)?;
+    let moved = super::readdress::address_changed(current.email.as_deref(), person.email.as_deref());
     let mut model: participant::ActiveModel = current.into();
     model.first_name = Set(person.first_name);
     model.last_name = Set(person.last_name);
@@ -501,6 +505,12 @@ pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
         )
         .await?;
     reindex_by_id(&txn, client_id).await?;
+    if moved {
+        super::readdress::readdressed(&txn, n, &saved, audit).await?;
+    }
     txn.commit().await?;
+    if moved {
+        n.mailer.wake();
+    }
     Ok(saved)
 }

@@ -7,6 +7,7 @@ pub mod availability;
 pub mod booking;
 pub mod clients;
 pub mod practitioners;
+pub mod readdress;
 pub mod seed;
 pub mod slots;
 pub mod types;

@@ -50,6 +50,7 @@ pub async fn defaults(
     for (slug, name, description, minutes, buffer_after, public, location) in types {
         let id = Uuid::new_v4();
         appointment_type::Entity::insert(appointment_type::ActiveModel {
+            client_title: Set(None),
             id: Set(id),
             slug: Set(slug.into()),
             name: Set(name.into()),

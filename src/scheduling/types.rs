@@ -123,6 +123,17 @@ pub struct TypeFields {
     pub reminder_minutes: Vec<i32>,
     /// Sent to each partner with an email when booked.
     pub intake_questionnaire_id: Option<Uuid>,
+    /// What clients' calendars call it; none for the neutral default.
+    pub client_title: Option<String>,
+}
+
+/// The title of the event in a client's calendar file: neutral unless the practice chose
+/// otherwise, since a client's calendar is often seen by others.
+pub fn client_title(ty: &appointment_type::Model, practitioner: &str) -> String {
+    match ty.client_title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(title) => title.replace("{practitioner}", practitioner),
+        None => format!("Appointment with {practitioner}"),
+    }
 }
 
 /// Reminders unless a type says otherwise: a day and two hours before.
@@ -196,6 +207,7 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
         active: Set(fields.active),
         reminder_minutes: Set(serde_json::json!(fields.reminder_minutes)),
         intake_questionnaire_id: Set(fields.intake_questionnaire_id),
+        client_title: Set(fields.client_title),
         created_at: Set(created_at),
         updated_at: Set(audit.now),
     };

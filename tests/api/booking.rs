@@ -163,7 +163,8 @@ async fn a_booking_opens_a_couple_and_answers_with_its_links() {
 }
 
 #[tokio::test]
-async fn the_booking_message_is_encrypted_at_rest_and_read_only_by_clinical_roles() {
+async fn the_booking_message_is_encrypted_at_rest_and_read_only_by_the_couples_clinician_and_owners()
+{
     let (app, _) = TestApp::at_monday_morning().await;
     let booked = app.book_ok(&couple_booking("2026-12-08T09:00:00Z")).await;
     let id = booked["id"].as_str().unwrap();
@@ -187,7 +188,11 @@ async fn the_booking_message_is_encrypted_at_rest_and_read_only_by_clinical_role
         "the manage secret is stored in plain text"
     );
 
-    let (_, clinician) = app.signed_in(Role::Clinician).await;
+    let practitioner = app.first_practitioner_id().await.parse().unwrap();
+    let theirs = app
+        .create_staff_for(Role::Clinician, Some(practitioner))
+        .await;
+    let clinician = app.login(&theirs).await;
     let seen = assert_status(
         app.get_as(&clinician, &format!("/api/v1/appointments/{id}"))
             .await,
@@ -195,17 +200,22 @@ async fn the_booking_message_is_encrypted_at_rest_and_read_only_by_clinical_role
     )
     .await;
     assert_eq!(seen["message"], "We are here because of an affair.");
+    // Another clinician, and the front desk, see the appointment but not what was written.
+    let (_, other) = app.signed_in(Role::Clinician).await;
     let (_, assistant) = app.signed_in(Role::Assistant).await;
-    let seen = assert_status(
-        app.get_as(&assistant, &format!("/api/v1/appointments/{id}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(seen["message"], Value::Null);
+    for caller in [&other, &assistant] {
+        let seen = assert_status(
+            app.get_as(caller, &format!("/api/v1/appointments/{id}"))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(seen["message"], Value::Null);
+        assert_eq!(seen["message_unreadable"], false);
+    }
     let (_, owner) = app.signed_in(Role::Owner).await;
     let reads = app.audit_events(&owner, "booking.message_read").await;
-    assert_eq!(reads.len(), 1, "one read, by the clinician");
+    assert_eq!(reads.len(), 1, "one read, by the couple's clinician");
 }
 
 #[tokio::test]

@@ -65,7 +65,7 @@ async fn assign(app: &TestApp, staff: &Caller, client: &str, participant: &str, 
             staff,
             Method::POST,
             &format!("/api/v1/clients/{client}/intakes"),
-            json!({"questionnaire_id": q, "participant_id": participant}),
+            json!({"questionnaire_id": q, "participant_id": participant, "hand_out_link": true}),
         )
         .await,
         StatusCode::CREATED,

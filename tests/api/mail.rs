@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use mailparse::{MailHeaderMap, ParsedMail};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::{
     TestApp, assert_problem, assert_status,
@@ -624,7 +624,7 @@ async fn previews_render_every_template_and_unknown_names_are_404() {
 }
 
 #[tokio::test]
-async fn the_outbox_is_for_owners_and_assistants_and_intake_bodies_are_for_owners() {
+async fn the_outbox_is_for_owners_and_assistants_and_its_bodies_for_those_who_treat() {
     let (app, clock) = TestApp::at_monday_morning().await;
     without_intakes(&app).await;
     let booked = app.book_ok(&couple_booking(START)).await;
@@ -667,15 +667,14 @@ async fn the_outbox_is_for_owners_and_assistants_and_intake_bodies_are_for_owner
         .iter()
         .find(|e| e["kind"] == "booking_confirmed")
         .unwrap()["id"];
-    let one = assert_status(
-        app.get_as(
-            &assistant,
-            &format!("/api/v1/emails/{}", confirmation.as_str().unwrap()),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    // The front desk sees who and when, not the bodies: they carry the couple's manage link.
+    let path = format!("/api/v1/emails/{}", confirmation.as_str().unwrap());
+    let meta = assert_status(app.get_as(&assistant, &path).await, StatusCode::OK).await;
+    assert_eq!(meta["body_hidden"], true);
+    assert!(meta["text"].is_null() && meta["html"].is_null());
+    assert_eq!(meta["attachments"], json!([]));
+    let (_, owner) = app.signed_in(attune::auth::Role::Owner).await;
+    let one = assert_status(app.get_as(&owner, &path).await, StatusCode::OK).await;
     assert!(one["text"].as_str().unwrap().contains("/booking/atm_"));
     assert_eq!(one["attachments"][0]["filename"], "invite.ics");
 
@@ -689,7 +688,6 @@ async fn the_outbox_is_for_owners_and_assistants_and_intake_bodies_are_for_owner
     .await;
     assert_eq!(hidden["body_hidden"], true);
     assert!(hidden["text"].is_null() && hidden["html"].is_null());
-    let (_, owner) = app.signed_in(attune::auth::Role::Owner).await;
     let shown = assert_status(
         app.get_as(&owner, &format!("/api/v1/emails/{intake_id}"))
             .await,

@@ -47,6 +47,8 @@ pub struct TypeView {
     reminder_minutes: Vec<i32>,
     /// The questionnaire sent to each partner with an email when this type is booked.
     intake_questionnaire_id: Option<Uuid>,
+    /// What clients' calendar files call it; null for "Appointment with {practitioner}".
+    client_title: Option<String>,
     updated_at: DateTime<Utc>,
 }
 
@@ -71,6 +73,7 @@ fn view(t: appointment_type::Model, practitioner_ids: Vec<Uuid>) -> TypeView {
         practitioner_ids,
         reminder_minutes,
         intake_questionnaire_id: t.intake_questionnaire_id,
+        client_title: t.client_title,
         updated_at: t.updated_at,
     }
 }
@@ -109,6 +112,11 @@ pub struct TypeBody {
     /// couples intake); `null` for none.
     #[serde(default)]
     pub(crate) intake_questionnaire_id: MaybeUndefined<Uuid>,
+    /// What clients' calendar files call it, up to 100 characters, `{practitioner}` replaced
+    /// by the practitioner's name; `""` for the neutral default, "Appointment with
+    /// {practitioner}". The type's own name may say more than a client wants a shared
+    /// calendar to show.
+    pub(crate) client_title: Option<String>,
 }
 
 #[derive(ApiResponse)]
@@ -342,6 +350,11 @@ pub(crate) fn check(
         Some(d) => errors.check("location_details", single_line(&d, 500)),
         None => b.and_then(|t| t.location_details.clone()),
     };
+    let client_title = match body.client_title {
+        Some(t) if t.trim().is_empty() => None,
+        Some(t) => errors.check("client_title", single_line(&t, 100)),
+        None => b.and_then(|t| t.client_title.clone()),
+    };
     let reminder_minutes = match body.reminder_minutes {
         Some(list) => {
             let mut list = list;
@@ -410,6 +423,7 @@ pub(crate) fn check(
             MaybeUndefined::Null => None,
             MaybeUndefined::Undefined => b.and_then(|t| t.intake_questionnaire_id),
         },
+        client_title,
     })
 }
 

@@ -476,7 +476,15 @@ impl ClientsApi {
         };
         let audit = audit_context(&state, &origin, staff.actor());
         let saved =
-            clients::update_participant(&state.db, id.0, participant_id.0, fields, &audit).await?;
+            clients::update_participant(
+                &state.db,
+                state.notifier(),
+                id.0,
+                participant_id.0,
+                fields,
+                &audit,
+            )
+            .await?;
         Ok(Json(saved.into()))
     }
 }

@@ -172,6 +172,7 @@ pub async fn save(
             if let Some(fields) = fields.filter(|f| *f != PersonFields::of(participant)) {
                 clients::update_participant(
                     &state.db,
+                    state.notifier(),
                     record.client.id,
                     participant.id,
                     fields,

@@ -186,6 +186,8 @@ async fn fields(
         Field::select("location_kind", "Where", &locations, location),
         Field::text("location_details", "Address or how to join", t.and_then(|t| t.location_details.as_deref()).unwrap_or(""))
             .hint("Sent in the confirmation email."),
+        Field::text("client_title", "Title in clients' calendars", t.and_then(|t| t.client_title.as_deref()).unwrap_or(""))
+            .hint("Empty: \"Appointment with\" and the practitioner's name. A client's calendar is often seen by others; {practitioner} is replaced by the name."),
         Field::checks("practitioner_ids", "Offered by", &people, &offered),
         Field::select("intake_questionnaire_id", "Questionnaire sent when booked", &forms, &intake),
         Field::check("public", "Bookable online by anyone", t.is_some_and(|t| t.public)),
@@ -259,6 +261,7 @@ fn type_body(form: &Form) -> Result<TypeBody, ApiError> {
         public: Some(form.has("public")),
         location_kind,
         location_details: Some(form.get("location_details").to_owned()),
+        client_title: Some(form.get("client_title").to_owned()),
         active: Some(form.has("active")),
         practitioner_ids,
         reminder_minutes,

@@ -1,0 +1,115 @@
+//! A partner's address changed: what was on its way to the old one, and the private links
+//! already sent there, must not keep working. The old inbox is often one the other partner
+//! shares or reads, which is why the address was changed.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    appointment::{self, AppointmentStatus},
+    participant,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
+
+use super::{SchedulingError, booking};
+use crate::{
+    audit::{Action, AuditContext, Event},
+    crypto::Secret,
+    mail::{
+        Notifier,
+        plan::{self, Change},
+    },
+};
+
+/// Whether `before` and `after` send to different inboxes (addresses differ only in case
+/// are one inbox).
+pub fn address_changed(before: Option<&str>, after: Option<&str>) -> bool {
+    match (before, after) {
+        (Some(a), Some(b)) => !a.eq_ignore_ascii_case(b),
+        (None, None) => false,
+        _ => true,
+    }
+}
+
+/// In the change's transaction: each live appointment of the couple still ahead gets a new
+/// manage link (the old one stops working) and its waiting messages are planned again to
+/// the addresses as they are now; each intake the partner still has open gets a new link
+/// and a fresh invitation. Recorded without either address.
+pub async fn readdressed(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    person: &participant::Model,
+    audit: &AuditContext,
+) -> Result<(), SchedulingError> {
+    let now = audit.now;
+    let ahead = appointment::Entity::find()
+        .filter(appointment::Column::ClientId.eq(person.client_id))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Confirmed))
+        .filter(appointment::Column::StartsAt.gt(now))
+        .all(db)
+        .await?;
+    for a in &ahead {
+        let relinked = rotate_manage_link(db, n, a, now).await?;
+        plan::appointment_changed(db, n, &relinked, Change::Relinked, now).await?;
+    }
+    let intakes = crate::intake::assignments::relink(db, n, person, now)
+        .await
+        .map_err(|e| SchedulingError::Intake(Box::new(e)))?;
+    audit
+        .record(
+            db,
+            Event::new(Action::PrivateLinksRotated)
+                .entity("client", person.client_id)
+                .details(serde_json::json!({
+                    "participant": person.id,
+                    "appointments": ahead.len(),
+                    "intakes": intakes,
+                })),
+        )
+        .await?;
+    Ok(())
+}
+
+/// A new manage-link secret for `a`, and a new sequence, so calendars take the fresh
+/// invitation over the old one and reminders are planned anew.
+async fn rotate_manage_link(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    a: &appointment::Model,
+    now: DateTime<Utc>,
+) -> Result<appointment::Model, SchedulingError> {
+    let token = Secret::generate(booking::TOKEN_PREFIX);
+    appointment::Entity::update_many()
+        .col_expr(appointment::Column::ManageTokenHash, Some(token.hash()).into())
+        .col_expr(
+            appointment::Column::ManageTokenSealed,
+            Some(n.keys.seal(token.expose(), &booking::token_context(a.id))).into(),
+        )
+        .col_expr(
+            appointment::Column::Sequence,
+            Expr::col(appointment::Column::Sequence).add(1),
+        )
+        .col_expr(appointment::Column::UpdatedAt, now.into())
+        .filter(appointment::Column::Id.eq(a.id))
+        .exec(db)
+        .await?;
+    appointment::Entity::find_by_id(a.id)
+        .one(db)
+        .await?
+        .ok_or(SchedulingError::UnknownAppointment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_changed;
+
+    #[test]
+    fn an_address_changes_when_the_inbox_does() {
+        assert!(address_changed(Some("a@example.org"), Some("b@example.org")));
+        assert!(address_changed(Some("a@example.org"), None));
+        assert!(address_changed(None, Some("a@example.org")));
+        assert!(!address_changed(Some("A@Example.org"), Some("a@example.org")));
+        assert!(!address_changed(None, None));
+    }
+}
