@@ -97,6 +97,15 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// How many keys are counted now (what the limiter holds in memory).
+    pub fn tracked(&self) -> usize {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .hits
+            .len()
+    }
+
     /// Forgets `key`, e.g. an account's count after a successful sign-in.
     pub fn reset(&self, key: &str) {
         self.state
