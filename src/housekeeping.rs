@@ -7,8 +7,7 @@ use std::time::Duration;
 use sea_orm::DbErr;
 
 use crate::{
-    AppState, auth::session, calendar::busy, config::MailTransport,
-    mail::transport::prune_files,
+    AppState, auth::session, calendar::busy, config::MailTransport, mail::transport::prune_files,
 };
 
 /// How often a pass runs.
@@ -27,12 +26,14 @@ pub async fn run_once(state: &AppState) -> Result<Report, DbErr> {
     let now = state.clock.now();
     let mail = &state.config.mail;
     let mail_files_pruned = match &mail.transport {
-        MailTransport::File(dir) => prune_files(dir, mail.file_retention)
-            .await
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "pruning the mail folder failed; will retry");
-                0
-            }),
+        MailTransport::File(dir) => {
+            prune_files(dir, mail.file_retention)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "pruning the mail folder failed; will retry");
+                    0
+                })
+        }
         _ => 0,
     };
     Ok(Report {

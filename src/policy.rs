@@ -222,10 +222,7 @@ mod tests {
                 assign(&s, &treated, Some(mine)),
                 Err(Denied::TransferIsForOwners)
             );
-            assert_eq!(
-                assign(&s, &treated, None),
-                Err(Denied::TransferIsForOwners)
-            );
+            assert_eq!(assign(&s, &treated, None), Err(Denied::TransferIsForOwners));
         }
         assert_eq!(
             assign(&staff(Role::Owner, None), &treated, Some(mine)),

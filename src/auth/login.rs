@@ -21,8 +21,8 @@ use super::{
 use crate::{
     audit::{Action, Actor, AuditContext, Event, Outcome},
     config::AuthSettings,
-    types::EmailAddress,
     db,
+    types::EmailAddress,
 };
 
 /// Sign-in attempts per client address and per account.

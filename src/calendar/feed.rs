@@ -103,9 +103,19 @@ pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
     // date sent differ from the one compared.
     let now = whole_seconds(audit.now);
     let existing = find(&txn, practitioner_id).await?;
-    if changes.detail.is_none() && existing.as_ref().is_some_and(|f| f.detail == FeedDetail::Full)
+    if changes.detail.is_none()
+        && existing
+            .as_ref()
+            .is_some_and(|f| f.detail == FeedDetail::Full)
     {
-        asks_full(staff, &FeedChanges { detail: Some(FeedDetail::Full), ..changes }, true)?;
+        asks_full(
+            staff,
+            &FeedChanges {
+                detail: Some(FeedDetail::Full),
+                ..changes
+            },
+            true,
+        )?;
     }
     let rotated = existing.is_some();
     let model = match existing {

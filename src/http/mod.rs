@@ -11,7 +11,7 @@ mod client;
 mod guard;
 mod health;
 mod middleware;
-mod pages;
+pub mod pages;
 pub mod request_id;
 
 use std::collections::HashMap;

@@ -238,10 +238,7 @@ pub async fn assign_in(
         .await?;
     if new.hand_out_to.is_some() {
         audit
-            .record(
-                db,
-                Event::new(Action::IntakeLinkShown).entity("intake", id),
-            )
+            .record(db, Event::new(Action::IntakeLinkShown).entity("intake", id))
             .await?;
     }
     Ok((row, new.hand_out_to.map(|_| token.into_string())))

@@ -108,7 +108,9 @@ pub async fn prune_files(dir: &std::path::Path, keep: std::time::Duration) -> st
     let mut pruned = 0;
     while let Some(entry) = entries.next_entry().await? {
         let name = entry.file_name();
-        let ours = name.to_str().is_some_and(|n| n.ends_with(".eml") || n.ends_with(".eml.part"));
+        let ours = name
+            .to_str()
+            .is_some_and(|n| n.ends_with(".eml") || n.ends_with(".eml.part"));
         let meta = entry.metadata().await?;
         if ours && meta.is_file() && meta.modified()? < cutoff {
             tokio::fs::remove_file(entry.path()).await?;

@@ -335,7 +335,10 @@ pub async fn read_message(
     let Some(sealed) = &a.message_sealed else {
         return Ok(BookingMessage::None);
     };
-    let Some(client) = entity::client::Entity::find_by_id(a.client_id).one(db).await? else {
+    let Some(client) = entity::client::Entity::find_by_id(a.client_id)
+        .one(db)
+        .await?
+    else {
         return Ok(BookingMessage::None);
     };
     if crate::policy::clinical(staff, &client).is_err() {

@@ -485,7 +485,8 @@ pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
         .one(&txn)
         .await?
         .ok_or(SchedulingError::NotFound)?;
-    let moved = super::readdress::address_changed(current.email.as_deref(), person.email.as_deref());
+    let moved =
+        super::readdress::address_changed(current.email.as_deref(), person.email.as_deref());
     let mut model: participant::ActiveModel = current.into();
     model.first_name = Set(person.first_name);
     model.last_name = Set(person.last_name);

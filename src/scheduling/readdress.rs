@@ -81,7 +81,10 @@ async fn rotate_manage_link(
 ) -> Result<appointment::Model, SchedulingError> {
     let token = Secret::generate(booking::TOKEN_PREFIX);
     appointment::Entity::update_many()
-        .col_expr(appointment::Column::ManageTokenHash, Some(token.hash()).into())
+        .col_expr(
+            appointment::Column::ManageTokenHash,
+            Some(token.hash()).into(),
+        )
         .col_expr(
             appointment::Column::ManageTokenSealed,
             Some(n.keys.seal(token.expose(), &booking::token_context(a.id))).into(),
@@ -106,10 +109,16 @@ mod tests {
 
     #[test]
     fn an_address_changes_when_the_inbox_does() {
-        assert!(address_changed(Some("a@example.org"), Some("b@example.org")));
+        assert!(address_changed(
+            Some("a@example.org"),
+            Some("b@example.org")
+        ));
         assert!(address_changed(Some("a@example.org"), None));
         assert!(address_changed(None, Some("a@example.org")));
-        assert!(!address_changed(Some("A@Example.org"), Some("a@example.org")));
+        assert!(!address_changed(
+            Some("A@Example.org"),
+            Some("a@example.org")
+        ));
         assert!(!address_changed(None, None));
     }
 }

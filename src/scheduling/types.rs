@@ -130,7 +130,12 @@ pub struct TypeFields {
 /// The title of the event in a client's calendar file: neutral unless the practice chose
 /// otherwise, since a client's calendar is often seen by others.
 pub fn client_title(ty: &appointment_type::Model, practitioner: &str) -> String {
-    match ty.client_title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    match ty
+        .client_title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         Some(title) => title.replace("{practitioner}", practitioner),
         None => format!("Appointment with {practitioner}"),
     }

@@ -47,7 +47,8 @@ async fn set_practitioner(
 
 async fn couple_of(app: &TestApp, owner: &Caller, client: &str) -> Vec<String> {
     let c = assert_status(
-        app.get_as(owner, &format!("/api/v1/clients/{client}")).await,
+        app.get_as(owner, &format!("/api/v1/clients/{client}"))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -128,8 +129,11 @@ async fn another_clinician_cannot_take_over_a_couple_and_only_owners_transfer_on
     )
     .await;
     assert_problem(
-        app.get_as(&couple.clinician, &format!("/api/v1/clients/{client}/export"))
-            .await,
+        app.get_as(
+            &couple.clinician,
+            &format!("/api/v1/clients/{client}/export"),
+        )
+        .await,
         StatusCode::FORBIDDEN,
     )
     .await;
@@ -194,7 +198,8 @@ async fn a_couple_nobody_treats_is_assigned_by_the_front_desk_or_by_their_own_cl
     )
     .await;
     let c = assert_status(
-        app.get_as(&owner, &format!("/api/v1/clients/{client}")).await,
+        app.get_as(&owner, &format!("/api/v1/clients/{client}"))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -247,22 +252,32 @@ async fn an_intake_link_is_shown_only_to_those_who_treat_the_couple_on_request()
     let people = couple_of(&app, &couple.owner, &couple.client).await;
     let q = couples_intake(&app, &couple.owner).await;
     let path = format!("/api/v1/clients/{}/intakes", couple.client);
-    let body = |hand_out: bool| {
-        json!({"questionnaire_id": q, "participant_id": people[0], "hand_out_link": hand_out})
-    };
+    let body = |hand_out: bool| json!({"questionnaire_id": q, "participant_id": people[0], "hand_out_link": hand_out});
 
     // Anyone at the practice may send one; the link goes to the partner, not to them.
-    let sent = assert_status(app.send_as(&assistant, Method::POST, &path, body(false)).await, StatusCode::CREATED).await;
+    let sent = assert_status(
+        app.send_as(&assistant, Method::POST, &path, body(false))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert_eq!(sent["url"], Value::Null);
     assert!(!sent.to_string().contains("/intake/"));
     for caller in [&assistant, &other] {
-        assert_problem(app.send_as(caller, Method::POST, &path, body(true)).await, StatusCode::FORBIDDEN).await;
-    }
-    let shown = assert_status(app.send_as(&couple.clinician, Method::POST, &path, body(true)).await, StatusCode::CREATED).await;
-    assert!(shown["url"].as_str().unwrap().contains("/intake/ati_"));
-    let events = app
-        .audit_events(&couple.owner, "intake.link_shown")
+        assert_problem(
+            app.send_as(caller, Method::POST, &path, body(true)).await,
+            StatusCode::FORBIDDEN,
+        )
         .await;
+    }
+    let shown = assert_status(
+        app.send_as(&couple.clinician, Method::POST, &path, body(true))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert!(shown["url"].as_str().unwrap().contains("/intake/ati_"));
+    let events = app.audit_events(&couple.owner, "intake.link_shown").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["entity_id"], shown["id"]);
 }
@@ -359,13 +374,16 @@ async fn a_changed_address_stops_pending_mail_and_the_links_sent_to_the_old_one(
     let fresh = mail_to(&app, &owner, "jane.new@example.org").await;
     for kind in ["booking_confirmed", "reminder", "intake_invitation"] {
         assert!(
-            fresh.iter().any(|e| e["kind"] == kind && e["status"] == "pending"),
+            fresh
+                .iter()
+                .any(|e| e["kind"] == kind && e["status"] == "pending"),
             "{kind} to the new address: {fresh:?}"
         );
     }
     // The links the old inbox holds no longer open anything.
     assert_problem(
-        app.get(&format!("/api/v1/public/bookings/{old_manage}")).await,
+        app.get(&format!("/api/v1/public/bookings/{old_manage}"))
+            .await,
         StatusCode::NOT_FOUND,
     )
     .await;
@@ -451,7 +469,11 @@ async fn an_overlong_sign_in_is_refused_before_the_rate_limiter() {
         .unwrap();
     let body = html(page, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(!body.contains(&"a".repeat(300)), "the input is not echoed");
-    let api = assert_problem(app.try_login(&long, "x").await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let api = assert_problem(
+        app.try_login(&long, "x").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     assert_eq!(error_fields(&api), ["email"]);
     assert_eq!(app.state.limiters.login.per_account.tracked(), 0);
 }
@@ -469,7 +491,10 @@ async fn a_clients_calendar_file_names_no_therapy_unless_the_practice_says_so() 
             .unwrap()
     };
     let text = ics().await;
-    assert!(text.contains("SUMMARY:Appointment with Practitioner"), "{text}");
+    assert!(
+        text.contains("SUMMARY:Appointment with Practitioner"),
+        "{text}"
+    );
     assert!(!text.to_lowercase().contains("consultation"), "{text}");
     let (_, owner) = app.signed_in(Role::Owner).await;
     let types = assert_status(
@@ -488,8 +513,13 @@ async fn a_clients_calendar_file_names_no_therapy_unless_the_practice_says_so() 
         .to_owned();
     let path = format!("/api/v1/appointment-types/{id}");
     let bad = assert_problem(
-        app.send_as(&owner, Method::PATCH, &path, json!({"client_title": "x\ny"}))
-            .await,
+        app.send_as(
+            &owner,
+            Method::PATCH,
+            &path,
+            json!({"client_title": "x\ny"}),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
@@ -520,8 +550,11 @@ async fn a_clinician_cannot_reissue_a_full_detail_feed_from_the_dashboard() {
     let clinician = app.login(&account).await;
     // The API and the dashboard refuse the same thing.
     let api = assert_problem(
-        app.post_empty_as(&clinician, &format!("/api/v1/practitioners/{p}/calendar-feed"))
-            .await,
+        app.post_empty_as(
+            &clinician,
+            &format!("/api/v1/practitioners/{p}/calendar-feed"),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
@@ -535,7 +568,9 @@ async fn a_clinician_cannot_reissue_a_full_detail_feed_from_the_dashboard() {
         .await;
     assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        app.audit_events(&owner, "calendar_feed.rotate").await.is_empty(),
+        app.audit_events(&owner, "calendar_feed.rotate")
+            .await
+            .is_empty(),
         "no new address was made"
     );
 }

@@ -164,7 +164,7 @@ async fn a_booking_opens_a_couple_and_answers_with_its_links() {
 
 #[tokio::test]
 async fn the_booking_message_is_encrypted_at_rest_and_read_only_by_the_couples_clinician_and_owners()
-{
+ {
     let (app, _) = TestApp::at_monday_morning().await;
     let booked = app.book_ok(&couple_booking("2026-12-08T09:00:00Z")).await;
     let id = booked["id"].as_str().unwrap();

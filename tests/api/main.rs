@@ -5,6 +5,7 @@
 mod common;
 
 mod access;
+mod access_matrix;
 mod admin;
 mod audit;
 mod auth;

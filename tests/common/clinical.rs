@@ -20,6 +20,11 @@ impl TestApp {
     /// Books the couple at `start` and signs in an owner and their clinician.
     pub async fn couple_in_care(&self, start: &str) -> Couple {
         let booked = self.book_ok(&couple_booking(start)).await;
+        self.couple_in_care_of(&booked).await
+    }
+
+    /// The same for a couple already booked (`booked` is the booking's answer).
+    pub async fn couple_in_care_of(&self, booked: &serde_json::Value) -> Couple {
         let (_, owner) = self.signed_in(Role::Owner).await;
         let id = booked["id"].as_str().unwrap();
         let appointment = assert_status(

@@ -18,12 +18,12 @@ use crate::{
     AppState,
     audit::Origin,
     auth::Staff,
-    policy,
     calendar::{
         busy::{self, Source},
         feed::{self, FeedChanges},
     },
     error::{ApiError, FieldErrors},
+    policy,
     scheduling::availability,
     types::single_line,
 };

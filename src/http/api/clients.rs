@@ -475,16 +475,15 @@ impl ClientsApi {
             return Err(ApiError::internal(anyhow::anyhow!("checked fields missing")).into());
         };
         let audit = audit_context(&state, &origin, staff.actor());
-        let saved =
-            clients::update_participant(
-                &state.db,
-                state.notifier(),
-                id.0,
-                participant_id.0,
-                fields,
-                &audit,
-            )
-            .await?;
+        let saved = clients::update_participant(
+            &state.db,
+            state.notifier(),
+            id.0,
+            participant_id.0,
+            fields,
+            &audit,
+        )
+        .await?;
         Ok(Json(saved.into()))
     }
 }

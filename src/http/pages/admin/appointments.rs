@@ -20,9 +20,7 @@ use crate::{
     policy,
     scheduling::{
         appointments::{self, Booker, CancelledBy},
-        availability,
-        booking,
-        clients, slots, types,
+        availability, booking, clients, slots, types,
     },
     types::TimeZone,
     when,
@@ -73,9 +71,15 @@ async fn page(
     let now = state.clock.now();
 
     // What the client wrote when booking: clinical, so only for those who treat them.
-    let message = match booking::read_message(db, &state.keys, &admin.staff, &a, &admin.audit(state, origin))
-        .await
-        .map_err(ApiError::from)?
+    let message = match booking::read_message(
+        db,
+        &state.keys,
+        &admin.staff,
+        &a,
+        &admin.audit(state, origin),
+    )
+    .await
+    .map_err(ApiError::from)?
     {
         booking::BookingMessage::Text(text) => Some(text),
         _ => None,

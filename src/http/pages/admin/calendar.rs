@@ -179,9 +179,10 @@ pub async fn calendar_action(
     };
     match action.as_str() {
         "create" => {
-            let (_, secret, _) = feed::create_or_rotate(&state.db, &admin.staff, p.id, changes, &audit)
-                .await
-                .map_err(ApiError::from)?;
+            let (_, secret, _) =
+                feed::create_or_rotate(&state.db, &admin.staff, p.id, changes, &audit)
+                    .await
+                    .map_err(ApiError::from)?;
             let mut response = done(&here, Notice::FeedCreated);
             response.headers_mut().append(
                 header::SET_COOKIE,

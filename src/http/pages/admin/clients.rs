@@ -29,8 +29,8 @@ use crate::{
         questionnaires,
     },
     notes::{self, plans, record},
-    policy,
     pagination::PageRequest,
+    policy,
     scheduling::{
         appointments::{self, StaffBooking},
         availability, clients, types,
