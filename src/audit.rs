@@ -146,12 +146,10 @@ pub enum Action {
     IntakeLinkShown,
     /// A partner's private links were replaced (their address changed).
     PrivateLinksRotated,
-    /// A stored clinical row failed its integrity check.
-    IntegrityFailure,
 }
 
 impl Action {
-    pub const ALL: [Action; 61] = [
+    pub const ALL: [Action; 60] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -212,7 +210,6 @@ impl Action {
         Action::ClientTransfer,
         Action::IntakeLinkShown,
         Action::PrivateLinksRotated,
-        Action::IntegrityFailure,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -277,7 +274,6 @@ impl Action {
             Action::ClientTransfer => "client.transfer",
             Action::IntakeLinkShown => "intake.link_shown",
             Action::PrivateLinksRotated => "client.private_links_rotated",
-            Action::IntegrityFailure => "integrity.failure",
         }
     }
 }

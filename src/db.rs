@@ -132,6 +132,17 @@ pub fn is_unavailable(err: &DbErr) -> bool {
     }
 }
 
+/// `query` reading its rows locked for the rest of the transaction on Postgres (`FOR
+/// UPDATE`), so two changes of one row cannot interleave; SQLite's write transactions already
+/// run one at a time.
+pub fn for_update<Q: sea_orm::QuerySelect>(query: Q, db: &impl ConnectionTrait) -> Q {
+    if db.get_database_backend() == DbBackend::Postgres {
+        query.lock_exclusive()
+    } else {
+        query
+    }
+}
+
 /// Starts a transaction that will write. On SQLite it takes the write lock up front
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes can fail with
 /// SQLITE_BUSY when another writer got there first, and no busy timeout can save it.

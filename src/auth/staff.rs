@@ -3,7 +3,7 @@
 
 use entity::{practitioner, staff_user};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
@@ -78,11 +78,7 @@ pub async fn find_for_update(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<staff_user::Model, DbErr> {
-    let mut query = staff_user::Entity::find_by_id(id);
-    if db.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    query
+    db::for_update(staff_user::Entity::find_by_id(id), db)
         .one(db)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("staff user".into()))
@@ -275,16 +271,13 @@ pub async fn list(
 /// one after the other (the second sees the first's change and is refused) instead of both
 /// succeeding or deadlocking. SQLite's write transaction already runs alone.
 async fn active_owners_locked(db: &impl ConnectionTrait) -> Result<Vec<Uuid>, DbErr> {
-    let mut query = staff_user::Entity::find()
+    let query = staff_user::Entity::find()
         .select_only()
         .column(staff_user::Column::Id)
         .filter(staff_user::Column::Role.eq(staff_user::StaffRole::Owner))
         .filter(staff_user::Column::Disabled.eq(false))
         .order_by_asc(staff_user::Column::Id);
-    if db.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    query.into_tuple::<Uuid>().all(db).await
+    db::for_update(query, db).into_tuple::<Uuid>().all(db).await
 }
 
 async fn check_practitioner(db: &impl ConnectionTrait, id: Option<Uuid>) -> Result<(), StaffError> {

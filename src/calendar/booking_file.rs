@@ -72,7 +72,7 @@ pub async fn render(
     };
 
     let mut event = events::base(a, Some(ty), &public_url.host());
-    event.summary = crate::scheduling::types::client_title(ty, &parts.practitioner.name);
+    event.summary = client_title(ty, &parts.practitioner.name);
     let mut lines = Vec::new();
     if ty.location_kind == entity::appointment_type::LocationKind::Video
         && let Some(link) = &event.location
@@ -86,4 +86,18 @@ pub async fn render(
     event.description = Some(lines.join("\n"));
     event.url = parts.manage_url.clone();
     Ok(render::booking(method, &organizer, &attendees, &event, now))
+}
+
+/// The title of the event in a client's calendar file: neutral unless the practice chose
+/// otherwise, since a client's calendar is often seen by others.
+pub fn client_title(ty: &appointment_type::Model, practitioner: &str) -> String {
+    match ty
+        .client_title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(title) => title.replace("{practitioner}", practitioner),
+        None => format!("Appointment with {practitioner}"),
+    }
 }

@@ -14,8 +14,8 @@ use entity::{
     participant, practitioner, time_off,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionSession, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -86,15 +86,13 @@ pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
     audit: &AuditContext,
 ) -> Result<(calendar_feed::Model, Secret, bool), CalendarError> {
     policy::calendar(staff, practitioner_id)?;
-    asks_full(staff, &changes, false)?;
+    if changes.detail == Some(FeedDetail::Full) {
+        full_detail(staff, false)?;
+    }
     let txn = db::begin_write(db).await?;
     // The practitioner's row is locked on Postgres, so two requests at once (a double
     // click) make one feed and one rotation, not a unique-index failure.
-    let mut query = practitioner::Entity::find_by_id(practitioner_id);
-    if txn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    query
+    db::for_update(practitioner::Entity::find_by_id(practitioner_id), &txn)
         .one(&txn)
         .await?
         .ok_or(CalendarError::UnknownPractitioner)?;
@@ -108,14 +106,7 @@ pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
             .as_ref()
             .is_some_and(|f| f.detail == FeedDetail::Full)
     {
-        asks_full(
-            staff,
-            &FeedChanges {
-                detail: Some(FeedDetail::Full),
-                ..changes
-            },
-            true,
-        )?;
+        full_detail(staff, true)?;
     }
     let rotated = existing.is_some();
     let model = match existing {
@@ -166,12 +157,9 @@ pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
     Ok((model, secret, rotated))
 }
 
-/// Refuses `full` detail to anyone but an owner.
-fn asks_full(staff: &Staff, changes: &FeedChanges, already: bool) -> Result<(), CalendarError> {
-    if changes.detail == Some(FeedDetail::Full) && policy::full_feed_detail(staff).is_err() {
-        return Err(CalendarError::FullDetailIsForOwners { already });
-    }
-    Ok(())
+/// A feed at `full` detail, chosen now or (`already`) set earlier, is the owner's.
+fn full_detail(staff: &Staff, already: bool) -> Result<(), CalendarError> {
+    policy::full_feed_detail(staff).map_err(|_| CalendarError::FullDetailIsForOwners { already })
 }
 
 /// Changes the feed's settings; its address stays the same.
@@ -183,7 +171,9 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     audit: &AuditContext,
 ) -> Result<calendar_feed::Model, CalendarError> {
     policy::calendar(staff, practitioner_id)?;
-    asks_full(staff, &changes, false)?;
+    if changes.detail == Some(FeedDetail::Full) {
+        full_detail(staff, false)?;
+    }
     let txn = db::begin_write(db).await?;
     let feed = find(&txn, practitioner_id)
         .await?

@@ -440,8 +440,8 @@ async fn find_by_token(
     }
     let mut query = intake_assignment::Entity::find()
         .filter(intake_assignment::Column::TokenHash.eq(crypto::hash_secret(token)));
-    if lock && db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        query = sea_orm::QuerySelect::lock_exclusive(query);
+    if lock {
+        query = db::for_update(query, db);
     }
     query.one(db).await?.ok_or(IntakeError::NotFound)
 }

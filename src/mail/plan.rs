@@ -23,7 +23,6 @@ use crate::{
         booking_file::{self, BookingParts},
         render::Method,
     },
-    crypto::Secret,
     scheduling::{availability, booking, types},
     types::TimeZone,
     when,
@@ -487,21 +486,9 @@ async fn manage_token(
     {
         return Ok(token);
     }
-    let token = Secret::generate(booking::TOKEN_PREFIX);
-    appointment::Entity::update_many()
-        .col_expr(
-            appointment::Column::ManageTokenHash,
-            Some(token.hash()).into(),
-        )
-        .col_expr(
-            appointment::Column::ManageTokenSealed,
-            Some(n.keys.seal(token.expose(), &context)).into(),
-        )
-        .col_expr(appointment::Column::UpdatedAt, now.into())
-        .filter(appointment::Column::Id.eq(a.id))
-        .exec(db)
-        .await?;
-    Ok(token.into_string())
+    Ok(booking::new_manage_token(db, n.keys, a.id, now)
+        .await?
+        .into_string())
 }
 
 /// The key of one participant's reminder at `minutes` before the start.

@@ -13,10 +13,7 @@ pub async fn clinical_client(
     staff: &Staff,
     client_id: Uuid,
 ) -> Result<client::Model, NoteError> {
-    // The role is checked before the lookup, so an assistant learns nothing of which ids exist.
-    if !staff.role.allows(crate::auth::Permission::ReadClinical) {
-        return Err(NoteError::Forbidden);
-    }
+    policy::clinical_role(staff)?;
     let client = client::Entity::find_by_id(client_id)
         .one(db)
         .await?

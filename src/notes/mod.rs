@@ -245,13 +245,11 @@ async fn find_for(
     if staff.role == Role::Assistant {
         return Err(NoteError::Forbidden);
     }
-    let mut query = session_note::Entity::find_by_id(id);
-    // A change reads the row locked on Postgres, so a sign and an edit cannot interleave
-    // (SQLite's write transactions already run one at a time).
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        query = sea_orm::QuerySelect::lock_exclusive(query);
-    }
-    let note = query.one(db).await?.ok_or(NoteError::NotFound)?;
+    // A change reads the row locked, so a sign and an edit cannot interleave.
+    let note = db::for_update(session_note::Entity::find_by_id(id), db)
+        .one(db)
+        .await?
+        .ok_or(NoteError::NotFound)?;
     access::clinical_client(db, staff, note.client_id).await?;
     Ok(note)
 }

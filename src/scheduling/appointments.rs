@@ -12,8 +12,8 @@ use entity::{
     appointment_type, client, practitioner,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -181,11 +181,7 @@ async fn find_for_update(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<appointment::Model, SchedulingError> {
-    let mut query = appointment::Entity::find_by_id(id);
-    if db.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    query
+    db::for_update(appointment::Entity::find_by_id(id), db)
         .one(db)
         .await?
         .ok_or(SchedulingError::UnknownAppointment)

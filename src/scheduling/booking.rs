@@ -306,6 +306,31 @@ pub fn token_context(id: Uuid) -> String {
     format!("appointment.manage_token:{id}")
 }
 
+/// Gives the appointment a new manage-link secret, stored as its hash and sealed; the
+/// previous link, if any, stops working.
+pub async fn new_manage_token(
+    db: &impl ConnectionTrait,
+    keys: &DataKeys,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Secret, DbErr> {
+    let token = Secret::generate(TOKEN_PREFIX);
+    appointment::Entity::update_many()
+        .col_expr(
+            appointment::Column::ManageTokenHash,
+            Some(token.hash()).into(),
+        )
+        .col_expr(
+            appointment::Column::ManageTokenSealed,
+            Some(keys.seal(token.expose(), &token_context(id))).into(),
+        )
+        .col_expr(appointment::Column::UpdatedAt, now.into())
+        .filter(appointment::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(token)
+}
+
 /// The associated data the booking message is sealed with.
 pub fn message_context(id: Uuid) -> String {
     format!("appointment.message:{id}")

@@ -19,7 +19,6 @@ use crate::{
     audit::{Action, AuditContext, Event},
     auth::Staff,
     db,
-    mail::Notifier,
     pagination::{Page, PageRequest},
     policy::{self, Assignment},
 };
@@ -207,17 +206,13 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     new: NewClient,
     audit: &AuditContext,
 ) -> Result<ClientRecord, SchedulingError> {
-    let txn = db::begin_write(db).await?;
     let to = new.primary_practitioner_id;
+    let kind = policy::assign(staff, None, to)?;
+    let txn = db::begin_write(db).await?;
     if let Some(p) = to {
         super::availability::practitioner(&txn, p).await?;
     }
     let record = insert(&txn, new, audit.now).await?;
-    let unassigned = client::Model {
-        primary_practitioner_id: None,
-        ..record.client.clone()
-    };
-    let kind = policy::assign(staff, &unassigned, to)?;
     audit
         .record(
             &txn,
@@ -240,11 +235,16 @@ pub async fn set_practitioner<C: ConnectionTrait + TransactionTrait>(
     audit: &AuditContext,
 ) -> Result<ClientRecord, SchedulingError> {
     let txn = db::begin_write(db).await?;
-    let current = find(&txn, id).await?.client;
+    // Locked on Postgres: two people assigning a new couple at once must not both see
+    // "nobody treats them" and both succeed (the second would be a transfer).
+    let current = db::for_update(client::Entity::find_by_id(id), &txn)
+        .one(&txn)
+        .await?
+        .ok_or(SchedulingError::UnknownClient)?;
     if let Some(p) = to {
         super::availability::practitioner(&txn, p).await?;
     }
-    let kind = policy::assign(staff, &current, to)?;
+    let kind = policy::assign(staff, current.primary_practitioner_id, to)?;
     if kind != Assignment::Unchanged {
         client::Entity::update_many()
             .col_expr(client::Column::PrimaryPractitionerId, to.into())
@@ -469,24 +469,24 @@ pub async fn add_participant<C: ConnectionTrait + TransactionTrait>(
     Ok(saved)
 }
 
-/// Replaces a participant's details. A changed address takes the private links with it
-/// (see [`super::readdress`]), in the same transaction.
-pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    n: Notifier<'_>,
+/// Replaces a participant's details inside the caller's transaction; returns the saved row
+/// and the address it had before. [`super::readdress::update_participant`] is the whole
+/// change, with what a changed address sets off.
+pub async fn replace_participant(
+    txn: &impl ConnectionTrait,
     client_id: Uuid,
     participant_id: Uuid,
     person: PersonFields,
     audit: &AuditContext,
-) -> Result<participant::Model, SchedulingError> {
-    let txn = db::begin_write(db).await?;
-    let current = participant::Entity::find_by_id(participant_id)
-        .filter(participant::Column::ClientId.eq(client_id))
-        .one(&txn)
+) -> Result<(participant::Model, Option<String>), SchedulingError> {
+    // Locked on Postgres: two edits at once must agree on which address was the old one.
+    let query = participant::Entity::find_by_id(participant_id)
+        .filter(participant::Column::ClientId.eq(client_id));
+    let current = db::for_update(query, txn)
+        .one(txn)
         .await?
         .ok_or(SchedulingError::NotFound)?;
-    let moved =
-        super::readdress::address_changed(current.email.as_deref(), person.email.as_deref());
+    let before = current.email.clone();
     let mut model: participant::ActiveModel = current.into();
     model.first_name = Set(person.first_name);
     model.last_name = Set(person.last_name);
@@ -496,22 +496,15 @@ pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
     model.time_zone = Set(person.time_zone);
     model.preferred_contact = Set(person.preferred_contact);
     model.updated_at = Set(audit.now);
-    let saved = participant::Entity::update(model).exec(&txn).await?;
+    let saved = participant::Entity::update(model).exec(txn).await?;
     audit
         .record(
-            &txn,
+            txn,
             Event::new(Action::ClientUpdate)
                 .entity("client", client_id)
                 .details(serde_json::json!({ "participant_updated": participant_id })),
         )
         .await?;
-    reindex_by_id(&txn, client_id).await?;
-    if moved {
-        super::readdress::readdressed(&txn, n, &saved, audit).await?;
-    }
-    txn.commit().await?;
-    if moved {
-        n.mailer.wake();
-    }
-    Ok(saved)
+    reindex_by_id(txn, client_id).await?;
+    Ok((saved, before))
 }

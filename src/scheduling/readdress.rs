@@ -8,19 +8,47 @@ use entity::{
     participant,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
+use uuid::Uuid;
 
-use super::{SchedulingError, booking};
+use super::{
+    SchedulingError, booking,
+    clients::{self, PersonFields},
+};
 use crate::{
     audit::{Action, AuditContext, Event},
-    crypto::Secret,
+    db,
     mail::{
         Notifier,
         plan::{self, Change},
     },
 };
+
+/// Replaces a participant's details; a changed address takes the private links with it
+/// ([`readdressed`]), in the same transaction.
+pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    n: Notifier<'_>,
+    client_id: Uuid,
+    participant_id: Uuid,
+    person: PersonFields,
+    audit: &AuditContext,
+) -> Result<participant::Model, SchedulingError> {
+    let txn = db::begin_write(db).await?;
+    let (saved, before) =
+        clients::replace_participant(&txn, client_id, participant_id, person, audit).await?;
+    let moved = address_changed(before.as_deref(), saved.email.as_deref());
+    if moved {
+        readdressed(&txn, n, &saved, audit).await?;
+    }
+    txn.commit().await?;
+    if moved {
+        n.mailer.wake();
+    }
+    Ok(saved)
+}
 
 /// Whether `before` and `after` send to different inboxes (addresses differ only in case
 /// are one inbox).
@@ -79,21 +107,12 @@ async fn rotate_manage_link(
     a: &appointment::Model,
     now: DateTime<Utc>,
 ) -> Result<appointment::Model, SchedulingError> {
-    let token = Secret::generate(booking::TOKEN_PREFIX);
+    booking::new_manage_token(db, n.keys, a.id, now).await?;
     appointment::Entity::update_many()
-        .col_expr(
-            appointment::Column::ManageTokenHash,
-            Some(token.hash()).into(),
-        )
-        .col_expr(
-            appointment::Column::ManageTokenSealed,
-            Some(n.keys.seal(token.expose(), &booking::token_context(a.id))).into(),
-        )
         .col_expr(
             appointment::Column::Sequence,
             Expr::col(appointment::Column::Sequence).add(1),
         )
-        .col_expr(appointment::Column::UpdatedAt, now.into())
         .filter(appointment::Column::Id.eq(a.id))
         .exec(db)
         .await?;

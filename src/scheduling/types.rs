@@ -127,20 +127,6 @@ pub struct TypeFields {
     pub client_title: Option<String>,
 }
 
-/// The title of the event in a client's calendar file: neutral unless the practice chose
-/// otherwise, since a client's calendar is often seen by others.
-pub fn client_title(ty: &appointment_type::Model, practitioner: &str) -> String {
-    match ty
-        .client_title
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        Some(title) => title.replace("{practitioner}", practitioner),
-        None => format!("Appointment with {practitioner}"),
-    }
-}
-
 /// Reminders unless a type says otherwise: a day and two hours before.
 pub const DEFAULT_REMINDERS: [i32; 2] = [1440, 120];
 

@@ -208,3 +208,50 @@ async fn the_database_refuses_an_overlapping_move_behind_the_applications_back()
         .expect_err("an overlap was stored");
     assert!(err.to_string().contains("appointments_no_overlap"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_people_assigning_a_new_couple_at_once_do_not_both_win() {
+    use reqwest::Method;
+    let (app, _) = TestApp::at_monday_morning().await;
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let first = app.first_practitioner_id().await;
+    let (theirs, clinician) = app.other_practitioner(&owner).await;
+    let (_, assistant) = app.signed_in(Role::Assistant).await;
+    for _ in 0..5 {
+        let created = assert_status(
+            app.send_as(
+                &assistant,
+                Method::POST,
+                "/api/v1/clients",
+                json!({"kind": "individual", "participants": [{"first_name": "Ana"}]}),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let path = format!(
+            "/api/v1/clients/{}/practitioner",
+            created["id"].as_str().unwrap()
+        );
+        // The front desk routes the couple to the first practitioner while the other
+        // clinician takes them on: whoever comes second is moving a treated couple.
+        let (a, b) = tokio::join!(
+            app.send_as(
+                &assistant,
+                Method::PUT,
+                &path,
+                json!({"practitioner_id": first})
+            ),
+            app.send_as(
+                &clinician,
+                Method::PUT,
+                &path,
+                json!({"practitioner_id": theirs})
+            ),
+        );
+        let mut statuses = [a.status(), b.status()];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::FORBIDDEN]);
+    }
+    assert_eq!(app.audit_events(&owner, "client.assign").await.len(), 5);
+}

@@ -96,3 +96,41 @@ pub fn couple_booking(start: &str) -> Value {
         "tz": "America/New_York",
     })
 }
+
+impl TestApp {
+    /// The id of the appointment type with `slug`, as `staff` lists them.
+    pub async fn type_id(&self, staff: &super::Caller, slug: &str) -> String {
+        let all = assert_status(
+            self.get_as(staff, "/api/v1/appointment-types").await,
+            reqwest::StatusCode::OK,
+        )
+        .await;
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["slug"] == slug)
+            .unwrap_or_else(|| panic!("no {slug} in {all}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A second practitioner added by `owner`, and a clinician signed in as them.
+    pub async fn other_practitioner(&self, owner: &super::Caller) -> (String, super::Caller) {
+        let p = assert_status(
+            self.send_as(
+                owner,
+                reqwest::Method::POST,
+                "/api/v1/practitioners",
+                json!({"name": "Other Practitioner", "email": "other@example.org"}),
+            )
+            .await,
+            reqwest::StatusCode::CREATED,
+        )
+        .await;
+        let id = p["id"].as_str().unwrap().to_owned();
+        let clinician = super::calendar::practitioner_user(self, owner, &id).await;
+        (id, clinician)
+    }
+}

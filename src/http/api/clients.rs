@@ -475,7 +475,7 @@ impl ClientsApi {
             return Err(ApiError::internal(anyhow::anyhow!("checked fields missing")).into());
         };
         let audit = audit_context(&state, &origin, staff.actor());
-        let saved = clients::update_participant(
+        let saved = crate::scheduling::readdress::update_participant(
             &state.db,
             state.notifier(),
             id.0,

@@ -170,7 +170,7 @@ pub async fn save(
         // Only partners whose details changed are written (and recorded).
         for (participant, fields) in people {
             if let Some(fields) = fields.filter(|f| *f != PersonFields::of(participant)) {
-                clients::update_participant(
+                crate::scheduling::readdress::update_participant(
                     &state.db,
                     state.notifier(),
                     record.client.id,
