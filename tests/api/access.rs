@@ -12,24 +12,6 @@ use crate::common::{
 
 const START: &str = "2026-12-08T15:00:00Z";
 
-/// A second practitioner, and a clinician signed in as them.
-async fn other_clinician(app: &TestApp, owner: &Caller) -> (String, Caller) {
-    let p = assert_status(
-        app.send_as(
-            owner,
-            Method::POST,
-            "/api/v1/practitioners",
-            json!({"name": "Other Practitioner", "email": "other@example.org"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let id = p["id"].as_str().unwrap().to_owned();
-    let caller = practitioner_user(app, owner, &id).await;
-    (id, caller)
-}
-
 async fn set_practitioner(
     app: &TestApp,
     caller: &Caller,
@@ -60,28 +42,11 @@ async fn couple_of(app: &TestApp, owner: &Caller, client: &str) -> Vec<String> {
         .collect()
 }
 
-async fn couples_intake(app: &TestApp, owner: &Caller) -> String {
-    let list = assert_status(
-        app.get_as(owner, "/api/v1/questionnaires").await,
-        StatusCode::OK,
-    )
-    .await;
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["slug"] == "couples-intake")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn another_clinician_cannot_take_over_a_couple_and_only_owners_transfer_one() {
     let (app, _) = TestApp::at_monday_morning().await;
     let couple = app.couple_in_care(START).await;
-    let (theirs, other) = other_clinician(&app, &couple.owner).await;
+    let (theirs, other) = app.other_practitioner(&couple.owner).await;
     let (_, assistant) = app.signed_in(Role::Assistant).await;
     let client = &couple.client;
 
@@ -151,7 +116,7 @@ async fn a_couple_nobody_treats_is_assigned_by_the_front_desk_or_by_their_own_cl
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, owner) = app.signed_in(Role::Owner).await;
     let first = app.first_practitioner_id().await;
-    let (theirs, other) = other_clinician(&app, &owner).await;
+    let (theirs, other) = app.other_practitioner(&owner).await;
     let mine = practitioner_user(&app, &owner, &first).await;
     let (_, assistant) = app.signed_in(Role::Assistant).await;
     let new_client = |caller: Caller| {
@@ -174,18 +139,7 @@ async fn a_couple_nobody_treats_is_assigned_by_the_front_desk_or_by_their_own_cl
 
     // Booking a session does not hand the couple to whoever books it.
     let client = new_client(other.clone()).await;
-    let types = assert_status(
-        app.get_as(&owner, "/api/v1/appointment-types").await,
-        StatusCode::OK,
-    )
-    .await;
-    let session = types["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["slug"] == "couples-session")
-        .unwrap()["id"]
-        .clone();
+    let session = app.type_id(&owner, "couples-session").await;
     assert_status(
         app.send_as(
             &mine,
@@ -250,7 +204,7 @@ async fn an_intake_link_is_shown_only_to_those_who_treat_the_couple_on_request()
     let (_, other) = app.signed_in(Role::Clinician).await;
     let (_, assistant) = app.signed_in(Role::Assistant).await;
     let people = couple_of(&app, &couple.owner, &couple.client).await;
-    let q = couples_intake(&app, &couple.owner).await;
+    let q = app.questionnaire_id(&couple.owner, "couples-intake").await;
     let path = format!("/api/v1/clients/{}/intakes", couple.client);
     let body = |hand_out: bool| json!({"questionnaire_id": q, "participant_id": people[0], "hand_out_link": hand_out});
 
@@ -293,7 +247,7 @@ async fn an_intake_cannot_point_at_another_couples_appointment() {
         }))
         .await;
     let people = couple_of(&app, &couple.owner, &couple.client).await;
-    let q = couples_intake(&app, &couple.owner).await;
+    let q = app.questionnaire_id(&couple.owner, "couples-intake").await;
     let refused = assert_problem(
         app.send_as(
             &couple.owner,
@@ -497,20 +451,7 @@ async fn a_clients_calendar_file_names_no_therapy_unless_the_practice_says_so() 
     );
     assert!(!text.to_lowercase().contains("consultation"), "{text}");
     let (_, owner) = app.signed_in(Role::Owner).await;
-    let types = assert_status(
-        app.get_as(&owner, "/api/v1/appointment-types").await,
-        StatusCode::OK,
-    )
-    .await;
-    let id = types["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["slug"] == "free-consultation")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.type_id(&owner, "free-consultation").await;
     let path = format!("/api/v1/appointment-types/{id}");
     let bad = assert_problem(
         app.send_as(

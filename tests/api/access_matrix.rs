@@ -10,8 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::{
-    Caller, TestApp, assert_status, calendar::practitioner_user, intake::couples_answers,
-    scheduling::couple_booking,
+    Caller, TestApp, assert_status, intake::couples_answers, scheduling::couple_booking,
 };
 
 const MARKER: &str = "ZQX-marker-7731";
@@ -339,21 +338,7 @@ async fn seed(app: &TestApp) -> Seed {
         StatusCode::OK,
     )
     .await;
-    let other_practitioner = assert_status(
-        app.send_as(
-            &owner,
-            Method::POST,
-            "/api/v1/practitioners",
-            json!({"name": "Other Practitioner", "email": "other@example.org"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let other = practitioner_user(app, &owner, &other_practitioner).await;
+    let (other_practitioner, other) = app.other_practitioner(&owner).await;
     let (_, assistant) = app.signed_in(attune::auth::Role::Assistant).await;
     Seed {
         client,

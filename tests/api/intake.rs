@@ -14,23 +14,6 @@ use crate::common::{
 
 const START: &str = "2026-12-08T14:00:00Z";
 
-async fn questionnaire_id(app: &TestApp, staff: &Caller, slug: &str) -> String {
-    let list = assert_status(
-        app.get_as(staff, "/api/v1/questionnaires").await,
-        StatusCode::OK,
-    )
-    .await;
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["slug"] == slug)
-        .unwrap_or_else(|| panic!("no {slug} in {list}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// A booked couple: (client id, [Jane's participant id, Sam's]).
 async fn booked_couple(app: &TestApp, staff: &Caller) -> (String, Vec<String>) {
     let booked = app.book_ok(&couple_booking(START)).await;
@@ -121,7 +104,7 @@ async fn the_built_in_questionnaires_are_there_read_only_and_can_be_copied() {
             .all(|q| q["builtin"] == true && q["version"] == 1)
     );
 
-    let phq = questionnaire_id(&app, &owner, "phq-9").await;
+    let phq = app.questionnaire_id(&owner, "phq-9").await;
     let one = assert_status(
         app.get_as(&owner, &format!("/api/v1/questionnaires/{phq}"))
             .await,
@@ -597,7 +580,7 @@ async fn phq9_is_scored_and_item_9_raises_the_urgent_flag() {
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, owner) = app.signed_in(Role::Owner).await;
     let (client, people) = booked_couple(&app, &owner).await;
-    let phq = questionnaire_id(&app, &owner, "phq-9").await;
+    let phq = app.questionnaire_id(&owner, "phq-9").await;
     let assigned = assign(&app, &owner, &client, &people[1], &phq).await;
     // 2+2+2+2+2+2+1+1+1 = 15: moderately severe, and item 9 is not "not at all".
     let answers = json!({"phq1": 2, "phq2": 2, "phq3": 2, "phq4": 2, "phq5": 2, "phq6": 2, "phq7": 1, "phq8": 1, "phq9": 1, "phq_difficulty": "very"});
@@ -633,7 +616,7 @@ async fn answers_are_encrypted_at_rest() {
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, owner) = app.signed_in(Role::Owner).await;
     let (client, people) = booked_couple(&app, &owner).await;
-    let intake = questionnaire_id(&app, &owner, "couples-intake").await;
+    let intake = app.questionnaire_id(&owner, "couples-intake").await;
     let assigned = assign(&app, &owner, &client, &people[0], &intake).await;
     let token = token_of(&assigned);
     assert_status(
@@ -673,7 +656,7 @@ async fn links_that_are_unknown_tampered_or_expired_are_refused() {
     let (app, clock) = TestApp::at_monday_morning().await;
     let (_, owner) = app.signed_in(Role::Owner).await;
     let (client, people) = booked_couple(&app, &owner).await;
-    let intake = questionnaire_id(&app, &owner, "couples-intake").await;
+    let intake = app.questionnaire_id(&owner, "couples-intake").await;
     let token = token_of(&assign(&app, &owner, &client, &people[0], &intake).await);
     let mut tampered = token.clone();
     tampered.pop();
@@ -870,7 +853,7 @@ async fn drafts_and_a_submission_racing_on_one_link_lose_nothing_and_never_reope
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, owner) = app.signed_in(Role::Owner).await;
     let (client, people) = booked_couple(&app, &owner).await;
-    let phq = questionnaire_id(&app, &owner, "phq-9").await;
+    let phq = app.questionnaire_id(&owner, "phq-9").await;
     let full = json!({"phq1": 2, "phq2": 2, "phq3": 2, "phq4": 2, "phq5": 2, "phq6": 2, "phq7": 1, "phq8": 1, "phq9": 0});
     for _ in 0..5 {
         let assigned = assign(&app, &owner, &client, &people[0], &phq).await;

@@ -16,23 +16,6 @@ async fn first_practitioner(app: &TestApp) -> String {
         .to_owned()
 }
 
-async fn type_id(app: &TestApp, staff: &Caller, slug: &str) -> String {
-    let all = assert_status(
-        app.get_as(staff, "/api/v1/appointment-types").await,
-        StatusCode::OK,
-    )
-    .await;
-    all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["slug"] == slug)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn new_client(app: &TestApp, staff: &Caller) -> String {
     let created = assert_status(
         app.send_as(
@@ -661,7 +644,7 @@ async fn staff_book_inside_hours_or_outside_with_a_flag_but_never_over_another()
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, staff) = app.signed_in(Role::Assistant).await;
     let p = first_practitioner(&app).await;
-    let session = type_id(&app, &staff, "couples-session").await;
+    let session = app.type_id(&staff, "couples-session").await;
     let client = new_client(&app, &staff).await;
     let book = |start: &str, outside: bool| {
         let app = &app;
@@ -749,7 +732,7 @@ async fn every_change_to_an_appointment_raises_its_sequence_and_is_audited() {
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, owner) = app.signed_in(Role::Owner).await;
     let p = first_practitioner(&app).await;
-    let session = type_id(&app, &owner, "couples-session").await;
+    let session = app.type_id(&owner, "couples-session").await;
     let client = new_client(&app, &owner).await;
     let created = assert_status(
         app.send_as(&owner, Method::POST, "/api/v1/appointments", json!({"client_id": client, "appointment_type_id": session, "practitioner_id": p, "start": "2026-12-08T10:00:00Z"})).await,

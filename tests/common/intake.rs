@@ -82,3 +82,23 @@ impl TestApp {
         assert_status(r, StatusCode::OK).await;
     }
 }
+
+impl TestApp {
+    /// The id of the questionnaire with `slug`, as `staff` lists them.
+    pub async fn questionnaire_id(&self, staff: &super::Caller, slug: &str) -> String {
+        let list = assert_status(
+            self.get_as(staff, "/api/v1/questionnaires").await,
+            StatusCode::OK,
+        )
+        .await;
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["slug"] == slug)
+            .unwrap_or_else(|| panic!("no {slug} in {list}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
