@@ -83,6 +83,8 @@ pub enum Action {
     SettingsUpdate,
     /// A signed-in request refused: the role does not allow it, or the CSRF token is missing.
     AccessDenied,
+    /// A clinical record failed its integrity check when read: changed outside Attune.
+    IntegrityFailure,
     PractitionerCreate,
     PractitionerUpdate,
     AppointmentTypeCreate,
@@ -149,7 +151,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 60] = [
+    pub const ALL: [Action; 61] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -161,6 +163,7 @@ impl Action {
         Action::StaffUpdate,
         Action::SettingsUpdate,
         Action::AccessDenied,
+        Action::IntegrityFailure,
         Action::PractitionerCreate,
         Action::PractitionerUpdate,
         Action::AppointmentTypeCreate,
@@ -225,6 +228,7 @@ impl Action {
             Action::StaffUpdate => "staff.update",
             Action::SettingsUpdate => "settings.update",
             Action::AccessDenied => "access.denied",
+            Action::IntegrityFailure => "integrity.failure",
             Action::PractitionerCreate => "practitioner.create",
             Action::PractitionerUpdate => "practitioner.update",
             Action::AppointmentTypeCreate => "appointment_type.create",

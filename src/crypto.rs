@@ -2,8 +2,9 @@
 //!
 //! Every bearer secret Attune hands out (session, API token, and later booking, intake and
 //! feed links) is 256 random bits, shown once, and stored only as its SHA-256. A database
-//! leak therefore yields nothing that can be presented back to the server. Clinical-text
-//! encryption joins this module with the intake and notes capabilities.
+//! leak therefore yields nothing that can be presented back to the server. Private free text
+//! is sealed with the data key (AES-256-GCM), and what stays in the clear beside it (scores,
+//! signers) carries an integrity tag made with a key derived from it.
 
 use std::fmt;
 
@@ -134,6 +135,9 @@ use base64::engine::general_purpose::STANDARD;
 pub struct DataKey {
     id: String,
     cipher: Aes256Gcm,
+    /// Signs integrity tags; derived from the key so one secret serves both, yet a tag says
+    /// nothing about the encryption key.
+    mac_key: [u8; 32],
     bytes: [u8; 32],
 }
 
@@ -161,6 +165,7 @@ impl DataKey {
         Self {
             id: hex(&Sha256::digest(bytes))[..8].to_owned(),
             cipher: Aes256Gcm::new_from_slice(&bytes).expect("32 bytes is an AES-256 key"),
+            mac_key: hmac_sha256(&bytes, &[b"attune.integrity.v1"]),
             bytes,
         }
     }
@@ -199,6 +204,17 @@ pub enum OpenError {
 }
 
 const SEALED_PREFIX: &str = "v1";
+const TAG_PREFIX: &str = "m1";
+
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    use hmac::{KeyInit as _, Mac};
+    let mut mac =
+        hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
 
 impl DataKeys {
     pub fn new(current: DataKey, previous: Vec<DataKey>) -> Self {
@@ -242,10 +258,7 @@ impl DataKeys {
         else {
             return Err(OpenError::Malformed);
         };
-        let key = std::iter::once(&self.current)
-            .chain(&self.previous)
-            .find(|k| k.id == key_id)
-            .ok_or_else(|| OpenError::UnknownKey(key_id.to_owned()))?;
+        let key = self.key(key_id)?;
         let bytes = URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|_| OpenError::Malformed)?;
@@ -265,6 +278,41 @@ impl DataKeys {
             )
             .map_err(|_| OpenError::Tampered)?;
         String::from_utf8(plaintext).map_err(|_| OpenError::Tampered)
+    }
+
+    /// An integrity tag over `message` with the current key: HMAC-SHA256 under a key derived
+    /// from the data key, as `m1.<key id>.<base64url(tag)>`. Fields kept in the clear (scores,
+    /// signers) cannot then be changed without the key and go unnoticed.
+    pub fn tag(&self, message: &[u8]) -> String {
+        format!(
+            "{TAG_PREFIX}.{}.{}",
+            self.current.id,
+            URL_SAFE_NO_PAD.encode(hmac_sha256(&self.current.mac_key, &[message]))
+        )
+    }
+
+    /// Whether `tag` was made over `message` by the current or an earlier key.
+    pub fn verify_tag(&self, tag: &str, message: &[u8]) -> Result<(), OpenError> {
+        let mut parts = tag.splitn(3, '.');
+        let (Some(TAG_PREFIX), Some(key_id), Some(body)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(OpenError::Malformed);
+        };
+        let key = self.key(key_id)?;
+        let expected = URL_SAFE_NO_PAD.encode(hmac_sha256(&key.mac_key, &[message]));
+        if secrets_equal(&expected, body) {
+            Ok(())
+        } else {
+            Err(OpenError::Tampered)
+        }
+    }
+
+    fn key(&self, id: &str) -> Result<&DataKey, OpenError> {
+        std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|k| k.id == id)
+            .ok_or_else(|| OpenError::UnknownKey(id.to_owned()))
     }
 }
 
@@ -325,6 +373,26 @@ mod sealing_tests {
             &format!("v1.{}.!!!", keys.current().id()),
         ] {
             assert!(keys.open(bad, "c").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tags_verify_under_their_key_and_fail_on_any_change() {
+        let old = DataKey::generate();
+        let keys = DataKeys::new(old.clone(), Vec::new());
+        let tag = keys.tag(b"score=12");
+        assert!(tag.starts_with(&format!("m1.{}.", old.id())));
+        assert_eq!(keys.verify_tag(&tag, b"score=12"), Ok(()));
+        assert_eq!(keys.verify_tag(&tag, b"score=2"), Err(OpenError::Tampered));
+        let rotated = DataKeys::new(DataKey::generate(), vec![old]);
+        assert_eq!(rotated.verify_tag(&tag, b"score=12"), Ok(()));
+        let forgotten = DataKeys::new(DataKey::generate(), Vec::new());
+        assert!(matches!(
+            forgotten.verify_tag(&tag, b"score=12"),
+            Err(OpenError::UnknownKey(_))
+        ));
+        for bad in ["", "m1", "v1.x.y", &tag.replace("m1.", "m2.")] {
+            assert!(keys.verify_tag(bad, b"score=12").is_err(), "{bad}");
         }
     }
 

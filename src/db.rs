@@ -159,6 +159,20 @@ pub async fn begin_write<C: TransactionTrait + ConnectionTrait>(
     db.begin_with_options(options).await
 }
 
+/// A write transaction that may rewrite how a signed note is stored (its sealing under a new
+/// key, its tag) without changing the note: the Postgres lock on signed notes lets only such
+/// a transaction through, and only `attune keys rotate` opens one.
+pub async fn begin_rekey<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+) -> Result<C::Transaction, DbErr> {
+    let txn = begin_write(db).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL attune.rekey = 'on'")
+            .await?;
+    }
+    Ok(txn)
+}
+
 /// Applies every pending migration; safe when several instances start at once.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migration::up_exclusive(db).await

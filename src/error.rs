@@ -646,6 +646,7 @@ impl From<crate::intake::assignments::IntakeError> for ApiError {
             E::Unreadable => Self::internal(anyhow::anyhow!(
                 "intake answers cannot be decrypted with the configured data keys"
             )),
+            E::Integrity(f) => f.into(),
             E::Questionnaire(e) => e.into(),
             E::Mail(e) => Self::internal(e),
             E::Db(e) => e.into(),
@@ -693,8 +694,27 @@ impl From<crate::notes::NoteError> for ApiError {
             E::Unreadable => Self::internal(anyhow::anyhow!(
                 "note content cannot be decrypted with the configured data keys"
             )),
+            E::Integrity(f) => f.into(),
             E::Db(e) => e.into(),
         }
+    }
+}
+
+/// Not the generic "something went wrong": whoever reads the record must know that what is
+/// stored was changed, and must not be shown the changed value.
+impl From<crate::integrity::Failure> for ApiError {
+    fn from(f: crate::integrity::Failure) -> Self {
+        Self::new(
+            ProblemKind::Internal,
+            format!(
+                "This record ({} {}) failed its integrity check: what is stored was changed \
+                 outside Attune, so it is not shown. The event is in the audit log; restore \
+                 the record from a backup.",
+                f.kind.replace('_', " "),
+                f.id
+            ),
+        )
+        .with_reason("integrity_failure")
     }
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod housekeeping;
 pub mod http;
 pub mod intake;
+pub mod integrity;
 pub mod mail;
 pub mod notes;
 pub mod pagination;
@@ -83,6 +84,9 @@ impl AppState {
         db::migrate(&db)
             .await
             .context("applying database migrations")?;
+        integrity::bind_existing(&db, &keys, clock.now())
+            .await
+            .context("tagging the clinical records written before integrity tags")?;
         // Before the practice: its free consultation sends the couples intake.
         intake::questionnaires::seed_builtins(&db, clock.now())
             .await

@@ -1,7 +1,9 @@
-//! `attune keys rotate`: re-encrypts every sealed value under the current data key, so the
-//! earlier keys can then be retired. Runs in small transactions and can be run again after an
-//! interruption; values already under the current key are left alone.
+//! `attune keys rotate`: re-encrypts every sealed value and re-tags every clear clinical
+//! field under the current data key, so the earlier keys can then be retired. Runs in small
+//! transactions and can be run again after an interruption; values already under the current
+//! key are left alone.
 
+use entity::{intake_assignment, note_addendum, session_note, treatment_plan};
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, Statement, TransactionSession, TransactionTrait, Value,
 };
@@ -10,7 +12,7 @@ use uuid::Uuid;
 use crate::{
     calendar::busy,
     crypto::DataKeys,
-    db, intake,
+    db, intake, integrity,
     mail::outbox,
     notes,
     scheduling::{appointments, booking},
@@ -91,6 +93,8 @@ pub enum RekeyError {
         reason: String,
     },
     #[error(transparent)]
+    Retag(#[from] integrity::RetagError),
+    #[error(transparent)]
     Db(#[from] DbErr),
 }
 
@@ -107,15 +111,7 @@ pub async fn rotate<C: ConnectionTrait + TransactionTrait>(
     for col in &COLUMNS {
         let mut done = 0;
         loop {
-            let txn = db::begin_write(db).await?;
-            if backend == DbBackend::Postgres {
-                // The signed-note trigger lets only this rewrite of the stored bytes through.
-                txn.execute_raw(Statement::from_string(
-                    backend,
-                    "SET LOCAL attune.rekey = 'on'",
-                ))
-                .await?;
-            }
+            let txn = db::begin_rekey(db).await?;
             let select = format!(
                 "SELECT id, {c} FROM {t} WHERE {c} IS NOT NULL AND {c} NOT LIKE {p} ORDER BY id LIMIT {BATCH}",
                 c = col.column,
@@ -164,6 +160,26 @@ pub async fn rotate<C: ConnectionTrait + TransactionTrait>(
         }
         report.push((format!("{}.{}", col.table, col.column), done));
     }
+    // The tags of clear clinical fields are made with a key derived from the data key.
+    let tags = [
+        (
+            "intake_assignments.integrity",
+            integrity::retag::<intake_assignment::Model, _>(db, keys, BATCH).await?,
+        ),
+        (
+            "session_notes.integrity",
+            integrity::retag::<session_note::Model, _>(db, keys, BATCH).await?,
+        ),
+        (
+            "note_addenda.integrity",
+            integrity::retag::<note_addendum::Model, _>(db, keys, BATCH).await?,
+        ),
+        (
+            "treatment_plans.integrity",
+            integrity::retag::<treatment_plan::Model, _>(db, keys, BATCH).await?,
+        ),
+    ];
+    report.extend(tags.into_iter().map(|(c, n)| (c.to_owned(), n)));
     Ok(report)
 }
 

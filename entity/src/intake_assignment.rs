@@ -26,6 +26,8 @@ pub struct Model {
     pub opened_at: Option<DateTimeUtc>,
     pub submitted_at: Option<DateTimeUtc>,
     pub created_by: Option<Uuid>,
+    /// Keyed tag over the row's identity and its clear clinical fields (`attune::integrity`).
+    pub integrity: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

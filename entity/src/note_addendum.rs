@@ -13,6 +13,8 @@ pub struct Model {
     pub author_id: Uuid,
     pub text_sealed: String,
     pub content_hash: String,
+    /// Keyed tag over the row's identity and its clear clinical fields (`attune::integrity`).
+    pub integrity: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

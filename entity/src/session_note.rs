@@ -20,6 +20,8 @@ pub struct Model {
     pub signed_by: Option<Uuid>,
     /// SHA-256 of the content as signed.
     pub content_hash: Option<String>,
+    /// Keyed tag over the row's identity and its clear clinical fields (`attune::integrity`).
+    pub integrity: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -17,6 +17,8 @@ pub struct Model {
     pub phase: Option<String>,
     pub phase_since: Option<DateTimeUtc>,
     pub created_by: Option<Uuid>,
+    /// Keyed tag over the row's identity and its clear clinical fields (`attune::integrity`).
+    pub integrity: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -16,6 +16,7 @@ mod m20261124_000007_intake;
 mod m20261124_000008_notes;
 mod m20261124_000009_treatment_plans;
 mod m20261202_000010_client_title;
+mod m20261202_000011_integrity;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_notes::Migration),
             Box::new(m20261124_000009_treatment_plans::Migration),
             Box::new(m20261202_000010_client_title::Migration),
+            Box::new(m20261202_000011_integrity::Migration),
         ]
     }
 }

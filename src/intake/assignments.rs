@@ -11,8 +11,8 @@ use entity::{
     participant, practitioner, questionnaire_version,
 };
 use sea_orm::{
-    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, TransactionSession, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -29,6 +29,7 @@ use crate::{
     crypto::{self, DataKeys, Secret},
     db,
     error::FieldError,
+    integrity,
     mail::{self, Notifier, plan::PlanError},
 };
 
@@ -56,6 +57,9 @@ pub enum IntakeError {
     Invalid(Vec<FieldError>),
     #[error("the stored answers cannot be decrypted with the configured keys")]
     Unreadable,
+    /// A stored response no longer matches its integrity tag.
+    #[error(transparent)]
+    Integrity(#[from] crate::integrity::Failure),
     #[error(transparent)]
     Questionnaire(#[from] QuestionnaireError),
     #[error(transparent)]
@@ -192,28 +196,32 @@ pub async fn assign_in(
     let versioned = questionnaires::at_version(db, new.questionnaire_id, None).await?;
     let id = Uuid::new_v4();
     let token = Secret::generate(TOKEN_PREFIX);
-    let row = intake_assignment::Entity::insert(intake_assignment::ActiveModel {
-        id: Set(id),
-        client_id: Set(new.client_id),
-        participant_id: Set(person.id),
-        questionnaire_version_id: Set(versioned.version.id),
-        token_hash: Set(token.hash()),
-        status: Set(IntakeStatus::Sent),
-        expires_at: Set(audit.now + timings.link_ttl),
-        due_at: Set(new.due_at),
-        appointment_id: Set(new.appointment_id),
-        answers_sealed: Set(None),
-        score_total: Set(None),
-        score_band: Set(None),
-        flags: Set(serde_json::json!([])),
-        opened_at: Set(None),
-        submitted_at: Set(None),
-        created_by: Set(audit.actor.id),
-        created_at: Set(audit.now),
-        updated_at: Set(audit.now),
-    })
-    .exec_with_returning(db)
-    .await?;
+    let mut row = intake_assignment::Model {
+        id,
+        client_id: new.client_id,
+        participant_id: person.id,
+        questionnaire_version_id: versioned.version.id,
+        token_hash: token.hash(),
+        status: IntakeStatus::Sent,
+        expires_at: audit.now + timings.link_ttl,
+        due_at: new.due_at,
+        appointment_id: new.appointment_id,
+        answers_sealed: None,
+        score_total: None,
+        score_band: None,
+        flags: serde_json::json!([]),
+        opened_at: None,
+        submitted_at: None,
+        created_by: audit.actor.id,
+        integrity: None,
+        created_at: audit.now,
+        updated_at: audit.now,
+    };
+    row.integrity = Some(integrity::tag(n.keys, &row));
+    let row =
+        intake_assignment::Entity::insert(intake_assignment::ActiveModel::from(row).reset_all())
+            .exec_with_returning(db)
+            .await?;
     let url = n.public_url.link(&format!("/intake/{}", token.expose()));
     mail::intakes::invite(
         db,
@@ -342,16 +350,22 @@ pub async fn for_booking(
     Ok(())
 }
 
+/// The client's intakes with their questionnaire versions and slugs, each checked against
+/// its integrity tag. With `results` the caller shows the scores and flags (to whom
+/// [`crate::policy::treats`] allows), and that read is recorded.
 pub async fn list_for_client(
     db: &impl ConnectionTrait,
+    keys: &DataKeys,
     client_id: Uuid,
+    results: bool,
+    audit: &AuditContext,
 ) -> Result<
     Vec<(
         intake_assignment::Model,
         questionnaire_version::Model,
         String,
     )>,
-    DbErr,
+    IntakeError,
 > {
     let rows = intake_assignment::Entity::find()
         .filter(intake_assignment::Column::ClientId.eq(client_id))
@@ -359,6 +373,19 @@ pub async fn list_for_client(
         .order_by_asc(intake_assignment::Column::Id)
         .all(db)
         .await?;
+    integrity::check_all::<_, IntakeError>(db, keys, audit, &rows).await?;
+    if results
+        && rows
+            .iter()
+            .any(|a| a.score_total.is_some() || !flags_of(a).is_empty())
+    {
+        audit
+            .record(
+                db,
+                Event::new(Action::IntakeRead).entity("client", client_id),
+            )
+            .await?;
+    }
     // The versions and questionnaires of the whole list in two queries.
     let versions: std::collections::HashMap<Uuid, questionnaire_version::Model> =
         questionnaire_version::Entity::find()
@@ -572,6 +599,10 @@ async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
     audit: &AuditContext,
 ) -> Result<intake_assignment::Model, IntakeError> {
     let now = audit.now;
+    // Before the transaction, so a failure's audit event is not rolled back with it:
+    // submitting rewrites the result and would otherwise re-tag a moved response.
+    let stored = by_token(db, token).await?;
+    integrity::check::<_, IntakeError>(db, n.keys, audit, &stored).await?;
     let txn = db::begin_write(db).await?;
     let a = for_change(&txn, token, now).await?;
     let definition = definition_of(&txn, &a).await?;
@@ -592,13 +623,20 @@ async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
     let score = scoring::score(&definition, &answers);
     let flags: Vec<Flag> = scoring::flags(&definition, &answers);
     let sealed = Sealed { answers, consents };
+    let mut result = a.clone();
+    result.status = IntakeStatus::Submitted;
+    result.score_total = score.as_ref().map(|s| s.total as i32);
+    result.score_band = score.and_then(|s| s.band);
+    result.flags = serde_json::to_value(&flags).expect("flags serialise");
+    result.submitted_at = Some(now);
     let mut model: intake_assignment::ActiveModel = a.clone().into();
     model.answers_sealed = Set(Some(seal(n.keys, a.id, &sealed)));
-    model.status = Set(IntakeStatus::Submitted);
-    model.score_total = Set(score.as_ref().map(|s| s.total as i32));
-    model.score_band = Set(score.and_then(|s| s.band));
-    model.flags = Set(serde_json::to_value(&flags).expect("flags serialise"));
-    model.submitted_at = Set(Some(now));
+    model.integrity = Set(Some(integrity::tag(n.keys, &result)));
+    model.status = Set(result.status);
+    model.score_total = Set(result.score_total);
+    model.score_band = Set(result.score_band);
+    model.flags = Set(result.flags);
+    model.submitted_at = Set(result.submitted_at);
     model.updated_at = Set(now);
     // Only if it is still open: a double submit answers "already submitted".
     let updated = intake_assignment::Entity::update_many()
@@ -668,6 +706,7 @@ pub async fn read(
         .one(db)
         .await?
         .ok_or(IntakeError::NotFound)?;
+    integrity::check::<_, IntakeError>(db, keys, audit, &a).await?;
     let (version, slug) = version_of(db, &a).await?;
     let sealed = open_sealed(keys, &a)?;
     audit

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use entity::session_note::{self, NoteStatus};
 use entity::{appointment, note_addendum};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -28,6 +28,7 @@ use crate::{
     crypto::{self, DataKeys},
     db,
     error::FieldError,
+    integrity,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +58,9 @@ pub enum NoteError {
     AlreadyInPhase,
     #[error("stored note content cannot be decrypted with the configured keys")]
     Unreadable,
+    /// A stored note, addendum or plan no longer matches its integrity tag.
+    #[error(transparent)]
+    Integrity(#[from] crate::integrity::Failure),
     #[error(transparent)]
     Db(DbErr),
 }
@@ -184,31 +188,34 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     }
     plans::check_goal_links(&txn, keys, client_id, &input.goal_ids).await?;
     let id = Uuid::new_v4();
-    let note = session_note::Entity::insert(session_note::ActiveModel {
-        id: Set(id),
-        client_id: Set(client_id),
-        appointment_id: Set(input.appointment_id),
-        author_id: Set(staff.id),
-        format: Set(format.as_str().to_owned()),
-        title: Set(title),
-        content_sealed: Set(seal_content(keys, id, &content)),
-        goal_ids: Set(serde_json::json!(input.goal_ids)),
-        status: Set(NoteStatus::Draft),
-        signed_at: Set(None),
-        signed_by: Set(None),
-        content_hash: Set(None),
-        created_at: Set(audit.now),
-        updated_at: Set(audit.now),
-    })
-    .exec_with_returning(&txn)
-    .await
-    .map_err(|e| {
-        if db::violates(&e, "appointment") {
-            NoteError::AppointmentHasNote
-        } else {
-            e.into()
-        }
-    })?;
+    let mut note = session_note::Model {
+        id,
+        client_id,
+        appointment_id: input.appointment_id,
+        author_id: staff.id,
+        format: format.as_str().to_owned(),
+        title,
+        content_sealed: seal_content(keys, id, &content),
+        goal_ids: serde_json::json!(input.goal_ids),
+        status: NoteStatus::Draft,
+        signed_at: None,
+        signed_by: None,
+        content_hash: None,
+        integrity: None,
+        created_at: audit.now,
+        updated_at: audit.now,
+    };
+    note.integrity = Some(integrity::tag(keys, &note));
+    let note = session_note::Entity::insert(session_note::ActiveModel::from(note).reset_all())
+        .exec_with_returning(&txn)
+        .await
+        .map_err(|e| {
+            if db::violates(&e, "appointment") {
+                NoteError::AppointmentHasNote
+            } else {
+                e.into()
+            }
+        })?;
     audit
         .record(
             &txn,
@@ -221,19 +228,23 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     Ok(note)
 }
 
-/// The client's notes without their content, newest first.
+/// The client's notes without their content, newest first, each checked against its tag.
 pub async fn list(
     db: &impl ConnectionTrait,
+    keys: &DataKeys,
     staff: &Staff,
     client_id: Uuid,
+    audit: &AuditContext,
 ) -> Result<Vec<session_note::Model>, NoteError> {
     access::clinical_client(db, staff, client_id).await?;
-    Ok(session_note::Entity::find()
+    let notes = session_note::Entity::find()
         .filter(session_note::Column::ClientId.eq(client_id))
         .order_by_desc(session_note::Column::CreatedAt)
         .order_by_desc(session_note::Column::Id)
         .all(db)
-        .await?)
+        .await?;
+    integrity::check_all::<_, NoteError>(db, keys, audit, &notes).await?;
+    Ok(notes)
 }
 
 /// The note, if `staff` may see it.
@@ -287,7 +298,7 @@ pub async fn read(
     audit: &AuditContext,
 ) -> Result<NoteRecord, NoteError> {
     let note = find_for(db, staff, id).await?;
-    let record = open_record(db, keys, note).await?;
+    let record = open_record(db, keys, note, audit).await?;
     audit
         .record(db, Event::new(Action::NoteRead).entity("note", id))
         .await?;
@@ -299,7 +310,9 @@ pub async fn open_record(
     db: &impl ConnectionTrait,
     keys: &DataKeys,
     note: session_note::Model,
+    audit: &AuditContext,
 ) -> Result<NoteRecord, NoteError> {
+    integrity::check::<_, NoteError>(db, keys, audit, &note).await?;
     let content = open_content(keys, &note)?;
     let tampered = note.status == NoteStatus::Signed
         && note.content_hash.as_deref()
@@ -307,13 +320,14 @@ pub async fn open_record(
     if tampered {
         tracing::error!(note = %note.id, "a signed note no longer matches its signature");
     }
-    let mut addenda = Vec::new();
-    for a in note_addendum::Entity::find()
+    let rows = note_addendum::Entity::find()
         .filter(note_addendum::Column::NoteId.eq(note.id))
         .order_by_asc(note_addendum::Column::Position)
         .all(db)
-        .await?
-    {
+        .await?;
+    integrity::check_all::<_, NoteError>(db, keys, audit, &rows).await?;
+    let mut addenda = Vec::new();
+    for a in rows {
         let text = keys
             .open(&a.text_sealed, &addendum_context(a.id))
             .map_err(|_| NoteError::Unreadable)?;
@@ -388,6 +402,10 @@ pub async fn sign<C: ConnectionTrait + TransactionTrait>(
     id: Uuid,
     audit: &AuditContext,
 ) -> Result<session_note::Model, NoteError> {
+    // Signing re-tags the note, so a changed draft is caught first, outside the transaction
+    // that would roll back the failure's audit event.
+    let stored = find_for(db, staff, id).await?;
+    integrity::check::<_, NoteError>(db, keys, audit, &stored).await?;
     let txn = db::begin_write(db).await?;
     let note = find_for(&txn, staff, id).await?;
     if note.status == NoteStatus::Signed {
@@ -404,6 +422,11 @@ pub async fn sign<C: ConnectionTrait + TransactionTrait>(
         )]));
     }
     let hash = crypto::sha256_hex(&signed_text(&note.format, &note.title, &content));
+    let mut result = note.clone();
+    result.status = NoteStatus::Signed;
+    result.signed_at = Some(audit.now);
+    result.signed_by = Some(staff.id);
+    result.content_hash = Some(hash.clone());
     let signed = session_note::Entity::update_many()
         .col_expr(
             session_note::Column::Status,
@@ -412,6 +435,10 @@ pub async fn sign<C: ConnectionTrait + TransactionTrait>(
         .col_expr(session_note::Column::SignedAt, Some(audit.now).into())
         .col_expr(session_note::Column::SignedBy, Some(staff.id).into())
         .col_expr(session_note::Column::ContentHash, Some(hash).into())
+        .col_expr(
+            session_note::Column::Integrity,
+            Some(integrity::tag(keys, &result)).into(),
+        )
         .col_expr(session_note::Column::UpdatedAt, audit.now.into())
         .filter(session_note::Column::Id.eq(id))
         .filter(session_note::Column::Status.eq(NoteStatus::Draft))
@@ -458,17 +485,20 @@ pub async fn add_addendum<C: ConnectionTrait + TransactionTrait>(
         .count(&txn)
         .await? as i32
         + 1;
-    let row = note_addendum::Entity::insert(note_addendum::ActiveModel {
-        id: Set(addendum_id),
-        note_id: Set(id),
-        position: Set(position),
-        author_id: Set(staff.id),
-        text_sealed: Set(keys.seal(text, &addendum_context(addendum_id))),
-        content_hash: Set(crypto::sha256_hex(text)),
-        created_at: Set(audit.now),
-    })
-    .exec_with_returning(&txn)
-    .await?;
+    let mut row = note_addendum::Model {
+        id: addendum_id,
+        note_id: id,
+        position,
+        author_id: staff.id,
+        text_sealed: keys.seal(text, &addendum_context(addendum_id)),
+        content_hash: crypto::sha256_hex(text),
+        integrity: None,
+        created_at: audit.now,
+    };
+    row.integrity = Some(integrity::tag(keys, &row));
+    let row = note_addendum::Entity::insert(note_addendum::ActiveModel::from(row).reset_all())
+        .exec_with_returning(&txn)
+        .await?;
     audit
         .record(&txn, Event::new(Action::NoteAddendum).entity("note", id))
         .await?;

@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, Utc};
 use entity::{session_note, treatment_plan};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,7 @@ use crate::{
     crypto::DataKeys,
     db,
     error::FieldError,
+    integrity,
     types::plausible_date,
 };
 
@@ -158,8 +159,24 @@ fn open(keys: &DataKeys, row: treatment_plan::Model) -> Result<Plan, NoteError> 
     })
 }
 
-/// The client's current plan, opened (no access check, no audit: for callers that did both).
+/// The client's current plan, opened and checked against its integrity tag (no access
+/// check, no read recorded: for callers that did both).
 pub async fn current(
+    db: &impl ConnectionTrait,
+    keys: &DataKeys,
+    client_id: Uuid,
+    audit: &AuditContext,
+) -> Result<Option<Plan>, NoteError> {
+    let Some(row) = current_row(db, client_id).await? else {
+        return Ok(None);
+    };
+    integrity::check::<_, NoteError>(db, keys, audit, &row).await?;
+    open(keys, row).map(Some)
+}
+
+/// The current plan inside a change's transaction, after the change checked it with
+/// [`current`] outside (where a failure's audit event is not rolled back).
+async fn latest(
     db: &impl ConnectionTrait,
     keys: &DataKeys,
     client_id: Uuid,
@@ -170,20 +187,20 @@ pub async fn current(
         .transpose()
 }
 
-/// Every version, oldest first.
+/// Every version, oldest first, each checked.
 pub async fn history(
     db: &impl ConnectionTrait,
     keys: &DataKeys,
     client_id: Uuid,
+    audit: &AuditContext,
 ) -> Result<Vec<Plan>, NoteError> {
-    treatment_plan::Entity::find()
+    let rows = treatment_plan::Entity::find()
         .filter(treatment_plan::Column::ClientId.eq(client_id))
         .order_by_asc(treatment_plan::Column::Version)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|row| open(keys, row))
-        .collect()
+        .await?;
+    integrity::check_all::<_, NoteError>(db, keys, audit, &rows).await?;
+    rows.into_iter().map(|row| open(keys, row)).collect()
 }
 
 pub async fn read(
@@ -194,7 +211,7 @@ pub async fn read(
     audit: &AuditContext,
 ) -> Result<Plan, NoteError> {
     access::clinical_client(db, staff, client_id).await?;
-    let plan = current(db, keys, client_id)
+    let plan = current(db, keys, client_id, audit)
         .await?
         .ok_or(NoteError::NoPlan)?;
     audit
@@ -225,9 +242,11 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
     input: PlanInput,
     audit: &AuditContext,
 ) -> Result<Plan, NoteError> {
+    // A new version carries the current one forward: a changed one is caught first.
+    current(db, keys, client_id, audit).await?;
     let txn = db::begin_write(db).await?;
     access::clinical_client(&txn, staff, client_id).await?;
-    let existing = current(&txn, keys, client_id).await?;
+    let existing = latest(&txn, keys, client_id).await?;
     let mut errors = Vec::new();
     let chosen = match input.template.as_deref() {
         Some(slug) => match template(slug) {
@@ -358,9 +377,10 @@ pub async fn move_to_phase<C: ConnectionTrait + TransactionTrait>(
     phase: &str,
     audit: &AuditContext,
 ) -> Result<Plan, NoteError> {
+    current(db, keys, client_id, audit).await?;
     let txn = db::begin_write(db).await?;
     access::clinical_client(&txn, staff, client_id).await?;
-    let existing = current(&txn, keys, client_id)
+    let existing = latest(&txn, keys, client_id)
         .await?
         .ok_or(NoteError::NoPlan)?;
     if !existing.phases.iter().any(|p| p == phase) {
@@ -414,23 +434,26 @@ async fn insert_version(
     audit: &AuditContext,
 ) -> Result<Plan, NoteError> {
     let id = Uuid::new_v4();
-    let row = treatment_plan::Entity::insert(treatment_plan::ActiveModel {
-        id: Set(id),
-        client_id: Set(client_id),
-        version: Set(existing.map_or(1, |p| p.row.version + 1)),
-        template: Set(template),
-        content_sealed: Set(keys.seal(
+    let mut row = treatment_plan::Model {
+        id,
+        client_id,
+        version: existing.map_or(1, |p| p.row.version + 1),
+        template,
+        content_sealed: keys.seal(
             &serde_json::to_string(content).expect("a plan serialises"),
             &context(id),
-        )),
-        phases: Set(serde_json::json!(phases)),
-        phase: Set(phase),
-        phase_since: Set(phase_since),
-        created_by: Set(audit.actor.id),
-        created_at: Set(audit.now),
-    })
-    .exec_with_returning(db)
-    .await?;
+        ),
+        phases: serde_json::json!(phases),
+        phase,
+        phase_since,
+        created_by: audit.actor.id,
+        integrity: None,
+        created_at: audit.now,
+    };
+    row.integrity = Some(integrity::tag(keys, &row));
+    let row = treatment_plan::Entity::insert(treatment_plan::ActiveModel::from(row).reset_all())
+        .exec_with_returning(db)
+        .await?;
     Ok(Plan {
         phases,
         row,
@@ -506,7 +529,7 @@ pub async fn check_goal_links(
     if goal_ids.is_empty() {
         return Ok(());
     }
-    let goals: Vec<Uuid> = current(db, keys, client_id)
+    let goals: Vec<Uuid> = latest(db, keys, client_id)
         .await?
         .map(|p| p.content.goals.iter().map(|g| g.id).collect())
         .unwrap_or_default();
@@ -534,6 +557,7 @@ pub async fn progress(
         .order_by_asc(session_note::Column::SignedAt)
         .all(db)
         .await?;
+    integrity::check_all::<_, NoteError>(db, keys, audit, &signed).await?;
     let goals = plan
         .content
         .goals

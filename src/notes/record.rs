@@ -15,7 +15,7 @@ use crate::{
     audit::{Action, AuditContext, Event},
     auth::{Permission, Staff},
     crypto::DataKeys,
-    intake,
+    intake, integrity,
     pagination::{Page, PageRequest},
 };
 
@@ -37,14 +37,17 @@ pub struct Entry {
 pub type Cursor = (DateTime<Utc>, Uuid);
 
 /// Everything on the client's record, newest first, a page at a time. Anyone who may see the
-/// client sees the entries; clinical details show only to those who may read them.
+/// client sees the entries; clinical details show only to those who may read them, and
+/// showing them is recorded. Every intake, note and plan is checked against its tag.
 pub async fn timeline(
     db: &impl ConnectionTrait,
+    keys: &DataKeys,
     staff: &Staff,
     client_id: Uuid,
     page: &PageRequest<Cursor>,
-    now: DateTime<Utc>,
+    audit: &AuditContext,
 ) -> Result<Page<Entry>, NoteError> {
+    let now = audit.now;
     staff
         .require(Permission::ManageClients)
         .map_err(|_| NoteError::Forbidden)?;
@@ -90,6 +93,19 @@ pub async fn timeline(
         .filter(intake_assignment::Column::ClientId.eq(client_id))
         .all(db)
         .await?;
+    integrity::check_all::<_, NoteError>(db, keys, audit, &intakes).await?;
+    if clinical
+        && intakes
+            .iter()
+            .any(|i| i.score_total.is_some() || !intake::assignments::flags_of(i).is_empty())
+    {
+        audit
+            .record(
+                db,
+                Event::new(Action::IntakeRead).entity("client", client_id),
+            )
+            .await?;
+    }
     for i in &intakes {
         let status = intake::assignments::status(i, now);
         let details = clinical.then(|| {
@@ -115,6 +131,7 @@ pub async fn timeline(
         .filter(session_note::Column::ClientId.eq(client_id))
         .all(db)
         .await?;
+    integrity::check_all::<_, NoteError>(db, keys, audit, &notes).await?;
     for n in &notes {
         entries.push(Entry {
             at: n.signed_at.unwrap_or(n.created_at),
@@ -136,6 +153,7 @@ pub async fn timeline(
         .filter(treatment_plan::Column::ClientId.eq(client_id))
         .all(db)
         .await?;
+    integrity::check_all::<_, NoteError>(db, keys, audit, &plans).await?;
     for p in &plans {
         entries.push(Entry {
             at: p.created_at,
@@ -198,13 +216,14 @@ pub async fn export(
         .all(db)
         .await?;
     let mut intakes = Vec::new();
-    for i in intake_assignment::Entity::find()
+    let submitted = intake_assignment::Entity::find()
         .filter(intake_assignment::Column::ClientId.eq(client_id))
         .filter(intake_assignment::Column::SubmittedAt.is_not_null())
         .order_by_asc(intake_assignment::Column::SubmittedAt)
         .all(db)
-        .await?
-    {
+        .await?;
+    integrity::check_all::<_, NoteError>(db, keys, audit, &submitted).await?;
+    for i in submitted {
         let sealed =
             intake::assignments::open_sealed(keys, &i).map_err(|_| NoteError::Unreadable)?;
         intakes.push(json!({
@@ -226,7 +245,7 @@ pub async fn export(
         .all(db)
         .await?
     {
-        let record = super::open_record(db, keys, n).await?;
+        let record = super::open_record(db, keys, n, audit).await?;
         let n = &record.note;
         notes.push(json!({
             "id": n.id,
@@ -245,7 +264,7 @@ pub async fn export(
             })).collect::<Vec<_>>(),
         }));
     }
-    let plans: Vec<Value> = plans::history(db, keys, client_id)
+    let plans: Vec<Value> = plans::history(db, keys, client_id, audit)
         .await?
         .into_iter()
         .map(|p| {

@@ -14,9 +14,11 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use uuid::Uuid;
 
 use crate::{
+    audit::AuditContext,
     auth::Staff,
+    crypto::DataKeys,
     intake::{assignments::flags_of, definition::Flag},
-    policy,
+    integrity, policy,
 };
 
 /// Something about an appointment that wants doing.
@@ -30,6 +32,9 @@ pub enum Attention {
     NoteNotWritten,
     /// Its note is still a draft (likewise).
     NoteNotSigned,
+    /// One of the couple's questionnaire results was changed outside Attune, so its flags are
+    /// not shown (likewise).
+    IntegrityFailure,
 }
 
 /// One appointment on the agenda.
@@ -44,6 +49,8 @@ pub struct Facts<'a> {
     pub treats: bool,
     pub intake_waiting: bool,
     pub flags: &'a [Flag],
+    /// A result failed its integrity check.
+    pub altered: bool,
     pub note: Option<NoteStatus>,
 }
 
@@ -56,6 +63,9 @@ pub fn attention(a: &appointment::Model, facts: &Facts<'_>, now: DateTime<Utc>) 
     }
     if !facts.treats {
         return found;
+    }
+    if facts.altered {
+        found.push(Attention::IntegrityFailure);
     }
     found.extend(facts.flags.iter().map(|f| Attention::Flagged(*f)));
     let held = matches!(
@@ -76,12 +86,14 @@ pub fn attention(a: &appointment::Model, facts: &Facts<'_>, now: DateTime<Utc>) 
 /// with what needs attention as `staff` may see it.
 pub async fn between(
     db: &impl ConnectionTrait,
+    keys: &DataKeys,
     staff: &Staff,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     practitioner: Option<Uuid>,
-    now: DateTime<Utc>,
+    audit: &AuditContext,
 ) -> Result<Vec<Item>, DbErr> {
+    let now = audit.now;
     let mut query = appointment::Entity::find()
         .filter(appointment::Column::StartsAt.gte(from))
         .filter(appointment::Column::StartsAt.lt(to));
@@ -103,11 +115,17 @@ pub async fn between(
         .collect();
     let mut waiting: HashMap<Uuid, bool> = HashMap::new();
     let mut flags: HashMap<Uuid, Vec<Flag>> = HashMap::new();
+    let mut altered: HashMap<Uuid, bool> = HashMap::new();
     for intake in intake_assignment::Entity::find()
         .filter(intake_assignment::Column::ClientId.is_in(client_ids))
         .all(db)
         .await?
     {
+        // One altered result must not hide the whole day: it is named, and not believed.
+        if !integrity::verify(db, keys, audit, &intake).await? {
+            altered.insert(intake.client_id, true);
+            continue;
+        }
         if intake.status != IntakeStatus::Submitted {
             waiting.insert(intake.client_id, true);
         }
@@ -140,6 +158,7 @@ pub async fn between(
                 treats: client.as_ref().is_some_and(|c| policy::treats(staff, c)),
                 intake_waiting: waiting.contains_key(&a.client_id),
                 flags: flags.get(&a.client_id).map_or(&[], Vec::as_slice),
+                altered: altered.contains_key(&a.client_id),
                 note: notes.get(&a.id).copied(),
             };
             let attention = attention(&a, &facts, now);
@@ -197,6 +216,7 @@ mod tests {
             treats,
             intake_waiting: true,
             flags: &[Flag::Safety],
+            altered: false,
             note,
         }
     }
@@ -228,6 +248,7 @@ mod tests {
                 &held,
                 &Facts {
                     flags: &[],
+                    altered: false,
                     ..facts(true, note)
                 },
                 now,
@@ -245,6 +266,7 @@ mod tests {
                 &cancelled,
                 &Facts {
                     flags: &[],
+                    altered: false,
                     ..facts(true, None)
                 },
                 now
@@ -258,6 +280,7 @@ mod tests {
                 &now_on,
                 &Facts {
                     flags: &[],
+                    altered: false,
                     intake_waiting: false,
                     ..facts(true, None)
                 },

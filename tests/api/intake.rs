@@ -511,7 +511,15 @@ async fn each_partner_fills_their_own_intake_and_the_practitioner_sees_both_with
             .iter()
             .all(|i| i["flags"] == json!([]) && i["score"].is_null())
     );
-    assert_eq!(app.audit_events(&owner, "intake.read").await.len(), 1);
+    // The clinician's list showed the flags (on the client), then one response was opened;
+    // the stranger's and the assistant's lists showed none and are not reads.
+    let reads = app.audit_events(&owner, "intake.read").await;
+    let mut on: Vec<_> = reads
+        .iter()
+        .map(|e| e["entity_type"].as_str().unwrap())
+        .collect();
+    on.sort();
+    assert_eq!(on, ["client", "intake"]);
     assert_eq!(app.audit_events(&owner, "intake.submit").await.len(), 2);
 
     // The practitioner is told, without a word of the answers.

@@ -21,6 +21,7 @@ mod errors;
 mod health;
 mod intake;
 mod intake_pages;
+mod integrity;
 mod mail;
 mod migrations;
 mod notes;

@@ -609,8 +609,8 @@ async fn rotating_keys_re_encrypts_everything_and_the_old_key_can_go() {
             .unwrap();
         let raw = format!("{rows:?}");
         assert!(
-            !raw.contains(&format!("v1.{old_id}.")),
-            "{table} still holds values under the old key"
+            !raw.contains(&format!("v1.{old_id}.")) && !raw.contains(&format!("m1.{old_id}.")),
+            "{table} still holds values or tags under the old key"
         );
     }
 

@@ -114,14 +114,23 @@ impl TestApp {
         }
     }
 
-    /// Stops this instance and starts a new one on the same database, as a restart would.
+    /// Stops this instance and starts a new one on the same database and data keys, as a
+    /// restart would; `configure` may change them.
     pub async fn restart(
         mut self,
         configure: impl FnOnce(&mut Config) + Send + 'static,
     ) -> TestApp {
         self.stop_inner().await;
+        let (key, previous) = (
+            self.state.config.data_key.clone(),
+            self.state.config.previous_data_keys.clone(),
+        );
         TestApp::builder()
             .database(self.db.clone())
+            .configure(move |cfg| {
+                cfg.data_key = key;
+                cfg.previous_data_keys = previous;
+            })
             .configure(configure)
             .spawn()
             .await

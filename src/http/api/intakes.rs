@@ -211,39 +211,42 @@ impl IntakesApi {
     async fn list(
         &self,
         state: Data<&AppState>,
+        origin: Data<&Origin>,
         staff: Staff,
         id: Path<Uuid>,
     ) -> ApiResult<Json<PageBody<IntakeSummary>>, StaffReadOne> {
         staff.require(Permission::ManageClients)?;
         let record = crate::scheduling::clients::find(&state.db, id.0).await?;
         let clinical = crate::policy::treats(&staff, &record.client);
-        let now = state.clock.now();
-        let mut items: Vec<IntakeSummary> = assignments::list_for_client(&state.db, id.0)
-            .await?
-            .into_iter()
-            .map(|(a, version, slug)| {
-                let flags = if clinical {
-                    assignments::flags_of(&a)
-                } else {
-                    Vec::new()
-                };
-                IntakeSummary {
-                    id: a.id,
-                    participant_id: a.participant_id,
-                    questionnaire: QuestionnaireRef {
-                        slug,
-                        version: version.version,
-                    },
-                    status: assignments::status(&a, now).into(),
-                    score: clinical.then(|| score(&a)).flatten(),
-                    flags: flags.into_iter().map(Into::into).collect(),
-                    due_at: a.due_at,
-                    expires_at: a.expires_at,
-                    created_at: a.created_at,
-                    submitted_at: a.submitted_at,
-                }
-            })
-            .collect();
+        let audit = audit_context(&state, &origin, staff.actor());
+        let now = audit.now;
+        let mut items: Vec<IntakeSummary> =
+            assignments::list_for_client(&state.db, &state.keys, id.0, clinical, &audit)
+                .await?
+                .into_iter()
+                .map(|(a, version, slug)| {
+                    let flags = if clinical {
+                        assignments::flags_of(&a)
+                    } else {
+                        Vec::new()
+                    };
+                    IntakeSummary {
+                        id: a.id,
+                        participant_id: a.participant_id,
+                        questionnaire: QuestionnaireRef {
+                            slug,
+                            version: version.version,
+                        },
+                        status: assignments::status(&a, now).into(),
+                        score: clinical.then(|| score(&a)).flatten(),
+                        flags: flags.into_iter().map(Into::into).collect(),
+                        due_at: a.due_at,
+                        expires_at: a.expires_at,
+                        created_at: a.created_at,
+                        submitted_at: a.submitted_at,
+                    }
+                })
+                .collect();
         // Stable: flagged ones move up, each group keeps its order.
         items.sort_by_key(|i| i.flags.is_empty());
         Ok(Json(PageBody {

@@ -159,10 +159,12 @@ impl NotesApi {
     async fn list(
         &self,
         state: Data<&AppState>,
+        origin: Data<&Origin>,
         staff: Staff,
         id: Path<Uuid>,
     ) -> ApiResult<Json<PageBody<NoteSummary>>, StaffReadOne> {
-        let items = notes::list(&state.db, &staff, id.0)
+        let audit = audit_context(&state, &origin, staff.actor());
+        let items = notes::list(&state.db, &state.keys, &staff, id.0, &audit)
             .await?
             .into_iter()
             .map(|n| NoteSummary {
@@ -215,7 +217,7 @@ impl NotesApi {
             &audit,
         )
         .await?;
-        let record = notes::open_record(&state.db, &state.keys, note).await?;
+        let record = notes::open_record(&state.db, &state.keys, note, &audit).await?;
         Ok(CreatedNote::Created(Json(view(record))))
     }
 
@@ -264,7 +266,7 @@ impl NotesApi {
             &audit,
         )
         .await?;
-        let record = notes::open_record(&state.db, &state.keys, note).await?;
+        let record = notes::open_record(&state.db, &state.keys, note, &audit).await?;
         Ok(Json(view(record)))
     }
 
@@ -282,7 +284,7 @@ impl NotesApi {
     ) -> ApiResult<Json<NoteView>, NoteAction> {
         let audit = audit_context(&state, &origin, staff.actor());
         let note = notes::sign(&state.db, &state.keys, &staff, id.0, &audit).await?;
-        let record = notes::open_record(&state.db, &state.keys, note).await?;
+        let record = notes::open_record(&state.db, &state.keys, note, &audit).await?;
         Ok(Json(view(record)))
     }
 

@@ -48,6 +48,7 @@ impl RecordApi {
     async fn timeline(
         &self,
         state: Data<&AppState>,
+        origin: Data<&Origin>,
         staff: Staff,
         id: Path<Uuid>,
         limit: Query<Option<u64>>,
@@ -57,7 +58,8 @@ impl RecordApi {
         if page.after.is_some_and(|(at, _)| !plausible_instant(&at)) {
             return Err(ApiError::invalid("cursor", "is not a cursor from this list").into());
         }
-        let entries = record::timeline(&state.db, &staff, id.0, &page, state.clock.now()).await?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let entries = record::timeline(&state.db, &state.keys, &staff, id.0, &page, &audit).await?;
         Ok(Json(PageBody::from_page(entries, |e| TimelineEntry {
             at: e.at,
             kind: e.kind.into(),

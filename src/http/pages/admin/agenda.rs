@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::{Admin, Notice, Section, render};
 use crate::{
     AppState,
+    audit::Origin,
     error::ApiError,
     http::api::booking::start_of_day,
     intake::definition::Flag,
@@ -41,6 +42,7 @@ pub struct AgendaQuery {
 #[handler]
 pub async fn agenda(
     Data(state): Data<&AppState>,
+    Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Query(query): Query<AgendaQuery>,
 ) -> poem::Result<Response> {
@@ -59,7 +61,8 @@ pub async fn agenda(
     let start = start_of_day(tz, first);
     let end = start_of_day(tz, first + Duration::days(days));
     let db = &state.db;
-    let items = between(db, &admin.staff, start, end, only, now)
+    let audit = admin.audit(state, origin);
+    let items = between(db, &state.keys, &admin.staff, start, end, only, &audit)
         .await
         .map_err(ApiError::from)?;
     let types = names(state).await?;
@@ -154,6 +157,7 @@ fn badge(need: Attention) -> serde_json::Value {
         Attention::Flagged(Flag::Urgent) => ("Urgent flag", "alert"),
         Attention::NoteNotWritten => ("Note not written", "wait"),
         Attention::NoteNotSigned => ("Note not signed", "wait"),
+        Attention::IntegrityFailure => ("Record failed its integrity check", "alert"),
     };
     json!({ "text": text, "kind": kind })
 }

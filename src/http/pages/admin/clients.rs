@@ -212,7 +212,7 @@ async fn page(
             )
         })
         .collect();
-    let intakes = assignments::list_for_client(db, id)
+    let intakes = assignments::list_for_client(db, &state.keys, id, treats, &audit)
         .await
         .map_err(ApiError::from)?;
     let intake_rows: Vec<Value> = intakes
@@ -245,17 +245,6 @@ async fn page(
             row
         })
         .collect();
-    if treats
-        && intakes
-            .iter()
-            .any(|(a, _, _)| a.score_total.is_some() || !assignments::flags_of(a).is_empty())
-    {
-        // Scores and flags are what the questionnaires found: reading them is on the record.
-        audit
-            .record(db, Event::new(Action::IntakeRead).entity("client", id))
-            .await
-            .map_err(ApiError::from)?;
-    }
     let questionnaire_choices: Vec<Value> = questionnaires::list(db)
         .await
         .map_err(ApiError::from)?
@@ -268,7 +257,7 @@ async fn page(
 
     let mut clinical = Value::Null;
     if treats {
-        let note_rows: Vec<Value> = notes::list(db, &admin.staff, id)
+        let note_rows: Vec<Value> = notes::list(db, &state.keys, &admin.staff, id, &audit)
             .await
             .map_err(ApiError::from)?
             .into_iter()
@@ -282,7 +271,7 @@ async fn page(
                 })
             })
             .collect();
-        let plan = plans::current(db, &state.keys, id)
+        let plan = plans::current(db, &state.keys, id, &audit)
             .await
             .map_err(ApiError::from)?;
         let plan_view = match &plan {
@@ -315,13 +304,14 @@ async fn page(
 
     let page_of_history = record::timeline(
         db,
+        &state.keys,
         &admin.staff,
         id,
         &PageRequest {
             limit: 30,
             after: None,
         },
-        now,
+        &audit,
     )
     .await
     .map_err(ApiError::from)?;

@@ -230,9 +230,14 @@ pub async fn save(
     access::clinical_client(&state.db, &admin.staff, client_id)
         .await
         .map_err(ApiError::from)?;
-    let before = plans::current(&state.db, &state.keys, client_id)
-        .await
-        .map_err(ApiError::from)?;
+    let before = plans::current(
+        &state.db,
+        &state.keys,
+        client_id,
+        &admin.audit(state, origin),
+    )
+    .await
+    .map_err(ApiError::from)?;
     let (goals, rows) = goals(form);
     let new_from_template = before.is_none() && goals.is_empty();
     let optional = |name: &str| Some(form.get(name).to_owned()).filter(|v| !v.is_empty());
