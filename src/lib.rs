@@ -11,7 +11,6 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
-pub mod error;
 pub mod housekeeping;
 pub mod http;
 pub mod intake;
@@ -26,6 +25,7 @@ pub mod scheduling;
 pub mod telemetry;
 pub mod templates;
 pub mod types;
+pub mod validation;
 pub mod when;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};

@@ -3,7 +3,7 @@
 
 use poem::{Response, handler, http::StatusCode, web::Path};
 
-use crate::error::ApiError;
+use crate::http::problem::ApiError;
 
 const FILES: &[(&str, &str, &str)] = &[
     (

@@ -13,7 +13,7 @@ use poem::{
 use crate::{
     AppState,
     calendar::feed::{self, Served},
-    error::ApiError,
+    http::problem::ApiError,
 };
 
 #[handler]

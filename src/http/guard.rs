@@ -16,7 +16,7 @@ use crate::{
     audit::{Action, AuditContext, Event, Origin, Outcome},
     auth::{self, Credential, Presented, Staff},
     crypto,
-    error::{ApiError, ProblemKind},
+    http::problem::{ApiError, ProblemKind},
 };
 
 /// The session cookie's name over plain http (development, a LAN)…

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use poem::{IntoResponse, Response, handler, web::Data};
 
-use crate::{AppState, db, error::ApiError};
+use crate::{AppState, db, http::problem::ApiError};
 
 #[handler]
 pub async fn healthz() -> Response {

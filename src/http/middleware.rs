@@ -17,7 +17,7 @@ use tracing::{Instrument, field::Empty};
 
 use crate::{
     AppState,
-    error::{ApiError, ProblemKind},
+    http::problem::{ApiError, ProblemKind},
     http::{client, request_id},
 };
 

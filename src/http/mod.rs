@@ -12,6 +12,7 @@ mod guard;
 mod health;
 mod middleware;
 pub mod pages;
+pub mod problem;
 pub mod request_id;
 
 use std::collections::HashMap;

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use super::definition::{Definition, Item, ItemKind, ShowIf};
-use crate::{error::FieldError, types};
+use crate::{types, validation::FieldError};
 
 /// Answers by item id, as stored.
 pub type Answers = BTreeMap<String, Value>;

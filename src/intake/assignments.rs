@@ -27,10 +27,9 @@ use super::{
 use crate::{
     audit::{Action, AuditContext, Event},
     crypto::{self, DataKeys, Secret},
-    db,
-    error::FieldError,
-    integrity,
+    db, integrity,
     mail::{self, Notifier, plan::PlanError},
+    validation::FieldError,
 };
 
 /// Intake links start with this.
@@ -44,6 +43,9 @@ pub enum IntakeError {
     UnknownClient,
     #[error("the participant is not one of the client's")]
     UnknownParticipant,
+    /// The questionnaire to assign does not exist.
+    #[error("no such questionnaire")]
+    UnknownQuestionnaire,
     #[error("the appointment is not one of the client's")]
     UnknownAppointment,
     /// The access policy refused (a private link asked for by someone who may not have it).
@@ -193,7 +195,12 @@ pub async fn assign_in(
             .filter(|a| a.client_id == new.client_id)
             .ok_or(IntakeError::UnknownAppointment)?;
     }
-    let versioned = questionnaires::at_version(db, new.questionnaire_id, None).await?;
+    let versioned = questionnaires::at_version(db, new.questionnaire_id, None)
+        .await
+        .map_err(|e| match e {
+            QuestionnaireError::NotFound => IntakeError::UnknownQuestionnaire,
+            other => other.into(),
+        })?;
     let id = Uuid::new_v4();
     let token = Secret::generate(TOKEN_PREFIX);
     let mut row = intake_assignment::Model {

@@ -14,7 +14,7 @@ use super::{Definition, builtin};
 use crate::{
     audit::{Action, AuditContext, Event},
     db,
-    error::FieldError,
+    validation::FieldError,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::error::FieldError;
+use crate::validation::FieldError;
 
 /// The longest a note's field (or an addendum) may be.
 pub const MAX_TEXT: usize = 50_000;

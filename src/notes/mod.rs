@@ -26,9 +26,8 @@ use crate::{
     audit::{Action, AuditContext, Event},
     auth::{Role, Staff},
     crypto::{self, DataKeys},
-    db,
-    error::FieldError,
-    integrity,
+    db, integrity,
+    validation::FieldError,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -16,10 +16,9 @@ use crate::{
     audit::{Action, AuditContext, Event},
     auth::Staff,
     crypto::DataKeys,
-    db,
-    error::FieldError,
-    integrity,
+    db, integrity,
     types::plausible_date,
+    validation::FieldError,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

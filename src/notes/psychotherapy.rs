@@ -14,7 +14,7 @@ use crate::{
     auth::Staff,
     crypto::DataKeys,
     db,
-    error::FieldError,
+    validation::FieldError,
 };
 
 pub fn context(id: Uuid) -> String {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use attune::{
-    error::ApiError,
+    http::problem::ApiError,
     http::{
         ExtraRoutes,
         api::{ApiResult, JsonBody, errors_set},

@@ -18,9 +18,10 @@ use crate::{
     AppState,
     audit::Origin,
     auth::{Permission, Staff},
-    error::{ApiError, FieldErrors},
+    http::problem::ApiError,
     scheduling::types::{self, TypeFields},
     types::single_line,
+    validation::FieldErrors,
 };
 
 #[derive(Object)]

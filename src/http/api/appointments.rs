@@ -19,7 +19,7 @@ use crate::{
     AppState,
     audit::Origin,
     auth::{Permission, Staff},
-    error::ApiError,
+    http::problem::ApiError,
     pagination::PageRequest,
     scheduling::{
         SchedulingError,

@@ -13,7 +13,7 @@ use crate::{
     AppState,
     audit::{self, ActorKind, Outcome},
     auth::{Permission, Staff},
-    error::ApiError,
+    http::problem::ApiError,
     pagination::PageRequest,
     types::{plausible_instant, single_line},
 };

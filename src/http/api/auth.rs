@@ -18,9 +18,9 @@ use crate::{
     AppState,
     audit::{Action, Actor, Event, Origin, Outcome},
     auth::{Credential, Role, Staff, login, password, session, staff, token},
-    error::ApiError,
-    error::ProblemKind,
     http::guard,
+    http::problem::ApiError,
+    http::problem::ProblemKind,
     pagination::PageRequest,
     types::{EmailAddress, plausible_instant, single_line},
 };

@@ -21,7 +21,7 @@ use crate::{
         render::Method,
     },
     crypto,
-    error::{ApiError, FieldErrors},
+    http::problem::ApiError,
     practice,
     scheduling::{
         appointments::{self, Booker, CancelledBy},
@@ -30,6 +30,7 @@ use crate::{
         types,
     },
     types::{EmailAddress, TimeZone, plausible_date, single_line},
+    validation::FieldErrors,
 };
 
 errors_set!(

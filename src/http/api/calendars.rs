@@ -22,10 +22,11 @@ use crate::{
         busy::{self, Source},
         feed::{self, FeedChanges},
     },
-    error::{ApiError, FieldErrors},
+    http::problem::ApiError,
     policy,
     scheduling::availability,
     types::single_line,
+    validation::FieldErrors,
 };
 
 /// How much an event in the feed says about the client.

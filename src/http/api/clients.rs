@@ -22,13 +22,14 @@ use crate::{
     AppState,
     audit::Origin,
     auth::{Permission, Staff},
-    error::{ApiError, FieldErrors},
+    http::problem::ApiError,
     pagination::PageRequest,
     scheduling::{
         SchedulingError,
         clients::{self, ClientChanges, ClientRecord, NewClient, PersonFields},
     },
     types::{EmailAddress, TimeZone, single_line},
+    validation::FieldErrors,
 };
 
 #[derive(Enum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,10 +18,10 @@ use crate::{
     AppState,
     audit::{Action, Event, Origin},
     auth::{Permission, Staff},
-    error::ApiError,
+    http::problem::ApiError,
     mail::{
         Kind,
-        outbox::{self, ActionError, Filter},
+        outbox::{self, Filter},
         templates::{self, PracticeView},
     },
     pagination::PageRequest,
@@ -282,7 +282,7 @@ impl EmailsApi {
         let audit = audit_context(&state, &origin, staff.actor());
         let row = outbox::retry(&state.db, id.0, &audit)
             .await
-            .map_err(action_error)?;
+            .map_err(ApiError::from)?;
         state.mail.wake();
         Ok(Json(view(row)))
     }
@@ -306,7 +306,7 @@ impl EmailsApi {
         let audit = audit_context(&state, &origin, staff.actor());
         let row = outbox::cancel(&state.db, id.0, &audit)
             .await
-            .map_err(action_error)?;
+            .map_err(ApiError::from)?;
         Ok(Json(view(row)))
     }
 
@@ -392,17 +392,6 @@ pub(crate) async fn preview(state: &AppState, kind: Kind) -> Result<templates::R
         .templates
         .render(kind, &context)
         .map_err(ApiError::internal)
-}
-
-pub(crate) fn action_error(e: ActionError) -> ApiError {
-    match e {
-        ActionError::NotFound => ApiError::not_found("There is no such email."),
-        ActionError::WrongStatus(status) => ApiError::conflict(format!(
-            "The email is {status}; that cannot be done to it now."
-        ))
-        .with_reason("email_status"),
-        ActionError::Db(e) => e.into(),
-    }
 }
 
 fn view(e: email_outbox::Model) -> EmailView {

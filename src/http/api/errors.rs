@@ -13,7 +13,7 @@ use poem_openapi::{
     types::Type,
 };
 
-use crate::error::{ApiError, PROBLEM_JSON, ProblemBody, ProblemKind};
+use crate::http::problem::{ApiError, PROBLEM_JSON, ProblemBody, ProblemKind};
 
 /// The problem kinds one operation can answer with.
 pub trait ErrorSet: Send + Sync + 'static {
@@ -27,8 +27,8 @@ macro_rules! errors_set {
         $(#[$meta])*
         $vis struct $name;
         impl $crate::http::api::ErrorSet for $name {
-            const KINDS: &'static [$crate::error::ProblemKind] =
-                &[$($crate::error::ProblemKind::$kind),*];
+            const KINDS: &'static [$crate::http::problem::ProblemKind] =
+                &[$($crate::http::problem::ProblemKind::$kind),*];
         }
     };
 }

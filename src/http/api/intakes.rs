@@ -19,7 +19,7 @@ use crate::{
     AppState,
     audit::{Action, Origin},
     auth::{Permission, Staff},
-    error::ApiError,
+    http::problem::ApiError,
     intake::{
         Flag,
         assignments::{self, NewIntake, Status},
@@ -191,7 +191,7 @@ impl IntakesApi {
             &audit,
         )
         .await
-        .map_err(assign_error)?;
+        .map_err(ApiError::from)?;
         Ok(CreatedIntake::Created(Json(NewIntakeView {
             id: row.id,
             status: assignments::status(&row, audit.now).into(),
@@ -365,14 +365,4 @@ fn json_view(r: &assignments::Response) -> serde_json::Value {
         "flags": assignments::flags_of(&r.assignment),
         "submitted_at": r.assignment.submitted_at,
     })
-}
-
-/// A failed assignment: an unknown questionnaire is the sender's field, not a missing page.
-pub(crate) fn assign_error(e: assignments::IntakeError) -> ApiError {
-    match e {
-        assignments::IntakeError::Questionnaire(
-            crate::intake::questionnaires::QuestionnaireError::NotFound,
-        ) => ApiError::invalid("questionnaire_id", "is not a questionnaire"),
-        other => other.into(),
-    }
 }

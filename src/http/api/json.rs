@@ -17,7 +17,7 @@ use poem_openapi::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, FieldError};
+use crate::{http::problem::ApiError, validation::FieldError};
 
 /// A JSON request body of type `T`. `T` derives both `poem_openapi::Object` (for the document)
 /// and `serde::Deserialize` (for parsing).
@@ -241,7 +241,7 @@ fn describe(path: &str, message: &str) -> FieldError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ProblemKind;
+    use crate::http::problem::ProblemKind;
     use serde::Deserialize;
 
     #[allow(dead_code)]

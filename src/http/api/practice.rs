@@ -10,9 +10,10 @@ use crate::{
     AppState,
     audit::Origin,
     auth::{Permission, Staff},
-    error::{ApiError, FieldError},
+    http::problem::ApiError,
     practice::{self, SettingsChanges},
     types::{EmailAddress, TimeZone},
+    validation::FieldError,
 };
 
 /// The practice as a visitor sees it.

@@ -15,13 +15,14 @@ use crate::{
     AppState,
     audit::Origin,
     auth::{Permission, Staff},
-    error::{ApiError, FieldErrors},
+    http::problem::ApiError,
     scheduling::{
         availability::{self, HoursItem, RuleFields},
         practitioners::{self, PractitionerChanges},
         slots::Interval,
     },
     types::{EmailAddress, TimeZone, single_line},
+    validation::FieldErrors,
 };
 
 #[derive(Object)]

@@ -18,7 +18,7 @@ use crate::{
     AppState,
     audit::Origin,
     auth::{Permission, Staff},
-    error::ApiError,
+    http::problem::ApiError,
     intake::{
         Definition,
         questionnaires::{self, QuestionnaireError, Versioned},

@@ -10,8 +10,8 @@ use poem_openapi::{
 
 use crate::{
     auth::Staff,
-    error::{ApiError, ProblemKind},
     http::guard::SESSION_COOKIE,
+    http::problem::{ApiError, ProblemKind},
 };
 
 const COOKIE_SCHEME: &str = "sessionCookie";

@@ -23,9 +23,10 @@ use crate::{
         Permission, Role, Staff, password,
         staff::{self, NewStaff, StaffChanges},
     },
-    error::{ApiError, FieldError},
+    http::problem::ApiError,
     pagination::PageRequest,
     types::EmailAddress,
+    validation::FieldError,
 };
 
 /// A staff account as the owner sees it.

@@ -20,8 +20,8 @@ use crate::{
     AppState,
     audit::{Actor, AuditContext, Origin},
     crypto,
-    error::{ApiError, ProblemKind},
     http::api::booking::{self as api_booking, BookingBody, check_booking, start_of_day},
+    http::problem::{ApiError, ProblemKind},
     practice,
     scheduling::{
         SchedulingError,

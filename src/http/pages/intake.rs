@@ -17,7 +17,7 @@ use super::{booking::see_other, page, sentence};
 use crate::{
     AppState,
     audit::{Actor, AuditContext, Origin},
-    error::ApiError,
+    http::problem::ApiError,
     intake::{
         Answers, Definition,
         assignments::{self, IntakeError, Status},

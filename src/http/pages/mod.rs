@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::{
     AppState,
-    error::{ApiError, ProblemKind},
+    http::problem::{ApiError, ProblemKind},
     practice,
 };
 

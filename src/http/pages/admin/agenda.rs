@@ -16,8 +16,8 @@ use super::{Admin, Notice, Section, render};
 use crate::{
     AppState,
     audit::Origin,
-    error::ApiError,
     http::api::booking::start_of_day,
+    http::problem::ApiError,
     intake::definition::Flag,
     scheduling::{
         agenda::{Attention, between},

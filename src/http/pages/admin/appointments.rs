@@ -16,7 +16,7 @@ use super::{
 use crate::{
     AppState,
     audit::Origin,
-    error::ApiError,
+    http::problem::ApiError,
     policy,
     scheduling::{
         appointments::{self, Booker, CancelledBy},

@@ -19,8 +19,8 @@ use crate::{
     AppState,
     audit::{self, Action, Filter},
     auth::Permission,
-    error::ApiError,
     http::api::booking::start_of_day,
+    http::problem::ApiError,
     pagination::{DEFAULT_LIMIT, PageRequest},
     when,
 };

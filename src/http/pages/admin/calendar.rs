@@ -18,7 +18,7 @@ use crate::{
     audit::Origin,
     auth::Permission,
     calendar::{busy, feed},
-    error::ApiError,
+    http::problem::ApiError,
     http::{
         api::calendars::{add_busy_calendar, may_manage},
         guard,

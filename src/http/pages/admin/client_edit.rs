@@ -18,10 +18,11 @@ use crate::{
     AppState,
     audit::Origin,
     auth::Permission,
-    error::{ApiError, FieldErrors},
     http::api::clients::{PersonBody, person},
+    http::problem::ApiError,
     scheduling::clients::{self, ClientChanges, ClientRecord, PersonFields},
     types::single_line,
+    validation::FieldErrors,
 };
 
 const STATUSES: [(&str, ClientStatus); 3] = [

@@ -23,7 +23,7 @@ use super::{
 use crate::{
     AppState,
     audit::{Action, Event, Origin},
-    error::ApiError,
+    http::problem::ApiError,
     intake::{
         assignments::{self, NewIntake},
         questionnaires,
@@ -452,7 +452,7 @@ pub async fn send_intake(
                 &audit,
             )
             .await
-            .map_err(crate::http::api::intakes::assign_error)?;
+            .map_err(ApiError::from)?;
         }
         Ok::<_, ApiError>(())
     }
@@ -477,7 +477,7 @@ pub async fn book(
     let id = parse_id(&id)?;
     let audit = admin.audit(state, origin);
     let outcome = async {
-        let mut errors = crate::error::FieldErrors::default();
+        let mut errors = crate::validation::FieldErrors::default();
         let ty = errors.check(
             "appointment_type_id",
             form.get("appointment_type_id")

@@ -20,8 +20,8 @@ use crate::{
     AppState,
     audit::Origin,
     auth::Permission,
-    error::ApiError,
-    http::api::emails::{action_error, preview, template_files},
+    http::api::emails::{preview, template_files},
+    http::problem::ApiError,
     mail::{
         Kind,
         outbox::{self, Filter},
@@ -271,13 +271,13 @@ pub async fn outbox_action(
         "retry" => {
             outbox::retry(&state.db, id, &audit)
                 .await
-                .map_err(action_error)?;
+                .map_err(ApiError::from)?;
             Notice::EmailRetried
         }
         "cancel" => {
             outbox::cancel(&state.db, id, &audit)
                 .await
-                .map_err(action_error)?;
+                .map_err(ApiError::from)?;
             Notice::EmailCancelled
         }
         _ => return Err(ApiError::not_found("There is nothing at this address.").into()),

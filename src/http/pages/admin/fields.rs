@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::Form;
-use crate::error::FieldErrors;
+use crate::validation::FieldErrors;
 
 /// One field of a form.
 pub struct Field {

@@ -42,9 +42,10 @@ use crate::{
     audit::{AuditContext, Origin},
     auth::{self, Credential, Permission, Presented, Staff},
     crypto,
-    error::{ApiError, FieldError, ProblemKind},
     http::guard,
+    http::problem::{ApiError, ProblemKind},
     types::TimeZone,
+    validation::FieldError,
 };
 
 const GET: &str = "GET, HEAD";

@@ -21,7 +21,7 @@ use super::{
 use crate::{
     AppState,
     audit::Origin,
-    error::ApiError,
+    http::problem::ApiError,
     notes::{self, NoteInput, NotePatch, access, format::NoteFormat, psychotherapy},
     scheduling::{appointments, clients},
     when,

@@ -19,7 +19,7 @@ use super::{
 use crate::{
     AppState,
     audit::Origin,
-    error::ApiError,
+    http::problem::ApiError,
     notes::{
         NoteError, access,
         plans::{self, GoalInput, GoalStatus, Plan, PlanInput},

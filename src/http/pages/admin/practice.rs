@@ -19,13 +19,14 @@ use crate::{
     AppState,
     audit::Origin,
     auth::Permission,
-    error::{ApiError, FieldErrors},
+    http::problem::ApiError,
     practice::{self, SettingsChanges},
     scheduling::{
         availability,
         practitioners::{self, NewPractitioner, PractitionerChanges},
     },
     types::{EmailAddress, TimeZone, single_line},
+    validation::FieldErrors,
 };
 
 const ZONE_HINT: &str = "An IANA time zone, like Europe/Berlin or America/New_York.";

@@ -14,8 +14,8 @@ use crate::{
     AppState,
     audit::{Action, Origin},
     auth::Permission,
-    error::ApiError,
     http::api::intakes::may_read,
+    http::problem::ApiError,
     intake::{
         answers,
         assignments::{self, Sealed},

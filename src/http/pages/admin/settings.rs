@@ -16,11 +16,12 @@ use crate::{
     AppState,
     audit::Origin,
     auth::Permission,
-    error::{ApiError, FieldErrors},
+    http::problem::ApiError,
     scheduling::{
         availability::{self, RuleFields},
         slots,
     },
+    validation::FieldErrors,
     when,
 };
 

@@ -15,7 +15,7 @@ use crate::{
     AppState,
     audit::{Actor, AuditContext, Origin},
     auth::{login, session},
-    error::ApiError,
+    http::problem::ApiError,
     http::{
         guard,
         pages::{booking::see_other, page},

@@ -22,11 +22,12 @@ use crate::{
         Permission, Role, password,
         staff::{self, NewStaff, StaffChanges},
     },
-    error::{ApiError, FieldErrors},
     http::api::staff::display_name,
+    http::problem::ApiError,
     pagination::PageRequest,
     scheduling::availability,
     types::EmailAddress,
+    validation::FieldErrors,
     when,
 };
 

@@ -17,12 +17,13 @@ use crate::{
     AppState,
     audit::Origin,
     auth::Permission,
-    error::{ApiError, FieldErrors},
+    http::problem::ApiError,
     scheduling::{
         availability::{self, HoursItem},
         slots::Interval,
     },
     types::single_line,
+    validation::FieldErrors,
     when,
 };
 

@@ -21,13 +21,14 @@ use crate::{
     AppState,
     audit::Origin,
     auth::Permission,
-    error::{ApiError, FieldErrors},
     http::api::{
         appointment_types::{TypeBody, check, offered_ids},
         booking::Location,
     },
+    http::problem::ApiError,
     intake::questionnaires,
     scheduling::{availability, types},
+    validation::FieldErrors,
 };
 
 fn schedules(admin: &Admin) -> Result<(), ApiError> {
