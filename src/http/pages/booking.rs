@@ -2,6 +2,7 @@
 //! `/booking/{token}` (see, cancel or move a booking). Every step is a plain link or form, so
 //! it all works without JavaScript; a small script only preselects the visitor's zone.
 
+use crate::http::pages::PageResult;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -90,10 +91,8 @@ pub struct PageQuery {
 
 /// `GET /book`: the bookable types, or straight to the only one.
 #[handler]
-pub async fn choose_type(Data(state): Data<&AppState>) -> poem::Result<Response> {
-    let types = types::list_public(&state.db)
-        .await
-        .map_err(ApiError::from)?;
+pub async fn choose_type(Data(state): Data<&AppState>) -> PageResult {
+    let types = types::list_public(&state.db).await?;
     if let [only] = types.as_slice() {
         return Ok(see_other(&format!("/book/{}", only.slug)));
     }
@@ -114,7 +113,7 @@ pub async fn choose_time(
     Data(state): Data<&AppState>,
     Path(slug): Path<String>,
     Query(q): Query<PageQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let ty = public_type(state, &slug).await?;
     let tz = zone(state, q.tz.as_deref()).await?;
     let week = week_start(state, tz, q.week.as_deref());
@@ -122,9 +121,9 @@ pub async fn choose_time(
     let base = format!("/book/{}", ty.slug);
     let context = json!({
         "type": type_context(&ty),
-        "single_type": types::list_public(&state.db).await.map_err(ApiError::from)?.len() == 1,
+        "single_type": types::list_public(&state.db).await?.len() == 1,
         "tz": tz.name(),
-        "zones": zone_options(tz, practice::time_zone(&state.db).await.map_err(ApiError::from)?),
+        "zones": zone_options(tz, practice::time_zone(&state.db).await?),
         "form_action": base,
         "days": days_context(&days, tz, |start| {
             format!("{base}/details?start={}&tz={}", enc(&start.to_rfc3339()), enc(tz.name()))
@@ -141,7 +140,7 @@ pub async fn details(
     Data(state): Data<&AppState>,
     Path(slug): Path<String>,
     Query(q): Query<PageQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let ty = public_type(state, &slug).await?;
     let tz = zone(state, q.tz.as_deref()).await?;
     let Some(start) = q
@@ -196,7 +195,7 @@ pub async fn submit(
     Data(origin): Data<&Origin>,
     Path(slug): Path<String>,
     Form(form): Form<BookForm>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let ty = public_type(state, &slug).await?;
     let body = BookingBody::from_form(
         &ty.slug,
@@ -232,7 +231,7 @@ pub async fn submit(
             .await;
         }
         // Only a form problem re-renders the form; a database that is down is a 503.
-        Err(problem) if problem.kind() != ProblemKind::Validation => return Err(problem.into()),
+        Err(problem) if problem.kind() != ProblemKind::Validation => return Err(problem),
         Err(problem) => {
             for e in problem.errors() {
                 errors.insert(e.field.clone(), field_sentence(&e.field, &e.message));
@@ -292,7 +291,7 @@ pub async fn submit(
             )
             .await
         }
-        Err(other) => Err(ApiError::from(other).into()),
+        Err(other) => Err(ApiError::from(other)),
     }
 }
 
@@ -302,11 +301,9 @@ pub async fn manage(
     Data(state): Data<&AppState>,
     Path(token): Path<String>,
     Query(q): Query<PageQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let managed = managed(state, &token).await?;
-    let practice_tz = practice::time_zone(&state.db)
-        .await
-        .map_err(ApiError::from)?;
+    let practice_tz = practice::time_zone(&state.db).await?;
     let client_tz = q.tz.as_deref().and_then(|t| TimeZone::parse(t).ok());
     let a = &managed.appointment;
     let status = api_booking::status_name(a);
@@ -347,11 +344,9 @@ pub async fn cancel_confirm(
     Data(state): Data<&AppState>,
     Path(token): Path<String>,
     Query(q): Query<PageQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let managed = managed(state, &token).await?;
-    let practice_tz = practice::time_zone(&state.db)
-        .await
-        .map_err(ApiError::from)?;
+    let practice_tz = practice::time_zone(&state.db).await?;
     let context = json!({
         "type": type_context(&managed.appointment_type),
         "when_practice": when::full(managed.appointment.starts_at, practice_tz),
@@ -384,7 +379,7 @@ pub async fn cancel(
     Data(origin): Data<&Origin>,
     Path(token): Path<String>,
     Form(form): Form<CancelForm>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let managed = managed(state, &token).await?;
     let reason =
         Some(form.reason.trim().chars().take(2000).collect::<String>()).filter(|r| !r.is_empty());
@@ -401,8 +396,7 @@ pub async fn cancel(
         CancelledBy::Client,
         &audit,
     )
-    .await
-    .map_err(ApiError::from)?;
+    .await?;
     Ok(see_other(&format!(
         "/booking/{token}{}",
         tz_suffix(&form.tz, "?")
@@ -415,16 +409,14 @@ pub async fn reschedule_times(
     Data(state): Data<&AppState>,
     Path(token): Path<String>,
     Query(q): Query<PageQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let managed = managed(state, &token).await?;
     let ty = &managed.appointment_type;
     let tz = zone(state, q.tz.as_deref()).await?;
     let week = week_start(state, tz, q.week.as_deref());
     let days = free_days(state, ty, tz, week, Some(managed.practitioner.id)).await?;
     let base = format!("/booking/{token}/reschedule");
-    let practice_tz = practice::time_zone(&state.db)
-        .await
-        .map_err(ApiError::from)?;
+    let practice_tz = practice::time_zone(&state.db).await?;
     let context = json!({
         "type": type_context(ty),
         "single_type": true,
@@ -481,7 +473,7 @@ pub async fn reschedule(
     Data(origin): Data<&Origin>,
     Path(token): Path<String>,
     Form(form): Form<MoveForm>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let managed = managed(state, &token).await?;
     let start = api_booking::parse_start(&form.start)?;
     let audit = AuditContext::new(
@@ -515,7 +507,7 @@ pub async fn reschedule(
                 tz_suffix(&form.tz, "&")
             )))
         }
-        Err(e) => Err(ApiError::from(e).into()),
+        Err(e) => Err(ApiError::from(e)),
     }
 }
 
@@ -528,15 +520,9 @@ async fn details_page(
     errors: HashMap<String, String>,
     notice: Option<&str>,
     status: StatusCode,
-) -> poem::Result<Response> {
-    let tz = TimeZone::parse(&form.tz).unwrap_or(
-        practice::time_zone(&state.db)
-            .await
-            .map_err(ApiError::from)?,
-    );
-    let practice_tz = practice::time_zone(&state.db)
-        .await
-        .map_err(ApiError::from)?;
+) -> PageResult {
+    let tz = TimeZone::parse(&form.tz).unwrap_or(practice::time_zone(&state.db).await?);
+    let practice_tz = practice::time_zone(&state.db).await?;
     let start = DateTime::parse_from_rfc3339(&form.start)
         .ok()
         .map(|s| s.with_timezone(&Utc));
@@ -622,24 +608,18 @@ fn field_sentence(field: &str, message: &str) -> String {
     super::sentence(label, message)
 }
 
-async fn public_type(state: &AppState, slug: &str) -> poem::Result<appointment_type::Model> {
-    Ok(types::find_public(&state.db, slug)
-        .await
-        .map_err(ApiError::from)?)
+async fn public_type(state: &AppState, slug: &str) -> PageResult<appointment_type::Model> {
+    Ok(types::find_public(&state.db, slug).await?)
 }
 
-async fn managed(state: &AppState, token: &str) -> poem::Result<ManagedBooking> {
-    Ok(booking::by_token(&state.db, token)
-        .await
-        .map_err(ApiError::from)?)
+async fn managed(state: &AppState, token: &str) -> PageResult<ManagedBooking> {
+    Ok(booking::by_token(&state.db, token).await?)
 }
 
-async fn zone(state: &AppState, tz: Option<&str>) -> poem::Result<TimeZone> {
+async fn zone(state: &AppState, tz: Option<&str>) -> PageResult<TimeZone> {
     match tz.and_then(|t| TimeZone::parse(t).ok()) {
         Some(tz) => Ok(tz),
-        None => Ok(practice::time_zone(&state.db)
-            .await
-            .map_err(ApiError::from)?),
+        None => Ok(practice::time_zone(&state.db).await?),
     }
 }
 
@@ -658,14 +638,12 @@ async fn free_days(
     tz: TimeZone,
     week: NaiveDate,
     practitioner: Option<uuid::Uuid>,
-) -> poem::Result<BTreeMap<NaiveDate, Vec<DateTime<Utc>>>> {
+) -> PageResult<BTreeMap<NaiveDate, Vec<DateTime<Utc>>>> {
     let (from, to) = (
         start_of_day(tz, week),
         start_of_day(tz, week + Duration::days(WEEK)),
     );
-    let free = booking::free_times(&state.db, ty, from, to, state.clock.now())
-        .await
-        .map_err(ApiError::from)?;
+    let free = booking::free_times(&state.db, ty, from, to, state.clock.now()).await?;
     let mut days: BTreeMap<NaiveDate, Vec<DateTime<Utc>>> = BTreeMap::new();
     for (slot, p) in free {
         if practitioner.is_some_and(|only| only != p) {

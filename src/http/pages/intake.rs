@@ -3,10 +3,11 @@
 //! back beside their fields with what was typed. A script adds autosave and hides follow-up
 //! questions that do not apply.
 
+use crate::http::pages::PageResult;
 use std::collections::HashMap;
 
 use poem::{
-    Response, handler,
+    handler,
     http::StatusCode,
     web::{Data, Path, Query},
 };
@@ -37,10 +38,8 @@ pub async fn form(
     Data(state): Data<&AppState>,
     Path(token): Path<String>,
     Query(query): Query<StepQuery>,
-) -> poem::Result<Response> {
-    let opened = assignments::open(&state.db, &state.keys, &token, state.clock.now())
-        .await
-        .map_err(ApiError::from)?;
+) -> PageResult {
+    let opened = assignments::open(&state.db, &state.keys, &token, state.clock.now()).await?;
     if opened.status == Status::Submitted {
         return thanks(state, &opened.definition.title, StatusCode::OK).await;
     }
@@ -67,13 +66,13 @@ pub async fn save(
     Data(origin): Data<&Origin>,
     Path(token): Path<String>,
     body: String,
-) -> poem::Result<Response> {
+) -> PageResult {
     let now = state.clock.now();
     let opened = match assignments::open(&state.db, &state.keys, &token, now).await {
         Ok(o) if o.status == Status::Submitted => {
             return thanks(state, &o.definition.title, StatusCode::CONFLICT).await;
         }
-        other => other.map_err(ApiError::from)?,
+        other => other?,
     };
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
         .into_owned()
@@ -104,7 +103,7 @@ pub async fn save(
                         .map(|p| (p.field, sentence("This", &p.message))),
                 );
             }
-            Err(e) => return Err(ApiError::from(e).into()),
+            Err(e) => return Err(ApiError::from(e)),
         }
     }
     if !errors.is_empty() {
@@ -150,7 +149,7 @@ pub async fn save(
                     };
                     render(state, view, StatusCode::UNPROCESSABLE_ENTITY).await
                 }
-                Err(e) => Err(ApiError::from(e).into()),
+                Err(e) => Err(ApiError::from(e)),
             }
         }
         _ => Ok(see_other(&step_url(
@@ -424,11 +423,7 @@ fn item_view(view: &FormView<'_>, item: &Item, section_ids: &[&str]) -> ItemView
     }
 }
 
-async fn render(
-    state: &AppState,
-    view: FormView<'_>,
-    status: StatusCode,
-) -> poem::Result<Response> {
+async fn render(state: &AppState, view: FormView<'_>, status: StatusCode) -> PageResult {
     let d = view.definition;
     let section = &d.sections[view.step - 1];
     let section_ids: Vec<&str> = section.items.iter().map(|i| i.id.as_str()).collect();
@@ -471,7 +466,7 @@ async fn render(
     page(state, status, "pages/intake", &d.title, context).await
 }
 
-async fn thanks(state: &AppState, title: &str, status: StatusCode) -> poem::Result<Response> {
+async fn thanks(state: &AppState, title: &str, status: StatusCode) -> PageResult {
     page(
         state,
         status,

@@ -19,6 +19,10 @@ use crate::{
     practice,
 };
 
+/// What a page handler answers: a failure is an [`ApiError`], so `?` works on every
+/// capability's errors, and the middleware shows it as an error page.
+pub type PageResult<T = Response> = Result<T, ApiError>;
+
 #[derive(Serialize)]
 struct ProblemEntry {
     slug: &'static str,
@@ -28,20 +32,17 @@ struct ProblemEntry {
 }
 
 #[handler]
-pub async fn home(Data(state): Data<&AppState>) -> poem::Result<Response> {
+pub async fn home(Data(state): Data<&AppState>) -> PageResult {
     page(state, StatusCode::OK, "pages/home", "Welcome", json!({})).await
 }
 
 #[handler]
-pub async fn problems(Data(state): Data<&AppState>) -> poem::Result<Response> {
+pub async fn problems(Data(state): Data<&AppState>) -> PageResult {
     render_problems(state, ProblemKind::ALL.to_vec()).await
 }
 
 #[handler]
-pub async fn problem(
-    Data(state): Data<&AppState>,
-    Path(slug): Path<String>,
-) -> poem::Result<Response> {
+pub async fn problem(Data(state): Data<&AppState>, Path(slug): Path<String>) -> PageResult {
     let kind = ProblemKind::ALL
         .into_iter()
         .find(|k| k.slug() == slug)
@@ -49,7 +50,7 @@ pub async fn problem(
     render_problems(state, vec![kind]).await
 }
 
-async fn render_problems(state: &AppState, kinds: Vec<ProblemKind>) -> poem::Result<Response> {
+async fn render_problems(state: &AppState, kinds: Vec<ProblemKind>) -> PageResult {
     let entries: Vec<ProblemEntry> = kinds
         .into_iter()
         .map(|k| ProblemEntry {
@@ -82,11 +83,8 @@ pub async fn page(
     template: &str,
     title: &str,
     context: Value,
-) -> poem::Result<Response> {
-    let practice_name = practice::settings(&state.db)
-        .await
-        .map_err(ApiError::from)?
-        .name;
+) -> PageResult {
+    let practice_name = practice::settings(&state.db).await?.name;
     let mut context = context;
     if let Value::Object(map) = &mut context {
         map.insert("practice_name".into(), practice_name.into());
@@ -101,7 +99,7 @@ pub fn render_html(
     status: StatusCode,
     template: &str,
     context: &Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     let html = state
         .templates
         .render(template, context)

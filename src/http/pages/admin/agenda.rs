@@ -1,11 +1,12 @@
 //! `/admin`: the agenda, a day or a week at a time, with what needs attention.
 
+use crate::http::pages::PageResult;
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 use entity::appointment::AppointmentStatus;
 use poem::{
-    Response, handler,
+    handler,
     web::{Data, Query},
 };
 use serde::Deserialize;
@@ -45,7 +46,7 @@ pub async fn agenda(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Query(query): Query<AgendaQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let tz = admin.tz;
     let now = state.clock.now();
     let today = now.with_timezone(&tz.tz()).date_naive();
@@ -62,13 +63,9 @@ pub async fn agenda(
     let end = start_of_day(tz, first + Duration::days(days));
     let db = &state.db;
     let audit = admin.audit(state, origin);
-    let items = between(db, &state.keys, &admin.staff, start, end, only, &audit)
-        .await
-        .map_err(ApiError::from)?;
+    let items = between(db, &state.keys, &admin.staff, start, end, only, &audit).await?;
     let types = names(state).await?;
-    let practitioners = availability::all_practitioners(db)
-        .await
-        .map_err(ApiError::from)?;
+    let practitioners = availability::all_practitioners(db).await?;
     let people: HashMap<_, _> = practitioners.iter().map(|p| (p.id, &p.name)).collect();
 
     let day_views: Vec<serde_json::Value> = (0..days)

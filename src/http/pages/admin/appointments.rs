@@ -1,9 +1,10 @@
 //! `/admin/appointments/{id}`: one appointment, and moving, cancelling or closing it.
 
+use crate::http::pages::PageResult;
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone as _, Utc};
 use entity::appointment::{self, AppointmentStatus};
 use poem::{
-    Response, handler,
+    handler,
     http::StatusCode,
     web::{Data, Path, Query},
 };
@@ -39,7 +40,7 @@ pub async fn show(
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
     Query(query): Query<DoneQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
     let notice = query.notice();
     page(state, origin, admin, id, StatusCode::OK, notice, json!({})).await
@@ -54,18 +55,12 @@ async fn page(
     status: StatusCode,
     notice: Option<&str>,
     form: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     let db = &state.db;
-    let a = appointments::find(db, id).await.map_err(ApiError::from)?;
-    let record = clients::find(db, a.client_id)
-        .await
-        .map_err(ApiError::from)?;
-    let ty = types::find(db, a.appointment_type_id)
-        .await
-        .map_err(ApiError::from)?;
-    let p = availability::practitioner(db, a.practitioner_id)
-        .await
-        .map_err(ApiError::from)?;
+    let a = appointments::find(db, id).await?;
+    let record = clients::find(db, a.client_id).await?;
+    let ty = types::find(db, a.appointment_type_id).await?;
+    let p = availability::practitioner(db, a.practitioner_id).await?;
     let tz = admin.tz;
     let treats = policy::treats(&admin.staff, &record.client);
     let now = state.clock.now();
@@ -78,8 +73,7 @@ async fn page(
         &a,
         &admin.audit(state, origin),
     )
-    .await
-    .map_err(ApiError::from)?
+    .await?
     {
         booking::BookingMessage::Text(text) => Some(text),
         _ => None,
@@ -89,9 +83,7 @@ async fn page(
     let mut offers = Vec::new();
     if live {
         let to = now + Duration::days(OFFER_DAYS);
-        let schedule = availability::schedule(db, &p, now, to, Some(a.id))
-            .await
-            .map_err(ApiError::from)?;
+        let schedule = availability::schedule(db, &p, now, to, Some(a.id)).await?;
         let rules = types::slot_rules(&ty);
         let chosen = form["values"]["slot"].as_str().unwrap_or_default();
         offers = slots::free_slots(&schedule, &rules, now, to, now)
@@ -105,9 +97,7 @@ async fn page(
             .collect();
     }
     let note = if treats {
-        crate::notes::of_appointment(db, a.id)
-            .await
-            .map_err(ApiError::from)?
+        crate::notes::of_appointment(db, a.id).await?
     } else {
         None
     };
@@ -165,7 +155,7 @@ pub async fn act(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path((id, action)): Path<(String, String)>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
     let audit = admin.audit(state, origin);
     let db = &state.db;
@@ -210,7 +200,7 @@ pub async fn act(
                 .map(|_| notice)
                 .map_err(ApiError::from)
         }
-        _ => return Err(ApiError::not_found("There is nothing at this address.").into()),
+        _ => return Err(ApiError::not_found("There is nothing at this address.")),
     };
     let outcome = outcome
         .map(|notice| done(&here, notice))

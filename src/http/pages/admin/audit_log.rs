@@ -1,12 +1,13 @@
 //! `/admin/audit`: who did what, newest first, narrowed by person, action, day range or the
 //! thing it touched. For the owner.
 
+use crate::http::pages::PageResult;
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 use entity::staff_user;
 use poem::{
-    Response, handler,
+    handler,
     http::StatusCode,
     web::{Data, Query},
 };
@@ -20,7 +21,6 @@ use crate::{
     audit::{self, Action, Filter},
     auth::Permission,
     http::api::booking::start_of_day,
-    http::problem::ApiError,
     pagination::{DEFAULT_LIMIT, PageRequest},
     when,
 };
@@ -46,16 +46,12 @@ pub async fn list(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
     Query(query): Query<AuditQuery>,
-) -> poem::Result<Response> {
-    admin
-        .staff
-        .require(Permission::ReadAuditLog)
-        .map_err(ApiError::from)?;
+) -> PageResult {
+    admin.staff.require(Permission::ReadAuditLog)?;
     let staff: Vec<staff_user::Model> = staff_user::Entity::find()
         .order_by_asc(staff_user::Column::Name)
         .all(&state.db)
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     let names: HashMap<_, _> = staff.iter().map(|s| (s.id, s.name.as_str())).collect();
     let actor = query.actor.as_deref().and_then(|a| a.parse().ok());
     let action = query
@@ -84,9 +80,7 @@ pub async fn list(
             limit: DEFAULT_LIMIT,
             after: None,
         });
-    let found = audit::list(&state.db, &filter, &page)
-        .await
-        .map_err(ApiError::from)?;
+    let found = audit::list(&state.db, &filter, &page).await?;
     let rows: Vec<Value> = found
         .items
         .iter()

@@ -1,9 +1,10 @@
 //! `/admin/settings/calendar`: the calendar feed (made, rotated, revoked, shown once) and
 //! the busy calendars that keep booking off other commitments.
 
+use crate::http::pages::PageResult;
 use entity::{calendar_feed::FeedDetail, practitioner};
 use poem::{
-    Response, handler,
+    handler,
     http::{StatusCode, header},
     web::{Data, Path, Query},
 };
@@ -33,7 +34,7 @@ pub async fn calendar(
     Data(admin): Data<&Admin>,
     Query(query): Query<WhoQuery>,
     req: &poem::Request,
-) -> poem::Result<Response> {
+) -> PageResult {
     let (all, p) = choose(state, admin, query.practitioner.as_deref()).await?;
     may_manage(&admin.staff, p.id)?;
     // A link just made is shown once, from a cookie that lives for one look.
@@ -72,15 +73,14 @@ async fn calendar_page(
     status: StatusCode,
     notice: Option<&'static str>,
     busy_form: Value,
-) -> poem::Result<Response> {
-    let current = feed::find(&state.db, p.id).await.map_err(ApiError::from)?;
+) -> PageResult {
+    let current = feed::find(&state.db, p.id).await?;
     let links = fresh.map(|secret| {
         let path = format!("/calendar/{secret}.ics");
         json!({ "url": state.public_url.link(&path), "webcal": state.public_url.webcal_link(&path) })
     });
     let calendars = busy::list(&state.db, p.id)
-        .await
-        .map_err(ApiError::from)?
+        .await?
         .into_iter()
         .map(|c| {
             json!({
@@ -158,7 +158,7 @@ pub async fn calendar_action(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(action): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let (_, p) = posted(state, form).await?;
     may_manage(&admin.staff, p.id)?;
     let audit = admin.audit(state, origin);
@@ -168,7 +168,7 @@ pub async fn calendar_action(
         "minimal" => Some(FeedDetail::Minimal),
         "initials" => Some(FeedDetail::Initials),
         "full" => Some(FeedDetail::Full),
-        _ => return Err(ApiError::invalid("detail", "is not one of the choices").into()),
+        _ => return Err(ApiError::invalid("detail", "is not one of the choices")),
     };
     // The settings form carries the checkbox; the bare "new address" button carries neither
     // field, and keeps the settings as they are.
@@ -180,9 +180,7 @@ pub async fn calendar_action(
     match action.as_str() {
         "create" => {
             let (_, secret, _) =
-                feed::create_or_rotate(&state.db, &admin.staff, p.id, changes, &audit)
-                    .await
-                    .map_err(ApiError::from)?;
+                feed::create_or_rotate(&state.db, &admin.staff, p.id, changes, &audit).await?;
             let mut response = done(&here, Notice::FeedCreated);
             response.headers_mut().append(
                 header::SET_COOKIE,
@@ -193,18 +191,14 @@ pub async fn calendar_action(
             Ok(response)
         }
         "save" => {
-            feed::update(&state.db, &admin.staff, p.id, changes, &audit)
-                .await
-                .map_err(ApiError::from)?;
+            feed::update(&state.db, &admin.staff, p.id, changes, &audit).await?;
             Ok(done(&here, Notice::FeedSettingsSaved))
         }
         "revoke" => {
-            feed::revoke(&state.db, p.id, &audit)
-                .await
-                .map_err(ApiError::from)?;
+            feed::revoke(&state.db, p.id, &audit).await?;
             Ok(done(&here, Notice::FeedRevoked))
         }
-        _ => Err(ApiError::not_found("There is nothing at this address.").into()),
+        _ => Err(ApiError::not_found("There is nothing at this address.")),
     }
 }
 
@@ -215,7 +209,7 @@ pub async fn add_busy(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let (all, p) = posted(state, form).await?;
     may_manage(&admin.staff, p.id)?;
     let label = Some(form.get("label")).filter(|l| !l.is_empty());
@@ -248,12 +242,10 @@ pub async fn remove_busy(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let (_, p) = posted(state, form).await?;
     may_manage(&admin.staff, p.id)?;
-    busy::delete(&state.db, p.id, parse_id(&id)?, &admin.audit(state, origin))
-        .await
-        .map_err(ApiError::from)?;
+    busy::delete(&state.db, p.id, parse_id(&id)?, &admin.audit(state, origin)).await?;
     Ok(done(
         &format!("/admin/settings/calendar?practitioner={}", p.id),
         Notice::Removed,

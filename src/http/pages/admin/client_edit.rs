@@ -1,9 +1,10 @@
 //! `/admin/clients/{id}/edit`: the couple's name and status, and each partner's contact
 //! details (anyone who manages clients, as in the API).
 
+use crate::http::pages::PageResult;
 use entity::client::ClientStatus;
 use poem::{
-    Response, handler,
+    handler,
     http::StatusCode,
     web::{Data, Path},
 };
@@ -86,7 +87,7 @@ fn page(
     record: &ClientRecord,
     status: StatusCode,
     form: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     let back = format!("/admin/clients/{}", record.client.id);
     FormPage {
         title: "Client details",
@@ -108,11 +109,9 @@ pub async fn edit(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     manages_clients(admin)?;
-    let record = clients::find(&state.db, parse_id(&id)?)
-        .await
-        .map_err(ApiError::from)?;
+    let record = clients::find(&state.db, parse_id(&id)?).await?;
     page(state, admin, &record, StatusCode::OK, json!({}))
 }
 
@@ -124,11 +123,9 @@ pub async fn save(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     manages_clients(admin)?;
-    let record = clients::find(&state.db, parse_id(&id)?)
-        .await
-        .map_err(ApiError::from)?;
+    let record = clients::find(&state.db, parse_id(&id)?).await?;
     let outcome = async {
         let mut errors = FieldErrors::default();
         let display_name = errors.check("name", single_line(form.get("name"), 200));

@@ -1,5 +1,6 @@
 //! `/admin/clients`: finding a client, and one client's record.
 
+use crate::http::pages::PageResult;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -8,7 +9,7 @@ use entity::{
     session_note::NoteStatus,
 };
 use poem::{
-    Response, handler,
+    handler,
     http::StatusCode,
     web::{Data, Path, Query},
 };
@@ -68,7 +69,7 @@ pub async fn list(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
     Query(query): Query<ListQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let q = query
         .q
         .as_deref()
@@ -87,9 +88,7 @@ pub async fn list(
             limit: crate::pagination::DEFAULT_LIMIT,
             after: None,
         });
-    let found = clients::search(&state.db, q.as_deref(), status, &page)
-        .await
-        .map_err(ApiError::from)?;
+    let found = clients::search(&state.db, q.as_deref(), status, &page).await?;
     let rows: Vec<Value> = found
         .items
         .iter()
@@ -149,7 +148,7 @@ pub async fn show(
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
     Query(query): Query<DoneQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
     let notice = query.notice();
     page(state, origin, admin, id, StatusCode::OK, notice, json!({})).await
@@ -167,25 +166,21 @@ async fn page(
     status: StatusCode,
     notice: Option<&str>,
     form: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     let db = &state.db;
     let now = state.clock.now();
-    let record = clients::find(db, id).await.map_err(ApiError::from)?;
+    let record = clients::find(db, id).await?;
     let treats = policy::treats(&admin.staff, &record.client);
     let audit = admin.audit(state, origin);
 
-    let all_types = types::list_all(db).await.map_err(ApiError::from)?;
+    let all_types = types::list_all(db).await?;
     let types: HashMap<Uuid, &str> = all_types.iter().map(|t| (t.id, t.name.as_str())).collect();
-    let all_practitioners = availability::all_practitioners(db)
-        .await
-        .map_err(ApiError::from)?;
+    let all_practitioners = availability::all_practitioners(db).await?;
     let practitioners: HashMap<Uuid, &str> = all_practitioners
         .iter()
         .map(|p| (p.id, p.name.as_str()))
         .collect();
-    let sessions = appointments::of_client(db, id)
-        .await
-        .map_err(ApiError::from)?;
+    let sessions = appointments::of_client(db, id).await?;
     let appointment_rows: Vec<Value> = sessions
         .iter()
         .map(|a| {
@@ -212,9 +207,7 @@ async fn page(
             )
         })
         .collect();
-    let intakes = assignments::list_for_client(db, &state.keys, id, treats, &audit)
-        .await
-        .map_err(ApiError::from)?;
+    let intakes = assignments::list_for_client(db, &state.keys, id, treats, &audit).await?;
     let intake_rows: Vec<Value> = intakes
         .iter()
         .map(|(a, version, _)| {
@@ -246,8 +239,7 @@ async fn page(
         })
         .collect();
     let questionnaire_choices: Vec<Value> = questionnaires::list(db)
-        .await
-        .map_err(ApiError::from)?
+        .await?
         .into_iter()
         .map(|q| {
             let selected = form["values"]["questionnaire_id"].as_str() == Some(&q.id.to_string());
@@ -258,8 +250,7 @@ async fn page(
     let mut clinical = Value::Null;
     if treats {
         let note_rows: Vec<Value> = notes::list(db, &state.keys, &admin.staff, id, &audit)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .into_iter()
             .map(|n| {
                 json!({
@@ -271,9 +262,7 @@ async fn page(
                 })
             })
             .collect();
-        let plan = plans::current(db, &state.keys, id, &audit)
-            .await
-            .map_err(ApiError::from)?;
+        let plan = plans::current(db, &state.keys, id, &audit).await?;
         let plan_view = match &plan {
             Some(plan) => {
                 audit
@@ -281,8 +270,7 @@ async fn page(
                         db,
                         Event::new(Action::TreatmentPlanRead).entity("client", id),
                     )
-                    .await
-                    .map_err(ApiError::from)?;
+                    .await?;
                 json!({
                     "phase": plan.row.phase,
                     "phases": plan.phases,
@@ -313,8 +301,7 @@ async fn page(
         },
         &audit,
     )
-    .await
-    .map_err(ApiError::from)?;
+    .await?;
     let history: Vec<Value> = page_of_history
         .items
         .iter()
@@ -407,9 +394,9 @@ pub async fn send_intake(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
-    let record = clients::find(&state.db, id).await.map_err(ApiError::from)?;
+    let record = clients::find(&state.db, id).await?;
     let audit = admin.audit(state, origin);
     let outcome = async {
         let questionnaire_id: Uuid = form
@@ -451,8 +438,7 @@ pub async fn send_intake(
                 },
                 &audit,
             )
-            .await
-            .map_err(ApiError::from)?;
+            .await?;
         }
         Ok::<_, ApiError>(())
     }
@@ -473,7 +459,7 @@ pub async fn book(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
     let audit = admin.audit(state, origin);
     let outcome = async {

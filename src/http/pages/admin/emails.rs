@@ -2,6 +2,7 @@
 //! `/admin/settings/outbox` (what went, what waits, what failed: retry or cancel), for owners
 //! and assistants as in the API.
 
+use crate::http::pages::PageResult;
 use entity::email_outbox::EmailStatus;
 use poem::{
     Response, handler,
@@ -50,10 +51,7 @@ fn label(kind: Kind) -> &'static str {
 
 /// `GET /admin/settings/emails`.
 #[handler]
-pub async fn templates(
-    Data(state): Data<&AppState>,
-    Data(admin): Data<&Admin>,
-) -> poem::Result<Response> {
+pub async fn templates(Data(state): Data<&AppState>, Data(admin): Data<&Admin>) -> PageResult {
     manages_outbox(admin)?;
     let rows = Kind::ALL
         .into_iter()
@@ -98,7 +96,7 @@ pub async fn show_template(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
     Path(name): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     manages_outbox(admin)?;
     let kind = name
         .parse::<Kind>()
@@ -127,7 +125,7 @@ pub async fn template_html(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
     Path(name): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     manages_outbox(admin)?;
     let kind = name
         .parse::<Kind>()
@@ -174,7 +172,7 @@ pub async fn outbox_list(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
     Query(query): Query<OutboxQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     manages_outbox(admin)?;
     let wanted = query.status.as_deref().unwrap_or_default();
     let filter = Filter {
@@ -187,9 +185,7 @@ pub async fn outbox_list(
             limit: DEFAULT_LIMIT,
             after: None,
         });
-    let found = outbox::list(&state.db, filter, &page)
-        .await
-        .map_err(ApiError::from)?;
+    let found = outbox::list(&state.db, filter, &page).await?;
     let rows = found
         .items
         .iter()
@@ -263,24 +259,20 @@ pub async fn outbox_action(
     Data(admin): Data<&Admin>,
     Data(_form): Data<&Form>,
     Path((id, action)): Path<(String, String)>,
-) -> poem::Result<Response> {
+) -> PageResult {
     manages_outbox(admin)?;
     let id = parse_id(&id)?;
     let audit = admin.audit(state, origin);
     let notice = match action.as_str() {
         "retry" => {
-            outbox::retry(&state.db, id, &audit)
-                .await
-                .map_err(ApiError::from)?;
+            outbox::retry(&state.db, id, &audit).await?;
             Notice::EmailRetried
         }
         "cancel" => {
-            outbox::cancel(&state.db, id, &audit)
-                .await
-                .map_err(ApiError::from)?;
+            outbox::cancel(&state.db, id, &audit).await?;
             Notice::EmailCancelled
         }
-        _ => return Err(ApiError::not_found("There is nothing at this address.").into()),
+        _ => return Err(ApiError::not_found("There is nothing at this address.")),
     };
     Ok(done("/admin/settings/outbox", notice))
 }

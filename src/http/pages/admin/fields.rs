@@ -2,6 +2,7 @@
 //! form is a list of fields rather than a page of markup, and every one of them shows its
 //! label, hint, message and typed value the same way.
 
+use crate::http::pages::PageResult;
 use serde_json::{Map, Value, json};
 
 use super::Form;
@@ -233,7 +234,7 @@ impl FormPage<'_> {
         admin: &super::Admin,
         status: poem::http::StatusCode,
         form: Value,
-    ) -> poem::Result<poem::Response> {
+    ) -> PageResult<poem::Response> {
         let links: Vec<Value> = self
             .links
             .iter()

@@ -1,6 +1,7 @@
 //! List pages drawn by one template (`pages/admin/table`): a heading, optional filters and
 //! an "add" button, and rows whose cells are text, links, or small POST buttons.
 
+use crate::http::pages::PageResult;
 use serde_json::{Value, json};
 
 use super::{Admin, Section, render_status};
@@ -54,7 +55,7 @@ pub struct TablePage<'a> {
 }
 
 impl TablePage<'_> {
-    pub fn render(self, state: &AppState, admin: &Admin) -> poem::Result<poem::Response> {
+    pub fn render(self, state: &AppState, admin: &Admin) -> PageResult<poem::Response> {
         let rows: Vec<Value> = self
             .rows
             .into_iter()

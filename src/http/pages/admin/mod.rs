@@ -27,6 +27,7 @@ mod staff;
 mod time_off;
 mod types;
 
+use crate::http::pages::PageResult;
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response,
     endpoint::BoxEndpoint,
@@ -401,7 +402,7 @@ pub fn render(
     template: &str,
     title: &str,
     context: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     render_status(
         state,
         admin,
@@ -421,7 +422,7 @@ pub fn render_status(
     template: &str,
     title: &str,
     context: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     let owner = admin.staff.role.allows(Permission::ManageSettings);
     let nav = [
         (Section::Agenda, "Agenda", "/admin", true),
@@ -643,16 +644,16 @@ pub async fn settle<Fut>(
     outcome: Result<Response, ApiError>,
     form: &Form,
     again: impl FnOnce(StatusCode, Value) -> Fut,
-) -> poem::Result<Response>
+) -> PageResult
 where
-    Fut: std::future::Future<Output = poem::Result<Response>>,
+    Fut: std::future::Future<Output = PageResult>,
 {
     match outcome {
         Ok(response) => Ok(response),
         Err(failure) if fixable(&failure) => {
             again(failure.status(), form_errors(&failure, form)).await
         }
-        Err(failure) => Err(failure.into()),
+        Err(failure) => Err(failure),
     }
 }
 

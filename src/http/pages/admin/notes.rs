@@ -4,9 +4,10 @@
 //! Every page here is for those who treat the client; the domain functions check that and
 //! record each read in the audit log.
 
+use crate::http::pages::PageResult;
 use entity::session_note::NoteStatus;
 use poem::{
-    IntoResponse, Response, handler,
+    IntoResponse, handler,
     http::StatusCode,
     web::{Data, Path, Query},
 };
@@ -59,7 +60,7 @@ pub async fn new_form(
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
     Query(query): Query<NewQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
     let values = json!({
         "format": "couples",
@@ -81,14 +82,10 @@ async fn new_page(
     client_id: Uuid,
     status: StatusCode,
     form: Value,
-) -> poem::Result<Response> {
-    let client = access::clinical_client(&state.db, &admin.staff, client_id)
-        .await
-        .map_err(ApiError::from)?;
+) -> PageResult {
+    let client = access::clinical_client(&state.db, &admin.staff, client_id).await?;
     let now = state.clock.now();
-    let mut sessions = appointments::of_client(&state.db, client_id)
-        .await
-        .map_err(ApiError::from)?;
+    let mut sessions = appointments::of_client(&state.db, client_id).await?;
     // A note is for a session that has begun.
     sessions.retain(|a| a.starts_at <= now);
     let chosen = form["values"]["appointment_id"]
@@ -135,7 +132,7 @@ pub async fn create(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let client_id = parse_id(&id)?;
     let format = form.get("format");
     let content: Map<String, Value> = NoteFormat::parse(format)
@@ -185,7 +182,7 @@ pub async fn editor(
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
     Query(query): Query<DoneQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
     let notice = query.notice();
     editor_page(state, origin, admin, id, StatusCode::OK, notice, json!({})).await
@@ -199,15 +196,11 @@ async fn editor_page(
     status: StatusCode,
     notice: Option<&str>,
     form: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     let audit = admin.audit(state, origin);
-    let record = notes::read(&state.db, &state.keys, &admin.staff, id, &audit)
-        .await
-        .map_err(ApiError::from)?;
+    let record = notes::read(&state.db, &state.keys, &admin.staff, id, &audit).await?;
     let note = &record.note;
-    let client = clients::find(&state.db, note.client_id)
-        .await
-        .map_err(ApiError::from)?;
+    let client = clients::find(&state.db, note.client_id).await?;
     let format = NoteFormat::parse(&note.format).unwrap_or(NoteFormat::Free);
     let typed = &form["values"];
     let fields: Vec<Value> = format
@@ -270,14 +263,12 @@ pub async fn save(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
     // Only the format is looked up, not the content: autosave runs every few seconds and
     // must neither decrypt the note nor record a read each time. A field left out of the post
     // is saved empty, as a cleared text box would be.
-    let format = notes::format_of(&state.db, &admin.staff, id)
-        .await
-        .map_err(ApiError::from)?;
+    let format = notes::format_of(&state.db, &admin.staff, id).await?;
     let content: Map<String, Value> = format
         .fields()
         .iter()
@@ -323,7 +314,7 @@ pub async fn sign_confirm(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
     let record = notes::read(
         &state.db,
@@ -332,8 +323,7 @@ pub async fn sign_confirm(
         id,
         &admin.audit(state, origin),
     )
-    .await
-    .map_err(ApiError::from)?;
+    .await?;
     if record.note.status == NoteStatus::Signed {
         return Ok(see_other(&format!("/admin/notes/{id}")));
     }
@@ -355,7 +345,7 @@ pub async fn sign(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
     notes::sign(
         &state.db,
@@ -364,8 +354,7 @@ pub async fn sign(
         id,
         &admin.audit(state, origin),
     )
-    .await
-    .map_err(ApiError::from)?;
+    .await?;
     Ok(done(&format!("/admin/notes/{id}"), Notice::NoteSigned))
 }
 
@@ -377,7 +366,7 @@ pub async fn addendum(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
     let added = notes::add_addendum(
         &state.db,
@@ -405,7 +394,7 @@ pub async fn psychotherapy_notes(
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
     Query(query): Query<DoneQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let id = parse_id(&id)?;
     let notice = query.notice();
     psychotherapy_page(
@@ -426,15 +415,11 @@ async fn psychotherapy_page(
     client_id: Uuid,
     status: StatusCode,
     form: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     let audit = admin.audit(state, origin);
     let (own, others) =
-        psychotherapy::list_own(&state.db, &state.keys, &admin.staff, client_id, &audit)
-            .await
-            .map_err(ApiError::from)?;
-    let client = clients::find(&state.db, client_id)
-        .await
-        .map_err(ApiError::from)?;
+        psychotherapy::list_own(&state.db, &state.keys, &admin.staff, client_id, &audit).await?;
+    let client = clients::find(&state.db, client_id).await?;
     let rows: Vec<Value> = own
         .iter()
         .map(|(n, text)| json!({ "at": when::full(n.created_at, admin.tz), "text": text }))
@@ -466,7 +451,7 @@ pub async fn add_psychotherapy_note(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let client_id = parse_id(&id)?;
     let added = psychotherapy::create(
         &state.db,

@@ -3,8 +3,9 @@
 //! couple is in. For those who treat the couple; reading it is recorded, and every save is
 //! a new version.
 
+use crate::http::pages::PageResult;
 use poem::{
-    Response, handler,
+    handler,
     http::StatusCode,
     web::{Data, Path},
 };
@@ -133,7 +134,7 @@ fn page(
     plan: Option<&Plan>,
     status: StatusCode,
     form: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     let back = format!("/admin/clients/{client_id}");
     FormPage {
         title: "Treatment plan",
@@ -184,7 +185,7 @@ pub async fn edit(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let client_id = parse_id(&id)?;
     let plan = current(state, admin, origin, client_id).await?;
     page(
@@ -225,19 +226,16 @@ pub async fn save(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     let client_id = parse_id(&id)?;
-    access::clinical_client(&state.db, &admin.staff, client_id)
-        .await
-        .map_err(ApiError::from)?;
+    access::clinical_client(&state.db, &admin.staff, client_id).await?;
     let before = plans::current(
         &state.db,
         &state.keys,
         client_id,
         &admin.audit(state, origin),
     )
-    .await
-    .map_err(ApiError::from)?;
+    .await?;
     let (goals, rows) = goals(form);
     let new_from_template = before.is_none() && goals.is_empty();
     let optional = |name: &str| Some(form.get(name).to_owned()).filter(|v| !v.is_empty());

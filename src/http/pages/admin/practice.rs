@@ -1,9 +1,10 @@
 //! `/admin/settings/practice` and `/admin/settings/practitioners`: the practice's name,
 //! zone and contact address, and the people clients book (owners).
 
+use crate::http::pages::PageResult;
 use entity::practitioner;
 use poem::{
-    Response, handler,
+    handler,
     http::StatusCode,
     web::{Data, Path, Query},
 };
@@ -41,7 +42,7 @@ pub async fn details(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
     Query(query): Query<DoneQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     owner(admin)?;
     details_page(state, admin, StatusCode::OK, query.notice(), json!({})).await
 }
@@ -52,10 +53,8 @@ async fn details_page(
     status: StatusCode,
     notice: Option<&'static str>,
     form: Value,
-) -> poem::Result<Response> {
-    let p = practice::settings(&state.db)
-        .await
-        .map_err(ApiError::from)?;
+) -> PageResult {
+    let p = practice::settings(&state.db).await?;
     FormPage {
         title: "Practice details",
         section: Section::Settings,
@@ -89,7 +88,7 @@ pub async fn save_details(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
-) -> poem::Result<Response> {
+) -> PageResult {
     owner(admin)?;
     let outcome = async {
         let mut errors = FieldErrors::default();
@@ -121,11 +120,9 @@ pub async fn list(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
     Query(query): Query<DoneQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     owner(admin)?;
-    let all = availability::all_practitioners(&state.db)
-        .await
-        .map_err(ApiError::from)?;
+    let all = availability::all_practitioners(&state.db).await?;
     let rows = all
         .into_iter()
         .map(|p| {
@@ -184,20 +181,12 @@ fn practitioner_fields(p: Option<&practitioner::Model>, zone: &str) -> Vec<Field
 
 /// `GET /admin/settings/practitioners/new`.
 #[handler]
-pub async fn new_form(
-    Data(state): Data<&AppState>,
-    Data(admin): Data<&Admin>,
-) -> poem::Result<Response> {
+pub async fn new_form(Data(state): Data<&AppState>, Data(admin): Data<&Admin>) -> PageResult {
     owner(admin)?;
     new_page(state, admin, StatusCode::OK, json!({}))
 }
 
-fn new_page(
-    state: &AppState,
-    admin: &Admin,
-    status: StatusCode,
-    form: Value,
-) -> poem::Result<Response> {
+fn new_page(state: &AppState, admin: &Admin, status: StatusCode, form: Value) -> PageResult {
     FormPage {
         title: "Add a practitioner",
         section: Section::Settings,
@@ -238,7 +227,7 @@ pub async fn create(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
-) -> poem::Result<Response> {
+) -> PageResult {
     owner(admin)?;
     let outcome = async {
         let c = check(form)?;
@@ -272,11 +261,9 @@ pub async fn edit(
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
     Query(query): Query<DoneQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     owner(admin)?;
-    let p = availability::practitioner(&state.db, parse_id(&id)?)
-        .await
-        .map_err(ApiError::from)?;
+    let p = availability::practitioner(&state.db, parse_id(&id)?).await?;
     edit_page(state, admin, &p, StatusCode::OK, query.notice(), json!({}))
 }
 
@@ -287,7 +274,7 @@ fn edit_page(
     status: StatusCode,
     notice: Option<&'static str>,
     form: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     FormPage {
         title: "Practitioner",
         section: Section::Settings,
@@ -319,11 +306,9 @@ pub async fn save(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     owner(admin)?;
-    let p = availability::practitioner(&state.db, parse_id(&id)?)
-        .await
-        .map_err(ApiError::from)?;
+    let p = availability::practitioner(&state.db, parse_id(&id)?).await?;
     let outcome = async {
         let c = check(form)?;
         let changes = PractitionerChanges {

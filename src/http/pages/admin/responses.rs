@@ -1,8 +1,9 @@
 //! `/admin/intakes/{id}`: one partner's submitted answers, question by question, for those
 //! who treat the couple; each look is recorded in the audit log.
 
+use crate::http::pages::PageResult;
 use poem::{
-    Response, handler,
+    handler,
     http::StatusCode,
     web::{Data, Path},
 };
@@ -83,11 +84,8 @@ pub async fn show(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
-    admin
-        .staff
-        .require(Permission::ReadClinical)
-        .map_err(ApiError::from)?;
+) -> PageResult {
+    admin.staff.require(Permission::ReadClinical)?;
     let id = parse_id(&id)?;
     may_read(state, &admin.staff, id).await?;
     let r = assignments::read(
@@ -97,19 +95,16 @@ pub async fn show(
         Action::IntakeRead,
         &admin.audit(state, origin),
     )
-    .await
-    .map_err(ApiError::from)?;
+    .await?;
     let version =
         entity::questionnaire_version::Entity::find_by_id(r.assignment.questionnaire_version_id)
             .one(&state.db)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .ok_or_else(|| ApiError::not_found("The questionnaire of this response is gone."))?;
     let definition: Definition =
         serde_json::from_value(version.definition).map_err(ApiError::internal)?;
     let partner = crate::scheduling::clients::find(&state.db, r.assignment.client_id)
-        .await
-        .map_err(ApiError::from)?
+        .await?
         .participants
         .into_iter()
         .find(|p| p.id == r.assignment.participant_id)

@@ -1,5 +1,6 @@
 //! `/admin/settings`: the index, and weekly hours with a preview of the coming week.
 
+use crate::http::pages::PageResult;
 use chrono::{Datelike, Duration, NaiveTime, Weekday};
 use entity::practitioner;
 use poem::{
@@ -40,10 +41,7 @@ const WINDOWS: usize = 2;
 
 /// `GET /admin/settings`: the pages this person may use.
 #[handler]
-pub async fn index(
-    Data(state): Data<&AppState>,
-    Data(admin): Data<&Admin>,
-) -> poem::Result<Response> {
+pub async fn index(Data(state): Data<&AppState>, Data(admin): Data<&Admin>) -> PageResult {
     let may = |p: Permission| admin.staff.require(p).is_ok();
     let owner = may(Permission::ManageSettings);
     let cards: Vec<Value> = [
@@ -177,11 +175,8 @@ pub async fn hours(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
     Query(query): Query<WhoQuery>,
-) -> poem::Result<Response> {
-    admin
-        .staff
-        .require(Permission::Schedule)
-        .map_err(ApiError::from)?;
+) -> PageResult {
+    admin.staff.require(Permission::Schedule)?;
     let (all, p) = choose(state, admin, query.practitioner.as_deref()).await?;
     let notice = Notice::from_query(query.done.as_deref());
     hours_page(state, admin, &all, &p, StatusCode::OK, notice, json!({})).await
@@ -197,7 +192,7 @@ pub(super) async fn hours_again(
     form: &Form,
     which: &str,
     outcome: Result<Response, ApiError>,
-) -> poem::Result<Response> {
+) -> PageResult {
     super::settle(outcome, form, |status, shown| {
         hours_page(state, admin, all, p, status, None, json!({ which: shown }))
     })
@@ -212,11 +207,9 @@ async fn hours_page(
     status: StatusCode,
     notice: Option<&str>,
     forms: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     let form = &forms["week"];
-    let rules = availability::rules(&state.db, p.id)
-        .await
-        .map_err(ApiError::from)?;
+    let rules = availability::rules(&state.db, p.id).await?;
     let typed = &form["values"];
     let days: Vec<Value> = DAYS
         .iter()
@@ -265,9 +258,7 @@ async fn hours_page(
     let today = now.with_timezone(&tz.tz()).date_naive();
     let from = crate::http::api::booking::start_of_day(tz, today);
     let to = from + Duration::days(8);
-    let schedule = availability::schedule(&state.db, p, from, to, None)
-        .await
-        .map_err(ApiError::from)?;
+    let schedule = availability::schedule(&state.db, p, from, to, None).await?;
     let preview: Vec<Value> = (0..7)
         .map(|n| {
             let date = today + Duration::days(n);
@@ -318,11 +309,8 @@ pub async fn save_hours(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
-) -> poem::Result<Response> {
-    admin
-        .staff
-        .require(Permission::Schedule)
-        .map_err(ApiError::from)?;
+) -> PageResult {
+    admin.staff.require(Permission::Schedule)?;
     let (all, p) = posted(state, form).await?;
     let mut errors = FieldErrors::default();
     let mut new_rules = Vec::new();
@@ -352,8 +340,7 @@ pub async fn save_hours(
         }
     }
     let kept = availability::rules(&state.db, p.id)
-        .await
-        .map_err(ApiError::from)?
+        .await?
         .into_iter()
         .filter(|r| r.valid_from.is_some() || r.valid_until.is_some())
         .filter_map(|r| {

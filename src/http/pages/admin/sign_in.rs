@@ -1,9 +1,10 @@
 //! Signing in to the dashboard and out of it.
 
+use crate::http::pages::PageResult;
 use std::collections::HashMap;
 
 use poem::{
-    Response, handler,
+    handler,
     http::{StatusCode, header},
     web::{Data, Query},
 };
@@ -45,7 +46,7 @@ pub struct NextQuery {
 pub async fn login_form(
     Data(state): Data<&AppState>,
     Query(query): Query<NextQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     login_page(
         state,
         StatusCode::OK,
@@ -62,7 +63,7 @@ async fn login_page(
     email: &str,
     next: &str,
     error: Option<&str>,
-) -> poem::Result<Response> {
+) -> PageResult {
     page(
         state,
         status,
@@ -80,7 +81,7 @@ pub async fn login_submit(
     Data(state): Data<&AppState>,
     Data(origin): Data<&Origin>,
     body: String,
-) -> poem::Result<Response> {
+) -> PageResult {
     let fields: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
         .into_owned()
         .collect();
@@ -155,7 +156,7 @@ pub async fn login_submit(
             )
             .await
         }
-        Err(login::LoginError::Db(e)) => Err(ApiError::from(e).into()),
+        Err(login::LoginError::Db(e)) => Err(ApiError::from(e)),
     }
 }
 
@@ -166,11 +167,9 @@ pub async fn logout(
     Data(state): Data<&AppState>,
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
-) -> poem::Result<Response> {
+) -> PageResult {
     if let Some(id) = admin.staff.session_id() {
-        session::end(&state.db, id, &admin.audit(state, origin))
-            .await
-            .map_err(ApiError::from)?;
+        session::end(&state.db, id, &admin.audit(state, origin)).await?;
     }
     let mut response = see_other("/admin/login");
     let cookie = guard::session_cookie_for(state, None);

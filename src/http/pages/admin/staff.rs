@@ -1,8 +1,9 @@
 //! `/admin/settings/staff`: who can sign in, with which role, as which practitioner (owners).
 
+use crate::http::pages::PageResult;
 use entity::staff_user;
 use poem::{
-    Response, handler,
+    handler,
     http::StatusCode,
     web::{Data, Path, Query},
 };
@@ -49,19 +50,15 @@ pub async fn list(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
     Query(query): Query<DoneQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     manages_staff(admin)?;
-    let people = availability::all_practitioners(&state.db)
-        .await
-        .map_err(ApiError::from)?;
+    let people = availability::all_practitioners(&state.db).await?;
     // A practice has a handful of accounts; one page holds them all.
     let everyone = PageRequest {
         limit: 1000,
         after: None,
     };
-    let accounts = staff::list(&state.db, &everyone)
-        .await
-        .map_err(ApiError::from)?;
+    let accounts = staff::list(&state.db, &everyone).await?;
     let rows = accounts
         .items
         .into_iter()
@@ -174,10 +171,7 @@ fn role_and_practitioner(
 
 /// `GET /admin/settings/staff/new`.
 #[handler]
-pub async fn new_form(
-    Data(state): Data<&AppState>,
-    Data(admin): Data<&Admin>,
-) -> poem::Result<Response> {
+pub async fn new_form(Data(state): Data<&AppState>, Data(admin): Data<&Admin>) -> PageResult {
     manages_staff(admin)?;
     page(state, admin, None, StatusCode::OK, None, json!({})).await
 }
@@ -189,7 +183,7 @@ async fn page(
     status: StatusCode,
     notice: Option<&'static str>,
     form: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     let mut form = form;
     // A password typed is never sent back.
     if let Some(values) = form["values"].as_object_mut() {
@@ -227,7 +221,7 @@ pub async fn create(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
-) -> poem::Result<Response> {
+) -> PageResult {
     manages_staff(admin)?;
     let outcome = async {
         let mut errors = FieldErrors::default();
@@ -270,11 +264,9 @@ pub async fn edit(
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
     Query(query): Query<DoneQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     manages_staff(admin)?;
-    let u = staff::find(&state.db, parse_id(&id)?)
-        .await
-        .map_err(ApiError::from)?;
+    let u = staff::find(&state.db, parse_id(&id)?).await?;
     page(
         state,
         admin,
@@ -294,11 +286,9 @@ pub async fn save(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     manages_staff(admin)?;
-    let u = staff::find(&state.db, parse_id(&id)?)
-        .await
-        .map_err(ApiError::from)?;
+    let u = staff::find(&state.db, parse_id(&id)?).await?;
     let outcome = async {
         let mut errors = FieldErrors::default();
         let name = errors.check("name", display_name(form.get("name")));

@@ -1,6 +1,7 @@
 //! The hours page's other two sections: a date's own hours (or closed all day) and time off,
 //! each listed from today on with a remove button.
 
+use crate::http::pages::PageResult;
 use chrono::{NaiveDate, NaiveTime};
 use entity::practitioner;
 use poem::{
@@ -94,7 +95,7 @@ pub async fn set_override(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
-) -> poem::Result<Response> {
+) -> PageResult {
     schedules(admin)?;
     let (all, p) = posted(state, form).await?;
     let outcome = async {
@@ -141,7 +142,7 @@ pub async fn add_time_off(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
-) -> poem::Result<Response> {
+) -> PageResult {
     schedules(admin)?;
     let (all, p) = posted(state, form).await?;
     let tz = availability::zone_of(&p);
@@ -191,13 +192,13 @@ pub async fn remove(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path((kind, id)): Path<(String, String)>,
-) -> poem::Result<Response> {
+) -> PageResult {
     schedules(admin)?;
     let (_, p) = posted(state, form).await?;
     let item = match kind.as_str() {
         "overrides" => HoursItem::Override,
         "time-off" => HoursItem::TimeOff,
-        _ => return Err(ApiError::not_found("There is nothing at this address.").into()),
+        _ => return Err(ApiError::not_found("There is nothing at this address.")),
     };
     availability::remove(
         &state.db,
@@ -206,7 +207,6 @@ pub async fn remove(
         parse_id(&id)?,
         &admin.audit(state, origin),
     )
-    .await
-    .map_err(ApiError::from)?;
+    .await?;
     Ok(here(&p, Notice::Removed))
 }

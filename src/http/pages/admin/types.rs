@@ -1,9 +1,10 @@
 //! `/admin/settings/types`: what can be booked, for how long, by whom, and how far ahead
 //! (anyone who schedules, as in the API).
 
+use crate::http::pages::PageResult;
 use entity::appointment_type::{self, LocationKind};
 use poem::{
-    Response, handler,
+    handler,
     http::StatusCode,
     web::{Data, Path, Query},
 };
@@ -55,9 +56,9 @@ pub async fn list(
     Data(state): Data<&AppState>,
     Data(admin): Data<&Admin>,
     Query(query): Query<DoneQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     schedules(admin)?;
-    let all = types::list_all(&state.db).await.map_err(ApiError::from)?;
+    let all = types::list_all(&state.db).await?;
     let rows = all
         .into_iter()
         .map(|t| {
@@ -272,10 +273,7 @@ fn type_body(form: &Form) -> Result<TypeBody, ApiError> {
 
 /// `GET /admin/settings/types/new`.
 #[handler]
-pub async fn new_form(
-    Data(state): Data<&AppState>,
-    Data(admin): Data<&Admin>,
-) -> poem::Result<Response> {
+pub async fn new_form(Data(state): Data<&AppState>, Data(admin): Data<&Admin>) -> PageResult {
     schedules(admin)?;
     page(state, admin, None, &[], StatusCode::OK, None, json!({})).await
 }
@@ -288,7 +286,7 @@ async fn page(
     status: StatusCode,
     notice: Option<&'static str>,
     form: Value,
-) -> poem::Result<Response> {
+) -> PageResult {
     FormPage {
         title: if t.is_some() {
             "Appointment type"
@@ -317,7 +315,7 @@ pub async fn create(
     Data(origin): Data<&Origin>,
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
-) -> poem::Result<Response> {
+) -> PageResult {
     schedules(admin)?;
     let outcome = async {
         let fields = check(type_body(form)?, None)?;
@@ -338,12 +336,10 @@ pub async fn edit(
     Data(admin): Data<&Admin>,
     Path(id): Path<String>,
     Query(query): Query<DoneQuery>,
-) -> poem::Result<Response> {
+) -> PageResult {
     schedules(admin)?;
-    let t = types::find(&state.db, parse_id(&id)?)
-        .await
-        .map_err(ApiError::from)?;
-    let offered = offered_ids(state, t.id).await.map_err(ApiError::from)?;
+    let t = types::find(&state.db, parse_id(&id)?).await?;
+    let offered = offered_ids(state, t.id).await?;
     page(
         state,
         admin,
@@ -364,12 +360,10 @@ pub async fn save(
     Data(admin): Data<&Admin>,
     Data(form): Data<&Form>,
     Path(id): Path<String>,
-) -> poem::Result<Response> {
+) -> PageResult {
     schedules(admin)?;
-    let t = types::find(&state.db, parse_id(&id)?)
-        .await
-        .map_err(ApiError::from)?;
-    let offered = offered_ids(state, t.id).await.map_err(ApiError::from)?;
+    let t = types::find(&state.db, parse_id(&id)?).await?;
+    let offered = offered_ids(state, t.id).await?;
     let outcome = async {
         let fields = check(type_body(form)?, Some((t.clone(), offered.clone())))?;
         types::save(&state.db, Some(t.id), fields, &admin.audit(state, origin)).await?;
