@@ -8,10 +8,11 @@
 //! (01:30 on a fall-back night) is taken at its first occurrence.
 
 use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
-    Weekday,
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
 };
 use chrono_tz::Tz;
+
+use crate::types::Gap;
 
 /// `[start, end)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -217,6 +218,13 @@ fn windows(schedule: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<W
         .date_naive()
         .succ_opt()
         .unwrap_or(NaiveDate::MAX);
+    // A window edge must exist: one inside a DST gap moves to its end, a repeated one is its
+    // first occurrence.
+    let boundary = |tz: Tz, local| {
+        crate::types::TimeZone::from(tz)
+            .instant(local, Gap::EndOfGap)
+            .expect("only Gap::Refuse gives no instant")
+    };
     let mut out = Vec::new();
     for date in first.iter_days().take_while(|d| *d <= last) {
         for (start, end) in hours_on(schedule, date) {
@@ -264,20 +272,6 @@ fn candidates(tz: Tz, window: &Window, step: Duration) -> impl Iterator<Item = D
         LocalResult::Ambiguous(first, _) => Some(first.with_timezone(&Utc)),
         LocalResult::None => None,
     })
-}
-
-/// A window edge as an instant: a time inside a DST gap moves to the end of the gap, a
-/// repeated time takes its first occurrence.
-fn boundary(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    for minutes in 0..=24 * 60 {
-        match tz.from_local_datetime(&(local + Duration::minutes(minutes))) {
-            LocalResult::Single(at) => return at.with_timezone(&Utc),
-            LocalResult::Ambiguous(first, _) => return first.with_timezone(&Utc),
-            LocalResult::None => continue,
-        }
-    }
-    // No zone has a gap of a day; fall back to reading the time as UTC.
-    Utc.from_utc_datetime(&local)
 }
 
 /// Sorted, non-overlapping intervals covering the same time.

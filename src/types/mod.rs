@@ -6,7 +6,7 @@ mod time_zone;
 
 pub use email::EmailAddress;
 pub use public_url::PublicUrl;
-pub use time_zone::TimeZone;
+pub use time_zone::{Gap, TimeZone};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 

@@ -13,7 +13,7 @@ use super::{
     parse::{Parsed, Series},
     zones::{Transitions, Zone, ZoneRules},
 };
-use crate::scheduling::slots::Interval;
+use crate::{scheduling::slots::Interval, types::Gap};
 
 /// Occurrences taken from one series at most.
 const MAX_OCCURRENCES: u16 = 5_000;
@@ -140,17 +140,9 @@ impl Clocks {
     /// as the same wall time an hour on; one that happens twice, at its first occurrence.
     pub fn to_utc(&mut self, zone: &Zone, local: NaiveDateTime, budget: &Budget) -> DateTime<Utc> {
         match (self.iana(zone), zone) {
-            (Some(tz), _) => tz
-                .from_local_datetime(&local)
-                .earliest()
-                .or_else(|| {
-                    tz.from_local_datetime(&(local + Duration::hours(1)))
-                        .earliest()
-                })
-                .map_or_else(
-                    || Utc.from_utc_datetime(&local),
-                    |at| at.with_timezone(&Utc),
-                ),
+            (Some(tz), _) => crate::types::TimeZone::from(tz)
+                .instant(local, Gap::HourOn)
+                .expect("only Gap::Refuse gives no instant"),
             (None, Zone::Rules(rules)) => {
                 let offset = self.transitions(rules, budget).offset_at(local);
                 Utc.from_utc_datetime(&(local - Duration::seconds(offset.into())))

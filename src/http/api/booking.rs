@@ -1,7 +1,7 @@
 //! The public booking API (no sign-in): appointment types, free slots, bookings and the
 //! manage link. This contract is fixed: booking pages and outside clients depend on it.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone as _, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use entity::{appointment, appointment_type::LocationKind};
 use poem::web::Data;
 use poem_openapi::{
@@ -308,10 +308,7 @@ impl BookingApi {
             return Err(ApiError::invalid("to", "must be at most 62 days after from").into());
         }
         let ty = types::find_public(&state.db, &type_.0).await?;
-        let (range_start, range_end) = (
-            start_of_day(tz, from.0),
-            start_of_day(tz, to.0 + Duration::days(1)),
-        );
+        let (range_start, range_end) = (tz.start_of(from.0), tz.start_of(to.0 + Duration::days(1)));
         let free =
             booking::free_times(&state.db, &ty, range_start, range_end, state.clock.now()).await?;
         Ok(Json(SlotsBody {
@@ -499,7 +496,7 @@ pub async fn check_booking(
     let mut errors = FieldErrors::default();
     let tz = match body.tz.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         Some(tz) => errors.check("tz", TimeZone::parse(tz)),
-        None => Some(practice_zone(state).await?),
+        None => Some(practice::time_zone(&state.db).await?),
     };
     let start = errors.check(
         "start",
@@ -598,31 +595,11 @@ fn person_name(value: &str) -> Result<(String, String), String> {
     })
 }
 
-/// A phone number as people write it: digits with spaces, dots, dashes, brackets and a
-/// leading plus; 6 to 20 digits.
-async fn practice_zone(state: &AppState) -> Result<TimeZone, ApiError> {
-    Ok(practice::time_zone(&state.db).await?)
-}
-
 async fn zone_or_practice(state: &AppState, tz: Option<&str>) -> Result<TimeZone, ApiError> {
     match tz.map(str::trim).filter(|t| !t.is_empty()) {
         Some(tz) => TimeZone::parse(tz).map_err(|m| ApiError::invalid("tz", m)),
-        None => practice_zone(state).await,
+        None => Ok(practice::time_zone(&state.db).await?),
     }
-}
-
-/// Midnight starting `date` in `tz` (or the first instant of that day, if midnight is
-/// skipped by a DST change).
-pub fn start_of_day(tz: TimeZone, date: NaiveDate) -> DateTime<Utc> {
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    (0..=180)
-        .find_map(|minutes| {
-            tz.tz()
-                .from_local_datetime(&(midnight + Duration::minutes(minutes)))
-                .earliest()
-        })
-        .map(|at| at.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
 }
 
 /// An instant as a time with `tz`'s offset.
@@ -668,7 +645,7 @@ async fn managed_body(
     m: &ManagedBooking,
     token: &str,
 ) -> Result<ManagedBody, ApiError> {
-    let tz = practice_zone(state).await?;
+    let tz = practice::time_zone(&state.db).await?;
     let (manage_url, ics_url) = links(state, token);
     let a = &m.appointment;
     let cutoff = m.cutoff();

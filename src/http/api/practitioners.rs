@@ -293,7 +293,7 @@ impl PractitionersApi {
         let email = errors.check("email", EmailAddress::parse(&body.email));
         let tz = match body.time_zone.as_deref() {
             Some(tz) => errors.check("time_zone", TimeZone::parse(tz)),
-            None => Some(practice_zone(&state).await?),
+            None => Some(crate::practice::time_zone(&state.db).await?),
         };
         errors.into_result()?;
         let (Some(name), Some(email), Some(tz)) = (name, email, tz) else {
@@ -632,8 +632,4 @@ fn rule(body: &RuleBody) -> Result<RuleFields, String> {
         valid_from: body.valid_from,
         valid_until: body.valid_until,
     })
-}
-
-async fn practice_zone(state: &AppState) -> Result<TimeZone, ApiError> {
-    Ok(crate::practice::time_zone(&state.db).await?)
 }

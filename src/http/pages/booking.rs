@@ -21,7 +21,7 @@ use crate::{
     AppState,
     audit::{Actor, AuditContext, Origin},
     crypto,
-    http::api::booking::{self as api_booking, BookingBody, check_booking, start_of_day},
+    http::api::booking::{self as api_booking, BookingBody, check_booking},
     http::problem::{ApiError, ProblemKind},
     practice,
     scheduling::{
@@ -639,10 +639,7 @@ async fn free_days(
     week: NaiveDate,
     practitioner: Option<uuid::Uuid>,
 ) -> PageResult<BTreeMap<NaiveDate, Vec<DateTime<Utc>>>> {
-    let (from, to) = (
-        start_of_day(tz, week),
-        start_of_day(tz, week + Duration::days(WEEK)),
-    );
+    let (from, to) = (tz.start_of(week), tz.start_of(week + Duration::days(WEEK)));
     let free = booking::free_times(&state.db, ty, from, to, state.clock.now()).await?;
     let mut days: BTreeMap<NaiveDate, Vec<DateTime<Utc>>> = BTreeMap::new();
     for (slot, p) in free {

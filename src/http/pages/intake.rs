@@ -54,7 +54,10 @@ pub async fn form(
         step,
         typed: None,
         errors: HashMap::new(),
-        expires: when::full(opened.assignment.expires_at, practice_zone(state).await?),
+        expires: when::full(
+            opened.assignment.expires_at,
+            crate::practice::time_zone(&state.db).await?,
+        ),
     };
     render(state, view, StatusCode::OK).await
 }
@@ -89,7 +92,10 @@ pub async fn save(
         .unwrap_or(1)
         .clamp(1, definition.sections.len());
     let section = &definition.sections[step - 1];
-    let expires = when::full(opened.assignment.expires_at, practice_zone(state).await?);
+    let expires = when::full(
+        opened.assignment.expires_at,
+        crate::practice::time_zone(&state.db).await?,
+    );
 
     let (given, mut errors) = read_section(section.items.iter(), &fields);
     let mut answers = opened.answers.clone();
@@ -475,8 +481,4 @@ async fn thanks(state: &AppState, title: &str, status: StatusCode) -> PageResult
         json!({ "title": title }),
     )
     .await
-}
-
-async fn practice_zone(state: &AppState) -> Result<crate::types::TimeZone, ApiError> {
-    Ok(crate::practice::time_zone(&state.db).await?)
 }

@@ -17,7 +17,6 @@ use super::{Admin, Notice, Section, render};
 use crate::{
     AppState,
     audit::Origin,
-    http::api::booking::start_of_day,
     http::problem::ApiError,
     intake::definition::Flag,
     scheduling::{
@@ -59,8 +58,8 @@ pub async fn agenda(
     let day_view = query.view.as_deref() == Some("day");
     let days = if day_view { 1 } else { 7 };
     let only: Option<Uuid> = query.practitioner.as_deref().and_then(|p| p.parse().ok());
-    let start = start_of_day(tz, first);
-    let end = start_of_day(tz, first + Duration::days(days));
+    let start = tz.start_of(first);
+    let end = tz.start_of(first + Duration::days(days));
     let db = &state.db;
     let audit = admin.audit(state, origin);
     let items = between(db, &state.keys, &admin.staff, start, end, only, &audit).await?;

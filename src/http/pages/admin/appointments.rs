@@ -1,7 +1,7 @@
 //! `/admin/appointments/{id}`: one appointment, and moving, cancelling or closing it.
 
 use crate::http::pages::PageResult;
-use chrono::{DateTime, Duration, NaiveDateTime, TimeZone as _, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use entity::appointment::{self, AppointmentStatus};
 use poem::{
     handler,
@@ -23,7 +23,7 @@ use crate::{
         appointments::{self, Booker, CancelledBy},
         availability, booking, clients, slots, types,
     },
-    types::TimeZone,
+    types::{Gap, TimeZone},
     when,
 };
 
@@ -237,8 +237,6 @@ fn start_of(form: &Form, tz: TimeZone) -> Result<(DateTime<Utc>, bool), ApiError
     ))
 }
 
-/// A `datetime-local` value (`2026-12-08T14:00`) in the practice's zone, as an instant; the
-/// problem is named `start_local`.
 /// A typed `datetime-local` value read in `tz`; a time the clocks skip or repeat is refused
 /// beside `field` rather than guessed.
 pub(super) fn local_time(
@@ -248,17 +246,12 @@ pub(super) fn local_time(
 ) -> Result<DateTime<Utc>, ApiError> {
     let local = NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M")
         .map_err(|_| ApiError::invalid(field, "must be a date and a time"))?;
-    let at = tz
-        .tz()
-        .from_local_datetime(&local)
-        .single()
-        .ok_or_else(|| {
-            ApiError::invalid(
-                field,
-                "falls in the hour the clocks change; choose another time",
-            )
-        })?
-        .with_timezone(&Utc);
+    let at = tz.instant(local, Gap::Refuse).ok_or_else(|| {
+        ApiError::invalid(
+            field,
+            "falls in the hour the clocks change; choose another time",
+        )
+    })?;
     if !crate::types::plausible_instant(&at) {
         return Err(ApiError::invalid(field, "must be a real date"));
     }

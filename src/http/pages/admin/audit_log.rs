@@ -20,7 +20,6 @@ use crate::{
     AppState,
     audit::{self, Action, Filter},
     auth::Permission,
-    http::api::booking::start_of_day,
     pagination::{DEFAULT_LIMIT, PageRequest},
     when,
 };
@@ -72,8 +71,8 @@ pub async fn list(
         action: action.clone(),
         entity_type: None,
         entity_id: entity.clone(),
-        from: from.map(|d| start_of_day(admin.tz, d)),
-        to: to.map(|d| start_of_day(admin.tz, d + Duration::days(1))),
+        from: from.map(|d| admin.tz.start_of(d)),
+        to: to.map(|d| admin.tz.start_of(d + Duration::days(1))),
     };
     let page: PageRequest<audit::Cursor> = PageRequest::parse(None, query.cursor.as_deref())
         .unwrap_or(PageRequest {

@@ -256,7 +256,7 @@ async fn hours_page(
     let tz = availability::zone_of(p);
     let now = state.clock.now();
     let today = now.with_timezone(&tz.tz()).date_naive();
-    let from = crate::http::api::booking::start_of_day(tz, today);
+    let from = tz.start_of(today);
     let to = from + Duration::days(8);
     let schedule = availability::schedule(&state.db, p, from, to, None).await?;
     let preview: Vec<Value> = (0..7)
