@@ -705,6 +705,7 @@ pub struct Response {
 pub async fn read(
     db: &impl ConnectionTrait,
     keys: &DataKeys,
+    staff: &crate::auth::Staff,
     id: Uuid,
     action: Action,
     audit: &AuditContext,
@@ -713,6 +714,11 @@ pub async fn read(
         .one(db)
         .await?
         .ok_or(IntakeError::NotFound)?;
+    let client = client::Entity::find_by_id(a.client_id)
+        .one(db)
+        .await?
+        .ok_or(IntakeError::UnknownClient)?;
+    crate::policy::clinical(staff, &client)?;
     integrity::check::<_, IntakeError>(db, keys, audit, &a).await?;
     let (version, slug) = version_of(db, &a).await?;
     let sealed = open_sealed(keys, &a)?;

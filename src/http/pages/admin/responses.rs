@@ -15,7 +15,6 @@ use crate::{
     AppState,
     audit::{Action, Origin},
     auth::Permission,
-    http::api::intakes::may_read,
     http::problem::ApiError,
     intake::{
         answers,
@@ -87,10 +86,10 @@ pub async fn show(
 ) -> PageResult {
     admin.staff.require(Permission::ReadClinical)?;
     let id = parse_id(&id)?;
-    may_read(state, &admin.staff, id).await?;
     let r = assignments::read(
         &state.db,
         &state.keys,
+        &admin.staff,
         id,
         Action::IntakeRead,
         &admin.audit(state, origin),
