@@ -32,6 +32,16 @@ use crate::{
     pagination::{Page, PageRequest},
 };
 
+/// A status as the API and the booking page name it.
+pub fn status_name(status: AppointmentStatus) -> &'static str {
+    match status {
+        AppointmentStatus::Confirmed => "confirmed",
+        AppointmentStatus::Cancelled => "cancelled",
+        AppointmentStatus::Completed => "completed",
+        AppointmentStatus::NoShow => "no_show",
+    }
+}
+
 /// Who is booking, which decides the checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Booker {

@@ -5,6 +5,7 @@ pub mod agenda;
 pub mod appointments;
 pub mod availability;
 pub mod booking;
+pub mod booking_input;
 pub mod clients;
 pub mod practitioners;
 pub mod readdress;

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::{
     ApiResult, ApiTag, JsonBody, PageBody, StaffList, StaffReadOne, StaffWrite, audit_context,
-    booking::parse_start,
 };
+use crate::scheduling::booking_input::parse_start;
 use crate::{
     AppState,
     audit::Origin,

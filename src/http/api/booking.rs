@@ -20,17 +20,15 @@ use crate::{
         booking_file::{self, BookingParts},
         render::Method,
     },
-    crypto,
     http::problem::ApiError,
     practice,
     scheduling::{
         appointments::{self, Booker, CancelledBy},
         booking::{self, BookingRequest, ManagedBooking},
-        clients::PersonFields,
+        booking_input::{self, BookingInput, IdempotencyKey},
         types,
     },
-    types::{EmailAddress, TimeZone, plausible_date, single_line},
-    validation::FieldErrors,
+    types::{TimeZone, plausible_date},
 };
 
 errors_set!(
@@ -140,32 +138,19 @@ pub struct BookingBody {
     tz: Option<String>,
 }
 
-impl BookingBody {
-    /// The booking page's form, as the API would receive it (blank means absent).
-    #[allow(clippy::too_many_arguments)]
-    pub fn from_form(
-        slug: &str,
-        start: &str,
-        name: &str,
-        email: &str,
-        phone: &str,
-        partner_name: &str,
-        partner_email: &str,
-        message: &str,
-        tz: &str,
-    ) -> Self {
-        let some = |v: &str| Some(v.to_owned()).filter(|v| !v.trim().is_empty());
+impl From<BookingBody> for BookingInput {
+    fn from(b: BookingBody) -> Self {
         Self {
-            type_: slug.to_owned(),
-            start: start.to_owned(),
-            practitioner_id: None,
-            name: name.to_owned(),
-            email: email.to_owned(),
-            phone: some(phone),
-            partner_name: some(partner_name),
-            partner_email: some(partner_email),
-            message: some(message),
-            tz: some(tz),
+            type_slug: b.type_,
+            start: b.start,
+            practitioner_id: b.practitioner_id,
+            name: b.name,
+            email: b.email,
+            phone: b.phone,
+            partner_name: b.partner_name,
+            partner_email: b.partner_email,
+            message: b.message,
+            tz: b.tz,
         }
     }
 }
@@ -338,25 +323,14 @@ impl BookingApi {
         #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
         body: JsonBody<BookingBody>,
     ) -> ApiResult<BookResponse, BookingWrite> {
-        let fingerprint = crypto::hash_secret(&serde_json::to_string(&body.0).unwrap_or_default());
+        let input = BookingInput::from(body.0);
         let key = idempotency_key
             .0
-            .map(|k| {
-                let k = k.trim().to_owned();
-                let printable = k.chars().all(|c| c.is_ascii_graphic());
-                if k.is_empty() || k.len() > 200 || !printable {
-                    Err(ApiError::invalid(
-                        "Idempotency-Key",
-                        "must be 1 to 200 printable characters",
-                    ))
-                } else {
-                    Ok(k)
-                }
-            })
+            .map(|k| IdempotencyKey::parse(&k).map_err(|m| ApiError::invalid("Idempotency-Key", m)))
             .transpose()?;
-        let (request, tz) = check_booking(&state, body.0).await?;
+        let (request, tz) = input.check(practice::time_zone(&state.db).await?)?;
         let request = BookingRequest {
-            idempotency: key.map(|k| (k, fingerprint)),
+            idempotency: key.map(|k| (k.into_inner(), input.fingerprint())),
             ..request
         };
         let audit = audit_context(&state, &origin, Actor::ANONYMOUS);
@@ -471,7 +445,7 @@ impl BookingApi {
         token: Path<String>,
         body: JsonBody<RescheduleBody>,
     ) -> ApiResult<Json<ManagedBody>, BookingWrite> {
-        let start = parse_start(&body.0.start)?;
+        let start = booking_input::parse_start(&body.0.start)?;
         let managed = booking::by_token(&state.db, &token.0).await?;
         let audit = audit_context(&state, &origin, Actor::client_link(managed.appointment.id));
         appointments::reschedule(
@@ -486,113 +460,6 @@ impl BookingApi {
         let managed = booking::by_token(&state.db, &token.0).await?;
         Ok(Json(managed_body(&state, &managed, &token.0).await?))
     }
-}
-
-/// Checks every field of a booking, reporting all that fail at once.
-pub async fn check_booking(
-    state: &AppState,
-    body: BookingBody,
-) -> Result<(BookingRequest, TimeZone), ApiError> {
-    let mut errors = FieldErrors::default();
-    let tz = match body.tz.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(tz) => errors.check("tz", TimeZone::parse(tz)),
-        None => Some(practice::time_zone(&state.db).await?),
-    };
-    let start = errors.check(
-        "start",
-        parse_start(&body.start).map_err(|e| e.errors()[0].message.clone()),
-    );
-    let name = errors.check("name", person_name(&body.name));
-    let email = errors.check("email", EmailAddress::parse(&body.email));
-    let phone = optional(&body.phone).and_then(|p| errors.check("phone", crate::types::phone(p)));
-    let partner_name =
-        optional(&body.partner_name).and_then(|n| errors.check("partner_name", person_name(n)));
-    let partner_email = optional(&body.partner_email)
-        .and_then(|e| errors.check("partner_email", EmailAddress::parse(e)));
-    if optional(&body.partner_email).is_some() && optional(&body.partner_name).is_none() {
-        errors.add("partner_name", "is needed with a partner's email");
-    }
-    if let (Some(partner), Some(email)) = (&partner_email, &email)
-        && partner.as_str().eq_ignore_ascii_case(email.as_str())
-    {
-        errors.add("partner_email", "must differ from your own email");
-    }
-    let message = optional(&body.message);
-    if message.is_some_and(|m| m.chars().count() > 2000) {
-        errors.add("message", "must be at most 2,000 characters");
-    }
-    let type_slug = body.type_.trim().to_owned();
-    if type_slug.is_empty() || type_slug.len() > 100 {
-        errors.add("type", "must be an appointment type's slug");
-    }
-    errors.into_result()?;
-    let (Some(tz), Some(start), Some((first, last)), Some(email)) = (tz, start, name, email) else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "a booking field failed without an error"
-        )));
-    };
-    let booker = PersonFields {
-        first_name: first,
-        last_name: last,
-        email: Some(email.into_inner()),
-        phone,
-        time_zone: Some(tz.name().to_owned()),
-        preferred_contact: Some("email".into()),
-        ..PersonFields::default()
-    };
-    // A couple booking together is taken to share the zone the times were chosen in.
-    let partner = partner_name.map(|(first, last)| PersonFields {
-        first_name: first,
-        last_name: last,
-        email: partner_email.map(EmailAddress::into_inner),
-        time_zone: Some(tz.name().to_owned()),
-        ..PersonFields::default()
-    });
-    Ok((
-        BookingRequest {
-            type_slug,
-            start,
-            practitioner_id: body.practitioner_id,
-            booker,
-            partner,
-            message: message.map(str::to_owned),
-            idempotency: None,
-        },
-        tz,
-    ))
-}
-
-/// A field the client may leave out or blank.
-fn optional(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-/// RFC 3339 with an offset (`Z` counts); a local time without one is ambiguous.
-pub fn parse_start(value: &str) -> Result<DateTime<Utc>, ApiError> {
-    let at = DateTime::parse_from_rfc3339(value.trim()).map_err(|_| {
-        ApiError::invalid(
-            "start",
-            "must be a date and time with its offset, like 2026-12-01T15:00:00-05:00",
-        )
-    })?;
-    let at = at.with_timezone(&Utc);
-    if !crate::types::plausible_instant(&at) {
-        return Err(ApiError::invalid(
-            "start",
-            "must be between the years 1900 and 9999",
-        ));
-    }
-    Ok(at)
-}
-
-/// A full name split into first and last at the last space ("Mary Ann Smith" → "Mary Ann",
-/// "Smith"); a single word is a first name.
-fn person_name(value: &str) -> Result<(String, String), String> {
-    let name = single_line(value, 200)?;
-    Ok(match name.rsplit_once(' ') {
-        Some((first, last)) => (first.trim().to_owned(), last.to_owned()),
-        None => (name, String::new()),
-    })
 }
 
 async fn zone_or_practice(state: &AppState, tz: Option<&str>) -> Result<TimeZone, ApiError> {
@@ -620,24 +487,13 @@ fn booked_body(state: &AppState, tz: TimeZone, a: &appointment::Model, token: &s
     let (manage_url, ics_url) = links(state, token);
     BookedBody {
         id: a.id,
-        status: status_name(a),
+        status: appointments::status_name(a.status).to_owned(),
         start: local(tz, a.starts_at),
         end: local(tz, a.ends_at),
         manage_token: token.to_owned(),
         manage_url,
         ics_url,
     }
-}
-
-pub fn status_name(a: &appointment::Model) -> String {
-    use entity::appointment::AppointmentStatus as S;
-    match a.status {
-        S::Confirmed => "confirmed",
-        S::Cancelled => "cancelled",
-        S::Completed => "completed",
-        S::NoShow => "no_show",
-    }
-    .to_owned()
 }
 
 async fn managed_body(
@@ -651,7 +507,7 @@ async fn managed_body(
     let cutoff = m.cutoff();
     Ok(ManagedBody {
         id: a.id,
-        status: status_name(a),
+        status: appointments::status_name(a.status).to_owned(),
         start: local(tz, a.starts_at),
         end: local(tz, a.ends_at),
         time_zone: tz.name().to_owned(),

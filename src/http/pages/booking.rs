@@ -21,13 +21,13 @@ use crate::{
     AppState,
     audit::{Actor, AuditContext, Origin},
     crypto,
-    http::api::booking::{self as api_booking, BookingBody, check_booking},
     http::problem::{ApiError, ProblemKind},
     practice,
     scheduling::{
         SchedulingError,
         appointments::{self, Booker, CancelledBy},
         booking::{self, BookingRequest, ManagedBooking},
+        booking_input::{self, BookingInput, IdempotencyKey},
         slots::Rejection,
         types,
     },
@@ -197,20 +197,26 @@ pub async fn submit(
     Form(form): Form<BookForm>,
 ) -> PageResult {
     let ty = public_type(state, &slug).await?;
-    let body = BookingBody::from_form(
-        &ty.slug,
-        &form.start,
-        &form.name,
-        &form.email,
-        &form.phone,
-        &form.partner_name,
-        &form.partner_email,
-        &form.message,
-        &form.tz,
-    );
-    let fingerprint = crypto::hash_secret(&serde_json::to_string(&body).unwrap_or_default());
+    let some = |v: &str| Some(v.to_owned()).filter(|v| !v.trim().is_empty());
+    let input = BookingInput {
+        type_slug: ty.slug.clone(),
+        start: form.start.clone(),
+        practitioner_id: None,
+        name: form.name.clone(),
+        email: form.email.clone(),
+        phone: some(&form.phone),
+        partner_name: some(&form.partner_name),
+        partner_email: some(&form.partner_email),
+        message: some(&form.message),
+        tz: some(&form.tz),
+    };
+    // The form carries its own retry key, so a double submission books once.
+    let key = IdempotencyKey::parse(&form.idempotency_key)
+        .map_err(|m| ApiError::invalid("idempotency_key", m))?;
     let mut errors: HashMap<String, String> = HashMap::new();
-    let checked = check_booking(state, body).await;
+    let checked = input
+        .check(practice::time_zone(&state.db).await?)
+        .map_err(ApiError::from);
     if form.consent.as_deref() != Some("yes") {
         errors.insert(
             "consent".into(),
@@ -247,11 +253,8 @@ pub async fn submit(
             .await;
         }
     };
-    let key = Some(form.idempotency_key.trim())
-        .filter(|k| !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic()))
-        .map(|k| (k.to_owned(), fingerprint));
     let request = BookingRequest {
-        idempotency: key,
+        idempotency: Some((key.into_inner(), input.fingerprint())),
         ..request
     };
     let audit = AuditContext::new(Actor::ANONYMOUS, origin.clone(), state.clock.now());
@@ -306,7 +309,7 @@ pub async fn manage(
     let practice_tz = practice::time_zone(&state.db).await?;
     let client_tz = q.tz.as_deref().and_then(|t| TimeZone::parse(t).ok());
     let a = &managed.appointment;
-    let status = api_booking::status_name(a);
+    let status = appointments::status_name(a.status);
     let can_change = a.status == entity::appointment::AppointmentStatus::Confirmed
         && state.clock.now() <= managed.cutoff();
     let tz_query = client_tz
@@ -475,7 +478,7 @@ pub async fn reschedule(
     Form(form): Form<MoveForm>,
 ) -> PageResult {
     let managed = managed(state, &token).await?;
-    let start = api_booking::parse_start(&form.start)?;
+    let start = booking_input::parse_start(&form.start)?;
     let audit = AuditContext::new(
         Actor::client_link(managed.appointment.id),
         origin.clone(),
