@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{booking::BookingRequest, clients::PersonFields};
 use crate::{
-    types::{EmailAddress, TimeZone, single_line},
+    types::{EmailAddress, TimeZone, split_full_name},
     validation::{FieldError, FieldErrors, Invalid},
 };
 
@@ -45,12 +45,12 @@ impl BookingInput {
             None => Some(practice_zone),
         };
         let start = errors.check("start", start_of(&self.start));
-        let name = errors.check("name", full_name(&self.name));
+        let name = errors.check("name", split_full_name(&self.name));
         let email = errors.check("email", EmailAddress::parse(&self.email));
         let phone =
             optional(&self.phone).and_then(|p| errors.check("phone", crate::types::phone(p)));
-        let partner_name =
-            optional(&self.partner_name).and_then(|n| errors.check("partner_name", full_name(n)));
+        let partner_name = optional(&self.partner_name)
+            .and_then(|n| errors.check("partner_name", split_full_name(n)));
         let partner_email = optional(&self.partner_email)
             .and_then(|e| errors.check("partner_email", EmailAddress::parse(e)));
         if optional(&self.partner_email).is_some() && optional(&self.partner_name).is_none() {
@@ -151,16 +151,6 @@ fn start_of(value: &str) -> Result<DateTime<Utc>, String> {
 /// A field the client may leave out or blank.
 fn optional(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-/// A full name split into first and last at the last space ("Mary Ann Smith" → "Mary Ann",
-/// "Smith"); a single word is a first name.
-fn full_name(value: &str) -> Result<(String, String), String> {
-    let name = single_line(value, 200)?;
-    Ok(match name.rsplit_once(' ') {
-        Some((first, last)) => (first.trim().to_owned(), last.to_owned()),
-        None => (name, String::new()),
-    })
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! Values checked once at the edge. Past a `parse`, code trusts the type.
 
 mod email;
+mod name;
 mod public_url;
 mod time_zone;
 
 pub use email::EmailAddress;
+pub use name::{full_name, name_part, split_full_name};
 pub use public_url::PublicUrl;
 pub use time_zone::{Gap, TimeZone};
 

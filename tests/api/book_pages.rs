@@ -4,7 +4,7 @@ use attune::auth::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::{TestApp, assert_status};
+use crate::common::{TestApp, assert_problem, assert_status, error_fields};
 
 /// Browsers ask for HTML.
 fn html_get(app: &TestApp, path: &str) -> reqwest::RequestBuilder {
@@ -360,4 +360,49 @@ async fn the_booking_pages_share_the_public_ceiling() {
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().contains_key("retry-after"));
     assert!(r.text().await.unwrap().contains("Too many requests"));
+}
+
+#[tokio::test]
+async fn both_edges_refuse_a_name_too_long_for_the_record_and_a_malformed_retry_key() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    // A first name the client record could not keep (it holds 100 characters).
+    let long = format!("{} Doe", "J".repeat(101));
+    let mut body = crate::common::scheduling::couple_booking("2026-12-08T14:00:00Z");
+    body["name"] = json!(long);
+    let problem = assert_problem(app.book(&body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error_fields(&problem), ["name"]);
+    let mut fields = form("2026-12-08T14:00:00+00:00", "k1");
+    for (k, v) in fields.iter_mut() {
+        if *k == "name" {
+            *v = long.clone();
+        }
+    }
+    let (status, html) = text(post_form(&app, "/book/free-consultation", &fields).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(r#"id="name-error""#), "{html}");
+
+    // A retry key with a space in it.
+    let r = app
+        .client
+        .post(app.url("/api/v1/public/bookings"))
+        .header("Idempotency-Key", "not a key")
+        .json(&crate::common::scheduling::couple_booking(
+            "2026-12-08T14:00:00Z",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error_fields(&problem), ["Idempotency-Key"]);
+    let fields = form("2026-12-08T14:00:00+00:00", "not a key");
+    let (status, _) = text(post_form(&app, "/book/free-consultation", &fields).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Neither made a booking.
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let list = assert_status(
+        app.get_as(&owner, "/api/v1/appointments").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(list["items"], json!([]));
 }

@@ -28,7 +28,7 @@ use crate::{
         SchedulingError,
         clients::{self, ClientChanges, ClientRecord, NewClient, PersonFields},
     },
-    types::{EmailAddress, TimeZone, single_line},
+    types::{EmailAddress, TimeZone, full_name, name_part, single_line},
     validation::FieldErrors,
 };
 
@@ -294,7 +294,7 @@ impl ClientsApi {
         let name = body
             .name
             .as_deref()
-            .and_then(|n| errors.check("name", single_line(n, 200)));
+            .and_then(|n| errors.check("name", full_name(n)));
         let source = match body.source.as_deref() {
             Some(s) => errors.check("source", single_line(s, 100)),
             None => Some("staff".to_owned()),
@@ -368,7 +368,7 @@ impl ClientsApi {
         let display_name = body
             .name
             .as_deref()
-            .and_then(|n| errors.check("name", single_line(n, 200)));
+            .and_then(|n| errors.check("name", full_name(n)));
         let source = body
             .source
             .as_deref()
@@ -508,9 +508,9 @@ pub(crate) fn person(
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
-    let first_name = errors.check(&at("first_name"), single_line(&p.first_name, 100));
+    let first_name = errors.check(&at("first_name"), name_part(&p.first_name));
     let last_name = match optional(&p.last_name) {
-        Some(l) => errors.check(&at("last_name"), single_line(&l, 100)),
+        Some(l) => errors.check(&at("last_name"), name_part(&l)),
         None => Some(String::new()),
     };
     let email = optional(&p.email).and_then(|e| {

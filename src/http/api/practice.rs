@@ -122,7 +122,7 @@ impl PracticeApi {
         let mut errors = Vec::new();
         let mut changes = SettingsChanges::default();
         if let Some(name) = patch.name {
-            match super::staff::display_name(&name) {
+            match crate::types::full_name(&name) {
                 Ok(name) => changes.name = Some(name),
                 Err(m) => errors.push(FieldError::new("name", m)),
             }

@@ -289,7 +289,7 @@ impl PractitionersApi {
         staff.require(Permission::ManageSettings)?;
         let body = body.0;
         let mut errors = FieldErrors::default();
-        let name = errors.check("name", single_line(&body.name, 200));
+        let name = errors.check("name", crate::types::full_name(&body.name));
         let email = errors.check("email", EmailAddress::parse(&body.email));
         let tz = match body.time_zone.as_deref() {
             Some(tz) => errors.check("time_zone", TimeZone::parse(tz)),
@@ -343,7 +343,7 @@ impl PractitionersApi {
         let name = body
             .name
             .as_deref()
-            .and_then(|n| errors.check("name", single_line(n, 200)));
+            .and_then(|n| errors.check("name", crate::types::full_name(n)));
         let email = body
             .email
             .as_deref()

@@ -133,7 +133,7 @@ impl StaffApi {
         let email = EmailAddress::parse(&req.email)
             .map_err(|m| errors.push(FieldError::new("email", m)))
             .ok();
-        let name = display_name(&req.name)
+        let name = crate::types::full_name(&req.name)
             .map_err(|m| errors.push(FieldError::new("name", m)))
             .ok();
         let password = password::check(&req.password, &req.email)
@@ -184,7 +184,7 @@ impl StaffApi {
         let name = patch
             .name
             .as_deref()
-            .map(display_name)
+            .map(crate::types::full_name)
             .transpose()
             .map_err(|m| ApiError::invalid("name", m))?;
         let changes = StaffChanges {
@@ -204,9 +204,4 @@ impl StaffApi {
                 .into(),
         ))
     }
-}
-
-/// A person's name: 1 to 200 characters, one line.
-pub fn display_name(value: &str) -> Result<String, String> {
-    crate::types::single_line(value, 200)
 }

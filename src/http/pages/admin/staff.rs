@@ -23,7 +23,6 @@ use crate::{
         Permission, Role, password,
         staff::{self, NewStaff, StaffChanges},
     },
-    http::api::staff::display_name,
     http::problem::ApiError,
     pagination::PageRequest,
     scheduling::availability,
@@ -225,7 +224,7 @@ pub async fn create(
     manages_staff(admin)?;
     let outcome = async {
         let mut errors = FieldErrors::default();
-        let name = errors.check("name", display_name(form.get("name")));
+        let name = errors.check("name", crate::types::full_name(form.get("name")));
         let email = errors.check("email", EmailAddress::parse(form.get("email")));
         let password = errors.check(
             "password",
@@ -291,7 +290,7 @@ pub async fn save(
     let u = staff::find(&state.db, parse_id(&id)?).await?;
     let outcome = async {
         let mut errors = FieldErrors::default();
-        let name = errors.check("name", display_name(form.get("name")));
+        let name = errors.check("name", crate::types::full_name(form.get("name")));
         let (role, practitioner_id) = role_and_practitioner(form, &mut errors);
         errors.into_result()?;
         let changes = StaffChanges {
