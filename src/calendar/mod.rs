@@ -42,5 +42,7 @@ pub enum CalendarError {
     #[error(transparent)]
     Practice(#[from] crate::practice::PracticeError),
     #[error(transparent)]
+    Invalid(#[from] crate::validation::Invalid),
+    #[error(transparent)]
     Db(#[from] DbErr),
 }

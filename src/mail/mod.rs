@@ -10,6 +10,7 @@ pub mod compose;
 pub mod intakes;
 pub mod outbox;
 pub mod plan;
+pub mod preview;
 pub mod templates;
 pub mod transport;
 pub mod worker;

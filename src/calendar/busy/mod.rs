@@ -8,6 +8,7 @@
 
 pub mod expand;
 pub mod fetch;
+pub mod input;
 pub mod parse;
 pub mod zones;
 

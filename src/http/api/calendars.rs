@@ -19,14 +19,11 @@ use crate::{
     audit::Origin,
     auth::Staff,
     calendar::{
-        busy::{self, Source},
+        busy::{self, input::BusyCalendarInput},
         feed::{self, FeedChanges},
     },
-    http::problem::ApiError,
     policy,
     scheduling::availability,
-    types::single_line,
-    validation::FieldErrors,
 };
 
 /// How much an event in the feed says about the client.
@@ -188,11 +185,6 @@ pub enum CreatedBusyCalendar {
     Created(Json<BusyCalendarView>),
 }
 
-/// Staff may manage their own practitioner's calendars; the owner, anyone's.
-pub(crate) fn may_manage(staff: &Staff, practitioner_id: Uuid) -> Result<(), ApiError> {
-    Ok(policy::calendar(staff, practitioner_id)?)
-}
-
 fn changes(body: FeedSettings) -> FeedChanges {
     FeedChanges {
         detail: body.detail.map(Into::into),
@@ -255,7 +247,7 @@ impl CalendarsApi {
         staff: Staff,
         id: Path<Uuid>,
     ) -> ApiResult<Json<FeedState>, StaffReadOne> {
-        may_manage(&staff, id.0)?;
+        policy::calendar(&staff, id.0)?;
         availability::practitioner(&state.db, id.0).await?;
         let found = feed::find(&state.db, id.0).await?;
         Ok(Json(FeedState {
@@ -312,7 +304,7 @@ impl CalendarsApi {
         staff: Staff,
         id: Path<Uuid>,
     ) -> ApiResult<Deleted, StaffAction> {
-        may_manage(&staff, id.0)?;
+        policy::calendar(&staff, id.0)?;
         let audit = audit_context(&state, &origin, staff.actor());
         feed::revoke(&state.db, id.0, &audit).await?;
         Ok(Deleted::Done)
@@ -336,18 +328,15 @@ impl CalendarsApi {
         id: Path<Uuid>,
         body: JsonBody<NewBusyCalendar>,
     ) -> ApiResult<CreatedBusyCalendar, StaffWrite> {
-        may_manage(&staff, id.0)?;
+        policy::calendar(&staff, id.0)?;
         let body = body.0;
         let audit = audit_context(&state, &origin, staff.actor());
-        let model = add_busy_calendar(
-            &state,
-            id.0,
-            body.label.as_deref(),
-            body.url.as_deref(),
-            body.ics,
-            &audit,
-        )
-        .await?;
+        let new = BusyCalendarInput {
+            label: body.label.as_deref(),
+            url: body.url.as_deref(),
+            ics: body.ics,
+        };
+        let model = busy::input::add_checked(&state.db, &state.busy, id.0, new, &audit).await?;
         Ok(CreatedBusyCalendar::Created(Json(model.into())))
     }
 
@@ -363,7 +352,7 @@ impl CalendarsApi {
         staff: Staff,
         id: Path<Uuid>,
     ) -> ApiResult<Json<PageBody<BusyCalendarView>>, StaffReadOne> {
-        may_manage(&staff, id.0)?;
+        policy::calendar(&staff, id.0)?;
         availability::practitioner(&state.db, id.0).await?;
         let all = busy::list(&state.db, id.0).await?;
         Ok(Json(PageBody {
@@ -385,7 +374,7 @@ impl CalendarsApi {
         id: Path<Uuid>,
         calendar_id: Path<Uuid>,
     ) -> ApiResult<Json<BusyCalendarView>, StaffReadOne> {
-        may_manage(&staff, id.0)?;
+        policy::calendar(&staff, id.0)?;
         Ok(Json(
             busy::find(&state.db, id.0, calendar_id.0).await?.into(),
         ))
@@ -407,7 +396,7 @@ impl CalendarsApi {
         id: Path<Uuid>,
         calendar_id: Path<Uuid>,
     ) -> ApiResult<Json<BusyCalendarView>, StaffAction> {
-        may_manage(&staff, id.0)?;
+        policy::calendar(&staff, id.0)?;
         let source = busy::find(&state.db, id.0, calendar_id.0).await?;
         let model = busy::refresh(&state.db, &state.busy, source, state.clock.now()).await?;
         Ok(Json(model.into()))
@@ -429,79 +418,9 @@ impl CalendarsApi {
         id: Path<Uuid>,
         calendar_id: Path<Uuid>,
     ) -> ApiResult<Deleted, StaffAction> {
-        may_manage(&staff, id.0)?;
+        policy::calendar(&staff, id.0)?;
         let audit = audit_context(&state, &origin, staff.actor());
         busy::delete(&state.db, id.0, calendar_id.0, &audit).await?;
         Ok(Deleted::Done)
     }
-}
-
-/// Checks and adds a busy calendar (an address, fetched at once so the answer already says
-/// whether it works, or a file's text); shared by the API and the dashboard.
-pub(crate) async fn add_busy_calendar(
-    state: &AppState,
-    practitioner_id: Uuid,
-    label: Option<&str>,
-    url: Option<&str>,
-    ics: Option<String>,
-    audit: &crate::audit::AuditContext,
-) -> Result<busy_calendar::Model, ApiError> {
-    let mut errors = FieldErrors::default();
-    let label = label.and_then(|l| errors.check("label", single_line(l, 100)));
-    let source = match (url, ics) {
-        (Some(url), None) if url.len() > 2048 => {
-            errors.add("url", "must be at most 2,048 characters");
-            None
-        }
-        (Some(url), None) => errors.check("url", busy::source_url(url)).map(Source::Url),
-        (None, Some(ics)) => {
-            if ics.trim().is_empty() {
-                errors.add("ics", "must be the text of an .ics file");
-                None
-            } else if ics.len() > busy::fetch::MAX_BYTES {
-                errors.add("ics", "must be at most 5 MiB");
-                None
-            } else {
-                Some(Source::Upload(ics))
-            }
-        }
-        (Some(_), Some(_)) => {
-            errors.add("url", "send either url or ics, not both");
-            None
-        }
-        (None, None) => {
-            errors.add("url", "is required (or send ics)");
-            None
-        }
-    };
-    errors.into_result()?;
-    let Some(source) = source else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "checked source missing"
-        )));
-    };
-    let label = label.unwrap_or_else(|| match &source {
-        Source::Url(url) => url
-            .host_str()
-            .unwrap_or("Calendar")
-            .chars()
-            .take(100)
-            .collect(),
-        Source::Upload(_) => "Uploaded file".to_owned(),
-    });
-    let is_url = matches!(source, Source::Url(_));
-    let mut model = busy::add(
-        &state.db,
-        &state.keys,
-        practitioner_id,
-        label,
-        source,
-        state.busy.every,
-        audit,
-    )
-    .await?;
-    if is_url {
-        model = busy::refresh(&state.db, &state.busy, model, state.clock.now()).await?;
-    }
-    Ok(model)
 }

@@ -22,7 +22,7 @@ use crate::{
     mail::{
         Kind,
         outbox::{self, Filter},
-        templates::{self, PracticeView},
+        preview,
     },
     pagination::PageRequest,
     policy,
@@ -327,7 +327,8 @@ impl EmailsApi {
         let items = Kind::ALL
             .into_iter()
             .map(|kind| {
-                let (files, overridden) = template_files(&state, kind);
+                let (files, overridden) =
+                    preview::template_files(state.config.templates_dir.as_deref(), kind);
                 TemplateView {
                     name: kind.into(),
                     files,
@@ -357,41 +358,13 @@ impl EmailsApi {
             .0
             .parse::<Kind>()
             .map_err(|()| ApiError::not_found("There is no email template of that name."))?;
-        let rendered = preview(&state, kind).await?;
+        let rendered = preview::render(&state.db, &state.mail, &state.public_url, kind).await?;
         Ok(Json(Preview {
             subject: rendered.subject,
             text: rendered.text,
             html: rendered.html,
         }))
     }
-}
-
-/// A message's template files, and whether the practice has its own copy of any.
-pub(crate) fn template_files(state: &AppState, kind: Kind) -> (Vec<String>, bool) {
-    let files: Vec<String> = ["subject.hbs", "body.txt.hbs", "body.html.hbs"]
-        .iter()
-        .map(|f| format!("email/{}/{f}", kind.as_str()))
-        .collect();
-    let dir = state.config.templates_dir.as_deref();
-    let overridden = dir.is_some_and(|d| files.iter().any(|f| d.join(f).is_file()));
-    (files, overridden)
-}
-
-/// The message rendered with made-up people and the practice's own name.
-pub(crate) async fn preview(state: &AppState, kind: Kind) -> Result<templates::Rendered, ApiError> {
-    let practice = crate::practice::settings(&state.db).await?;
-    let context = templates::sample(
-        PracticeView {
-            name: practice.name,
-            email: practice.contact_email,
-        },
-        state.public_url.link("/").trim_end_matches('/'),
-    );
-    state
-        .mail
-        .templates
-        .render(kind, &context)
-        .map_err(ApiError::internal)
 }
 
 fn view(e: email_outbox::Model) -> EmailView {

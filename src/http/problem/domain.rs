@@ -165,6 +165,7 @@ impl From<crate::calendar::CalendarError> for ApiError {
             E::BadCalendar(reason) => Self::invalid("ics", reason),
             E::Render(_) => Self::internal(err),
             E::Practice(e) => e.into(),
+            E::Invalid(e) => e.into(),
             E::Db(db) => db.into(),
         }
     }
@@ -303,6 +304,15 @@ impl From<crate::mail::outbox::ActionError> for ApiError {
             ))
             .with_reason("email_status"),
             E::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::mail::preview::PreviewError> for ApiError {
+    fn from(e: crate::mail::preview::PreviewError) -> Self {
+        match e {
+            crate::mail::preview::PreviewError::Practice(e) => e.into(),
+            e @ crate::mail::preview::PreviewError::Render(_) => Self::internal(e),
         }
     }
 }

@@ -18,13 +18,16 @@ use crate::{
     AppState,
     audit::Origin,
     auth::Permission,
-    calendar::{busy, feed},
-    http::problem::ApiError,
-    http::{
-        api::calendars::{add_busy_calendar, may_manage},
-        guard,
+    calendar::{
+        busy::{
+            self,
+            input::{BusyCalendarInput, add_checked},
+        },
+        feed,
     },
-    when,
+    http::guard,
+    http::problem::ApiError,
+    policy, when,
 };
 
 /// `GET /admin/settings/calendar?practitioner=`.
@@ -36,7 +39,7 @@ pub async fn calendar(
     req: &poem::Request,
 ) -> PageResult {
     let (all, p) = choose(state, admin, query.practitioner.as_deref()).await?;
-    may_manage(&admin.staff, p.id)?;
+    policy::calendar(&admin.staff, p.id)?;
     // A link just made is shown once, from a cookie that lives for one look.
     let fresh = guard::session_cookie(req, FRESH_FEED_COOKIE)
         .filter(|s| s.starts_with(crate::calendar::feed::TOKEN_PREFIX));
@@ -160,7 +163,7 @@ pub async fn calendar_action(
     Path(action): Path<String>,
 ) -> PageResult {
     let (_, p) = posted(state, form).await?;
-    may_manage(&admin.staff, p.id)?;
+    policy::calendar(&admin.staff, p.id)?;
     let audit = admin.audit(state, origin);
     let here = format!("/admin/settings/calendar?practitioner={}", p.id);
     let detail = match form.get("detail") {
@@ -211,17 +214,22 @@ pub async fn add_busy(
     Data(form): Data<&Form>,
 ) -> PageResult {
     let (all, p) = posted(state, form).await?;
-    may_manage(&admin.staff, p.id)?;
+    policy::calendar(&admin.staff, p.id)?;
     let label = Some(form.get("label")).filter(|l| !l.is_empty());
-    let outcome = add_busy_calendar(
-        state,
-        p.id,
+    let new = BusyCalendarInput {
         label,
-        Some(form.get("url")),
-        None,
+        url: Some(form.get("url")),
+        ics: None,
+    };
+    let outcome = add_checked(
+        &state.db,
+        &state.busy,
+        p.id,
+        new,
         &admin.audit(state, origin),
     )
     .await
+    .map_err(ApiError::from)
     .map(|_| {
         done(
             &format!("/admin/settings/calendar?practitioner={}", p.id),
@@ -244,7 +252,7 @@ pub async fn remove_busy(
     Path(id): Path<String>,
 ) -> PageResult {
     let (_, p) = posted(state, form).await?;
-    may_manage(&admin.staff, p.id)?;
+    policy::calendar(&admin.staff, p.id)?;
     busy::delete(&state.db, p.id, parse_id(&id)?, &admin.audit(state, origin)).await?;
     Ok(done(
         &format!("/admin/settings/calendar?practitioner={}", p.id),

@@ -21,11 +21,11 @@ use crate::{
     AppState,
     audit::Origin,
     auth::Permission,
-    http::api::emails::{preview, template_files},
     http::problem::ApiError,
     mail::{
         Kind,
         outbox::{self, Filter},
+        preview,
     },
     pagination::{DEFAULT_LIMIT, PageRequest},
     when,
@@ -56,7 +56,8 @@ pub async fn templates(Data(state): Data<&AppState>, Data(admin): Data<&Admin>) 
     let rows = Kind::ALL
         .into_iter()
         .map(|kind| {
-            let (files, overridden) = template_files(state, kind);
+            let (files, overridden) =
+                preview::template_files(state.config.templates_dir.as_deref(), kind);
             vec![
                 Cell::link(
                     label(kind),
@@ -101,7 +102,7 @@ pub async fn show_template(
     let kind = name
         .parse::<Kind>()
         .map_err(|()| ApiError::not_found("There is no email template of that name."))?;
-    let rendered = preview(state, kind).await?;
+    let rendered = preview::render(&state.db, &state.mail, &state.public_url, kind).await?;
     render_status(
         state,
         admin,
@@ -130,7 +131,7 @@ pub async fn template_html(
     let kind = name
         .parse::<Kind>()
         .map_err(|()| ApiError::not_found("There is no email template of that name."))?;
-    let rendered = preview(state, kind).await?;
+    let rendered = preview::render(&state.db, &state.mail, &state.public_url, kind).await?;
     Ok(Response::builder()
         .content_type("text/html; charset=utf-8")
         .body(rendered.html))
