@@ -7,6 +7,7 @@ pub mod availability;
 pub mod booking;
 pub mod booking_input;
 pub mod clients;
+pub mod person_input;
 pub mod practitioners;
 pub mod readdress;
 pub mod seed;

@@ -17,6 +17,7 @@ mod concurrency;
 mod dashboard;
 mod dashboard_record;
 mod dashboard_settings;
+mod edges;
 mod errors;
 mod health;
 mod intake;

@@ -27,8 +27,9 @@ use crate::{
     scheduling::{
         SchedulingError,
         clients::{self, ClientChanges, ClientRecord, NewClient, PersonFields},
+        person_input::PersonInput,
     },
-    types::{EmailAddress, TimeZone, full_name, name_part, single_line},
+    types::{full_name, single_line},
     validation::FieldErrors,
 };
 
@@ -168,15 +169,15 @@ impl From<ClientRecord> for ClientView {
 
 #[derive(Object, Deserialize, Clone)]
 pub struct PersonBody {
-    pub(crate) first_name: String,
-    pub(crate) last_name: Option<String>,
-    pub(crate) email: Option<String>,
-    pub(crate) phone: Option<String>,
-    pub(crate) pronouns: Option<String>,
+    first_name: String,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    pronouns: Option<String>,
     /// IANA zone, e.g. `America/Chicago`.
-    pub(crate) time_zone: Option<String>,
+    time_zone: Option<String>,
     /// `email`, `phone` or `text`.
-    pub(crate) preferred_contact: Option<String>,
+    preferred_contact: Option<String>,
 }
 
 #[derive(Object, Deserialize)]
@@ -313,7 +314,9 @@ impl ClientsApi {
             .participants
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| person(p, &format!("participants[{i}]"), &mut errors))
+            .filter_map(|(i, p)| {
+                PersonInput::from(p).check(&format!("participants[{i}]"), &mut errors)
+            })
             .collect();
         errors.into_result()?;
         let audit = audit_context(&state, &origin, staff.actor());
@@ -443,7 +446,7 @@ impl ClientsApi {
     ) -> ApiResult<CreatedParticipant, StaffWrite> {
         staff.require(Permission::ManageClients)?;
         let mut errors = FieldErrors::default();
-        let fields = person(&body.0, "", &mut errors);
+        let fields = PersonInput::from(&body.0).check("", &mut errors);
         errors.into_result()?;
         let Some(fields) = fields else {
             return Err(ApiError::internal(anyhow::anyhow!("checked fields missing")).into());
@@ -470,7 +473,7 @@ impl ClientsApi {
     ) -> ApiResult<Json<ParticipantView>, StaffWrite> {
         staff.require(Permission::ManageClients)?;
         let mut errors = FieldErrors::default();
-        let fields = person(&body.0, "", &mut errors);
+        let fields = PersonInput::from(&body.0).check("", &mut errors);
         errors.into_result()?;
         let Some(fields) = fields else {
             return Err(ApiError::internal(anyhow::anyhow!("checked fields missing")).into());
@@ -489,75 +492,16 @@ impl ClientsApi {
     }
 }
 
-/// Checks one person's fields, noting failures under `prefix` (`participants[0].email`).
-pub(crate) fn person(
-    p: &PersonBody,
-    prefix: &str,
-    errors: &mut FieldErrors,
-) -> Option<PersonFields> {
-    let at = |field: &str| {
-        if prefix.is_empty() {
-            field.to_owned()
-        } else {
-            format!("{prefix}.{field}")
+impl From<&PersonBody> for PersonInput {
+    fn from(p: &PersonBody) -> Self {
+        Self {
+            first_name: p.first_name.clone(),
+            last_name: p.last_name.clone(),
+            email: p.email.clone(),
+            phone: p.phone.clone(),
+            pronouns: p.pronouns.clone(),
+            time_zone: p.time_zone.clone(),
+            preferred_contact: p.preferred_contact.clone(),
         }
-    };
-    let optional = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    let first_name = errors.check(&at("first_name"), name_part(&p.first_name));
-    let last_name = match optional(&p.last_name) {
-        Some(l) => errors.check(&at("last_name"), name_part(&l)),
-        None => Some(String::new()),
-    };
-    let email = optional(&p.email).and_then(|e| {
-        errors.check(
-            &at("email"),
-            EmailAddress::parse(&e).map(EmailAddress::into_inner),
-        )
-    });
-    let phone = optional(&p.phone).and_then(|ph| {
-        let ok = ph
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-.()".contains(c))
-            && (6..=20).contains(&ph.chars().filter(char::is_ascii_digit).count());
-        errors.check(
-            &at("phone"),
-            if ok {
-                Ok(ph)
-            } else {
-                Err("must be a phone number like +1 555 010 0199")
-            },
-        )
-    });
-    let pronouns =
-        optional(&p.pronouns).and_then(|v| errors.check(&at("pronouns"), single_line(&v, 40)));
-    let time_zone = optional(&p.time_zone).and_then(|v| {
-        errors.check(
-            &at("time_zone"),
-            TimeZone::parse(&v).map(|tz| tz.name().to_owned()),
-        )
-    });
-    let preferred_contact = optional(&p.preferred_contact).and_then(|v| {
-        errors.check(
-            &at("preferred_contact"),
-            if ["email", "phone", "text"].contains(&v.as_str()) {
-                Ok(v)
-            } else {
-                Err("must be email, phone or text")
-            },
-        )
-    });
-    Some(PersonFields {
-        first_name: first_name?,
-        last_name: last_name?,
-        email,
-        phone,
-        pronouns,
-        time_zone,
-        preferred_contact,
-    })
+    }
 }

@@ -19,10 +19,11 @@ use crate::{
     AppState,
     audit::Origin,
     auth::Permission,
-    http::api::clients::{PersonBody, person},
     http::problem::ApiError,
-    scheduling::clients::{self, ClientChanges, ClientRecord, PersonFields},
-    types::single_line,
+    scheduling::{
+        clients::{self, ClientChanges, ClientRecord, PersonFields},
+        person_input::PersonInput,
+    },
     validation::FieldErrors,
 };
 
@@ -128,7 +129,7 @@ pub async fn save(
     let record = clients::find(&state.db, parse_id(&id)?).await?;
     let outcome = async {
         let mut errors = FieldErrors::default();
-        let display_name = errors.check("name", single_line(form.get("name"), 200));
+        let display_name = errors.check("name", crate::types::full_name(form.get("name")));
         let status = STATUSES
             .iter()
             .find(|(v, _)| *v == form.get("status"))
@@ -142,7 +143,7 @@ pub async fn save(
             .enumerate()
             .map(|(n, p)| {
                 let at = |f: &str| form.get(&format!("p{n}.{f}")).to_owned();
-                let body = PersonBody {
+                let body = PersonInput {
                     first_name: at("first_name"),
                     last_name: Some(at("last_name")),
                     email: Some(at("email")),
@@ -152,7 +153,7 @@ pub async fn save(
                     time_zone: p.time_zone.clone(),
                     preferred_contact: p.preferred_contact.clone(),
                 };
-                (p, person(&body, &format!("p{n}"), &mut errors))
+                (p, body.check(&format!("p{n}"), &mut errors))
             })
             .collect();
         errors.into_result()?;
