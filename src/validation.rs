@@ -21,6 +21,16 @@ impl FieldError {
     }
 }
 
+/// A field of a change that may be left out (keep the value), sent as null (clear it) or
+/// given (set it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Patch<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
 /// Input that breaks the rules: every field that failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{} of the fields given are not valid", .0.len())]

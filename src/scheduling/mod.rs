@@ -12,6 +12,7 @@ pub mod practitioners;
 pub mod readdress;
 pub mod seed;
 pub mod slots;
+pub mod type_input;
 pub mod types;
 
 use chrono::{DateTime, Utc};

@@ -237,3 +237,14 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
     txn.commit().await?;
     Ok(saved)
 }
+
+/// Who offers the type.
+pub async fn offered_ids(db: &impl ConnectionTrait, type_id: Uuid) -> Result<Vec<Uuid>, DbErr> {
+    Ok(offered::Entity::find()
+        .filter(offered::Column::AppointmentTypeId.eq(type_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| o.practitioner_id)
+        .collect())
+}

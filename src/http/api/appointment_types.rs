@@ -18,10 +18,8 @@ use crate::{
     AppState,
     audit::Origin,
     auth::{Permission, Staff},
-    http::problem::ApiError,
-    scheduling::types::{self, TypeFields},
-    types::single_line,
-    validation::FieldErrors,
+    scheduling::{type_input::TypeInput, types},
+    validation::Patch,
 };
 
 #[derive(Object)]
@@ -171,7 +169,7 @@ impl AppointmentTypesApi {
         body: JsonBody<TypeBody>,
     ) -> ApiResult<CreatedType, StaffWrite> {
         staff.require(Permission::Schedule)?;
-        let fields = check(body.0, None)?;
+        let fields = TypeInput::from(body.0).check(None)?;
         let audit = audit_context(&state, &origin, staff.actor());
         let ids = fields.practitioner_ids.clone();
         let saved = types::save(&state.db, None, fields, &audit).await?;
@@ -188,7 +186,7 @@ impl AppointmentTypesApi {
     ) -> ApiResult<Json<TypeView>, StaffReadOne> {
         staff.require(Permission::Schedule)?;
         let t = types::find(&state.db, id.0).await?;
-        let ids = offered_ids(&state, t.id).await?;
+        let ids = types::offered_ids(&state.db, t.id).await?;
         Ok(Json(view(t, ids)))
     }
 
@@ -210,8 +208,8 @@ impl AppointmentTypesApi {
     ) -> ApiResult<Json<TypeView>, StaffWrite> {
         staff.require(Permission::Schedule)?;
         let current = types::find(&state.db, id.0).await?;
-        let current_ids = offered_ids(&state, current.id).await?;
-        let fields = check(body.0, Some((current, current_ids)))?;
+        let current_ids = types::offered_ids(&state.db, current.id).await?;
+        let fields = TypeInput::from(body.0).check(Some((current, current_ids)))?;
         let audit = audit_context(&state, &origin, staff.actor());
         let ids = fields.practitioner_ids.clone();
         let saved = types::save(&state.db, Some(id.0), fields, &audit).await?;
@@ -219,220 +217,31 @@ impl AppointmentTypesApi {
     }
 }
 
-pub(crate) async fn offered_ids(
-    state: &AppState,
-    type_id: Uuid,
-) -> Result<Vec<Uuid>, sea_orm::DbErr> {
-    Ok(types::offered_by(&state.db)
-        .await?
-        .into_iter()
-        .filter(|o| o.appointment_type_id == type_id)
-        .map(|o| o.practitioner_id)
-        .collect())
-}
-
-/// Checks a type's fields, falling back to `current` (a change) or the defaults (a new one).
-pub(crate) fn check(
-    body: TypeBody,
-    current: Option<(appointment_type::Model, Vec<Uuid>)>,
-) -> Result<TypeFields, ApiError> {
-    let mut errors = FieldErrors::default();
-    let (base, base_ids) = match current {
-        Some((t, ids)) => (Some(t), ids),
-        None => (None, Vec::new()),
-    };
-    let mut number = |field: &str,
-                      value: Option<i32>,
-                      current: Option<i32>,
-                      default: Option<i32>,
-                      range: std::ops::RangeInclusive<i32>| {
-        match value.or(current).or(default) {
-            Some(v) if range.contains(&v) => Some(v),
-            Some(_) => {
-                errors.add(
-                    field,
-                    format!("must be from {} to {}", range.start(), range.end()),
-                );
-                None
-            }
-            None => {
-                errors.add(field, "is required");
-                None
-            }
+impl From<TypeBody> for TypeInput {
+    fn from(b: TypeBody) -> Self {
+        Self {
+            slug: b.slug,
+            name: b.name,
+            description: b.description,
+            duration_minutes: b.duration_minutes,
+            buffer_before_minutes: b.buffer_before_minutes,
+            buffer_after_minutes: b.buffer_after_minutes,
+            slot_step_minutes: b.slot_step_minutes,
+            min_notice_minutes: b.min_notice_minutes,
+            horizon_days: b.horizon_days,
+            cancellation_cutoff_minutes: b.cancellation_cutoff_minutes,
+            public: b.public,
+            location_kind: b.location_kind.map(Into::into),
+            location_details: b.location_details,
+            active: b.active,
+            practitioner_ids: b.practitioner_ids,
+            reminder_minutes: b.reminder_minutes,
+            intake_questionnaire_id: match b.intake_questionnaire_id {
+                MaybeUndefined::Value(id) => Patch::Set(id),
+                MaybeUndefined::Null => Patch::Clear,
+                MaybeUndefined::Undefined => Patch::Keep,
+            },
+            client_title: b.client_title,
         }
-    };
-    let b = base.as_ref();
-    let duration = number(
-        "duration_minutes",
-        body.duration_minutes,
-        b.map(|t| t.duration_minutes),
-        None,
-        5..=480,
-    );
-    let before = number(
-        "buffer_before_minutes",
-        body.buffer_before_minutes,
-        b.map(|t| t.buffer_before_minutes),
-        Some(0),
-        0..=120,
-    );
-    let after = number(
-        "buffer_after_minutes",
-        body.buffer_after_minutes,
-        b.map(|t| t.buffer_after_minutes),
-        Some(0),
-        0..=120,
-    );
-    let step = number(
-        "slot_step_minutes",
-        body.slot_step_minutes,
-        b.map(|t| t.slot_step_minutes),
-        Some(15),
-        5..=240,
-    );
-    let notice = number(
-        "min_notice_minutes",
-        body.min_notice_minutes,
-        b.map(|t| t.min_notice_minutes),
-        Some(720),
-        0..=43_200,
-    );
-    let horizon = number(
-        "horizon_days",
-        body.horizon_days,
-        b.map(|t| t.horizon_days),
-        Some(60),
-        1..=730,
-    );
-    let cutoff = number(
-        "cancellation_cutoff_minutes",
-        body.cancellation_cutoff_minutes,
-        b.map(|t| t.cancellation_cutoff_minutes),
-        Some(1440),
-        0..=43_200,
-    );
-    let slug = match body.slug.or_else(|| b.map(|t| t.slug.clone())) {
-        Some(s) if is_slug(&s) => Some(s),
-        Some(_) => {
-            errors.add(
-                "slug",
-                "must be 1 to 60 lower-case letters, digits and single dashes",
-            );
-            None
-        }
-        None => {
-            errors.add("slug", "is required");
-            None
-        }
-    };
-    let name = match body.name.or_else(|| b.map(|t| t.name.clone())) {
-        Some(n) => errors.check("name", single_line(&n, 200)),
-        None => {
-            errors.add("name", "is required");
-            None
-        }
-    };
-    let description = body
-        .description
-        .or_else(|| b.map(|t| t.description.clone()))
-        .unwrap_or_default();
-    if description.chars().count() > 2000 {
-        errors.add("description", "must be at most 2,000 characters");
     }
-    let location_kind = body
-        .location_kind
-        .map(Into::into)
-        .or_else(|| b.map(|t| t.location_kind));
-    if location_kind.is_none() {
-        errors.add("location_kind", "is required");
-    }
-    let location_details = match body.location_details {
-        Some(d) if d.trim().is_empty() => None,
-        Some(d) => errors.check("location_details", single_line(&d, 500)),
-        None => b.and_then(|t| t.location_details.clone()),
-    };
-    let client_title = match body.client_title {
-        Some(t) if t.trim().is_empty() => None,
-        Some(t) => errors.check("client_title", single_line(&t, 100)),
-        None => b.and_then(|t| t.client_title.clone()),
-    };
-    let reminder_minutes = match body.reminder_minutes {
-        Some(list) => {
-            let mut list = list;
-            list.sort_unstable_by(|a, b| b.cmp(a));
-            list.dedup();
-            if list.len() > 5 || list.iter().any(|m| !(5..=20_160).contains(m)) {
-                errors.add(
-                    "reminder_minutes",
-                    "must be at most 5 numbers of minutes, each from 5 to 20,160 (14 days)",
-                );
-            }
-            list
-        }
-        None => b
-            .map(types::reminder_minutes)
-            .unwrap_or_else(|| types::DEFAULT_REMINDERS.to_vec()),
-    };
-    errors.into_result()?;
-    let (
-        Some(duration),
-        Some(before),
-        Some(after),
-        Some(step),
-        Some(notice),
-        Some(horizon),
-        Some(cutoff),
-        Some(slug),
-        Some(name),
-        Some(location_kind),
-    ) = (
-        duration,
-        before,
-        after,
-        step,
-        notice,
-        horizon,
-        cutoff,
-        slug,
-        name,
-        location_kind,
-    )
-    else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "checked fields missing"
-        )));
-    };
-    Ok(TypeFields {
-        slug,
-        name,
-        description,
-        duration_minutes: duration,
-        buffer_before_minutes: before,
-        buffer_after_minutes: after,
-        slot_step_minutes: step,
-        min_notice_minutes: notice,
-        horizon_days: horizon,
-        cancellation_cutoff_minutes: cutoff,
-        public: body.public.or(b.map(|t| t.public)).unwrap_or(false),
-        location_kind,
-        location_details,
-        active: body.active.or(b.map(|t| t.active)).unwrap_or(true),
-        practitioner_ids: body.practitioner_ids.unwrap_or(base_ids),
-        reminder_minutes,
-        intake_questionnaire_id: match body.intake_questionnaire_id {
-            MaybeUndefined::Value(id) => Some(id),
-            MaybeUndefined::Null => None,
-            MaybeUndefined::Undefined => b.and_then(|t| t.intake_questionnaire_id),
-        },
-        client_title,
-    })
-}
-
-fn is_slug(s: &str) -> bool {
-    (1..=60).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-        && !s.contains("--")
 }

@@ -4,17 +4,17 @@
 //! operation returns `ApiResult<T, S>`, where `S` lists the problem statuses that operation
 //! can really produce, so the document declares each of them and nothing else.
 
-pub(crate) mod appointment_types;
+mod appointment_types;
 mod appointments;
 mod audit_log;
 mod auth;
-pub mod booking;
-pub(crate) mod calendars;
-pub(crate) mod clients;
-pub(crate) mod emails;
+mod booking;
+mod calendars;
+mod clients;
+mod emails;
 mod errors;
 mod intake_public;
-pub(crate) mod intakes;
+mod intakes;
 mod json;
 mod notes;
 mod plans;
@@ -23,7 +23,7 @@ mod practitioners;
 mod questionnaires;
 mod record;
 mod security;
-pub(crate) mod staff;
+mod staff;
 
 use poem_openapi::{Object, OpenApiService, Tags, types::ToJSON};
 

@@ -8,7 +8,6 @@ use poem::{
     http::StatusCode,
     web::{Data, Path, Query},
 };
-use poem_openapi::types::MaybeUndefined;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -22,14 +21,10 @@ use crate::{
     AppState,
     audit::Origin,
     auth::Permission,
-    http::api::{
-        appointment_types::{TypeBody, check, offered_ids},
-        booking::Location,
-    },
     http::problem::ApiError,
     intake::questionnaires,
-    scheduling::{availability, types},
-    validation::FieldErrors,
+    scheduling::{availability, type_input::TypeInput, types},
+    validation::{FieldErrors, Patch},
 };
 
 fn schedules(admin: &Admin) -> Result<(), ApiError> {
@@ -198,8 +193,8 @@ async fn fields(
     ])
 }
 
-/// The form as the API's type body; a field that is not a number or an id is named.
-fn type_body(form: &Form) -> Result<TypeBody, ApiError> {
+/// The form as a type's input; a field that is not a number or an id is named.
+fn type_input(form: &Form) -> Result<TypeInput, ApiError> {
     let mut errors = FieldErrors::default();
     let mut num = |name: &str| form.number(name, &mut errors);
     let duration_minutes = num("duration_minutes");
@@ -223,9 +218,9 @@ fn type_body(form: &Form) -> Result<TypeBody, ApiError> {
         })
         .ok();
     let location_kind = match form.get("location_kind") {
-        "in_person" => Some(Location::InPerson),
-        "video" => Some(Location::Video),
-        "phone" => Some(Location::Phone),
+        "in_person" => Some(LocationKind::InPerson),
+        "video" => Some(LocationKind::Video),
+        "phone" => Some(LocationKind::Phone),
         _ => {
             errors.add("location_kind", "is not one of the choices");
             None
@@ -239,17 +234,17 @@ fn type_body(form: &Form) -> Result<TypeBody, ApiError> {
         .map_err(|_| errors.add("practitioner_ids", "is not one of the practitioners"))
         .ok();
     let intake_questionnaire_id = match form.get("intake_questionnaire_id") {
-        "" => MaybeUndefined::Null,
+        "" => Patch::Clear,
         q => match q.parse() {
-            Ok(id) => MaybeUndefined::Value(id),
+            Ok(id) => Patch::Set(id),
             Err(_) => {
                 errors.add("intake_questionnaire_id", "is not a questionnaire");
-                MaybeUndefined::Null
+                Patch::Clear
             }
         },
     };
     errors.into_result()?;
-    Ok(TypeBody {
+    Ok(TypeInput {
         slug: Some(form.get("slug").to_owned()),
         name: Some(form.get("name").to_owned()),
         description: Some(form.get("description").to_owned()),
@@ -318,7 +313,7 @@ pub async fn create(
 ) -> PageResult {
     schedules(admin)?;
     let outcome = async {
-        let fields = check(type_body(form)?, None)?;
+        let fields = type_input(form)?.check(None)?;
         types::save(&state.db, None, fields, &admin.audit(state, origin)).await?;
         Ok(done("/admin/settings/types", Notice::TypeAdded))
     }
@@ -339,7 +334,7 @@ pub async fn edit(
 ) -> PageResult {
     schedules(admin)?;
     let t = types::find(&state.db, parse_id(&id)?).await?;
-    let offered = offered_ids(state, t.id).await?;
+    let offered = types::offered_ids(&state.db, t.id).await?;
     page(
         state,
         admin,
@@ -363,9 +358,9 @@ pub async fn save(
 ) -> PageResult {
     schedules(admin)?;
     let t = types::find(&state.db, parse_id(&id)?).await?;
-    let offered = offered_ids(state, t.id).await?;
+    let offered = types::offered_ids(&state.db, t.id).await?;
     let outcome = async {
-        let fields = check(type_body(form)?, Some((t.clone(), offered.clone())))?;
+        let fields = type_input(form)?.check(Some((t.clone(), offered.clone())))?;
         types::save(&state.db, Some(t.id), fields, &admin.audit(state, origin)).await?;
         Ok(done(
             &format!("/admin/settings/types/{}", t.id),
