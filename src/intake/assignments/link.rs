@@ -1,0 +1,276 @@
+//! What a partner's private link does: open the form, save drafts, submit.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    client,
+    intake_assignment::{self, IntakeStatus},
+    practitioner,
+};
+use sea_orm::{
+    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    TransactionSession, TransactionTrait,
+};
+use serde_json::{Map, Value};
+
+use super::super::{
+    Answers, Definition, Flag, Mode, answers,
+    definition::ItemKind,
+    questionnaires::{self},
+    scoring,
+};
+use super::*;
+use crate::{
+    audit::{Action, AuditContext, Event},
+    crypto::{self, DataKeys},
+    db, integrity,
+    mail::{self, Notifier},
+};
+
+/// An assignment as its link shows it.
+pub struct Opened {
+    pub assignment: intake_assignment::Model,
+    pub definition: Definition,
+    /// The questionnaire version it answers.
+    pub version: i32,
+    pub answers: Answers,
+    pub status: Status,
+}
+
+async fn by_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<intake_assignment::Model, IntakeError> {
+    find_by_token(db, token, false).await
+}
+
+/// The assignment behind `token`; with `lock`, held until the transaction ends on Postgres
+/// (SQLite's write transactions already run one at a time), so an autosave, a section post
+/// and a submission of one link never interleave and none overwrites another.
+async fn find_by_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+    lock: bool,
+) -> Result<intake_assignment::Model, IntakeError> {
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
+        return Err(IntakeError::NotFound);
+    }
+    let mut query = intake_assignment::Entity::find()
+        .filter(intake_assignment::Column::TokenHash.eq(crypto::hash_secret(token)));
+    if lock {
+        query = db::for_update(query, db);
+    }
+    query.one(db).await?.ok_or(IntakeError::NotFound)
+}
+
+/// What the link shows, noting the first opening. An expired link is refused; a submitted one
+/// shows the thank-you state without the answers.
+pub async fn open<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    keys: &DataKeys,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Opened, IntakeError> {
+    let mut a = by_token(db, token).await?;
+    let state = status(&a, now);
+    if state == Status::Expired {
+        return Err(IntakeError::Expired);
+    }
+    if a.status == IntakeStatus::Sent {
+        let opened = intake_assignment::Entity::update_many()
+            .col_expr(
+                intake_assignment::Column::Status,
+                sea_orm::sea_query::Expr::value(IntakeStatus::Opened.to_value()),
+            )
+            .col_expr(intake_assignment::Column::OpenedAt, Some(now).into())
+            .col_expr(intake_assignment::Column::UpdatedAt, now.into())
+            .filter(intake_assignment::Column::Id.eq(a.id))
+            .filter(intake_assignment::Column::Status.eq(IntakeStatus::Sent))
+            .exec(db)
+            .await?;
+        if opened.rows_affected > 0 {
+            a.status = IntakeStatus::Opened;
+            a.opened_at = Some(now);
+        }
+    }
+    let (version, _) = version_of(db, &a).await?;
+    let definition = questionnaires::read_definition(&version)?;
+    let answers = if a.status == IntakeStatus::Submitted {
+        Answers::new()
+    } else {
+        open_sealed(keys, &a)?.answers
+    };
+    Ok(Opened {
+        status: status(&a, now),
+        assignment: a,
+        definition,
+        version: version.version,
+        answers,
+    })
+}
+
+async fn definition_of(
+    db: &impl ConnectionTrait,
+    a: &intake_assignment::Model,
+) -> Result<Definition, IntakeError> {
+    let (version, _) = version_of(db, a).await?;
+    Ok(questionnaires::read_definition(&version)?)
+}
+
+/// The assignment behind `token`, locked for change: not expired, not submitted.
+async fn for_change(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<intake_assignment::Model, IntakeError> {
+    let a = find_by_token(db, token, true).await?;
+    match status(&a, now) {
+        Status::Submitted => Err(IntakeError::Submitted),
+        Status::Expired => Err(IntakeError::Expired),
+        _ => Ok(a),
+    }
+}
+
+/// Saves a draft: `given` answers replace the ones for the same items (null clears one);
+/// each must fit its item, but nothing is required yet.
+pub async fn save_draft<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    keys: &DataKeys,
+    token: &str,
+    given: &Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Result<Answers, IntakeError> {
+    let txn = db::begin_write(db).await?;
+    let a = for_change(&txn, token, now).await?;
+    let definition = definition_of(&txn, &a).await?;
+    let mut sealed = open_sealed(keys, &a)?;
+    let checked = answers::check(&definition, given, Mode::Draft).map_err(IntakeError::Invalid)?;
+    for id in given.keys() {
+        sealed.answers.remove(id);
+    }
+    sealed.answers.extend(checked);
+    let mut model: intake_assignment::ActiveModel = a.clone().into();
+    model.answers_sealed = Set(Some(seal(keys, a.id, &sealed)));
+    model.status = Set(IntakeStatus::InProgress);
+    model.updated_at = Set(now);
+    intake_assignment::Entity::update(model).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(sealed.answers)
+}
+
+/// Checks the full answers, computes score and flags, locks the response and tells the
+/// practitioner, all in one transaction.
+pub async fn submit<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    n: Notifier<'_>,
+    token: &str,
+    given: &Map<String, Value>,
+    audit: &AuditContext,
+) -> Result<intake_assignment::Model, IntakeError> {
+    submit_answers(db, n, token, Some(given), audit).await
+}
+
+/// Submits the answers saved so far (the form page saves each section as it goes).
+pub async fn submit_saved<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    n: Notifier<'_>,
+    token: &str,
+    audit: &AuditContext,
+) -> Result<intake_assignment::Model, IntakeError> {
+    submit_answers(db, n, token, None, audit).await
+}
+
+/// `given`, or (`None`) the saved draft as it stands inside the transaction.
+async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    n: Notifier<'_>,
+    token: &str,
+    given: Option<&Map<String, Value>>,
+    audit: &AuditContext,
+) -> Result<intake_assignment::Model, IntakeError> {
+    let now = audit.now;
+    // Before the transaction, so a failure's audit event is not rolled back with it:
+    // submitting rewrites the result and would otherwise re-tag a moved response.
+    let stored = by_token(db, token).await?;
+    integrity::check::<_, IntakeError>(db, n.keys, audit, &stored).await?;
+    let txn = db::begin_write(db).await?;
+    let a = for_change(&txn, token, now).await?;
+    let definition = definition_of(&txn, &a).await?;
+    let saved: Map<String, Value>;
+    let given = match given {
+        Some(g) => g,
+        None => {
+            saved = open_sealed(n.keys, &a)?.answers.into_iter().collect();
+            &saved
+        }
+    };
+    let answers = answers::check(&definition, given, Mode::Submit).map_err(IntakeError::Invalid)?;
+    let consents = definition
+        .items()
+        .filter(|i| i.kind == ItemKind::Consent && answers.contains_key(&i.id))
+        .map(|i| (i.id.clone(), now))
+        .collect();
+    let score = scoring::score(&definition, &answers);
+    let flags: Vec<Flag> = scoring::flags(&definition, &answers);
+    let sealed = Sealed { answers, consents };
+    let mut result = a.clone();
+    result.status = IntakeStatus::Submitted;
+    result.score_total = score.as_ref().map(|s| s.total as i32);
+    result.score_band = score.and_then(|s| s.band);
+    result.flags = serde_json::to_value(&flags).expect("flags serialise");
+    result.submitted_at = Some(now);
+    let mut model: intake_assignment::ActiveModel = a.clone().into();
+    model.answers_sealed = Set(Some(seal(n.keys, a.id, &sealed)));
+    model.integrity = Set(Some(integrity::tag(n.keys, &result)));
+    model.status = Set(result.status);
+    model.score_total = Set(result.score_total);
+    model.score_band = Set(result.score_band);
+    model.flags = Set(result.flags);
+    model.submitted_at = Set(result.submitted_at);
+    model.updated_at = Set(now);
+    // Only if it is still open: a double submit answers "already submitted".
+    let updated = intake_assignment::Entity::update_many()
+        .set(model)
+        .filter(intake_assignment::Column::Id.eq(a.id))
+        .filter(intake_assignment::Column::Status.ne(IntakeStatus::Submitted))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(IntakeError::Submitted);
+    }
+    let submitted = intake_assignment::Entity::find_by_id(a.id)
+        .one(&txn)
+        .await?
+        .ok_or(IntakeError::NotFound)?;
+    let practitioner = practitioner_of(&txn, &submitted).await?;
+    mail::intakes::submitted(&txn, n, &submitted, practitioner.as_ref(), now).await?;
+    audit
+        .record(
+            &txn,
+            Event::new(Action::IntakeSubmit).entity("intake", a.id),
+        )
+        .await?;
+    txn.commit().await?;
+    n.mailer.wake();
+    Ok(submitted)
+}
+
+/// Who hears of a submission: the client's practitioner, else the appointment's.
+async fn practitioner_of(
+    db: &impl ConnectionTrait,
+    a: &intake_assignment::Model,
+) -> Result<Option<practitioner::Model>, DbErr> {
+    let client = client::Entity::find_by_id(a.client_id).one(db).await?;
+    let mut id = client.and_then(|c| c.primary_practitioner_id);
+    if id.is_none()
+        && let Some(appointment) = a.appointment_id
+    {
+        id = entity::appointment::Entity::find_by_id(appointment)
+            .one(db)
+            .await?
+            .map(|x| x.practitioner_id);
+    }
+    match id {
+        Some(id) => practitioner::Entity::find_by_id(id).one(db).await,
+        None => Ok(None),
+    }
+}
