@@ -137,7 +137,10 @@ async fn attempt<C: ConnectionTrait + TransactionTrait>(
     let txn = db::begin_write(db).await?;
     // Re-read under a lock: a disable committed since the check above must win, and one
     // arriving now waits until this session exists, so that it ends it.
-    if super::staff::find_for_update(&txn, user.id).await?.disabled {
+    if super::account::find_for_update(&txn, user.id)
+        .await?
+        .disabled
+    {
         txn.rollback().await?;
         return Err(LoginError::InvalidCredentials);
     }

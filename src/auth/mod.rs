@@ -1,6 +1,7 @@
 //! Staff accounts and everything that decides who a request is and what it may do: passwords,
 //! sign-in, sessions, API tokens, roles and rate limits.
 
+mod account;
 pub mod login;
 pub mod password;
 pub mod rate_limit;

@@ -72,18 +72,6 @@ pub async fn find_by_email(
         .await
 }
 
-/// The account, its row locked until the transaction ends (on Postgres; SQLite's write
-/// transaction already runs alone). Used where a decision must not race a disable.
-pub async fn find_for_update(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<staff_user::Model, DbErr> {
-    db::for_update(staff_user::Entity::find_by_id(id), db)
-        .one(db)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("staff user".into()))
-}
-
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<staff_user::Model, StaffError> {
     staff_user::Entity::find_by_id(id)
         .one(db)

@@ -41,7 +41,10 @@ pub async fn issue<C: ConnectionTrait + TransactionTrait>(
     audit: &AuditContext,
 ) -> Result<(api_token::Model, Secret), TokenError> {
     let txn = crate::db::begin_write(db).await?;
-    if super::staff::find_for_update(&txn, user_id).await?.disabled {
+    if super::account::find_for_update(&txn, user_id)
+        .await?
+        .disabled
+    {
         return Err(TokenError::Disabled);
     }
     let active = api_token::Entity::find()

@@ -1,7 +1,7 @@
 //! `/admin/settings`: the index, and weekly hours with a preview of the coming week.
 
 use crate::http::pages::PageResult;
-use chrono::{Datelike, Duration, NaiveTime, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
 use entity::practitioner;
 use poem::{
     Response, handler,
@@ -295,10 +295,53 @@ async fn hours_page(
             "form": form,
             "override_form": forms["override"],
             "off_form": forms["off"],
-            "dated_hours": super::time_off::sections(state, p, today).await?,
+            "dated_hours": dated_sections(state, p, today).await?,
             "today": today.to_string(),
         }),
     )
+}
+
+/// The hours page's other two sections: a date's own hours (or closed all day) and time
+/// off, each from today on with a remove button.
+async fn dated_sections(
+    state: &AppState,
+    p: &practitioner::Model,
+    today: NaiveDate,
+) -> Result<Value, ApiError> {
+    let tz = availability::zone_of(p);
+    let now = state.clock.now();
+    let overrides: Vec<Value> = availability::overrides(&state.db, p.id)
+        .await?
+        .into_iter()
+        .filter(|o| o.date >= today)
+        .map(|o| {
+            let windows = availability::parse_windows(&o.windows);
+            let open = if windows.is_empty() {
+                "Closed".to_owned()
+            } else {
+                windows
+                    .iter()
+                    .map(|(s, e)| format!("{}–{}", s.format("%H:%M"), e.format("%H:%M")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            json!({ "id": o.id, "day": when::day(o.date), "hours": open })
+        })
+        .collect();
+    let time_off: Vec<Value> = availability::time_off(&state.db, p.id)
+        .await?
+        .into_iter()
+        .filter(|t| t.ends_at > now)
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "from": when::short(t.starts_at, tz),
+                "until": when::short(t.ends_at, tz),
+                "note": t.note,
+            })
+        })
+        .collect();
+    Ok(json!({ "overrides": overrides, "time_off": time_off }))
 }
 
 /// `POST /admin/settings/hours`: replaces the practitioner's weekly hours (rules limited to

@@ -1,5 +1,5 @@
-//! The hours page's other two sections: a date's own hours (or closed all day) and time off,
-//! each listed from today on with a remove button.
+//! The hours page's other two forms: a date's own hours (or closed all day) and time off,
+//! and removing either. The page itself, sections included, is drawn in `settings.rs`.
 
 use crate::http::pages::PageResult;
 use chrono::{NaiveDate, NaiveTime};
@@ -8,7 +8,6 @@ use poem::{
     Response, handler,
     web::{Data, Path},
 };
-use serde_json::{Value, json};
 
 use super::{
     Admin, Form, Notice, done, parse_id,
@@ -25,50 +24,7 @@ use crate::{
     },
     types::single_line,
     validation::FieldErrors,
-    when,
 };
-
-/// The overrides and time off from today on, for the hours template.
-pub async fn sections(
-    state: &AppState,
-    p: &practitioner::Model,
-    today: NaiveDate,
-) -> Result<Value, ApiError> {
-    let tz = availability::zone_of(p);
-    let now = state.clock.now();
-    let overrides: Vec<Value> = availability::overrides(&state.db, p.id)
-        .await?
-        .into_iter()
-        .filter(|o| o.date >= today)
-        .map(|o| {
-            let windows = availability::parse_windows(&o.windows);
-            let hours = if windows.is_empty() {
-                "Closed".to_owned()
-            } else {
-                windows
-                    .iter()
-                    .map(|(s, e)| format!("{}–{}", s.format("%H:%M"), e.format("%H:%M")))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            json!({ "id": o.id, "day": when::day(o.date), "hours": hours })
-        })
-        .collect();
-    let time_off: Vec<Value> = availability::time_off(&state.db, p.id)
-        .await?
-        .into_iter()
-        .filter(|t| t.ends_at > now)
-        .map(|t| {
-            json!({
-                "id": t.id,
-                "from": when::short(t.starts_at, tz),
-                "until": when::short(t.ends_at, tz),
-                "note": t.note,
-            })
-        })
-        .collect();
-    Ok(json!({ "overrides": overrides, "time_off": time_off }))
-}
 
 /// The one message of a refused typed time.
 fn message(e: ApiError) -> String {
