@@ -6,10 +6,12 @@
 //! horizon; a failed fetch or a file that does not parse leaves the blocks as they were and
 //! says what went wrong on the source.
 
+mod clocks;
 pub mod expand;
 pub mod fetch;
 pub mod input;
 pub mod parse;
+pub mod rules;
 pub mod zones;
 
 #[cfg(test)]
@@ -29,9 +31,9 @@ use url::Url;
 use uuid::Uuid;
 
 use self::{
-    expand::Budget,
     fetch::{Fetched, Fetcher},
     parse::Parsed,
+    rules::Budget,
 };
 use super::CalendarError;
 use crate::{

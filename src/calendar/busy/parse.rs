@@ -16,7 +16,8 @@ use ical::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    expand::{Budget, Clocks},
+    clocks::Clocks,
+    rules::{self, Budget},
     zones::{self, Observance, Zone, ZoneRules},
 };
 
@@ -264,11 +265,11 @@ impl Reader<'_> {
     fn instant(&mut self, stamp: &Stamp) -> Option<chrono::DateTime<Utc>> {
         match stamp {
             Stamp::Utc(at) => Some(Utc.from_utc_datetime(at)),
-            Stamp::Date(d) => Some(self.clocks.to_utc(&Zone::Home, midnight(*d), &self.budget)),
-            Stamp::Local(at, None) => Some(self.clocks.to_utc(&Zone::Home, *at, &self.budget)),
+            Stamp::Date(d) => Some(self.clocks.instant(&Zone::Home, midnight(*d), &self.budget)),
+            Stamp::Local(at, None) => Some(self.clocks.instant(&Zone::Home, *at, &self.budget)),
             Stamp::Local(at, Some(tzid)) => {
                 let zone = self.zone_or_home(tzid);
-                Some(self.clocks.to_utc(&zone, *at, &self.budget))
+                Some(self.clocks.instant(&zone, *at, &self.budget))
             }
         }
     }
@@ -279,7 +280,7 @@ impl Reader<'_> {
             Stamp::Date(d) => Some(d.and_time(time)),
             other => {
                 let at = self.instant(other)?;
-                Some(self.clocks.to_local(zone, at, &self.budget))
+                Some(self.clocks.local_time(zone, at, &self.budget))
             }
         }
     }
@@ -295,7 +296,7 @@ impl Reader<'_> {
                     Stamp::Date(d) => d.and_hms_opt(23, 59, 59)?,
                     Stamp::Utc(at) => {
                         self.clocks
-                            .to_local(zone, Utc.from_utc_datetime(&at), &self.budget)
+                            .local_time(zone, Utc.from_utc_datetime(&at), &self.budget)
                     }
                     Stamp::Local(at, _) => at,
                 };
@@ -306,7 +307,7 @@ impl Reader<'_> {
         }
         let rule = parts.join(";");
         // Checked now, so a bad rule is counted here rather than failing every refresh.
-        super::expand::local_occurrences(&rule, start, start, start, 1, &self.budget).ok()?;
+        rules::local_occurrences(&rule, start, start, start, 1, &self.budget).ok()?;
         Some(rule)
     }
 }
@@ -454,9 +455,7 @@ fn rules(vtz: &IcalTimeZone, budget: &Budget) -> Option<ZoneRules> {
                 .collect();
             let rrule = value(&t.properties, "RRULE")
                 .map(|r| r.trim().to_owned())
-                .filter(|r| {
-                    super::expand::local_occurrences(r, onset, onset, onset, 1, budget).is_ok()
-                });
+                .filter(|r| rules::local_occurrences(r, onset, onset, onset, 1, budget).is_ok());
             Some(Observance {
                 onset,
                 rrule,

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{expand, parse};
+use super::{expand, parse, rules};
 use crate::scheduling::slots::Interval;
 
 const NEW_YORK: chrono_tz::Tz = chrono_tz::America::New_York;
 
-fn budget() -> expand::Budget {
-    expand::Budget::new(std::time::Duration::from_secs(10))
+fn budget() -> rules::Budget {
+    rules::Budget::new(std::time::Duration::from_secs(10))
 }
 
 fn fixture(name: &str) -> String {
@@ -248,7 +248,7 @@ fn hostile_files_cost_nothing_but_their_own_import() {
     assert!(blocks.is_empty(), "the hourly rule from 1900 is given up");
 
     // A spent budget stops the work with a reason.
-    let spent = expand::Budget::new(std::time::Duration::ZERO);
+    let spent = rules::Budget::new(std::time::Duration::ZERO);
     let err = parse::parse(&fixture("recurring.ics"), NEW_YORK, &spent).unwrap_err();
     assert!(err.contains("too long"), "{err}");
 

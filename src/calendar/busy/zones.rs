@@ -184,15 +184,15 @@ pub fn parse_offset(value: &str) -> Option<i32> {
 impl ZoneRules {
     /// Every change of offset from the first onset until 2200: enough to place any local
     /// time, worked out once per zone (a few hundred dates).
-    pub fn transitions(&self, budget: &super::expand::Budget) -> Transitions {
-        let until = super::expand::far_future();
+    pub fn transitions(&self, budget: &super::rules::Budget) -> Transitions {
+        let until = super::rules::far_future();
         let mut onsets: Vec<(NaiveDateTime, i32)> = Vec::new();
         for o in &self.observances {
             onsets.push((o.onset, o.offset_to));
             onsets.extend(o.rdates.iter().map(|d| (*d, o.offset_to)));
             if let Some(rule) = &o.rrule {
                 let occurrences =
-                    super::expand::local_occurrences(rule, o.onset, o.onset, until, 2_000, budget)
+                    super::rules::local_occurrences(rule, o.onset, o.onset, until, 2_000, budget)
                         .unwrap_or_default();
                 onsets.extend(occurrences.into_iter().map(|d| (d, o.offset_to)));
             }
@@ -286,7 +286,7 @@ mod tests {
                 },
             ],
         };
-        let t = rules.transitions(&crate::calendar::busy::expand::Budget::new(
+        let t = rules.transitions(&crate::calendar::busy::rules::Budget::new(
             std::time::Duration::from_secs(5),
         ));
         assert_eq!(t.offset_at(at(2026, 1, 15, 9)), -5 * 3600);
