@@ -19,8 +19,6 @@ pub struct Model {
     pub search_text: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
-    #[sea_orm(has_many)]
-    pub participants: HasMany<super::participant::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -22,10 +22,6 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,
-    #[sea_orm(has_many)]
-    pub sessions: HasMany<super::staff_session::Entity>,
-    #[sea_orm(has_many)]
-    pub api_tokens: HasMany<super::api_token::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
