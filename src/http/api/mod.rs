@@ -38,8 +38,8 @@ use crate::{
 
 #[derive(Tags)]
 pub enum ApiTag {
-    /// What anyone may read or do without signing in: the practice's profile, and later
-    /// booking and intake.
+    /// What anyone may read or do without signing in: the practice's profile, free times,
+    /// booking and managing a booking by its link, and a partner's intake by theirs.
     Public,
     /// Signing in and out, the signed-in user, API tokens.
     Auth,
