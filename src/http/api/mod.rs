@@ -8,6 +8,7 @@ mod appointment_types;
 mod appointments;
 mod audit_log;
 mod auth;
+mod availability;
 mod booking;
 mod calendars;
 mod clients;
@@ -67,7 +68,10 @@ pub type Apis = (
     booking::BookingApi,
     auth::AuthApi,
     staff::StaffApi,
-    practitioners::PractitionersApi,
+    (
+        practitioners::PractitionersApi,
+        availability::AvailabilityApi,
+    ),
     calendars::CalendarsApi,
     appointment_types::AppointmentTypesApi,
     clients::ClientsApi,
@@ -88,7 +92,10 @@ pub fn service() -> OpenApiService<Apis, ()> {
             booking::BookingApi,
             auth::AuthApi,
             staff::StaffApi,
-            practitioners::PractitionersApi,
+            (
+                practitioners::PractitionersApi,
+                availability::AvailabilityApi,
+            ),
             calendars::CalendarsApi,
             appointment_types::AppointmentTypesApi,
             clients::ClientsApi,
