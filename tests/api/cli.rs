@@ -275,7 +275,6 @@ async fn the_first_owner_is_created_listed_and_reset_from_the_command_line() {
             id: uuid::Uuid::nil(),
             email: "emily@example.org".into(),
             password: "vermilion kettle over the moor".into(),
-            role: attune::auth::Role::Owner,
         })
         .await;
     let token = crate::common::Caller::Bearer(
@@ -303,7 +302,6 @@ async fn the_first_owner_is_created_listed_and_reset_from_the_command_line() {
             id: uuid::Uuid::nil(),
             email: "emily@example.org".into(),
             password: "tide pool lantern forty".into(),
-            role: attune::auth::Role::Owner,
         })
         .await;
     let resets = app.audit_events(&fresh, "auth.password_reset").await;

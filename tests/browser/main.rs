@@ -5,6 +5,9 @@
 //! them they say so and pass. Screenshots land in `target/screenshots/`.
 
 #[path = "../common/mod.rs"]
+// The browser tests drive a few pages and use a small part of the harness the API tests
+// share.
+#[allow(dead_code)]
 mod common;
 
 mod booking;

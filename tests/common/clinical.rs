@@ -13,6 +13,7 @@ pub struct Couple {
     /// The couple's own clinician…
     pub clinician: Caller,
     /// …and their account, to sign in with elsewhere (a browser).
+    #[allow(dead_code)] // only the browser tests sign in with it
     pub clinician_account: Account,
 }
 

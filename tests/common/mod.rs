@@ -5,8 +5,6 @@
 //! pointing at a Postgres server, each test creates a uniquely named database there, migrates
 //! it, and drops it when the test ends, pass or fail.
 
-#![allow(dead_code, unused_imports)]
-
 pub mod admin;
 pub mod binary;
 pub mod calendar;
@@ -21,7 +19,7 @@ pub mod staff;
 use std::sync::{Arc, Once};
 
 use attune::{AppState, Application, Options, clock::Clock, config::Config, http::ExtraRoutes};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::{sync::oneshot, task::JoinHandle};
 
@@ -85,10 +83,6 @@ impl TestApp {
             .send()
             .await
             .expect("request failed")
-    }
-
-    pub async fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(path))
     }
 
     /// GET and parse the JSON body, asserting the status first.

@@ -27,7 +27,6 @@ pub enum Mode {
 /// One accepted message.
 #[derive(Clone, Debug)]
 pub struct Received {
-    pub from: String,
     pub to: Vec<String>,
     /// The message as it came over the wire (dot-unstuffed), headers and all.
     pub raw: String,
@@ -119,7 +118,6 @@ impl Drop for SmtpServer {
 
 struct Collector {
     shared: Arc<Mutex<Shared>>,
-    from: String,
     to: Vec<String>,
     data: Vec<u8>,
 }
@@ -131,8 +129,7 @@ impl Collector {
 }
 
 impl Handler for Collector {
-    fn mail(&mut self, _ip: std::net::IpAddr, _domain: &str, from: &str) -> Response {
-        self.from = from.to_owned();
+    fn mail(&mut self, _ip: std::net::IpAddr, _domain: &str, _from: &str) -> Response {
         self.to.clear();
         self.data.clear();
         response::OK
@@ -153,7 +150,6 @@ impl Handler for Collector {
 
     fn data_end(&mut self) -> Response {
         let message = Received {
-            from: std::mem::take(&mut self.from),
             to: std::mem::take(&mut self.to),
             raw: String::from_utf8_lossy(&std::mem::take(&mut self.data)).into_owned(),
         };
@@ -173,7 +169,6 @@ async fn session(socket: tokio::net::TcpStream, peer: SocketAddr, shared: Arc<Mu
     }
     let handler = Collector {
         shared,
-        from: String::new(),
         to: Vec::new(),
         data: Vec::new(),
     };

@@ -17,7 +17,6 @@ pub struct Account {
     pub id: Uuid,
     pub email: String,
     pub password: String,
-    pub role: Role,
 }
 
 /// How a test request authenticates.
@@ -88,7 +87,6 @@ impl TestApp {
             id: user.id,
             email,
             password: PASSWORD.to_owned(),
-            role,
         }
     }
 
