@@ -32,6 +32,32 @@ use crate::{
     pagination::{Page, PageRequest},
 };
 
+/// Why an appointment was cancelled, as typed: trimmed, blank meaning none, at most 2,000
+/// characters. Kept sealed, and never sent to the clients.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CancelReason(String);
+
+impl CancelReason {
+    pub const MAX: usize = 2000;
+
+    /// The reason, none for a blank one, or the field `reason` named when it is too long.
+    pub fn parse(raw: Option<&str>) -> Result<Option<Self>, crate::validation::Invalid> {
+        let Some(reason) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+            return Ok(None);
+        };
+        if reason.chars().count() > Self::MAX {
+            return Err(crate::validation::Invalid(vec![
+                crate::validation::FieldError::new("reason", "must be at most 2,000 characters"),
+            ]));
+        }
+        Ok(Some(Self(reason.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A status as the API and the booking page name it.
 pub fn status_name(status: AppointmentStatus) -> &'static str {
     match status {
@@ -361,7 +387,7 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     notify: Notifier<'_>,
     id: Uuid,
-    reason: Option<String>,
+    reason: Option<CancelReason>,
     by: CancelledBy,
     audit: &AuditContext,
 ) -> Result<appointment::Model, SchedulingError> {
@@ -384,9 +410,8 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
         }
         .to_owned(),
     ));
-    model.cancellation_reason_sealed = Set(reason
-        .filter(|r| !r.trim().is_empty())
-        .map(|r| notify.keys.seal(&r, &reason_context(id))));
+    model.cancellation_reason_sealed =
+        Set(reason.map(|r| notify.keys.seal(r.as_str(), &reason_context(id))));
     model.sequence = Set(current.sequence + 1);
     model.updated_at = Set(audit.now);
     let cancelled = appointment::Entity::update(model).exec(&txn).await?;

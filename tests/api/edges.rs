@@ -67,3 +67,39 @@ async fn a_partners_phone_is_held_to_one_length_at_both_edges() {
     .await;
     assert_ne!(after["participants"][0]["phone"], json!(phone));
 }
+
+#[tokio::test]
+async fn an_overlong_cancellation_reason_is_refused_at_both_edges_not_cut_short() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let booked = app
+        .book_ok(&crate::common::scheduling::couple_booking(
+            "2026-12-08T14:00:00Z",
+        ))
+        .await;
+    let token = booked["manage_token"].as_str().unwrap().to_owned();
+    let long = "x".repeat(2001);
+    let problem = assert_problem(
+        app.client
+            .post(app.url(&format!("/api/v1/public/bookings/{token}/cancel")))
+            .json(&json!({ "reason": long }))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["reason"]);
+    let page = app
+        .client
+        .post(app.url(&format!("/booking/{token}/cancel")))
+        .header("accept", "text/html")
+        .form(&[("reason", long.as_str()), ("tz", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let seen = app
+        .get_json(&format!("/api/v1/public/bookings/{token}"), StatusCode::OK)
+        .await;
+    assert_eq!(seen["status"], "confirmed");
+}

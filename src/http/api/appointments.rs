@@ -23,7 +23,7 @@ use crate::{
     pagination::PageRequest,
     scheduling::{
         SchedulingError,
-        appointments::{self, Booker, CancelledBy, Filter, StaffBooking},
+        appointments::{self, Booker, CancelReason, CancelledBy, Filter, StaffBooking},
         booking::{self, BookingMessage},
     },
     types::plausible_instant,
@@ -304,10 +304,7 @@ impl AppointmentsApi {
         body: JsonBody<StaffCancelBody>,
     ) -> ApiResult<Json<AppointmentView>, StaffWrite> {
         staff.require(Permission::Schedule)?;
-        let reason = body.0.reason;
-        if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
-            return Err(ApiError::invalid("reason", "must be at most 2,000 characters").into());
-        }
+        let reason = CancelReason::parse(body.0.reason.as_deref()).map_err(ApiError::from)?;
         let audit = audit_context(&state, &origin, staff.actor());
         let cancelled = appointments::cancel(
             &state.db,

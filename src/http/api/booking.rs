@@ -23,7 +23,7 @@ use crate::{
     http::problem::ApiError,
     practice,
     scheduling::{
-        appointments::{self, Booker, CancelledBy},
+        appointments::{self, Booker, CancelReason, CancelledBy},
         booking::{self, BookingRequest, ManagedBooking},
         booking_input::{self, BookingInput, IdempotencyKey},
         types,
@@ -406,14 +406,7 @@ impl BookingApi {
         token: Path<String>,
         body: OptionalJsonBody<CancelBody>,
     ) -> ApiResult<Json<ManagedBody>, BookingWrite> {
-        let reason = body
-            .0
-            .reason
-            .map(|r| r.trim().to_owned())
-            .filter(|r| !r.is_empty());
-        if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
-            return Err(ApiError::invalid("reason", "must be at most 2,000 characters").into());
-        }
+        let reason = CancelReason::parse(body.0.reason.as_deref()).map_err(ApiError::from)?;
         let managed = booking::by_token(&state.db, &token.0).await?;
         let audit = audit_context(&state, &origin, Actor::client_link(managed.appointment.id));
         appointments::cancel(

@@ -20,7 +20,7 @@ use crate::{
     http::problem::ApiError,
     policy,
     scheduling::{
-        appointments::{self, Booker, CancelledBy},
+        appointments::{self, Booker, CancelReason, CancelledBy},
         availability, booking, clients, slots, types,
     },
     types::{Gap, TimeZone},
@@ -175,20 +175,15 @@ pub async fn act(
             .map_err(ApiError::from),
             Err(e) => Err(e),
         },
-        "cancel" => {
-            let reason = Some(form.raw("reason").trim().to_owned()).filter(|r| !r.is_empty());
-            if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
-                Err(ApiError::invalid(
-                    "reason",
-                    "must be at most 2,000 characters",
-                ))
-            } else {
+        "cancel" => match CancelReason::parse(Some(form.raw("reason"))) {
+            Ok(reason) => {
                 appointments::cancel(db, state.notifier(), id, reason, CancelledBy::Staff, &audit)
                     .await
                     .map(|_| Notice::Cancelled)
                     .map_err(ApiError::from)
             }
-        }
+            Err(e) => Err(e.into()),
+        },
         "complete" | "no-show" => {
             let (status, notice) = if action == "complete" {
                 (AppointmentStatus::Completed, Notice::Completed)

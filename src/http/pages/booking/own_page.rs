@@ -20,7 +20,7 @@ use crate::{
     practice,
     scheduling::{
         SchedulingError,
-        appointments::{self, Booker, CancelledBy},
+        appointments::{self, Booker, CancelReason, CancelledBy},
         booking_input::{self},
         slots::Rejection,
     },
@@ -113,8 +113,7 @@ pub async fn cancel(
     Form(form): Form<CancelForm>,
 ) -> PageResult {
     let managed = managed(state, &token).await?;
-    let reason =
-        Some(form.reason.trim().chars().take(2000).collect::<String>()).filter(|r| !r.is_empty());
+    let reason = CancelReason::parse(Some(&form.reason))?;
     let audit = AuditContext::new(
         Actor::client_link(managed.appointment.id),
         origin.clone(),
