@@ -12,8 +12,9 @@ use crate::{
     validation::{FieldError, FieldErrors, Invalid},
 };
 
-/// A booking as sent. Blank optional fields count as absent.
-#[derive(Clone, Debug, Default, Serialize)]
+/// A booking as sent. Blank optional fields count as absent. No `Debug`: it holds names,
+/// addresses and the message, which must never reach a log line.
+#[derive(Clone, Default, Serialize)]
 pub struct BookingInput {
     /// The appointment type's slug.
     #[serde(rename = "type")]

@@ -7,8 +7,9 @@ use crate::{
     validation::FieldErrors,
 };
 
-/// As typed; blank optional fields count as absent.
-#[derive(Clone, Debug, Default)]
+/// As typed; blank optional fields count as absent. No `Debug`, so a partner's details
+/// never reach a log line.
+#[derive(Clone, Default)]
 pub struct PersonInput {
     pub first_name: String,
     pub last_name: Option<String>,

@@ -351,17 +351,7 @@ async fn key_rotation_re_tags_and_refuses_to_re_tag_an_altered_row() {
     let c = app.couple_in_care(START).await;
     let intake = scored_intake(&app, &c).await;
     let second = scored_intake(&app, &c).await;
-    let attune::config::DataKeySource::Key(old) = app.state.config.data_key.clone() else {
-        panic!("tests run with a key");
-    };
-    let new = attune::crypto::DataKey::generate();
-    let (current, previous) = (new.clone(), (*old).clone());
-    let app = app
-        .restart(move |cfg| {
-            cfg.data_key = attune::config::DataKeySource::Key(Box::new(current));
-            cfg.previous_data_keys = vec![previous];
-        })
-        .await;
+    let (app, _, new) = app.restart_with_new_key().await;
 
     // An altered row stops the rotation, named, rather than being re-tagged as genuine.
     let at = id_literal(&app, &second).await;
@@ -392,12 +382,7 @@ async fn key_rotation_re_tags_and_refuses_to_re_tag_an_altered_row() {
     // Both responses, and the couple's intake questionnaires the booking sent.
     assert!(retagged.is_some_and(|n| n >= 2), "{report:?}");
 
-    let app = app
-        .restart(move |cfg| {
-            cfg.data_key = attune::config::DataKeySource::Key(Box::new(new));
-            cfg.previous_data_keys = Vec::new();
-        })
-        .await;
+    let app = app.restart_with_only(new).await;
     let (_, owner) = app.signed_in(Role::Owner).await;
     for id in [&intake, &second] {
         let read = assert_status(

@@ -567,20 +567,9 @@ async fn rotating_keys_re_encrypts_everything_and_the_old_key_can_go() {
         StatusCode::CREATED,
     )
     .await;
-    let attune::config::DataKeySource::Key(old) = app.state.config.data_key.clone() else {
-        panic!("tests run with a key");
-    };
-    let new = attune::crypto::DataKey::generate();
-    let (old_id, new_id) = (old.id().to_owned(), new.id().to_owned());
-
     // The new key in place, the old one still readable: rotate, twice.
-    let (current, previous) = (new.clone(), (*old).clone());
-    let app = app
-        .restart(move |cfg| {
-            cfg.data_key = attune::config::DataKeySource::Key(Box::new(current));
-            cfg.previous_data_keys = vec![previous];
-        })
-        .await;
+    let (app, old, new) = app.restart_with_new_key().await;
+    let (old_id, new_id) = (old.id().to_owned(), new.id().to_owned());
     let report = attune::rekey::rotate(&app.state.db, &app.state.keys)
         .await
         .unwrap();
@@ -615,12 +604,7 @@ async fn rotating_keys_re_encrypts_everything_and_the_old_key_can_go() {
     }
 
     // Without the old key, everything still reads, and the signed note is intact.
-    let app = app
-        .restart(move |cfg| {
-            cfg.data_key = attune::config::DataKeySource::Key(Box::new(new));
-            cfg.previous_data_keys = Vec::new();
-        })
-        .await;
+    let app = app.restart_with_only(new).await;
     let (_, owner) = app.signed_in(Role::Owner).await;
     let read = assert_status(
         app.get_as(&owner, &format!("/api/v1/notes/{id}")).await,

@@ -108,6 +108,35 @@ impl TestApp {
         }
     }
 
+    /// Restarts with a new data key, the current one kept readable as a previous key: the
+    /// first step of a rotation. Returns the app, the old key and the new.
+    pub async fn restart_with_new_key(
+        self,
+    ) -> (TestApp, attune::crypto::DataKey, attune::crypto::DataKey) {
+        let attune::config::DataKeySource::Key(old) = self.state.config.data_key.clone() else {
+            panic!("tests run with a key");
+        };
+        let old = *old;
+        let new = attune::crypto::DataKey::generate();
+        let (current, previous) = (new.clone(), old.clone());
+        let app = self
+            .restart(move |cfg| {
+                cfg.data_key = attune::config::DataKeySource::Key(Box::new(current));
+                cfg.previous_data_keys = vec![previous];
+            })
+            .await;
+        (app, old, new)
+    }
+
+    /// Restarts with `key` alone, every earlier key forgotten: the end of a rotation.
+    pub async fn restart_with_only(self, key: attune::crypto::DataKey) -> TestApp {
+        self.restart(move |cfg| {
+            cfg.data_key = attune::config::DataKeySource::Key(Box::new(key));
+            cfg.previous_data_keys = Vec::new();
+        })
+        .await
+    }
+
     /// Stops this instance and starts a new one on the same database and data keys, as a
     /// restart would; `configure` may change them.
     pub async fn restart(
