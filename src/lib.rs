@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod first_run;
 pub mod housekeeping;
 pub mod http;
 pub mod intake;
@@ -20,6 +21,7 @@ pub mod notes;
 pub mod pagination;
 pub mod policy;
 pub mod practice;
+pub mod read_models;
 pub mod rekey;
 pub mod scheduling;
 pub mod telemetry;
@@ -121,17 +123,28 @@ impl AppState {
 
     /// What a change that sends email needs.
     pub fn notifier(&self) -> mail::Notifier<'_> {
-        let intake = &self.config.intake;
         mail::Notifier {
             mailer: &self.mail,
             keys: &self.keys,
             public_url: &self.public_url,
-            intake: intake::assignments::Timings {
-                link_ttl: chrono::Duration::from_std(intake.link_ttl)
-                    .unwrap_or(chrono::Duration::days(30)),
-                reminder_before: chrono::Duration::from_std(intake.reminder_before)
-                    .unwrap_or(chrono::Duration::days(2)),
-            },
+        }
+    }
+
+    /// How long intake links last and when their reminder goes, from the settings.
+    pub fn intake_timings(&self) -> intake::assignments::Timings {
+        let intake = &self.config.intake;
+        intake::assignments::Timings {
+            link_ttl: chrono::Duration::from_std(intake.link_ttl)
+                .unwrap_or(chrono::Duration::days(30)),
+            reminder_before: chrono::Duration::from_std(intake.reminder_before)
+                .unwrap_or(chrono::Duration::days(2)),
+        }
+    }
+
+    /// What a scheduling change sets off in the rest of the practice.
+    pub fn followups(&self) -> intake::followups::IntakeFollowups {
+        intake::followups::IntakeFollowups {
+            timings: self.intake_timings(),
         }
     }
 }
@@ -303,10 +316,10 @@ async fn setup_practice(
     config: &Config,
     clock: &Clock,
 ) -> anyhow::Result<()> {
-    let outcome = practice::seed(db, &config.seed, config.time_zone, clock.now())
+    let outcome = first_run::seed(db, &config.seed, config.time_zone, clock.now())
         .await
         .context("creating the practice on first start")?;
-    if outcome == practice::SeedOutcome::Created {
+    if outcome == first_run::SeedOutcome::Created {
         tracing::info!(
             time_zone = %config.time_zone,
             "first start: created the practice and its first practitioner from ATTUNE_PRACTICE_NAME, \

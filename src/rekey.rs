@@ -15,7 +15,7 @@ use crate::{
     db, intake, integrity,
     mail::outbox,
     notes,
-    scheduling::{appointments, booking},
+    scheduling::{appointments, booking, manage_link},
 };
 
 /// A column holding sealed values, and the context each was sealed with.
@@ -29,7 +29,7 @@ const COLUMNS: [Sealed; 10] = [
     Sealed {
         table: "appointments",
         column: "manage_token_sealed",
-        context: booking::token_context,
+        context: manage_link::token_context,
     },
     Sealed {
         table: "appointments",

@@ -5,6 +5,8 @@ pub mod answers;
 pub mod assignments;
 pub mod builtin;
 pub mod definition;
+pub mod followups;
+pub mod notify;
 pub mod questionnaires;
 pub mod scoring;
 

@@ -2,14 +2,16 @@
 //! `email_outbox` in the same transaction as the change; a worker sends what is due, with
 //! leases so a crashed worker's messages still go and several workers never send one twice.
 //!
+//! This is a lower layer: outbox, templates, transport and worker, touching only
+//! `email_outbox`. What a change sends is decided by the capability that makes the change
+//! (`scheduling::notify`, `intake::notify`).
+//!
 //! Privacy: subjects and bodies name the practice, never what kind of care it gives, and
 //! nothing clinical; each partner gets a copy of their own; logs name a message's kind and id,
 //! never its recipient.
 
 pub mod compose;
-pub mod intakes;
 pub mod outbox;
-pub mod plan;
 pub mod preview;
 pub mod templates;
 pub mod transport;
@@ -111,6 +113,29 @@ pub struct Notifier<'a> {
     pub mailer: &'a Arc<Mailer>,
     pub keys: &'a DataKeys,
     pub public_url: &'a PublicUrl,
-    /// How long intake links last and when their reminder goes.
-    pub intake: crate::intake::assignments::Timings,
+}
+
+impl Notifier<'_> {
+    /// `kind`'s subject and bodies for `context`.
+    pub fn render(
+        &self,
+        kind: Kind,
+        context: &templates::MessageContext,
+    ) -> Result<templates::Rendered, RenderFailed> {
+        self.mailer
+            .templates
+            .render(kind, context)
+            .map_err(|source| RenderFailed {
+                kind: kind.as_str(),
+                source,
+            })
+    }
+}
+
+/// A message that could not be rendered; the change it belongs to is rolled back.
+#[derive(Debug, thiserror::Error)]
+#[error("rendering the {kind} email: {source}")]
+pub struct RenderFailed {
+    pub kind: &'static str,
+    pub source: handlebars::RenderError,
 }

@@ -6,7 +6,6 @@ pub mod access;
 pub mod format;
 pub mod plans;
 pub mod psychotherapy;
-pub mod record;
 
 use std::collections::BTreeMap;
 

@@ -1,17 +1,15 @@
-//! The practice itself: its settings row, its practitioners, and what the first start of an
-//! empty database creates so there is always someone to book with.
+//! The practice itself: its settings row and what visitors may see of it. What the first
+//! start of an empty database creates is [`crate::first_run`].
 
-use chrono::{DateTime, Utc};
 use entity::{practice, practitioner};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    TransactionSession, TransactionTrait, sea_query::OnConflict,
+    TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
 use crate::{
     audit::{Action, AuditContext, Event},
-    config::SeedSettings,
     db,
     types::{EmailAddress, TimeZone},
 };
@@ -37,68 +35,6 @@ pub struct PublicProfile {
 pub struct PublicPractitioner {
     pub id: Uuid,
     pub name: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SeedOutcome {
-    /// The database was empty; the practice and its first practitioner now exist.
-    Created,
-    /// The practice already existed; nothing was changed.
-    AlreadySetUp,
-}
-
-/// Creates the practice and one practitioner if the practice row does not exist yet.
-///
-/// Safe when several instances start at once: the practice row has a fixed id, so only one
-/// insert can win, and only the winner adds the practitioner, in the same transaction.
-#[tracing::instrument(skip_all, err)]
-pub async fn seed<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    settings: &SeedSettings,
-    time_zone: TimeZone,
-    now: DateTime<Utc>,
-) -> Result<SeedOutcome, DbErr> {
-    let txn = db::begin_write(db).await?;
-    let inserted = practice::Entity::insert(practice::ActiveModel {
-        id: Set(practice::PRACTICE_ID),
-        name: Set(settings.practice_name.clone()),
-        time_zone: Set(time_zone.name().to_owned()),
-        contact_email: Set(Some(
-            settings
-                .practice_email
-                .as_ref()
-                .unwrap_or(&settings.practitioner_email)
-                .to_string(),
-        )),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(practice::Column::Id)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    if inserted == 0 {
-        txn.rollback().await?;
-        return Ok(SeedOutcome::AlreadySetUp);
-    }
-    let practitioner_id = Uuid::new_v4();
-    practitioner::Entity::insert(practitioner::ActiveModel {
-        id: Set(practitioner_id),
-        name: Set(settings.practitioner_name.clone()),
-        email: Set(settings.practitioner_email.to_string()),
-        time_zone: Set(time_zone.name().to_owned()),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    crate::scheduling::seed::defaults(&txn, practitioner_id, now).await?;
-    txn.commit().await?;
-    Ok(SeedOutcome::Created)
 }
 
 pub async fn settings<C: ConnectionTrait>(db: &C) -> Result<practice::Model, PracticeError> {

@@ -19,16 +19,15 @@ use uuid::Uuid;
 
 use super::{
     SchedulingError, availability,
+    followups::Followups,
+    notify::{self, Change},
     slots::{self, Rejection},
     types::{self, slot_rules},
 };
 use crate::{
     audit::{Action, AuditContext, Event},
     db,
-    mail::{
-        Notifier,
-        plan::{self, Change},
-    },
+    mail::Notifier,
     pagination::{Page, PageRequest},
 };
 
@@ -235,6 +234,7 @@ pub struct StaffBooking {
 pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     notify: Notifier<'_>,
+    followups: &impl Followups,
     booking: StaffBooking,
     audit: &AuditContext,
 ) -> Result<appointment::Model, SchedulingError> {
@@ -284,7 +284,7 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
                 .details(serde_json::json!({ "outside_hours": booking.outside_hours })),
         )
         .await?;
-    booked(&txn, notify, &created, &ty, audit).await?;
+    booked(&txn, notify, followups, &created, &ty, audit).await?;
     txn.commit().await?;
     notify.mailer.wake();
     Ok(created)
@@ -294,15 +294,17 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
 /// the type's intake questionnaire for each partner.
 pub async fn booked(
     db: &impl ConnectionTrait,
-    notify: Notifier<'_>,
+    n: Notifier<'_>,
+    followups: &impl Followups,
     created: &appointment::Model,
     ty: &appointment_type::Model,
     audit: &AuditContext,
 ) -> Result<(), SchedulingError> {
-    plan::appointment_changed(db, notify, created, Change::Booked, audit.now).await?;
-    crate::intake::assignments::for_booking(db, notify, created, ty.intake_questionnaire_id, audit)
+    notify::appointment_changed(db, n, created, Change::Booked, audit.now).await?;
+    followups
+        .booked(db, n, created, ty, audit)
         .await
-        .map_err(|e| SchedulingError::Intake(Box::new(e)))
+        .map_err(SchedulingError::Followup)
 }
 
 /// Moves a live appointment to `start`, atomically: the new time must be free (the old one
@@ -362,7 +364,7 @@ pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
                 })),
         )
         .await?;
-    plan::appointment_changed(
+    notify::appointment_changed(
         &txn,
         notify,
         &moved,
@@ -422,7 +424,7 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     audit
         .record(&txn, Event::new(action).entity("appointment", id))
         .await?;
-    plan::appointment_changed(&txn, notify, &cancelled, Change::Cancelled, audit.now).await?;
+    notify::appointment_changed(&txn, notify, &cancelled, Change::Cancelled, audit.now).await?;
     txn.commit().await?;
     notify.mailer.wake();
     Ok(cancelled)
@@ -463,7 +465,7 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
     audit
         .record(&txn, Event::new(action).entity("appointment", id))
         .await?;
-    plan::appointment_changed(&txn, notify, &closed, Change::Closed, audit.now).await?;
+    notify::appointment_changed(&txn, notify, &closed, Change::Closed, audit.now).await?;
     txn.commit().await?;
     Ok(closed)
 }

@@ -1,9 +1,5 @@
 //! Online booking by clients: book a free slot, then see, cancel or move it through the
-//! private manage link.
-//!
-//! The manage link's secret is found by its SHA-256. It is also kept encrypted for the
-//! appointment's life: every email about the appointment carries the link, and a client whose
-//! connection dropped can retry with the same `Idempotency-Key` and still receive it.
+//! private manage link ([`super::manage_link`]).
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -23,12 +19,14 @@ use super::{
     appointments::{self, Booker, NewAppointment},
     availability,
     clients::{self, NewClient, PersonFields},
+    followups::Followups,
+    manage_link,
     slots::Rejection,
     types,
 };
 use crate::{
     audit::{Action, AuditContext, Event},
-    crypto::{self, DataKeys, Secret},
+    crypto::{self, DataKeys},
     db,
     mail::Notifier,
 };
@@ -57,8 +55,6 @@ pub async fn free_times(
 }
 
 /// Manage-link secrets start with this.
-pub const TOKEN_PREFIX: &str = "atm_";
-
 /// A client's booking, checked at the edge.
 pub struct BookingRequest {
     pub type_slug: String,
@@ -82,6 +78,7 @@ pub struct Booked {
 pub async fn book<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     notify: Notifier<'_>,
+    followups: &impl Followups,
     request: BookingRequest,
     audit: &AuditContext,
 ) -> Result<Booked, SchedulingError> {
@@ -92,7 +89,7 @@ pub async fn book<C: ConnectionTrait + TransactionTrait>(
     // Practitioners who looked free but lost a race for the time at the last moment.
     let mut lost = Vec::new();
     loop {
-        let outcome = book_once(db, notify, &request, &lost, audit).await;
+        let outcome = book_once(db, notify, followups, &request, &lost, audit).await;
         match outcome {
             Ok(Attempt::Booked(booked)) => return Ok(*booked),
             // With no practitioner asked for, another one may still be free then.
@@ -143,11 +140,7 @@ async fn replay(
     if earlier.idempotency_fingerprint.as_deref() != Some(fingerprint) {
         return Err(SchedulingError::IdempotencyMismatch);
     }
-    let token = earlier
-        .manage_token_sealed
-        .as_deref()
-        .and_then(|sealed| keys.open(sealed, &token_context(earlier.id)).ok())
-        .ok_or(SchedulingError::IdempotencyMismatch)?;
+    let token = manage_link::opened(keys, &earlier).ok_or(SchedulingError::IdempotencyMismatch)?;
     Ok(Some(Booked {
         appointment: earlier,
         manage_token: token,
@@ -166,6 +159,7 @@ enum Attempt {
 async fn book_once<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     notify: Notifier<'_>,
+    followups: &impl Followups,
     request: &BookingRequest,
     lost: &[Uuid],
     audit: &AuditContext,
@@ -246,7 +240,7 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
     .client;
 
     let id = Uuid::new_v4();
-    let token = Secret::generate(TOKEN_PREFIX);
+    let (token, token_hash, token_sealed) = manage_link::mint(keys, id);
     let inserted = appointments::insert(
         &txn,
         &ty,
@@ -258,8 +252,8 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
             source: AppointmentSource::Online,
             outside_hours: false,
             created_by: None,
-            manage_token_hash: Some(token.hash()),
-            manage_token_sealed: Some(keys.seal(token.expose(), &token_context(id))),
+            manage_token_hash: Some(token_hash),
+            manage_token_sealed: Some(token_sealed),
             message_sealed: request
                 .message
                 .as_deref()
@@ -281,7 +275,7 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
                 .details(serde_json::json!({ "type": ty.slug })),
         )
         .await?;
-    appointments::booked(&txn, notify, &created, &ty, audit).await?;
+    appointments::booked(&txn, notify, followups, &created, &ty, audit).await?;
     txn.commit().await?;
     notify.mailer.wake();
     Ok(Attempt::Booked(Box::new(Booked {
@@ -299,36 +293,6 @@ fn most_telling(earlier: Option<Rejection>, next: Rejection) -> Rejection {
         Some(Rejection::Taken) => next,
         Some(other) => other,
     }
-}
-
-/// The associated data the manage-link secret is sealed with.
-pub fn token_context(id: Uuid) -> String {
-    format!("appointment.manage_token:{id}")
-}
-
-/// Gives the appointment a new manage-link secret, stored as its hash and sealed; the
-/// previous link, if any, stops working.
-pub async fn new_manage_token(
-    db: &impl ConnectionTrait,
-    keys: &DataKeys,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Secret, DbErr> {
-    let token = Secret::generate(TOKEN_PREFIX);
-    appointment::Entity::update_many()
-        .col_expr(
-            appointment::Column::ManageTokenHash,
-            Some(token.hash()).into(),
-        )
-        .col_expr(
-            appointment::Column::ManageTokenSealed,
-            Some(keys.seal(token.expose(), &token_context(id))).into(),
-        )
-        .col_expr(appointment::Column::UpdatedAt, now.into())
-        .filter(appointment::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(token)
 }
 
 /// The associated data the booking message is sealed with.
@@ -405,7 +369,7 @@ pub async fn by_token(
     db: &impl ConnectionTrait,
     token: &str,
 ) -> Result<ManagedBooking, SchedulingError> {
-    if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
+    if !manage_link::well_formed(token) {
         return Err(SchedulingError::NotFound);
     }
     let appointment = appointment::Entity::find()

@@ -1,16 +1,17 @@
 //! Scheduling and online booking: opening hours, the slot engine, appointment types,
 //! clients, appointments.
 
-pub mod agenda;
 pub mod appointments;
 pub mod availability;
 pub mod booking;
 pub mod booking_input;
 pub mod clients;
+pub mod followups;
+pub mod manage_link;
+pub mod notify;
 pub mod person_input;
 pub mod practitioners;
 pub mod readdress;
-pub mod seed;
 pub mod slots;
 pub mod type_input;
 pub mod types;
@@ -53,10 +54,10 @@ pub enum SchedulingError {
     IdempotencyMismatch,
     /// The change's emails could not be queued, so the change was not made.
     #[error(transparent)]
-    Mail(#[from] crate::mail::plan::PlanError),
-    /// The booking's intake questionnaires could not be assigned.
-    #[error(transparent)]
-    Intake(Box<crate::intake::assignments::IntakeError>),
+    Mail(#[from] notify::NotifyError),
+    /// What the change sets off elsewhere (a booking's intake questionnaires) failed.
+    #[error("{0}")]
+    Followup(followups::FollowupError),
 
     /// The access policy refused the change.
     #[error(transparent)]

@@ -14,16 +14,16 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    SchedulingError, booking,
+    SchedulingError,
     clients::{self, PersonFields},
+    followups::Followups,
+    manage_link,
+    notify::{self, Change},
 };
 use crate::{
     audit::{Action, AuditContext, Event},
     db,
-    mail::{
-        Notifier,
-        plan::{self, Change},
-    },
+    mail::Notifier,
 };
 
 /// Replaces a participant's details; a changed address takes the private links with it
@@ -31,6 +31,7 @@ use crate::{
 pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     n: Notifier<'_>,
+    followups: &impl Followups,
     client_id: Uuid,
     participant_id: Uuid,
     person: PersonFields,
@@ -41,7 +42,7 @@ pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
         clients::replace_participant(&txn, client_id, participant_id, person, audit).await?;
     let moved = address_changed(before.as_deref(), saved.email.as_deref());
     if moved {
-        readdressed(&txn, n, &saved, audit).await?;
+        readdressed(&txn, n, followups, &saved, audit).await?;
     }
     txn.commit().await?;
     if moved {
@@ -67,6 +68,7 @@ pub fn address_changed(before: Option<&str>, after: Option<&str>) -> bool {
 pub async fn readdressed(
     db: &impl ConnectionTrait,
     n: Notifier<'_>,
+    followups: &impl Followups,
     person: &participant::Model,
     audit: &AuditContext,
 ) -> Result<(), SchedulingError> {
@@ -79,11 +81,12 @@ pub async fn readdressed(
         .await?;
     for a in &ahead {
         let relinked = rotate_manage_link(db, n, a, now).await?;
-        plan::appointment_changed(db, n, &relinked, Change::Relinked, now).await?;
+        notify::appointment_changed(db, n, &relinked, Change::Relinked, now).await?;
     }
-    let intakes = crate::intake::assignments::relink(db, n, person, now)
+    let intakes = followups
+        .readdressed(db, n, person, now)
         .await
-        .map_err(|e| SchedulingError::Intake(Box::new(e)))?;
+        .map_err(SchedulingError::Followup)?;
     audit
         .record(
             db,
@@ -107,7 +110,7 @@ async fn rotate_manage_link(
     a: &appointment::Model,
     now: DateTime<Utc>,
 ) -> Result<appointment::Model, SchedulingError> {
-    booking::new_manage_token(db, n.keys, a.id, now).await?;
+    manage_link::replace(db, n.keys, a.id, now).await?;
     appointment::Entity::update_many()
         .col_expr(
             appointment::Column::Sequence,

@@ -6,7 +6,7 @@ mod public_url;
 mod time_zone;
 
 pub use email::EmailAddress;
-pub use name::{full_name, name_part, split_full_name};
+pub use name::{first_name_of, full_name, name_part, split_full_name};
 pub use public_url::PublicUrl;
 pub use time_zone::{Gap, TimeZone};
 

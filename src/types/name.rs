@@ -35,6 +35,11 @@ pub fn split_full_name(value: &str) -> Result<(String, String), String> {
     Ok((first, last))
 }
 
+/// What a message to `full` opens with: its first word ("Dana" of "Dana Reyes").
+pub fn first_name_of(full: &str) -> String {
+    full.split_whitespace().next().unwrap_or(full).to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

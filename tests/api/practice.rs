@@ -52,7 +52,7 @@ async fn seeding_happens_once_and_a_restart_keeps_what_is_stored() {
 
 #[tokio::test]
 async fn seeding_twice_at_once_creates_one_practice_and_one_practitioner() {
-    use attune::practice::{SeedOutcome, seed};
+    use attune::first_run::{SeedOutcome, seed};
     use entity::{practice, practitioner};
     use sea_orm::{EntityTrait, PaginatorTrait};
 
@@ -71,7 +71,7 @@ async fn seeding_twice_at_once_creates_one_practice_and_one_practitioner() {
 
 #[tokio::test]
 async fn racing_first_starts_on_an_empty_database_seed_exactly_once() {
-    use attune::practice::{SeedOutcome, seed};
+    use attune::first_run::{SeedOutcome, seed};
     use entity::{practice, practitioner};
     use sea_orm::{EntityTrait, PaginatorTrait};
 

@@ -221,19 +221,25 @@ impl AppointmentsApi {
             start,
             outside_hours: body.outside_hours,
         };
-        let created = appointments::create_by_staff(&state.db, state.notifier(), booking, &audit)
-            .await
-            .map_err(|e| match e {
-                // Ids in the body are fields of the request, not the address.
-                SchedulingError::UnknownType => {
-                    ApiError::invalid("appointment_type_id", "is not an appointment type")
-                }
-                SchedulingError::UnknownPractitioner => {
-                    ApiError::invalid("practitioner_id", "is not a practitioner")
-                }
-                SchedulingError::UnknownClient => ApiError::invalid("client_id", "is not a client"),
-                other => other.into(),
-            })?;
+        let created = appointments::create_by_staff(
+            &state.db,
+            state.notifier(),
+            &state.followups(),
+            booking,
+            &audit,
+        )
+        .await
+        .map_err(|e| match e {
+            // Ids in the body are fields of the request, not the address.
+            SchedulingError::UnknownType => {
+                ApiError::invalid("appointment_type_id", "is not an appointment type")
+            }
+            SchedulingError::UnknownPractitioner => {
+                ApiError::invalid("practitioner_id", "is not a practitioner")
+            }
+            SchedulingError::UnknownClient => ApiError::invalid("client_id", "is not a client"),
+            other => other.into(),
+        })?;
         Ok(CreatedAppointment::Created(Json(view(created, None))))
     }
 

@@ -334,7 +334,14 @@ impl BookingApi {
             ..request
         };
         let audit = audit_context(&state, &origin, Actor::ANONYMOUS);
-        let booked = booking::book(&state.db, state.notifier(), request, &audit).await?;
+        let booked = booking::book(
+            &state.db,
+            state.notifier(),
+            &state.followups(),
+            request,
+            &audit,
+        )
+        .await?;
         let body = booked_body(&state, tz, &booked.appointment, &booked.manage_token);
         Ok(if booked.replayed {
             BookResponse::Replayed(Json(body))

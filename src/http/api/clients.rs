@@ -482,6 +482,7 @@ impl ClientsApi {
         let saved = crate::scheduling::readdress::update_participant(
             &state.db,
             state.notifier(),
+            &state.followups(),
             id.0,
             participant_id.0,
             fields,

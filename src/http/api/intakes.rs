@@ -180,6 +180,7 @@ impl IntakesApi {
         let (row, token) = assignments::assign(
             &state.db,
             state.notifier(),
+            state.intake_timings(),
             NewIntake {
                 client_id: id.0,
                 participant_id: body.participant_id,

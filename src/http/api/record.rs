@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::{ApiResult, ApiTag, PageBody, StaffReadOne, audit_context, errors_set};
 use crate::{
-    AppState, audit::Origin, auth::Staff, http::problem::ApiError, notes::record,
-    pagination::PageRequest, types::plausible_instant,
+    AppState, audit::Origin, auth::Staff, http::problem::ApiError, pagination::PageRequest,
+    read_models::client_record as record, types::plausible_instant,
 };
 
 errors_set!(

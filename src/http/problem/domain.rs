@@ -134,7 +134,7 @@ impl From<crate::scheduling::SchedulingError> for ApiError {
             .with_reason("idempotency_key_reused"),
             E::Denied(d) => d.into(),
             E::Mail(e) => Self::internal(e),
-            E::Intake(e) => Self::internal(*e),
+            E::Followup(e) => Self::internal(anyhow::anyhow!(e)),
             E::UnknownQuestionnaire => {
                 Self::invalid("intake_questionnaire_id", "is not a questionnaire")
             }

@@ -17,8 +17,10 @@ use super::*;
 use crate::{
     audit::{Action, AuditContext, Event},
     crypto::Secret,
-    db, integrity,
-    mail::{self, Notifier},
+    db,
+    intake::notify,
+    integrity,
+    mail::Notifier,
 };
 
 pub struct NewIntake {
@@ -45,11 +47,12 @@ pub struct Timings {
 pub async fn assign<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     n: Notifier<'_>,
+    timings: Timings,
     new: NewIntake,
     audit: &AuditContext,
 ) -> Result<(intake_assignment::Model, Option<String>), IntakeError> {
     let txn = db::begin_write(db).await?;
-    let created = assign_in(&txn, n, new, audit).await?;
+    let created = assign_in(&txn, n, timings, new, audit).await?;
     txn.commit().await?;
     n.mailer.wake();
     Ok(created)
@@ -59,10 +62,10 @@ pub async fn assign<C: ConnectionTrait + TransactionTrait>(
 pub async fn assign_in(
     db: &impl ConnectionTrait,
     n: Notifier<'_>,
+    timings: Timings,
     new: NewIntake,
     audit: &AuditContext,
 ) -> Result<(intake_assignment::Model, Option<String>), IntakeError> {
-    let timings = n.intake;
     let client = client::Entity::find_by_id(new.client_id)
         .one(db)
         .await?
@@ -119,7 +122,7 @@ pub async fn assign_in(
             .exec_with_returning(db)
             .await?;
     let url = n.public_url.link(&format!("/intake/{}", token.expose()));
-    mail::intakes::invite(
+    notify::invite(
         db,
         n,
         &row,
@@ -155,6 +158,7 @@ pub async fn assign_in(
 pub async fn relink(
     db: &impl ConnectionTrait,
     n: Notifier<'_>,
+    timings: Timings,
     person: &participant::Model,
     now: DateTime<Utc>,
 ) -> Result<usize, IntakeError> {
@@ -171,20 +175,14 @@ pub async fn relink(
         })
         .collect();
     for a in &open {
-        mail::outbox::cancel_pending_for_intake(
-            db,
-            a.id,
-            &[mail::Kind::IntakeInvitation, mail::Kind::IntakeReminder],
-            now,
-        )
-        .await?;
+        notify::withdraw(db, a.id, now).await?;
         let token = Secret::generate(TOKEN_PREFIX);
         let mut row: intake_assignment::ActiveModel = a.clone().into();
         row.token_hash = Set(token.hash());
         row.updated_at = Set(now);
         let row = intake_assignment::Entity::update(row).exec(db).await?;
         let url = n.public_url.link(&format!("/intake/{}", token.expose()));
-        mail::intakes::invite(db, n, &row, person, &url, n.intake.reminder_before, now).await?;
+        notify::invite(db, n, &row, person, &url, timings.reminder_before, now).await?;
     }
     Ok(open.len())
 }
@@ -194,6 +192,7 @@ pub async fn relink(
 pub async fn for_booking(
     db: &impl ConnectionTrait,
     n: Notifier<'_>,
+    timings: Timings,
     appointment: &entity::appointment::Model,
     questionnaire_id: Option<Uuid>,
     audit: &AuditContext,
@@ -231,6 +230,7 @@ pub async fn for_booking(
         assign_in(
             db,
             n,
+            timings,
             NewIntake {
                 client_id: appointment.client_id,
                 participant_id: person.id,

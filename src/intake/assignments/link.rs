@@ -23,7 +23,7 @@ use crate::{
     audit::{Action, AuditContext, Event},
     crypto::{self, DataKeys},
     db, integrity,
-    mail::{self, Notifier},
+    mail::Notifier,
 };
 
 /// An assignment as its link shows it.
@@ -242,7 +242,7 @@ async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
         .await?
         .ok_or(IntakeError::NotFound)?;
     let practitioner = practitioner_of(&txn, &submitted).await?;
-    mail::intakes::submitted(&txn, n, &submitted, practitioner.as_ref(), now).await?;
+    crate::intake::notify::submitted(&txn, n, &submitted, practitioner.as_ref(), now).await?;
     audit
         .record(
             &txn,

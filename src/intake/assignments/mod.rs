@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{Answers, Flag, questionnaires::QuestionnaireError};
-use crate::{crypto::DataKeys, mail::plan::PlanError, validation::FieldError};
+use crate::{crypto::DataKeys, scheduling::notify::NotifyError, validation::FieldError};
 
 /// Intake links start with this.
 pub const TOKEN_PREFIX: &str = "ati_";
@@ -60,7 +60,7 @@ pub enum IntakeError {
     #[error(transparent)]
     Questionnaire(#[from] QuestionnaireError),
     #[error(transparent)]
-    Mail(#[from] PlanError),
+    Mail(#[from] NotifyError),
     #[error(transparent)]
     Db(#[from] DbErr),
 }

@@ -19,10 +19,8 @@ use crate::{
     audit::Origin,
     http::problem::ApiError,
     intake::definition::Flag,
-    scheduling::{
-        agenda::{Attention, between},
-        availability, types,
-    },
+    read_models::agenda::{Attention, between},
+    scheduling::{availability, types},
     when,
 };
 

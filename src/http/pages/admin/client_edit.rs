@@ -172,6 +172,7 @@ pub async fn save(
                 crate::scheduling::readdress::update_participant(
                     &state.db,
                     state.notifier(),
+                    &state.followups(),
                     record.client.id,
                     participant.id,
                     fields,

@@ -29,9 +29,10 @@ use crate::{
         assignments::{self, NewIntake},
         questionnaires,
     },
-    notes::{self, plans, record},
+    notes::{self, plans},
     pagination::PageRequest,
     policy,
+    read_models::client_record as record,
     scheduling::{
         appointments::{self, StaffBooking},
         availability, clients, types,
@@ -428,6 +429,7 @@ pub async fn send_intake(
             assignments::assign(
                 &state.db,
                 state.notifier(),
+                state.intake_timings(),
                 NewIntake {
                     client_id: id,
                     participant_id,
@@ -505,6 +507,7 @@ pub async fn book(
         appointments::create_by_staff(
             &state.db,
             state.notifier(),
+            &state.followups(),
             StaffBooking {
                 client_id: id,
                 appointment_type_id,

@@ -154,7 +154,15 @@ pub async fn submit(
         ..request
     };
     let audit = AuditContext::new(Actor::ANONYMOUS, origin.clone(), state.clock.now());
-    match booking::book(&state.db, state.notifier(), request, &audit).await {
+    match booking::book(
+        &state.db,
+        state.notifier(),
+        &state.followups(),
+        request,
+        &audit,
+    )
+    .await
+    {
         Ok(booked) => Ok(see_other(&format!(
             "/booking/{}?new=1&tz={}",
             booked.manage_token,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{NoteError, access, plans};
+use crate::notes::{self, NoteError, access, plans};
 use crate::{
     audit::{Action, AuditContext, Event},
     auth::{Permission, Staff},
@@ -245,7 +245,7 @@ pub async fn export(
         .all(db)
         .await?
     {
-        let record = super::open_record(db, keys, n, audit).await?;
+        let record = notes::open_record(db, keys, n, audit).await?;
         let n = &record.note;
         notes.push(json!({
             "id": n.id,
@@ -254,7 +254,7 @@ pub async fn export(
             "format": n.format,
             "title": n.title,
             "content": record.content,
-            "goal_ids": super::goal_ids(n),
+            "goal_ids": notes::goal_ids(n),
             "signed_at": n.signed_at,
             "signed_by": n.signed_by,
             "content_hash": n.content_hash,

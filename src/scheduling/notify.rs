@@ -11,31 +11,28 @@ use entity::{
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::{
-    Kind, Notifier,
-    compose::{Attachment, Content},
-    outbox::{self, NewEmail},
-    templates::{AppointmentView, MessageContext, PracticeView, RecipientView, prepare},
-};
+use super::{SchedulingError, availability, manage_link, types};
 use crate::{
     calendar::{
         CalendarError,
         booking_file::{self, BookingParts},
         render::Method,
     },
-    scheduling::{availability, booking, types},
-    types::TimeZone,
+    mail::{
+        Kind, Notifier, RenderFailed,
+        compose::{Attachment, Content},
+        outbox::{self, NewEmail},
+        templates::{AppointmentView, MessageContext, PracticeView, RecipientView, prepare},
+    },
+    types::{TimeZone, first_name_of},
     when,
 };
 
 /// Why the messages could not be queued; the change they belong to is rolled back.
 #[derive(Debug, thiserror::Error)]
-pub enum PlanError {
-    #[error("rendering the {kind} email: {source}")]
-    Render {
-        kind: &'static str,
-        source: handlebars::RenderError,
-    },
+pub enum NotifyError {
+    #[error(transparent)]
+    Render(#[from] RenderFailed),
     #[error("the appointment's calendar file: {0}")]
     Calendar(#[from] CalendarError),
     #[error("the practice has not been set up yet")]
@@ -44,11 +41,20 @@ pub enum PlanError {
     Db(#[from] DbErr),
 }
 
-impl From<crate::practice::PracticeError> for PlanError {
+impl From<crate::practice::PracticeError> for NotifyError {
     fn from(e: crate::practice::PracticeError) -> Self {
         match e {
-            crate::practice::PracticeError::NotSetUp => PlanError::NoPractice,
-            crate::practice::PracticeError::Db(e) => PlanError::Db(e),
+            crate::practice::PracticeError::NotSetUp => NotifyError::NoPractice,
+            crate::practice::PracticeError::Db(e) => NotifyError::Db(e),
+        }
+    }
+}
+
+impl From<SchedulingError> for NotifyError {
+    fn from(e: SchedulingError) -> Self {
+        match e {
+            SchedulingError::Db(e) => NotifyError::Db(e),
+            other => NotifyError::Db(DbErr::Custom(other.to_string())),
         }
     }
 }
@@ -77,7 +83,7 @@ pub async fn appointment_changed(
     a: &appointment::Model,
     change: Change,
     now: DateTime<Utc>,
-) -> Result<(), PlanError> {
+) -> Result<(), NotifyError> {
     match change {
         Change::Booked => {}
         Change::Rescheduled { .. } => {
@@ -166,7 +172,7 @@ pub async fn appointment_changed(
 }
 
 /// What the messages about one appointment are made from.
-pub(super) struct Facts<'a> {
+pub struct Facts<'a> {
     appointment: &'a appointment::Model,
     appointment_type: appointment_type::Model,
     practitioner: practitioner::Model,
@@ -179,18 +185,14 @@ pub(super) struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
-    pub(super) async fn load(
+    pub async fn load(
         db: &impl ConnectionTrait,
         n: Notifier<'_>,
         a: &'a appointment::Model,
         now: DateTime<Utc>,
-    ) -> Result<Self, PlanError> {
-        let appointment_type = types::find(db, a.appointment_type_id)
-            .await
-            .map_err(scheduling_db)?;
-        let practitioner = availability::practitioner(db, a.practitioner_id)
-            .await
-            .map_err(scheduling_db)?;
+    ) -> Result<Self, NotifyError> {
+        let appointment_type = types::find(db, a.appointment_type_id).await?;
+        let practitioner = availability::practitioner(db, a.practitioner_id).await?;
         let practice = crate::practice::settings(db).await?;
         let practice_zone = crate::practice::zone_of(&practice);
         let participants = participant::Entity::find()
@@ -198,7 +200,7 @@ impl<'a> Facts<'a> {
             .order_by_asc(participant::Column::Position)
             .all(db)
             .await?;
-        let token = manage_token(db, n, a, now).await?;
+        let token = manage_link::current(db, n.keys, a, now).await?;
         Ok(Self {
             appointment: a,
             appointment_type,
@@ -213,12 +215,12 @@ impl<'a> Facts<'a> {
     }
 
     /// The practitioner's zone, else the practice's.
-    pub(super) fn practitioner_zone(&self) -> TimeZone {
+    pub fn practitioner_zone(&self) -> TimeZone {
         TimeZone::parse(&self.practitioner.time_zone).unwrap_or(self.practice_zone)
     }
 
     /// The participant's own zone if they gave one, else the practice's.
-    pub(super) fn zone_of(&self, person: &participant::Model) -> TimeZone {
+    pub fn zone_of(&self, person: &participant::Model) -> TimeZone {
         person
             .time_zone
             .as_deref()
@@ -235,7 +237,7 @@ impl<'a> Facts<'a> {
         self.context_for(person.first_name.clone(), tz, previous)
     }
 
-    pub(super) fn context_for(
+    pub fn context_for(
         &self,
         first_name: String,
         tz: TimeZone,
@@ -281,7 +283,7 @@ impl<'a> Facts<'a> {
         address: &str,
         method: Method,
         now: DateTime<Utc>,
-    ) -> Result<Attachment, PlanError> {
+    ) -> Result<Attachment, NotifyError> {
         let body = booking_file::render(
             db,
             n.public_url,
@@ -316,7 +318,7 @@ impl<'a> Facts<'a> {
         person: &participant::Model,
         context: &MessageContext,
         now: DateTime<Utc>,
-    ) -> Result<(), PlanError> {
+    ) -> Result<(), NotifyError> {
         let a = self.appointment;
         for minutes in types::reminder_minutes(&self.appointment_type) {
             let at = a.starts_at - chrono::Duration::minutes(minutes.into());
@@ -347,17 +349,11 @@ impl<'a> Facts<'a> {
         db: &impl ConnectionTrait,
         n: Notifier<'_>,
         now: DateTime<Utc>,
-    ) -> Result<(), PlanError> {
+    ) -> Result<(), NotifyError> {
         let p = &self.practitioner;
         let tz = self.practitioner_zone();
-        let first_name = p
-            .name
-            .split_whitespace()
-            .next()
-            .unwrap_or(&p.name)
-            .to_owned();
-        let context = self.context_for(first_name, tz, None);
-        let rendered = render(n, Kind::NewBooking, &context)?;
+        let context = self.context_for(first_name_of(&p.name), tz, None);
+        let rendered = n.render(Kind::NewBooking, &context)?;
         outbox::enqueue(
             db,
             n.keys,
@@ -396,8 +392,8 @@ impl<'a> Facts<'a> {
         key: String,
         not_after: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
-    ) -> Result<(), PlanError> {
-        let rendered = render(n, kind, context)?;
+    ) -> Result<(), NotifyError> {
+        let rendered = n.render(kind, context)?;
         let name = format!("{} {}", person.first_name, person.last_name);
         outbox::enqueue(
             db,
@@ -424,7 +420,7 @@ impl<'a> Facts<'a> {
         Ok(())
     }
 
-    pub(super) fn content(
+    pub fn content(
         &self,
         to_name: Option<String>,
         text: String,
@@ -447,48 +443,6 @@ impl<'a> Facts<'a> {
             not_after,
         }
     }
-}
-
-pub(super) fn render(
-    n: Notifier<'_>,
-    kind: Kind,
-    context: &MessageContext,
-) -> Result<super::templates::Rendered, PlanError> {
-    n.mailer
-        .templates
-        .render(kind, context)
-        .map_err(|source| PlanError::Render {
-            kind: kind.as_str(),
-            source,
-        })
-}
-
-fn scheduling_db(e: crate::scheduling::SchedulingError) -> PlanError {
-    match e {
-        crate::scheduling::SchedulingError::Db(e) => PlanError::Db(e),
-        other => PlanError::Db(DbErr::Custom(other.to_string())),
-    }
-}
-
-/// The appointment's manage-link secret, kept sealed for its life so every message can carry
-/// the link; an appointment made before that has one made now.
-async fn manage_token(
-    db: &impl ConnectionTrait,
-    n: Notifier<'_>,
-    a: &appointment::Model,
-    now: DateTime<Utc>,
-) -> Result<String, PlanError> {
-    let context = booking::token_context(a.id);
-    if let Some(token) = a
-        .manage_token_sealed
-        .as_deref()
-        .and_then(|sealed| n.keys.open(sealed, &context).ok())
-    {
-        return Ok(token);
-    }
-    Ok(booking::new_manage_token(db, n.keys, a.id, now)
-        .await?
-        .into_string())
 }
 
 /// The key of one participant's reminder at `minutes` before the start.

@@ -6,12 +6,15 @@ use chrono::{DateTime, Utc};
 use entity::{appointment, intake_assignment, participant, practitioner};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
-use super::{
-    Kind, Notifier,
-    compose::Content,
-    outbox::{self, NewEmail},
-    plan::{Facts, PlanError, render},
-    templates::{IntakeView, MessageContext, PracticeView, RecipientView},
+use crate::{
+    mail::{
+        Kind, Notifier,
+        compose::Content,
+        outbox::{self, NewEmail},
+        templates::{IntakeView, MessageContext, PracticeView, RecipientView},
+    },
+    scheduling::notify::{Facts, NotifyError},
+    types::first_name_of,
 };
 
 /// How long filling one in takes, as the invitation says.
@@ -27,7 +30,7 @@ pub async fn invite(
     url: &str,
     remind_before: chrono::Duration,
     now: DateTime<Utc>,
-) -> Result<(), PlanError> {
+) -> Result<(), NotifyError> {
     let Some(address) = person.email.clone() else {
         return Ok(());
     };
@@ -71,7 +74,7 @@ pub async fn invite(
     }
     let from = sender(db, assignment).await?;
     for (kind, at, key) in messages {
-        let rendered = render(n, kind, &context)?;
+        let rendered = n.render(kind, &context)?;
         outbox::enqueue(
             db,
             n.keys,
@@ -100,6 +103,22 @@ pub async fn invite(
     Ok(())
 }
 
+/// The invitation and reminder still waiting to go with a link that is being replaced.
+pub async fn withdraw(
+    db: &impl ConnectionTrait,
+    assignment: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    outbox::cancel_pending_for_intake(
+        db,
+        assignment,
+        &[Kind::IntakeInvitation, Kind::IntakeReminder],
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// On submission: the reminder is no longer wanted, and the practitioner hears that a
 /// response is ready, without a word of it.
 pub async fn submitted(
@@ -108,7 +127,7 @@ pub async fn submitted(
     assignment: &intake_assignment::Model,
     practitioner: Option<&practitioner::Model>,
     now: DateTime<Utc>,
-) -> Result<(), PlanError> {
+) -> Result<(), NotifyError> {
     outbox::cancel_pending_for_intake(db, assignment.id, &[Kind::IntakeReminder], now).await?;
     let Some(p) = practitioner else {
         return Ok(());
@@ -117,19 +136,14 @@ pub async fn submitted(
         Some(id) => appointment::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
-    let first_name = p
-        .name
-        .split_whitespace()
-        .next()
-        .unwrap_or(&p.name)
-        .to_owned();
+    let first_name = first_name_of(&p.name);
     let mut context = context(db, n, appointment.as_ref(), None, &first_name, now).await?;
     context.intake = Some(IntakeView {
         url: String::new(),
         minutes: MINUTES,
         dashboard_url: dashboard_url(n, assignment),
     });
-    let rendered = render(n, Kind::IntakeReady, &context)?;
+    let rendered = n.render(Kind::IntakeReady, &context)?;
     let from = sender(db, assignment).await?;
     outbox::enqueue(
         db,
@@ -173,7 +187,7 @@ async fn context(
     person: Option<&participant::Model>,
     first_name: &str,
     now: DateTime<Utc>,
-) -> Result<MessageContext, PlanError> {
+) -> Result<MessageContext, NotifyError> {
     if let Some(a) = appointment {
         let facts = Facts::load(db, n, a, now).await?;
         let tz = match person {
@@ -202,7 +216,7 @@ async fn context(
 async fn sender(
     db: &impl ConnectionTrait,
     assignment: &intake_assignment::Model,
-) -> Result<(String, String), PlanError> {
+) -> Result<(String, String), NotifyError> {
     let practice = crate::practice::settings(db).await?;
     let address = match practice.contact_email {
         Some(a) => a,

@@ -1,22 +1,95 @@
-//! What a new practice starts with, so `/book` works right after the first `cargo run`: a
-//! free 15-minute consultation anyone can book (which sends each partner the couples intake),
-//! a staff-only couples session, and weekday hours for the first practitioner.
+//! What the first start of an empty database creates, so `/book` works right after the first
+//! `cargo run`: the practice, its first practitioner, a free 15-minute consultation anyone can
+//! book (which sends each partner the couples intake), a staff-only couples session, and
+//! weekday hours.
+//!
+//! It stands above the capabilities whose rows it writes (practice, scheduling, intake).
 
 use chrono::{DateTime, Utc};
 use entity::{
     appointment_type::{self, LocationKind},
-    appointment_type_practitioner as offered, availability_rule,
+    appointment_type_practitioner as offered, availability_rule, practice, practitioner,
 };
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, TransactionSession, TransactionTrait,
+    sea_query::OnConflict,
+};
 use uuid::Uuid;
 
-use super::availability::default_week;
+use crate::{
+    config::SeedSettings,
+    db,
+    scheduling::{availability, types},
+    types::TimeZone,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedOutcome {
+    /// The database was empty; the practice and its first practitioner now exist.
+    Created,
+    /// The practice already existed; nothing was changed.
+    AlreadySetUp,
+}
+
+/// Creates the practice and one practitioner if the practice row does not exist yet.
+///
+/// Safe when several instances start at once: the practice row has a fixed id, so only one
+/// insert can win, and only the winner adds the practitioner, in the same transaction.
+#[tracing::instrument(skip_all, err)]
+pub async fn seed<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    settings: &SeedSettings,
+    time_zone: TimeZone,
+    now: DateTime<Utc>,
+) -> Result<SeedOutcome, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let inserted = practice::Entity::insert(practice::ActiveModel {
+        id: Set(practice::PRACTICE_ID),
+        name: Set(settings.practice_name.clone()),
+        time_zone: Set(time_zone.name().to_owned()),
+        contact_email: Set(Some(
+            settings
+                .practice_email
+                .as_ref()
+                .unwrap_or(&settings.practitioner_email)
+                .to_string(),
+        )),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(practice::Column::Id)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if inserted == 0 {
+        txn.rollback().await?;
+        return Ok(SeedOutcome::AlreadySetUp);
+    }
+    let practitioner_id = Uuid::new_v4();
+    practitioner::Entity::insert(practitioner::ActiveModel {
+        id: Set(practitioner_id),
+        name: Set(settings.practitioner_name.clone()),
+        email: Set(settings.practitioner_email.to_string()),
+        time_zone: Set(time_zone.name().to_owned()),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    defaults(&txn, practitioner_id, now).await?;
+    txn.commit().await?;
+    Ok(SeedOutcome::Created)
+}
 
 pub const CONSULTATION_SLUG: &str = "free-consultation";
 pub const SESSION_SLUG: &str = "couples-session";
 
 /// Adds the default types and hours for `practitioner_id` (in the caller's transaction).
-pub async fn defaults(
+async fn defaults(
     db: &impl ConnectionTrait,
     practitioner_id: Uuid,
     now: DateTime<Utc>,
@@ -65,7 +138,7 @@ pub async fn defaults(
             public: Set(public),
             location_kind: Set(location),
             location_details: Set(None),
-            reminder_minutes: Set(serde_json::json!(super::types::DEFAULT_REMINDERS)),
+            reminder_minutes: Set(serde_json::json!(types::DEFAULT_REMINDERS)),
             intake_questionnaire_id: Set(if slug == CONSULTATION_SLUG {
                 intake
             } else {
@@ -84,7 +157,7 @@ pub async fn defaults(
         .exec_without_returning(db)
         .await?;
     }
-    for rule in default_week() {
+    for rule in availability::default_week() {
         availability_rule::Entity::insert(availability_rule::ActiveModel {
             id: Set(Uuid::new_v4()),
             practitioner_id: Set(practitioner_id),
