@@ -5,6 +5,11 @@
 //! handler already has, and happens in the same transaction as the change it describes, so
 //! there is never a change without its event.
 
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+};
+
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 pub use entity::audit_event::{ActorKind, Outcome};
@@ -66,6 +71,9 @@ pub struct AuditContext {
     pub actor: Actor,
     pub origin: Origin,
     pub now: DateTime<Utc>,
+    /// The reads already recorded for this request: a page that shows the same record in two
+    /// places (the client page's intake list and its timeline) is one read, not two.
+    reads: Arc<Mutex<HashSet<(Action, Option<(&'static str, String)>)>>>,
 }
 
 /// What is recorded. Actions are named `<area>.<verb>`, e.g. `auth.login`, `staff.update`.
@@ -292,6 +300,13 @@ pub struct Event {
 }
 
 impl Event {
+    /// A successful read with nothing more to say than what was read.
+    fn is_plain_read(&self) -> bool {
+        self.action.as_str().ends_with("read")
+            && self.outcome == Outcome::Success
+            && self.details.is_none()
+    }
+
     pub fn new(action: Action) -> Self {
         Self {
             action,
@@ -320,7 +335,12 @@ impl Event {
 
 impl AuditContext {
     pub fn new(actor: Actor, origin: Origin, now: DateTime<Utc>) -> Self {
-        Self { actor, origin, now }
+        Self {
+            actor,
+            origin,
+            now,
+            reads: Arc::default(),
+        }
     }
 
     /// The same request, acting as someone else (e.g. the account a sign-in was for).
@@ -333,6 +353,16 @@ impl AuditContext {
 
     /// Appends `event`. Call it with the transaction that makes the change.
     pub async fn record(&self, db: &impl ConnectionTrait, event: Event) -> Result<(), DbErr> {
+        if event.is_plain_read() {
+            let first = self
+                .reads
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert((event.action, event.entity.clone()));
+            if !first {
+                return Ok(());
+            }
+        }
         let (entity_type, entity_id) = match event.entity {
             Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
             None => (None, None),

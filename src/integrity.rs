@@ -132,6 +132,7 @@ where
 /// Tags the rows written before tags existed, once: the first start after the upgrade does
 /// it and marks the practice as bound, and later starts leave untagged rows alone, so a tag
 /// cleared by hand stays a failure. Returns how many rows it tagged.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn bind_existing<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,

@@ -62,6 +62,21 @@ impl FieldErrors {
     }
 
     /// Every field noted, as an error, or nothing if none was.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Takes `other`'s failures, each field renamed by `names` (`(from, to)`) where listed:
+    /// a form that calls a shared rule's fields by its own names.
+    pub fn absorb(&mut self, other: FieldErrors, names: &[(&str, &str)]) {
+        for mut e in other.0 {
+            if let Some((_, to)) = names.iter().find(|(from, _)| *from == e.field) {
+                e.field = (*to).to_owned();
+            }
+            self.0.push(e);
+        }
+    }
+
     pub fn into_result(self) -> Result<(), Invalid> {
         if self.0.is_empty() {
             Ok(())

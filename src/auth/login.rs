@@ -180,6 +180,7 @@ pub fn failure(reason: &'static str) -> Event {
 
 /// Counts a wrong password (at sign-in, or when changing it) and records `event`; at the
 /// threshold, locks the account and says so in the log.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn record_failure<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     user_id: uuid::Uuid,

@@ -80,6 +80,7 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<staff_user::Mod
 }
 
 /// Creates an account and records it in the audit log, atomically.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     new: NewStaff,
@@ -125,6 +126,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 
 /// Applies `changes`. Disabling an account ends its sessions and revokes its API tokens in the
 /// same transaction. Refuses to leave the practice without an active owner.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     id: Uuid,
@@ -202,6 +204,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 /// Sets a new password and ends every session of the account (but `keep_session`), which
 /// also lifts a lockout. A reset (`Action::PasswordReset`, the response to a compromised
 /// account) also revokes the account's API tokens; a routine change keeps them.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     id: Uuid,

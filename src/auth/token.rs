@@ -33,6 +33,7 @@ pub enum TokenError {
 
 /// Creates a token for `user_id` and records it, atomically. The account's row is locked
 /// first, so a token cannot slip in beside a concurrent disable and outlive it.
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn issue<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     user_id: Uuid,
@@ -66,6 +67,7 @@ pub async fn issue<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Revokes one of the user's own tokens and records it. `false`: no such active token.
+#[tracing::instrument(skip_all, fields(user_id = %user_id, token_id = %token_id), err(level = "info"))]
 pub async fn withdraw<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     user_id: Uuid,

@@ -78,6 +78,7 @@ pub async fn find(
 ///
 /// `staff` must manage the practitioner's calendar, and an address of a feed that names
 /// clients in full (asked for now, or set earlier) is the owner's to hand out.
+#[tracing::instrument(skip_all, fields(practitioner_id = %practitioner_id), err(level = "info"))]
 pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     staff: &Staff,
@@ -163,6 +164,7 @@ fn full_detail(staff: &Staff, already: bool) -> Result<(), CalendarError> {
 }
 
 /// Changes the feed's settings; its address stays the same.
+#[tracing::instrument(skip_all, fields(practitioner_id = %practitioner_id), err(level = "info"))]
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     staff: &Staff,
@@ -195,6 +197,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Deletes the feed: its address answers 404 from now on.
+#[tracing::instrument(skip_all, fields(practitioner_id = %practitioner_id), err(level = "info"))]
 pub async fn revoke<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     practitioner_id: Uuid,

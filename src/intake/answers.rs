@@ -178,7 +178,7 @@ fn normalise(item: &Item, value: &Value) -> Result<Option<Value>, String> {
             if s.trim().is_empty() {
                 return Ok(None);
             }
-            Ok(Some(Value::String(types::phone(s)?)))
+            Ok(Some(Value::String(types::Phone::parse(s)?.into_string())))
         }
         ItemKind::Consent => match value.as_bool() {
             Some(true) => Ok(Some(Value::Bool(true))),

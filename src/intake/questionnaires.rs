@@ -43,6 +43,7 @@ pub struct Versioned {
 
 /// Adds the built-in questionnaires that are missing, and a new version of one whose shipped
 /// definition changed. Safe to run on every start, and from several instances at once.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn seed_builtins<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     now: DateTime<Utc>,
@@ -185,6 +186,7 @@ pub fn read_definition(
 }
 
 /// A new questionnaire of the practice's own, at version 1.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     slug: &str,
@@ -219,6 +221,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// A new version of one of the practice's own questionnaires.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn revise<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     id: Uuid,

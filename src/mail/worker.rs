@@ -41,6 +41,7 @@ pub struct Claim {
 
 /// Claims up to `limit` due messages: pending ones whose time has come, and ones left
 /// `sending` by a worker whose lease ran out.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn claim<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     now: DateTime<Utc>,

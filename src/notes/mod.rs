@@ -157,6 +157,7 @@ fn open_content(
     serde_json::from_str(&json).map_err(|_| NoteError::Unreadable)
 }
 
+#[tracing::instrument(skip_all, fields(client_id = %client_id), err(level = "info"))]
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,
@@ -350,6 +351,7 @@ pub struct NotePatch {
 }
 
 /// Changes a draft.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,
@@ -393,6 +395,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Signs a draft: the author or an owner; records the time, the signer and the content's hash.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn sign<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,
@@ -457,6 +460,7 @@ pub async fn sign<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Adds an addendum under a signed note; it is signed as it is written.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn add_addendum<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,
@@ -505,6 +509,7 @@ pub async fn add_addendum<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Deletes a draft; a signed note is part of the record and stays.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     staff: &Staff,

@@ -233,6 +233,7 @@ fn text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> S
 }
 
 /// Saves `input` as the client's new current plan.
+#[tracing::instrument(skip_all, fields(client_id = %client_id), err(level = "info"))]
 pub async fn save<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,
@@ -368,6 +369,7 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Moves the couple to `phase` of their phased plan, recording when.
+#[tracing::instrument(skip_all, fields(client_id = %client_id), err(level = "info"))]
 pub async fn move_to_phase<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,

@@ -21,6 +21,7 @@ pub fn context(id: Uuid) -> String {
     format!("psychotherapy_note.text:{id}")
 }
 
+#[tracing::instrument(skip_all, fields(client_id = %client_id), err(level = "info"))]
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,

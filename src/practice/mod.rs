@@ -87,6 +87,7 @@ pub struct SettingsChanges {
 }
 
 /// Applies `changes` and records which settings changed (not their values) in the audit log.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn update_settings<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     changes: SettingsChanges,

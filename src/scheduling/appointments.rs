@@ -231,6 +231,7 @@ pub struct StaffBooking {
     pub outside_hours: bool,
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     notify: Notifier<'_>,
@@ -309,6 +310,7 @@ pub async fn booked(
 
 /// Moves a live appointment to `start`, atomically: the new time must be free (the old one
 /// does not count against it) and the old one is released in the same transaction.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     notify: Notifier<'_>,
@@ -385,6 +387,7 @@ pub enum CancelledBy {
 }
 
 /// Cancels a live appointment; the reason, if any, is kept encrypted.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     notify: Notifier<'_>,
@@ -436,6 +439,7 @@ pub fn reason_context(id: Uuid) -> String {
 }
 
 /// Marks a live appointment as completed or as a no-show.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn close<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     notify: Notifier<'_>,

@@ -11,6 +11,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::validation::FieldErrors;
+
 use super::{
     SchedulingError,
     slots::{DateOverride, Interval, Schedule, WeeklyRule},
@@ -69,6 +71,7 @@ pub async fn rules(
 }
 
 /// Replaces the practitioner's weekly hours with `new_rules`, atomically.
+#[tracing::instrument(skip_all, fields(practitioner_id = %practitioner_id), err(level = "info"))]
 pub async fn replace_rules<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     practitioner_id: Uuid,
@@ -98,6 +101,7 @@ pub async fn replace_rules<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Adds one weekly window.
+#[tracing::instrument(skip_all, fields(practitioner_id = %practitioner_id), err(level = "info"))]
 pub async fn add_rule<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     practitioner_id: Uuid,
@@ -149,6 +153,7 @@ pub async fn overrides(
 }
 
 /// Sets the hours of one date (replacing an earlier override of that date).
+#[tracing::instrument(skip_all, fields(practitioner_id = %practitioner_id), err(level = "info"))]
 pub async fn set_override<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     practitioner_id: Uuid,
@@ -212,6 +217,39 @@ pub async fn time_off(
         .await
 }
 
+/// Time off as both edges take it, its times already read (`None` where the edge could not
+/// read one and noted so): it ends after it starts, lasts at most a year, falls in years a
+/// practice could mean, and its note is one line of at most 200 characters. Failing fields
+/// are noted in `errors` as `starts_at`, `ends_at` and `note`; an edge whose form names them
+/// otherwise maps the names ([`FieldErrors::absorb`]).
+pub fn check_time_off(
+    errors: &mut FieldErrors,
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+    note: Option<&str>,
+) -> Option<(Interval, Option<String>)> {
+    let before = errors.len();
+    for (field, at) in [("starts_at", &starts_at), ("ends_at", &ends_at)] {
+        if at.is_some_and(|at| !crate::types::plausible_instant(&at)) {
+            errors.add(field, "must be between the years 1900 and 9999");
+        }
+    }
+    if let (Some(start), Some(end)) = (starts_at, ends_at) {
+        if end <= start {
+            errors.add("ends_at", "must be after the start");
+        } else if end - start > Duration::days(366) {
+            errors.add("ends_at", "must be at most a year after the start");
+        }
+    }
+    let note = note
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .and_then(|n| errors.check("note", crate::types::single_line(n, 200)));
+    let (start, end) = (starts_at?, ends_at?);
+    (errors.len() == before).then(|| (Interval::new(start, end), note))
+}
+
+#[tracing::instrument(skip_all, fields(practitioner_id = %practitioner_id), err(level = "info"))]
 pub async fn add_time_off<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     practitioner_id: Uuid,
@@ -250,6 +288,7 @@ pub enum HoursItem {
 }
 
 /// Removes one rule, override or stretch of time off of `practitioner_id`.
+#[tracing::instrument(skip_all, fields(practitioner_id = %practitioner_id, id = %id), err(level = "info"))]
 pub async fn remove<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     practitioner_id: Uuid,

@@ -75,6 +75,7 @@ pub struct Booked {
     pub replayed: bool,
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn book<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     notify: Notifier<'_>,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{booking::BookingRequest, clients::PersonFields};
 use crate::{
-    types::{EmailAddress, TimeZone, split_full_name},
+    types::{EmailAddress, PersonName, TimeZone},
     validation::{FieldError, FieldErrors, Invalid},
 };
 
@@ -45,13 +45,20 @@ impl BookingInput {
             Some(tz) => errors.check("tz", TimeZone::parse(tz)),
             None => Some(practice_zone),
         };
-        let start = errors.check("start", start_of(&self.start));
-        let name = errors.check("name", split_full_name(&self.name));
+        let start = errors.check(
+            "start",
+            SlotStart::check(&self.start).map(SlotStart::instant),
+        );
+        let name = errors.check("name", PersonName::split(&self.name));
         let email = errors.check("email", EmailAddress::parse(&self.email));
-        let phone =
-            optional(&self.phone).and_then(|p| errors.check("phone", crate::types::phone(p)));
+        let phone = optional(&self.phone).and_then(|p| {
+            errors.check(
+                "phone",
+                crate::types::Phone::parse(p).map(crate::types::Phone::into_string),
+            )
+        });
         let partner_name = optional(&self.partner_name)
-            .and_then(|n| errors.check("partner_name", split_full_name(n)));
+            .and_then(|n| errors.check("partner_name", PersonName::split(n)));
         let partner_email = optional(&self.partner_email)
             .and_then(|e| errors.check("partner_email", EmailAddress::parse(e)));
         if optional(&self.partner_email).is_some() && optional(&self.partner_name).is_none() {
@@ -134,19 +141,30 @@ impl IdempotencyKey {
 }
 
 /// A chosen start time: RFC 3339 with an offset (`Z` counts), since a local time without one
-/// is ambiguous. Named `start`, as both edges call it.
-pub fn parse_start(value: &str) -> Result<DateTime<Utc>, Invalid> {
-    start_of(value).map_err(|m| Invalid(vec![FieldError::new("start", m)]))
-}
+/// is ambiguous, in the years a practice could mean. Whether the slot is free is the
+/// booking's question, not the parser's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotStart(DateTime<Utc>);
 
-fn start_of(value: &str) -> Result<DateTime<Utc>, String> {
-    let at = DateTime::parse_from_rfc3339(value.trim())
-        .map_err(|_| "must be a date and time with its offset, like 2026-12-01T15:00:00-05:00")?
-        .with_timezone(&Utc);
-    if !crate::types::plausible_instant(&at) {
-        return Err("must be between the years 1900 and 9999".into());
+impl SlotStart {
+    /// The field both edges call `start`.
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        Self::check(value).map_err(|m| Invalid(vec![FieldError::new("start", m)]))
     }
-    Ok(at)
+
+    fn check(value: &str) -> Result<Self, String> {
+        let at = DateTime::parse_from_rfc3339(value.trim())
+            .map_err(|_| "must be a date and time with its offset, like 2026-12-01T15:00:00-05:00")?
+            .with_timezone(&Utc);
+        if !crate::types::plausible_instant(&at) {
+            return Err("must be between the years 1900 and 9999".into());
+        }
+        Ok(Self(at))
+    }
+
+    pub fn instant(self) -> DateTime<Utc> {
+        self.0
+    }
 }
 
 /// A field the client may leave out or blank.

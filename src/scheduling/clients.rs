@@ -200,6 +200,7 @@ async fn insert_participant(
 
 /// Creates a client as `staff`, and records it. Naming who treats the new client is an
 /// assignment like any other, so the policy decides it and the log records it.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     staff: &Staff,
@@ -227,6 +228,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 /// Makes `to` (or nobody) the practitioner who treats the client, if the policy lets `staff`.
 /// Every clinical check keys on this, so it is its own audited action and nothing else
 /// changes it.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn set_practitioner<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     staff: &Staff,
@@ -398,6 +400,7 @@ pub struct ClientChanges {
     pub source: Option<String>,
 }
 
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     id: Uuid,
@@ -437,6 +440,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Adds a person to a client (a couple holds two, an individual one).
+#[tracing::instrument(skip_all, fields(client_id = %client_id), err(level = "info"))]
 pub async fn add_participant<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     client_id: Uuid,

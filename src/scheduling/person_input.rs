@@ -3,7 +3,7 @@
 
 use super::clients::PersonFields;
 use crate::{
-    types::{EmailAddress, TimeZone, name_part, single_line},
+    types::{EmailAddress, PersonName, TimeZone, single_line},
     validation::FieldErrors,
 };
 
@@ -39,9 +39,15 @@ impl PersonInput {
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
-        let first_name = errors.check(&at("first_name"), name_part(&self.first_name));
+        let first_name = errors.check(
+            &at("first_name"),
+            PersonName::part(&self.first_name).map(PersonName::into_string),
+        );
         let last_name = match optional(&self.last_name) {
-            Some(l) => errors.check(&at("last_name"), name_part(&l)),
+            Some(l) => errors.check(
+                &at("last_name"),
+                PersonName::part(&l).map(PersonName::into_string),
+            ),
             None => Some(String::new()),
         };
         let email = optional(&self.email).and_then(|e| {
@@ -50,8 +56,12 @@ impl PersonInput {
                 EmailAddress::parse(&e).map(EmailAddress::into_inner),
             )
         });
-        let phone = optional(&self.phone)
-            .and_then(|ph| errors.check(&at("phone"), crate::types::phone(&ph)));
+        let phone = optional(&self.phone).and_then(|ph| {
+            errors.check(
+                &at("phone"),
+                crate::types::Phone::parse(&ph).map(crate::types::Phone::into_string),
+            )
+        });
         let pronouns = optional(&self.pronouns)
             .and_then(|v| errors.check(&at("pronouns"), single_line(&v, 40)));
         let time_zone = optional(&self.time_zone).and_then(|v| {

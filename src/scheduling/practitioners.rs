@@ -31,6 +31,7 @@ pub struct PractitionerChanges {
 }
 
 /// Adds a practitioner (active) and records it.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     new: NewPractitioner,
@@ -59,6 +60,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Applies `changes` and records which fields changed (not their values).
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     id: Uuid,

@@ -28,6 +28,7 @@ use crate::{
 
 /// Replaces a participant's details; a changed address takes the private links with it
 /// ([`readdressed`]), in the same transaction.
+#[tracing::instrument(skip_all, fields(client_id = %client_id, participant_id = %participant_id), err(level = "info"))]
 pub async fn update_participant<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     n: Notifier<'_>,

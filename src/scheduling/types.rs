@@ -141,6 +141,7 @@ pub fn reminder_minutes(t: &appointment_type::Model) -> Vec<i32> {
 }
 
 /// Creates a type or, with `id`, replaces one's fields; records it.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn save<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     id: Option<Uuid>,

@@ -2,11 +2,13 @@
 
 mod email;
 mod name;
+mod phone;
 mod public_url;
 mod time_zone;
 
 pub use email::EmailAddress;
-pub use name::{first_name_of, full_name, name_part, split_full_name};
+pub use name::{PersonName, first_name_of};
+pub use phone::Phone;
 pub use public_url::PublicUrl;
 pub use time_zone::{Gap, TimeZone};
 
@@ -24,20 +26,6 @@ pub fn single_line(value: &str, max: usize) -> Result<String, String> {
     }
     if value.chars().any(char::is_control) {
         return Err("must not contain control characters".into());
-    }
-    Ok(value.to_owned())
-}
-
-/// A phone number as people write one: digits with spaces, `+`, `-`, `.` and brackets, 6 to
-/// 20 digits.
-pub fn phone(value: &str) -> Result<String, String> {
-    let value = value.trim();
-    let allowed = value
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-.()".contains(c));
-    let digits = value.chars().filter(char::is_ascii_digit).count();
-    if !allowed || !(6..=20).contains(&digits) || value.len() > 40 {
-        return Err("must be a phone number like +1 555 010 0199".into());
     }
     Ok(value.to_owned())
 }

@@ -8,31 +8,46 @@ pub const FULL_NAME_MAX: usize = 200;
 /// The longest first or last name a client record keeps.
 pub const NAME_PART_MAX: usize = 100;
 
-/// A full name as shown: one line, 1 to 200 characters.
-pub fn full_name(value: &str) -> Result<String, String> {
-    single_line(value, FULL_NAME_MAX)
-}
+/// A person's name as typed, checked: one line, and at most [`FULL_NAME_MAX`] characters
+/// for a full name or [`NAME_PART_MAX`] for a first or last name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonName(String);
 
-/// A first or last name: one line, 1 to 100 characters.
-pub fn name_part(value: &str) -> Result<String, String> {
-    single_line(value, NAME_PART_MAX)
-}
-
-/// A full name split into first and last at the last space ("Mary Ann Smith" → "Mary Ann",
-/// "Smith"; a single word is a first name), each part held to [`name_part`]'s limit so a
-/// name booked online can be edited later.
-pub fn split_full_name(value: &str) -> Result<(String, String), String> {
-    let name = full_name(value)?;
-    let (first, last) = match name.rsplit_once(' ') {
-        Some((first, last)) => (first.trim().to_owned(), last.to_owned()),
-        None => (name, String::new()),
-    };
-    if first.chars().count() > NAME_PART_MAX || last.chars().count() > NAME_PART_MAX {
-        return Err(format!(
-            "must have a first and a last name of at most {NAME_PART_MAX} characters each"
-        ));
+impl PersonName {
+    /// A full name as shown ("Jane Doe", a staff member, a couple's display name).
+    pub fn full(value: &str) -> Result<Self, String> {
+        single_line(value, FULL_NAME_MAX).map(Self)
     }
-    Ok((first, last))
+
+    /// A first or last name.
+    pub fn part(value: &str) -> Result<Self, String> {
+        single_line(value, NAME_PART_MAX).map(Self)
+    }
+
+    /// A full name split into first and last at the last space ("Mary Ann Smith" → "Mary
+    /// Ann", "Smith"; a single word is a first name, with an empty last name), each part
+    /// held to [`Self::part`]'s limit so a name booked online can be edited later.
+    pub fn split(value: &str) -> Result<(String, String), String> {
+        let name = Self::full(value)?.0;
+        let (first, last) = match name.rsplit_once(' ') {
+            Some((first, last)) => (first.trim().to_owned(), last.to_owned()),
+            None => (name, String::new()),
+        };
+        if first.chars().count() > NAME_PART_MAX || last.chars().count() > NAME_PART_MAX {
+            return Err(format!(
+                "must have a first and a last name of at most {NAME_PART_MAX} characters each"
+            ));
+        }
+        Ok((first, last))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 /// What a message to `full` opens with: its first word ("Dana" of "Dana Reyes").
@@ -47,17 +62,17 @@ mod tests {
     #[test]
     fn a_full_name_splits_at_its_last_space_and_each_part_fits_a_record() {
         assert_eq!(
-            split_full_name(" Mary Ann Smith ").unwrap(),
+            PersonName::split(" Mary Ann Smith ").unwrap(),
             ("Mary Ann".to_owned(), "Smith".to_owned())
         );
         assert_eq!(
-            split_full_name("Cher").unwrap(),
+            PersonName::split("Cher").unwrap(),
             ("Cher".to_owned(), String::new())
         );
         let long_first = format!("{} Doe", "a".repeat(NAME_PART_MAX + 1));
-        assert!(full_name(&long_first).is_ok());
-        assert!(split_full_name(&long_first).is_err());
-        assert!(name_part(&"a".repeat(NAME_PART_MAX + 1)).is_err());
-        assert!(full_name(&"a".repeat(FULL_NAME_MAX + 1)).is_err());
+        assert!(PersonName::full(&long_first).is_ok());
+        assert!(PersonName::split(&long_first).is_err());
+        assert!(PersonName::part(&"a".repeat(NAME_PART_MAX + 1)).is_err());
+        assert!(PersonName::full(&"a".repeat(FULL_NAME_MAX + 1)).is_err());
     }
 }

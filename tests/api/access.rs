@@ -376,7 +376,7 @@ async fn mail_written_to_files_is_private_to_the_server_and_pruned() {
         .spawn()
         .await;
     app.book_ok(&couple_booking("2027-01-12T15:00:00Z")).await;
-    attune::mail::worker::run_once(&app.state).await.unwrap();
+    app.dispatch_pending_emails().await;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&folder), 0o700);
     let files: Vec<_> = std::fs::read_dir(&folder)

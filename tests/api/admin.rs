@@ -4,36 +4,7 @@
 use attune::auth::Role;
 use reqwest::StatusCode;
 
-use crate::common::{TestApp, scheduling::couple_booking};
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()["location"].to_str().unwrap().to_owned()
-}
-
-async fn post_form(
-    app: &TestApp,
-    path: &str,
-    cookie: Option<&str>,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(app.url(path))
-        .header("accept", "text/html")
-        .form(fields);
-    if let Some(c) = cookie {
-        request = request.header("cookie", c);
-    }
-    request.send().await.unwrap()
-}
-
-async fn get_page(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Response {
-    let mut request = app.client.get(app.url(path)).header("accept", "text/html");
-    if let Some(c) = cookie {
-        request = request.header("cookie", c);
-    }
-    request.send().await.unwrap()
-}
+use crate::common::{TestApp, admin::location, scheduling::couple_booking};
 
 #[tokio::test]
 async fn signing_in_leads_back_to_the_page_asked_for_and_signing_out_ends_the_session() {
@@ -41,13 +12,13 @@ async fn signing_in_leads_back_to_the_page_asked_for_and_signing_out_ends_the_se
     app.book_ok(&couple_booking("2026-12-08T14:00:00Z")).await;
     let account = app.create_staff(Role::Owner).await;
 
-    let r = get_page(&app, "/admin?from=2026-12-07", None).await;
+    let r = app.get_html("/admin?from=2026-12-07", None).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         location(&r),
         "/admin/login?next=%2Fadmin%3Ffrom%3D2026-12-07"
     );
-    let form = get_page(&app, "/admin/login?next=/admin", None).await;
+    let form = app.get_html("/admin/login?next=/admin", None).await;
     assert_eq!(form.status(), StatusCode::OK);
     assert!(
         form.text()
@@ -57,17 +28,17 @@ async fn signing_in_leads_back_to_the_page_asked_for_and_signing_out_ends_the_se
     );
 
     // A failed sign-in says so, without saying which part was wrong, and keeps the email.
-    let r = post_form(
-        &app,
-        "/admin/login",
-        None,
-        &[
-            ("email", &account.email),
-            ("password", "wrong"),
-            ("next", "/admin"),
-        ],
-    )
-    .await;
+    let r = app
+        .post_html(
+            "/admin/login",
+            None,
+            &[
+                ("email", &account.email),
+                ("password", "wrong"),
+                ("next", "/admin"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let page = r.text().await.unwrap();
     assert!(
@@ -76,29 +47,29 @@ async fn signing_in_leads_back_to_the_page_asked_for_and_signing_out_ends_the_se
     );
 
     // An address outside the dashboard is not where sign-in leads.
-    let r = post_form(
-        &app,
-        "/admin/login",
-        None,
-        &[
-            ("email", &account.email),
-            ("password", &account.password),
-            ("next", "https://evil.example/"),
-        ],
-    )
-    .await;
+    let r = app
+        .post_html(
+            "/admin/login",
+            None,
+            &[
+                ("email", &account.email),
+                ("password", &account.password),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await;
     assert_eq!(location(&r), "/admin");
-    let r = post_form(
-        &app,
-        "/admin/login",
-        None,
-        &[
-            ("email", &account.email),
-            ("password", &account.password),
-            ("next", "/admin?from=2026-12-07"),
-        ],
-    )
-    .await;
+    let r = app
+        .post_html(
+            "/admin/login",
+            None,
+            &[
+                ("email", &account.email),
+                ("password", &account.password),
+                ("next", "/admin?from=2026-12-07"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/admin?from=2026-12-07");
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -108,7 +79,7 @@ async fn signing_in_leads_back_to_the_page_asked_for_and_signing_out_ends_the_se
     );
     let cookie = set.split(';').next().unwrap().to_owned();
 
-    let r = get_page(&app, "/admin?from=2026-12-07", Some(&cookie)).await;
+    let r = app.get_html("/admin?from=2026-12-07", Some(&cookie)).await;
     assert_eq!(r.status(), StatusCode::OK);
     let page = r.text().await.unwrap();
     assert!(page.contains("<h1>Agenda</h1>"), "{page}");
@@ -121,7 +92,7 @@ async fn signing_in_leads_back_to_the_page_asked_for_and_signing_out_ends_the_se
 
     // Signing out needs the page's CSRF token.
     assert_eq!(
-        post_form(&app, "/admin/logout", Some(&cookie), &[])
+        app.post_html("/admin/logout", Some(&cookie), &[])
             .await
             .status(),
         StatusCode::FORBIDDEN
@@ -133,13 +104,9 @@ async fn signing_in_leads_back_to_the_page_asked_for_and_signing_out_ends_the_se
         .split('"')
         .next()
         .unwrap();
-    let r = post_form(
-        &app,
-        "/admin/logout",
-        Some(&cookie),
-        &[("csrf_token", csrf)],
-    )
-    .await;
+    let r = app
+        .post_html("/admin/logout", Some(&cookie), &[("csrf_token", csrf)])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(
         r.headers()["set-cookie"]
@@ -148,7 +115,7 @@ async fn signing_in_leads_back_to_the_page_asked_for_and_signing_out_ends_the_se
             .contains("Max-Age=0")
     );
     assert_eq!(
-        get_page(&app, "/admin", Some(&cookie)).await.status(),
+        app.get_html("/admin", Some(&cookie)).await.status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(

@@ -4,7 +4,7 @@ use attune::auth::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::{TestApp, assert_problem, assert_status, error_fields};
+use crate::common::{TestApp, admin::location, assert_problem, assert_status, error_fields};
 
 /// Browsers ask for HTML.
 fn html_get(app: &TestApp, path: &str) -> reqwest::RequestBuilder {
@@ -13,10 +13,6 @@ fn html_get(app: &TestApp, path: &str) -> reqwest::RequestBuilder {
 
 async fn text(response: reqwest::Response) -> (StatusCode, String) {
     (response.status(), response.text().await.unwrap())
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response.headers()["location"].to_str().unwrap().to_owned()
 }
 
 /// The form fields a visitor would send for `start`.
@@ -35,14 +31,10 @@ pub fn form(start: &str, key: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A booking form as a visitor's browser posts it.
 pub async fn post_form(app: &TestApp, path: &str, fields: &[(&str, String)]) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .header("accept", "text/html")
-        .form(fields)
-        .send()
-        .await
-        .unwrap()
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.post_html(path, None, &fields).await
 }
 
 #[tokio::test]

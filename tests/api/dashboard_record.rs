@@ -141,6 +141,14 @@ async fn a_partners_answers_are_read_by_those_who_treat_the_couple_on_the_record
         StatusCode::OK,
     )
     .await;
+    // The page shows the scores twice (the intake list and the history): one read.
+    let client_reads: Vec<_> = app
+        .audit_events(&couple.owner, "intake.read")
+        .await
+        .into_iter()
+        .filter(|e| e["entity_type"] == "client" && e["entity_id"] == c.as_str())
+        .collect();
+    assert_eq!(client_reads.len(), 1, "{client_reads:?}");
     let response = record
         .split(r#"href="/admin/intakes/"#)
         .nth(1)

@@ -103,3 +103,50 @@ async fn an_overlong_cancellation_reason_is_refused_at_both_edges_not_cut_short(
         .await;
     assert_eq!(seen["status"], "confirmed");
 }
+
+#[tokio::test]
+async fn time_off_is_held_to_a_year_at_both_edges() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let p = app.first_practitioner_id().await;
+    let problem = assert_problem(
+        app.send_as(
+            &owner,
+            Method::POST,
+            &format!("/api/v1/practitioners/{p}/time-off"),
+            json!({"starts_at": "2026-12-14T09:00:00Z", "ends_at": "2028-01-14T09:00:00Z"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["ends_at"]);
+
+    let page = html(
+        app.submit(
+            &owner,
+            "/admin/settings/hours/time-off",
+            &[
+                ("practitioner", &p),
+                ("off_start", "2026-12-14T09:00"),
+                ("off_end", "2028-01-14T09:00"),
+                ("off_note", "Sabbatical"),
+            ],
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(
+        page.contains(r#"id="f-off_end-error""#) || page.contains(r#"id="off_end-error""#),
+        "{page}"
+    );
+    assert!(page.contains("at most a year"), "{page}");
+    let listed = assert_status(
+        app.get_as(&owner, &format!("/api/v1/practitioners/{p}/time-off"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["items"], json!([]), "nothing saved");
+}

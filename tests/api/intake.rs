@@ -42,21 +42,8 @@ async fn booked_couple(app: &TestApp, staff: &Caller) -> (String, Vec<String>) {
     (client_id, ids)
 }
 
-async fn assign(app: &TestApp, staff: &Caller, client: &str, participant: &str, q: &str) -> Value {
-    assert_status(
-        app.send_as(
-            staff,
-            Method::POST,
-            &format!("/api/v1/clients/{client}/intakes"),
-            json!({"questionnaire_id": q, "participant_id": participant, "hand_out_link": true}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await
-}
-
-fn token_of(assigned: &Value) -> String {
+/// The secret at the end of an intake link handed out.
+fn intake_token_of(assigned: &Value) -> String {
     assigned["url"]
         .as_str()
         .unwrap()
@@ -589,14 +576,16 @@ async fn phq9_is_scored_and_item_9_raises_the_urgent_flag() {
     let (_, owner) = app.signed_in(Role::Owner).await;
     let (client, people) = booked_couple(&app, &owner).await;
     let phq = app.questionnaire_id(&owner, "phq-9").await;
-    let assigned = assign(&app, &owner, &client, &people[1], &phq).await;
+    let assigned = app
+        .assign_intake_with_link(&owner, &client, &people[1], &phq)
+        .await;
     // 2+2+2+2+2+2+1+1+1 = 15: moderately severe, and item 9 is not "not at all".
     let answers = json!({"phq1": 2, "phq2": 2, "phq3": 2, "phq4": 2, "phq5": 2, "phq6": 2, "phq7": 1, "phq8": 1, "phq9": 1, "phq_difficulty": "very"});
     assert_status(
         public(
             &app,
             Method::POST,
-            &format!("/api/v1/intake/{}/submit", token_of(&assigned)),
+            &format!("/api/v1/intake/{}/submit", intake_token_of(&assigned)),
             Some(json!({"answers": answers})),
         )
         .await,
@@ -625,8 +614,10 @@ async fn answers_are_encrypted_at_rest() {
     let (_, owner) = app.signed_in(Role::Owner).await;
     let (client, people) = booked_couple(&app, &owner).await;
     let intake = app.questionnaire_id(&owner, "couples-intake").await;
-    let assigned = assign(&app, &owner, &client, &people[0], &intake).await;
-    let token = token_of(&assigned);
+    let assigned = app
+        .assign_intake_with_link(&owner, &client, &people[0], &intake)
+        .await;
+    let token = intake_token_of(&assigned);
     assert_status(
         public(
             &app,
@@ -665,7 +656,10 @@ async fn links_that_are_unknown_tampered_or_expired_are_refused() {
     let (_, owner) = app.signed_in(Role::Owner).await;
     let (client, people) = booked_couple(&app, &owner).await;
     let intake = app.questionnaire_id(&owner, "couples-intake").await;
-    let token = token_of(&assign(&app, &owner, &client, &people[0], &intake).await);
+    let token = intake_token_of(
+        &app.assign_intake_with_link(&owner, &client, &people[0], &intake)
+            .await,
+    );
     let mut tampered = token.clone();
     tampered.pop();
     tampered.push('x');
@@ -864,8 +858,10 @@ async fn drafts_and_a_submission_racing_on_one_link_lose_nothing_and_never_reope
     let phq = app.questionnaire_id(&owner, "phq-9").await;
     let full = json!({"phq1": 2, "phq2": 2, "phq3": 2, "phq4": 2, "phq5": 2, "phq6": 2, "phq7": 1, "phq8": 1, "phq9": 0});
     for _ in 0..5 {
-        let assigned = assign(&app, &owner, &client, &people[0], &phq).await;
-        let token = token_of(&assigned);
+        let assigned = app
+            .assign_intake_with_link(&owner, &client, &people[0], &phq)
+            .await;
+        let token = intake_token_of(&assigned);
         let draft = format!("/api/v1/intake/{token}");
 
         // Two drafts at once, of different questions: both kept.

@@ -47,10 +47,6 @@ async fn without_intakes(app: &TestApp) {
     .unwrap();
 }
 
-async fn send(app: &TestApp) -> worker::Report {
-    worker::run_once(&app.state).await.unwrap()
-}
-
 /// The outbox as the owner sees it, filtered by the query.
 async fn emails(app: &TestApp, query: &str) -> Vec<Value> {
     let (_, owner) = app.signed_in(attune::auth::Role::Owner).await;
@@ -99,7 +95,7 @@ async fn each_partner_gets_their_own_confirmation_with_an_invitation_and_the_pra
     let booked = app.book_ok(&couple_booking(START)).await;
     let token = booked["manage_token"].as_str().unwrap();
 
-    let report = send(&app).await;
+    let report = app.dispatch_pending_emails().await;
     assert_eq!(report.sent, 3, "{report:?}");
 
     let practitioner = app.state.config.seed.practitioner_email.to_string();
@@ -177,7 +173,7 @@ async fn each_partner_gets_their_own_confirmation_with_an_invitation_and_the_pra
     }
 
     // Sending again sends nothing more.
-    assert!(send(&app).await.is_empty());
+    assert!(app.dispatch_pending_emails().await.is_empty());
     assert_eq!(smtp.received().len(), 3);
 }
 
@@ -190,7 +186,7 @@ async fn reminders_go_at_their_offsets_and_never_twice() {
     let smtp = SmtpServer::start().await;
     let (app, clock) = mail_app(&smtp).await;
     app.book_ok(&couple_booking(START)).await;
-    send(&app).await;
+    app.dispatch_pending_emails().await;
     let start: DateTime<Utc> = START.parse().unwrap();
     let reminders = |smtp: &SmtpServer| {
         smtp.received()
@@ -207,11 +203,11 @@ async fn reminders_go_at_their_offsets_and_never_twice() {
     assert_eq!(reminders(&smtp), 0);
 
     clock.set(start - TimeDelta::hours(24) - TimeDelta::minutes(1));
-    send(&app).await;
+    app.dispatch_pending_emails().await;
     assert_eq!(reminders(&smtp), 0, "not a minute early");
 
     clock.set(start - TimeDelta::hours(24));
-    assert_eq!(send(&app).await.sent, 2);
+    assert_eq!(app.dispatch_pending_emails().await.sent, 2);
     assert_eq!(reminders(&smtp), 2, "one for each partner");
     let jane = smtp.received_by("jane@example.org");
     let reminder = parse(&jane.last().unwrap().raw);
@@ -225,10 +221,10 @@ async fn reminders_go_at_their_offsets_and_never_twice() {
     assert!(part(&reminder, "text/calendar").is_none());
 
     clock.set(start - TimeDelta::hours(2));
-    send(&app).await;
+    app.dispatch_pending_emails().await;
     assert_eq!(reminders(&smtp), 4);
     clock.set(start + TimeDelta::hours(1));
-    assert!(send(&app).await.is_empty());
+    assert!(app.dispatch_pending_emails().await.is_empty());
     assert_eq!(reminders(&smtp), 4);
 }
 
@@ -254,7 +250,7 @@ async fn cancelling_cancels_pending_reminders_and_withdraws_the_invitation() {
     let smtp = SmtpServer::start().await;
     let (app, _) = mail_app(&smtp).await;
     let booked = app.book_ok(&couple_booking(START)).await;
-    send(&app).await;
+    app.dispatch_pending_emails().await;
     let token = booked["manage_token"].as_str().unwrap();
     assert_status(app.cancel_booking(token).await, StatusCode::OK).await;
 
@@ -265,7 +261,7 @@ async fn cancelling_cancels_pending_reminders_and_withdraws_the_invitation() {
         "{reminders:?}"
     );
 
-    send(&app).await;
+    app.dispatch_pending_emails().await;
     let jane = smtp.received_by("jane@example.org");
     let cancelled = parse(&jane.last().unwrap().raw);
     assert!(header(&cancelled, "Subject").ends_with("is cancelled"));
@@ -283,7 +279,7 @@ async fn moving_replans_the_reminders_and_sends_a_newer_invitation() {
     let smtp = SmtpServer::start().await;
     let (app, _) = mail_app(&smtp).await;
     let booked = app.book_ok(&couple_booking(START)).await;
-    send(&app).await;
+    app.dispatch_pending_emails().await;
     let token = booked["manage_token"].as_str().unwrap();
     assert_status(
         app.reschedule_booking(token, "2026-12-09T15:00:00Z").await,
@@ -314,7 +310,7 @@ async fn moving_replans_the_reminders_and_sends_a_newer_invitation() {
         4
     );
 
-    send(&app).await;
+    app.dispatch_pending_emails().await;
     let sam = smtp.received_by("sam@example.org");
     let moved = parse(&sam.last().unwrap().raw);
     assert!(header(&moved, "Subject").ends_with("has moved"));
@@ -338,7 +334,7 @@ async fn a_server_that_is_down_at_first_gets_each_message_once_it_is_up() {
     let (app, clock) = mail_app(&smtp).await;
     app.book_ok(&couple_booking(START)).await;
 
-    let report = send(&app).await;
+    let report = app.dispatch_pending_emails().await;
     assert_eq!((report.sent, report.retrying), (0, 3), "{report:?}");
     let queued = emails(&app, "kind=booking_confirmed").await;
     for e in &queued {
@@ -350,13 +346,13 @@ async fn a_server_that_is_down_at_first_gets_each_message_once_it_is_up() {
         );
     }
     // Not again before the backoff has passed.
-    assert!(send(&app).await.is_empty());
+    assert!(app.dispatch_pending_emails().await.is_empty());
     clock.advance(TimeDelta::minutes(1));
-    assert_eq!(send(&app).await.retrying, 3);
+    assert_eq!(app.dispatch_pending_emails().await.retrying, 3);
 
     smtp.come_up().await;
     clock.advance(TimeDelta::minutes(2));
-    assert_eq!(send(&app).await.sent, 3);
+    assert_eq!(app.dispatch_pending_emails().await.sent, 3);
     assert_eq!(smtp.received().len(), 3);
     for e in emails(&app, "kind=booking_confirmed").await {
         assert_eq!(e["status"], "sent");
@@ -380,7 +376,7 @@ async fn a_busy_server_is_retried_until_the_attempts_run_out() {
     app.book_ok(&couple_booking(START)).await;
     let mut dead = 0;
     for _ in 0..3 {
-        dead += send(&app).await.dead;
+        dead += app.dispatch_pending_emails().await.dead;
         clock.advance(TimeDelta::hours(1));
     }
     assert_eq!(dead, 3);
@@ -397,7 +393,7 @@ async fn a_permanent_refusal_fails_at_once_and_staff_can_send_it_again() {
     smtp.set_mode(Mode::RejectRecipients);
     let (app, _) = mail_app(&smtp).await;
     app.book_ok(&couple_booking(START)).await;
-    assert_eq!(send(&app).await.failed, 3);
+    assert_eq!(app.dispatch_pending_emails().await.failed, 3);
     let failed = emails(&app, "status=failed").await;
     assert_eq!(failed.len(), 3);
     assert!(failed[0]["last_error"].as_str().unwrap().contains("550"));
@@ -414,7 +410,7 @@ async fn a_permanent_refusal_fails_at_once_and_staff_can_send_it_again() {
     .await;
     assert_eq!(retried["status"], "pending");
     assert_eq!(retried["attempts"], 0);
-    assert_eq!(send(&app).await.sent, 1);
+    assert_eq!(app.dispatch_pending_emails().await.sent, 1);
     assert_eq!(smtp.received().len(), 1);
     // Sent is sent: neither retried nor cancelled again.
     for action in ["retry", "cancel"] {
@@ -441,11 +437,14 @@ async fn messages_held_by_a_worker_that_died_are_sent_after_the_lease_and_only_o
     assert_eq!(claimed.rows.len(), 3);
     drop(claimed);
 
-    assert!(send(&app).await.is_empty(), "still leased");
+    assert!(
+        app.dispatch_pending_emails().await.is_empty(),
+        "still leased"
+    );
     clock.advance(lease + TimeDelta::seconds(1));
-    assert_eq!(send(&app).await.sent, 3);
+    assert_eq!(app.dispatch_pending_emails().await.sent, 3);
     clock.advance(TimeDelta::hours(1));
-    send(&app).await;
+    app.dispatch_pending_emails().await;
     let confirmations = smtp
         .received()
         .into_iter()
@@ -545,7 +544,7 @@ async fn a_booking_whose_email_cannot_be_made_is_not_made_and_sends_nothing() {
     .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
     assert!(emails(&app, "").await.is_empty());
-    assert!(send(&app).await.is_empty());
+    assert!(app.dispatch_pending_emails().await.is_empty());
     assert!(smtp.received().is_empty());
 }
 
@@ -559,7 +558,7 @@ async fn the_practices_own_template_replaces_the_built_in_one() {
     )
     .await;
     app.book_ok(&couple_booking(START)).await;
-    send(&app).await;
+    app.dispatch_pending_emails().await;
     let jane = parse(&smtp.received_by("jane@example.org")[0].raw)
         .headers
         .get_first_value("Subject");

@@ -50,16 +50,6 @@ fn couples_note() -> Value {
     })
 }
 
-async fn create(app: &TestApp, caller: &Caller, client: &str, body: Value) -> reqwest::Response {
-    app.send_as(
-        caller,
-        Method::POST,
-        &format!("/api/v1/clients/{client}/notes"),
-        body,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_note_is_drafted_signed_locked_and_added_to() {
     let (app, _) = TestApp::at_monday_morning().await;
@@ -67,7 +57,7 @@ async fn a_note_is_drafted_signed_locked_and_added_to() {
     let mut body = couples_note();
     body["appointment_id"] = json!(c.appointment);
     let note = assert_status(
-        create(&app, &c.assigned, &c.client, body).await,
+        app.write_note(&c.assigned, &c.client, body).await,
         StatusCode::CREATED,
     )
     .await;
@@ -177,13 +167,12 @@ async fn a_note_is_drafted_signed_locked_and_added_to() {
     let mut again = couples_note();
     again["appointment_id"] = json!(c.appointment);
     assert_problem(
-        create(&app, &c.assigned, &c.client, again).await,
+        app.write_note(&c.assigned, &c.client, again).await,
         StatusCode::CONFLICT,
     )
     .await;
     let draft = assert_status(
-        create(
-            &app,
+        app.write_note(
             &c.assigned,
             &c.client,
             json!({"format": "free", "content": {"text": ""}}),
@@ -213,8 +202,7 @@ async fn a_note_is_drafted_signed_locked_and_added_to() {
     .await;
     // Only the author or an owner signs.
     let other_author = assert_status(
-        create(
-            &app,
+        app.write_note(
             &c.owner,
             &c.client,
             json!({"format": "free", "content": {"text": "Owner's note"}}),
@@ -266,7 +254,7 @@ async fn only_the_owner_and_the_clients_clinician_reach_notes() {
     let (app, _) = TestApp::at_monday_morning().await;
     let c = cast(&app).await;
     let note = assert_status(
-        create(&app, &c.assigned, &c.client, couples_note()).await,
+        app.write_note(&c.assigned, &c.client, couples_note()).await,
         StatusCode::CREATED,
     )
     .await;
@@ -370,15 +358,14 @@ async fn bad_notes_are_refused_naming_the_field() {
     ];
     for (body, field) in cases {
         let p = assert_problem(
-            create(&app, &c.owner, &c.client, body.clone()).await,
+            app.write_note(&c.owner, &c.client, body.clone()).await,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
         assert_eq!(error_fields(&p), vec![field], "{body}");
     }
     assert_problem(
-        create(
-            &app,
+        app.write_note(
             &c.owner,
             &uuid::Uuid::new_v4().to_string(),
             json!({"format": "free", "content": {"text": "t"}}),
@@ -427,7 +414,7 @@ async fn nothing_of_a_note_is_stored_in_plain_text_and_a_changed_one_is_reported
     let (app, _) = TestApp::at_monday_morning().await;
     let c = cast(&app).await;
     let note = assert_status(
-        create(&app, &c.assigned, &c.client, couples_note()).await,
+        app.write_note(&c.assigned, &c.client, couples_note()).await,
         StatusCode::CREATED,
     )
     .await;
@@ -534,7 +521,7 @@ async fn rotating_keys_re_encrypts_everything_and_the_old_key_can_go() {
     let (app, _) = TestApp::at_monday_morning().await;
     let c = cast(&app).await;
     let note = assert_status(
-        create(&app, &c.assigned, &c.client, couples_note()).await,
+        app.write_note(&c.assigned, &c.client, couples_note()).await,
         StatusCode::CREATED,
     )
     .await;

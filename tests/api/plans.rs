@@ -13,16 +13,6 @@ async fn setup(app: &TestApp, start: &str) -> (String, Caller, Caller) {
     (couple.client, couple.owner, couple.clinician)
 }
 
-async fn put(app: &TestApp, who: &Caller, client: &str, body: Value) -> reqwest::Response {
-    app.send_as(
-        who,
-        Method::PUT,
-        &format!("/api/v1/clients/{client}/treatment-plan"),
-        body,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn an_affair_recovery_plan_moves_through_its_phases_and_tracks_goals() {
     let (app, _) = TestApp::at_monday_morning().await;
@@ -43,8 +33,7 @@ async fn an_affair_recovery_plan_moves_through_its_phases_and_tracks_goals() {
     );
 
     let plan = assert_status(
-        put(
-            &app,
+        app.put_plan(
             &clinician,
             &client,
             json!({
@@ -67,7 +56,7 @@ async fn an_affair_recovery_plan_moves_through_its_phases_and_tracks_goals() {
 
     // A note that worked on the first goal, signed: progress shows it there.
     let note = assert_status(
-        app.send_as(&clinician, Method::POST, &format!("/api/v1/clients/{client}/notes"), json!({
+        app.write_note(&clinician, &client, json!({
             "format": "free", "title": "Session 2", "content": {"text": "Worked on transparency."}, "goal_ids": [first]
         }))
         .await,
@@ -146,7 +135,8 @@ async fn an_affair_recovery_plan_moves_through_its_phases_and_tracks_goals() {
         json!({"text": "Plan a weekly date", "target_date": "2027-03-01", "phase": "Attach"}),
     );
     let saved = assert_status(
-        put(&app, &clinician, &client, json!({"goals": edited})).await,
+        app.put_plan(&clinician, &client, json!({"goals": edited}))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -184,8 +174,7 @@ async fn bad_plans_and_links_are_refused_naming_the_field() {
     let (client, owner, clinician) = setup(&app, "2026-12-08T14:00:00Z").await;
     let (other_client, _, _) = setup(&app, "2026-12-09T14:00:00Z").await;
     let plan = assert_status(
-        put(
-            &app,
+        app.put_plan(
             &owner,
             &other_client,
             json!({"template": "affair-recovery"}),
@@ -196,8 +185,7 @@ async fn bad_plans_and_links_are_refused_naming_the_field() {
     .await;
     let foreign_goal = plan["goals"][0]["id"].clone();
     assert_status(
-        put(
-            &app,
+        app.put_plan(
             &clinician,
             &client,
             json!({"template": "plain", "presenting_problems": "Communication."}),
@@ -230,7 +218,7 @@ async fn bad_plans_and_links_are_refused_naming_the_field() {
     ];
     for (body, field) in cases {
         let p = assert_problem(
-            put(&app, &clinician, &client, body.clone()).await,
+            app.put_plan(&clinician, &client, body.clone()).await,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
@@ -251,10 +239,9 @@ async fn bad_plans_and_links_are_refused_naming_the_field() {
     assert!(p.to_string().contains("no phases"), "{p}");
     // A note cannot point at another client's goal.
     let p = assert_problem(
-        app.send_as(
+        app.write_note(
             &clinician,
-            Method::POST,
-            &format!("/api/v1/clients/{client}/notes"),
+            &client,
             json!({
                 "format": "free", "content": {"text": "t"}, "goal_ids": [foreign_goal]
             }),
@@ -282,13 +269,8 @@ async fn only_the_owner_and_the_clients_clinician_reach_the_plan() {
     let (app, _) = TestApp::at_monday_morning().await;
     let (client, owner, clinician) = setup(&app, "2026-12-08T14:00:00Z").await;
     assert_status(
-        put(
-            &app,
-            &clinician,
-            &client,
-            json!({"template": "affair-recovery"}),
-        )
-        .await,
+        app.put_plan(&clinician, &client, json!({"template": "affair-recovery"}))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -303,7 +285,8 @@ async fn only_the_owner_and_the_clients_clinician_reach_the_plan() {
         )
         .await;
         assert_problem(
-            put(&app, who, &client, json!({"presenting_problems": "x"})).await,
+            app.put_plan(who, &client, json!({"presenting_problems": "x"}))
+                .await,
             StatusCode::FORBIDDEN,
         )
         .await;

@@ -5,34 +5,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::{
-    Caller, TestApp, assert_problem, assert_status, error_fields, scheduling::couple_booking,
+    TestApp, assert_problem, assert_status, error_fields, scheduling::couple_booking,
 };
-
-async fn first_practitioner(app: &TestApp) -> String {
-    app.get_json("/api/v1/public/practice", StatusCode::OK)
-        .await["practitioners"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn new_client(app: &TestApp, staff: &Caller) -> String {
-    let created = assert_status(
-        app.send_as(
-            staff,
-            Method::POST,
-            "/api/v1/clients",
-            json!({"kind": "couple", "participants": [
-                {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.org"},
-                {"first_name": "Bo", "last_name": "Berg"}
-            ]}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    created["id"].as_str().unwrap().to_owned()
-}
 
 #[tokio::test]
 async fn the_first_start_seeds_types_and_weekday_hours() {
@@ -53,7 +27,7 @@ async fn the_first_start_seeds_types_and_weekday_hours() {
     assert_eq!(session["duration_minutes"], 50);
     assert_eq!(session["buffer_after_minutes"], 10);
     assert_eq!(session["public"], false);
-    let p = first_practitioner(&app).await;
+    let p = app.first_practitioner_id().await;
     assert_eq!(session["practitioner_ids"], json!([p]));
     let week = assert_status(
         app.get_as(
@@ -145,7 +119,7 @@ async fn practitioners_are_managed_by_the_owner_and_read_by_all_staff() {
 async fn appointment_types_are_created_checked_and_changed() {
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, staff) = app.signed_in(Role::Assistant).await;
-    let p = first_practitioner(&app).await;
+    let p = app.first_practitioner_id().await;
     let created = assert_status(
         app.send_as(
             &staff,
@@ -257,7 +231,7 @@ async fn appointment_types_are_created_checked_and_changed() {
 async fn changing_weekly_hours_changes_the_free_times() {
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, staff) = app.signed_in(Role::Assistant).await;
-    let p = first_practitioner(&app).await;
+    let p = app.first_practitioner_id().await;
     let path = format!("/api/v1/practitioners/{p}/availability");
     let week = assert_status(
         app.send_as(
@@ -339,7 +313,7 @@ async fn changing_weekly_hours_changes_the_free_times() {
 async fn overrides_and_time_off_take_times_away() {
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, staff) = app.signed_in(Role::Clinician).await;
-    let p = first_practitioner(&app).await;
+    let p = app.first_practitioner_id().await;
     // Tuesday closed, Wednesday only 15:00–15:30.
     for body in [
         json!({"date": "2026-12-08", "windows": []}),
@@ -456,7 +430,7 @@ async fn accented_names_are_found_however_they_are_typed() {
     // The database's lower() folds ASCII only on SQLite; the search must not depend on it.
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, staff) = app.signed_in(Role::Assistant).await;
-    new_client(&app, &staff).await;
+    app.create_couple_client(&staff).await;
     let accented = assert_status(
         app.send_as(
             &staff,
@@ -504,7 +478,7 @@ async fn accented_names_are_found_however_they_are_typed() {
 async fn clients_are_created_found_paged_and_changed() {
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, staff) = app.signed_in(Role::Assistant).await;
-    let id = new_client(&app, &staff).await;
+    let id = app.create_couple_client(&staff).await;
     for i in 0..3 {
         assert_status(
             app.send_as(
@@ -643,9 +617,9 @@ fn urlencode(s: &str) -> String {
 async fn staff_book_inside_hours_or_outside_with_a_flag_but_never_over_another() {
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, staff) = app.signed_in(Role::Assistant).await;
-    let p = first_practitioner(&app).await;
+    let p = app.first_practitioner_id().await;
     let session = app.type_id(&staff, "couples-session").await;
-    let client = new_client(&app, &staff).await;
+    let client = app.create_couple_client(&staff).await;
     let book = |start: &str, outside: bool| {
         let app = &app;
         let staff = staff.clone();
@@ -731,9 +705,9 @@ async fn staff_book_inside_hours_or_outside_with_a_flag_but_never_over_another()
 async fn every_change_to_an_appointment_raises_its_sequence_and_is_audited() {
     let (app, _) = TestApp::at_monday_morning().await;
     let (_, owner) = app.signed_in(Role::Owner).await;
-    let p = first_practitioner(&app).await;
+    let p = app.first_practitioner_id().await;
     let session = app.type_id(&owner, "couples-session").await;
-    let client = new_client(&app, &owner).await;
+    let client = app.create_couple_client(&owner).await;
     let created = assert_status(
         app.send_as(&owner, Method::POST, "/api/v1/appointments", json!({"client_id": client, "appointment_type_id": session, "practitioner_id": p, "start": "2026-12-08T10:00:00Z"})).await,
         StatusCode::CREATED,

@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::{
     Browser,
     common::{TestApp, intake::couples_answers},
+    type_into,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -36,12 +37,6 @@ async fn click(b: &Client, locator: Locator<'_>) {
         .click()
         .await
         .unwrap();
-}
-
-async fn type_into(b: &Client, id: &str, text: &str) {
-    let field = b.find(Locator::Id(id)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
 }
 
 async fn sign_in(b: &Client, app: &TestApp, email: &str, password: &str) {

@@ -11,13 +11,8 @@ use serde_json::json;
 use crate::{
     Browser,
     common::{TestApp, assert_status, scheduling::couple_booking},
+    type_into,
 };
-
-async fn type_into(b: &Client, id: &str, text: &str) {
-    let field = b.find(Locator::Id(id)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
 
 async fn choose(b: &Client, input_id: &str) {
     // The label, as a thumb would: it is the larger target.

@@ -21,7 +21,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use fantoccini::{Client, ClientBuilder, wd::Capabilities};
+use fantoccini::{Client, ClientBuilder, Locator, wd::Capabilities};
 use serde_json::json;
 
 /// A ChromeDriver process and a browser session through it; both end when dropped.
@@ -121,4 +121,11 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// Replaces what the field with `id` holds by `text`, typed as a person would.
+pub async fn type_into(b: &Client, id: &str, text: &str) {
+    let field = b.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
 }

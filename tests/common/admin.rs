@@ -29,17 +29,45 @@ fn csrf(caller: &Caller) -> String {
     }
 }
 
+/// The session cookie a browser signed in as `caller` sends, if any.
+fn cookie_of(caller: &Caller) -> Option<String> {
+    (!matches!(caller, Caller::Anonymous)).then(|| cookie(caller))
+}
+
 impl TestApp {
-    /// A dashboard page as `caller`'s browser fetches it.
-    pub async fn page(&self, caller: &Caller, path: &str) -> reqwest::Response {
+    /// A page as a browser asks for it, with the `cookie` header it holds, if any.
+    pub async fn get_html(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
         let mut request = self
             .client
             .get(self.url(path))
             .header("accept", "text/html");
-        if !matches!(caller, Caller::Anonymous) {
-            request = request.header("cookie", cookie(caller));
+        if let Some(c) = cookie {
+            request = request.header("cookie", c);
         }
         request.send().await.unwrap()
+    }
+
+    /// A form posted as a browser posts it, with the `cookie` header it holds, if any.
+    pub async fn post_html(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header("accept", "text/html")
+            .form(fields);
+        if let Some(c) = cookie {
+            request = request.header("cookie", c);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// A dashboard page as `caller`'s browser fetches it.
+    pub async fn page(&self, caller: &Caller, path: &str) -> reqwest::Response {
+        self.get_html(path, cookie_of(caller).as_deref()).await
     }
 
     /// A dashboard form sent with the session's CSRF token.
@@ -62,14 +90,7 @@ impl TestApp {
         path: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .post(self.url(path))
-            .header("accept", "text/html")
-            .form(fields);
-        if !matches!(caller, Caller::Anonymous) {
-            request = request.header("cookie", cookie(caller));
-        }
-        request.send().await.unwrap()
+        self.post_html(path, cookie_of(caller).as_deref(), fields)
+            .await
     }
 }

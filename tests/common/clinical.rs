@@ -2,7 +2,8 @@
 //! client they are (their account linked to the couple's practitioner).
 
 use attune::auth::Role;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
 
 use super::{Caller, TestApp, assert_status, scheduling::couple_booking, staff::Account};
 
@@ -51,5 +52,32 @@ impl TestApp {
             clinician,
             clinician_account,
         }
+    }
+
+    /// `POST /api/v1/clients/{client}/notes` as `caller`.
+    pub async fn write_note(
+        &self,
+        caller: &Caller,
+        client: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        self.send_as(
+            caller,
+            Method::POST,
+            &format!("/api/v1/clients/{client}/notes"),
+            body,
+        )
+        .await
+    }
+
+    /// `PUT /api/v1/clients/{client}/treatment-plan` as `caller`.
+    pub async fn put_plan(&self, caller: &Caller, client: &str, body: Value) -> reqwest::Response {
+        self.send_as(
+            caller,
+            Method::PUT,
+            &format!("/api/v1/clients/{client}/treatment-plan"),
+            body,
+        )
+        .await
     }
 }

@@ -3,12 +3,33 @@
 use std::collections::HashMap;
 
 use attune::auth::Role;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{TestApp, assert_status};
+use super::{Caller, TestApp, assert_status};
 
 impl TestApp {
+    /// Assigns questionnaire `q` to one partner, asking for the link to hand out; the answer.
+    pub async fn assign_intake_with_link(
+        &self,
+        staff: &Caller,
+        client: &str,
+        participant: &str,
+        q: &str,
+    ) -> Value {
+        assert_status(
+            self.send_as(
+                staff,
+                Method::POST,
+                &format!("/api/v1/clients/{client}/intakes"),
+                json!({"questionnaire_id": q, "participant_id": participant, "hand_out_link": true}),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await
+    }
+
     /// The intake links sent so far, by recipient, read from the invitations' bodies as an
     /// owner (the links are kept nowhere else).
     pub async fn intake_links(&self) -> HashMap<String, String> {

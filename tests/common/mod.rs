@@ -16,7 +16,10 @@ pub mod scheduling;
 pub mod smtp;
 pub mod staff;
 
-use std::sync::{Arc, Once};
+use std::sync::{
+    Arc, Once,
+    atomic::{AtomicBool, Ordering},
+};
 
 use attune::{AppState, Application, Options, clock::Clock, config::Config, http::ExtraRoutes};
 use reqwest::StatusCode;
@@ -35,6 +38,16 @@ pub struct TestApp {
     pub db: Arc<TestDatabase>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+    mail: Arc<MailWatch>,
+}
+
+/// Whether the test watches the mail it causes (it sent some, or gave the app an SMTP
+/// server): then, when it ends, nothing due may still wait in the outbox unless the test
+/// said it meant that.
+#[derive(Default)]
+struct MailWatch {
+    watching: AtomicBool,
+    may_wait: AtomicBool,
 }
 
 type ConfigChange = Box<dyn FnOnce(&mut Config) + Send>;
@@ -46,6 +59,7 @@ pub struct TestAppBuilder {
     extra_routes: ExtraRoutes,
     clock: Option<Clock>,
     mail_worker: bool,
+    watch_mail: bool,
 }
 
 pub fn init_test_logging() {
@@ -70,6 +84,7 @@ impl TestApp {
             extra_routes: Vec::new(),
             clock: None,
             mail_worker: false,
+            watch_mail: false,
         }
     }
 
@@ -94,6 +109,51 @@ impl TestApp {
     /// Stops the server gracefully and waits for it to finish.
     pub async fn stop(mut self) {
         self.stop_inner().await;
+    }
+
+    /// Sends what is due now through the configured transport, as the background worker
+    /// would.
+    pub async fn dispatch_pending_emails(&self) -> attune::mail::worker::Report {
+        self.mail.watching.store(true, Ordering::Relaxed);
+        attune::mail::worker::run_once(&self.state)
+            .await
+            .expect("the outbox could not be worked")
+    }
+
+    /// This test means to leave due mail unsent (it checks what waits, or what a failure
+    /// leaves behind).
+    pub fn leaves_mail_pending(&self) {
+        self.mail.may_wait.store(true, Ordering::Relaxed);
+    }
+
+    /// How many messages are due now and still unsent.
+    fn due_unsent(&self) -> u64 {
+        let url = self.db.url().expose().to_owned();
+        let now = self.state.clock.now();
+        // Drop runs inside the test's runtime, which cannot be blocked on from within.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                use entity::email_outbox::{self, EmailStatus};
+                use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+                let db = sea_orm::Database::connect(&url).await.ok()?;
+                let due = email_outbox::Entity::find()
+                    .filter(email_outbox::Column::Status.eq(EmailStatus::Pending))
+                    .filter(email_outbox::Column::NextAttemptAt.lte(now))
+                    .count(&db)
+                    .await
+                    .ok();
+                let _ = db.close().await;
+                due
+            })
+        })
+        .join()
+        .ok()
+        .flatten()
+        .unwrap_or(0)
     }
 
     async fn stop_inner(&mut self) {
@@ -144,6 +204,9 @@ impl TestApp {
         configure: impl FnOnce(&mut Config) + Send + 'static,
     ) -> TestApp {
         self.stop_inner().await;
+        let mail = self.mail.clone();
+        // The watch carries over to the new instance; this one is not checked on its own.
+        self.mail = Arc::new(MailWatch::default());
         let (key, previous) = (
             self.state.config.data_key.clone(),
             self.state.config.previous_data_keys.clone(),
@@ -157,6 +220,29 @@ impl TestApp {
             .configure(configure)
             .spawn()
             .await
+            .watching(mail)
+    }
+
+    fn watching(mut self, mail: Arc<MailWatch>) -> Self {
+        self.mail = mail;
+        self
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking()
+            || !self.mail.watching.load(Ordering::Relaxed)
+            || self.mail.may_wait.load(Ordering::Relaxed)
+        {
+            return;
+        }
+        let due = self.due_unsent();
+        assert!(
+            due == 0,
+            "{due} email(s) due now were left unsent: dispatch them and check them, or call \
+             TestApp::leaves_mail_pending if the test means it"
+        );
     }
 }
 
@@ -184,8 +270,9 @@ impl TestAppBuilder {
     }
 
     /// Sends email to `smtp` (a test's own server).
-    pub fn smtp(self, smtp: &smtp::SmtpServer) -> Self {
+    pub fn smtp(mut self, smtp: &smtp::SmtpServer) -> Self {
         let url = attune::config::SmtpUrl::parse(&smtp.url()).unwrap();
+        self.watch_mail = true;
         self.configure(move |c| {
             c.mail.transport = attune::config::MailTransport::Smtp(url);
             c.mail.smtp_timeout = std::time::Duration::from_secs(5);
@@ -239,6 +326,11 @@ impl TestAppBuilder {
             db,
             shutdown: Some(tx),
             server: Some(server),
+            mail: Arc::new(MailWatch {
+                // A worker in the background sends on its own time.
+                watching: AtomicBool::new(self.watch_mail && !self.mail_worker),
+                may_wait: AtomicBool::new(false),
+            }),
         }
     }
 }

@@ -2,10 +2,10 @@
 
 use attune::clock::Clock;
 use chrono::{DateTime, Utc};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{TestApp, assert_status};
+use super::{Caller, TestApp, assert_status};
 
 /// Monday 7 December 2026, 08:00 UTC: with the seeded hours (weekdays 09:00–17:00 UTC) and
 /// 12 hours' notice, the first free consultation is Tuesday 09:00.
@@ -132,5 +132,26 @@ impl TestApp {
         let id = p["id"].as_str().unwrap().to_owned();
         let clinician = super::calendar::practitioner_user(self, owner, &id).await;
         (id, clinician)
+    }
+}
+
+impl TestApp {
+    /// A couple (Ana Lima, with an address, and Bo Berg) created by `staff`; their id.
+    pub async fn create_couple_client(&self, staff: &Caller) -> String {
+        let created = assert_status(
+            self.send_as(
+                staff,
+                Method::POST,
+                "/api/v1/clients",
+                json!({"kind": "couple", "participants": [
+                    {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.org"},
+                    {"first_name": "Bo", "last_name": "Berg"}
+                ]}),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        created["id"].as_str().unwrap().to_owned()
     }
 }

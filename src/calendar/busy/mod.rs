@@ -105,6 +105,7 @@ pub fn source_url(input: &str) -> Result<Url, &'static str> {
 /// Adds a source. A file is read at once (and refused with the reason if it cannot be);
 /// an address is fetched by the next refresh, which [`refresh`] can run right away.
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all, fields(practitioner_id = %practitioner_id), err(level = "info"))]
 pub async fn add<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,
@@ -246,6 +247,7 @@ pub fn parse_counts(model: &busy_calendar::Model) -> (u32, u32) {
 }
 
 /// Removes a source and its busy times.
+#[tracing::instrument(skip_all, fields(practitioner_id = %practitioner_id, id = %id), err(level = "info"))]
 pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     practitioner_id: Uuid,
@@ -349,6 +351,7 @@ async fn replace_blocks(
 
 /// Fetches (or re-reads) one source now and replaces its busy blocks. A failure is stored
 /// on the source, not returned: the last good blocks stay.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     refresher: &Refresher,

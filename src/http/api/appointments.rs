@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     ApiResult, ApiTag, JsonBody, PageBody, StaffList, StaffReadOne, StaffWrite, audit_context,
 };
-use crate::scheduling::booking_input::parse_start;
+use crate::scheduling::booking_input::SlotStart;
 use crate::{
     AppState,
     audit::Origin,
@@ -212,7 +212,7 @@ impl AppointmentsApi {
     ) -> ApiResult<CreatedAppointment, StaffWrite> {
         staff.require(Permission::Schedule)?;
         let body = body.0;
-        let start = parse_start(&body.start)?;
+        let start = SlotStart::parse(&body.start)?.instant();
         let audit = audit_context(&state, &origin, staff.actor());
         let booking = StaffBooking {
             client_id: body.client_id,
@@ -284,7 +284,7 @@ impl AppointmentsApi {
         body: JsonBody<MoveBody>,
     ) -> ApiResult<Json<AppointmentView>, StaffWrite> {
         staff.require(Permission::Schedule)?;
-        let start = parse_start(&body.0.start)?;
+        let start = SlotStart::parse(&body.0.start)?.instant();
         let audit = audit_context(&state, &origin, staff.actor());
         let booker = Booker::Staff {
             outside_hours: body.0.outside_hours,

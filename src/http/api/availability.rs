@@ -16,11 +16,7 @@ use crate::{
     audit::Origin,
     auth::{Permission, Staff},
     http::problem::ApiError,
-    scheduling::{
-        availability::{self, HoursItem, RuleFields},
-        slots::Interval,
-    },
-    types::single_line,
+    scheduling::availability::{self, HoursItem, RuleFields},
     validation::FieldErrors,
 };
 
@@ -409,23 +405,17 @@ impl AvailabilityApi {
         staff.require(Permission::Schedule)?;
         let body = body.0;
         let mut errors = FieldErrors::default();
-        for (field, at) in [("starts_at", &body.starts_at), ("ends_at", &body.ends_at)] {
-            if !crate::types::plausible_instant(at) {
-                errors.add(field, "must be between the years 1900 and 9999");
-            }
-        }
-        if body.ends_at <= body.starts_at {
-            errors.add("ends_at", "must be after starts_at");
-        } else if body.ends_at - body.starts_at > chrono::Duration::days(366) {
-            errors.add("ends_at", "must be at most a year after starts_at");
-        }
-        let note = body
-            .note
-            .as_deref()
-            .and_then(|n| errors.check("note", single_line(n, 200)));
+        let checked = availability::check_time_off(
+            &mut errors,
+            Some(body.starts_at),
+            Some(body.ends_at),
+            body.note.as_deref(),
+        );
         errors.into_result()?;
+        let Some((span, note)) = checked else {
+            return Err(ApiError::internal(anyhow::anyhow!("checked time off missing")).into());
+        };
         let audit = audit_context(&state, &origin, staff.actor());
-        let span = Interval::new(body.starts_at, body.ends_at);
         let saved = availability::add_time_off(&state.db, id.0, span, note, &audit).await?;
         Ok(CreatedTimeOff::Created(Json(saved.into())))
     }

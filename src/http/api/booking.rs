@@ -445,7 +445,7 @@ impl BookingApi {
         token: Path<String>,
         body: JsonBody<RescheduleBody>,
     ) -> ApiResult<Json<ManagedBody>, BookingWrite> {
-        let start = booking_input::parse_start(&body.0.start)?;
+        let start = booking_input::SlotStart::parse(&body.0.start)?.instant();
         let managed = booking::by_token(&state.db, &token.0).await?;
         let audit = audit_context(&state, &origin, Actor::client_link(managed.appointment.id));
         appointments::reschedule(

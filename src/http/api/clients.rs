@@ -29,7 +29,7 @@ use crate::{
         clients::{self, ClientChanges, ClientRecord, NewClient, PersonFields},
         person_input::PersonInput,
     },
-    types::{full_name, single_line},
+    types::{PersonName, single_line},
     validation::FieldErrors,
 };
 
@@ -295,7 +295,7 @@ impl ClientsApi {
         let name = body
             .name
             .as_deref()
-            .and_then(|n| errors.check("name", full_name(n)));
+            .and_then(|n| errors.check("name", PersonName::full(n).map(PersonName::into_string)));
         let source = match body.source.as_deref() {
             Some(s) => errors.check("source", single_line(s, 100)),
             None => Some("staff".to_owned()),
@@ -371,7 +371,7 @@ impl ClientsApi {
         let display_name = body
             .name
             .as_deref()
-            .and_then(|n| errors.check("name", full_name(n)));
+            .and_then(|n| errors.check("name", PersonName::full(n).map(PersonName::into_string)));
         let source = body
             .source
             .as_deref()

@@ -122,7 +122,7 @@ impl PracticeApi {
         let mut errors = Vec::new();
         let mut changes = SettingsChanges::default();
         if let Some(name) = patch.name {
-            match crate::types::full_name(&name) {
+            match crate::types::PersonName::full(&name).map(crate::types::PersonName::into_string) {
                 Ok(name) => changes.name = Some(name),
                 Err(m) => errors.push(FieldError::new("name", m)),
             }

@@ -103,7 +103,10 @@ impl PractitionersApi {
         staff.require(Permission::ManageSettings)?;
         let body = body.0;
         let mut errors = FieldErrors::default();
-        let name = errors.check("name", crate::types::full_name(&body.name));
+        let name = errors.check(
+            "name",
+            crate::types::PersonName::full(&body.name).map(crate::types::PersonName::into_string),
+        );
         let email = errors.check("email", EmailAddress::parse(&body.email));
         let tz = match body.time_zone.as_deref() {
             Some(tz) => errors.check("time_zone", TimeZone::parse(tz)),
@@ -154,10 +157,12 @@ impl PractitionersApi {
         staff.require(Permission::ManageSettings)?;
         let body = body.0;
         let mut errors = FieldErrors::default();
-        let name = body
-            .name
-            .as_deref()
-            .and_then(|n| errors.check("name", crate::types::full_name(n)));
+        let name = body.name.as_deref().and_then(|n| {
+            errors.check(
+                "name",
+                crate::types::PersonName::full(n).map(crate::types::PersonName::into_string),
+            )
+        });
         let email = body
             .email
             .as_deref()

@@ -133,7 +133,8 @@ impl StaffApi {
         let email = EmailAddress::parse(&req.email)
             .map_err(|m| errors.push(FieldError::new("email", m)))
             .ok();
-        let name = crate::types::full_name(&req.name)
+        let name = crate::types::PersonName::full(&req.name)
+            .map(crate::types::PersonName::into_string)
             .map_err(|m| errors.push(FieldError::new("name", m)))
             .ok();
         let password = password::check(&req.password, &req.email)
@@ -184,8 +185,9 @@ impl StaffApi {
         let name = patch
             .name
             .as_deref()
-            .map(crate::types::full_name)
+            .map(crate::types::PersonName::full)
             .transpose()
+            .map(|n| n.map(crate::types::PersonName::into_string))
             .map_err(|m| ApiError::invalid("name", m))?;
         let changes = StaffChanges {
             name,

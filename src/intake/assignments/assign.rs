@@ -44,6 +44,7 @@ pub struct Timings {
 
 /// Creates the assignment and queues its invitation, in one transaction; returns it, with the
 /// link's secret (which is not kept) when `hand_out_to` asked for it.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn assign<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     n: Notifier<'_>,

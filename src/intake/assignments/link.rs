@@ -64,6 +64,7 @@ async fn find_by_token(
 
 /// What the link shows, noting the first opening. An expired link is refused; a submitted one
 /// shows the thank-you state without the answers.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn open<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,
@@ -132,6 +133,7 @@ async fn for_change(
 
 /// Saves a draft: `given` answers replace the ones for the same items (null clears one);
 /// each must fit its item, but nothing is required yet.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn save_draft<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &DataKeys,
@@ -180,6 +182,7 @@ pub async fn submit_saved<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// `given`, or (`None`) the saved draft as it stands inside the transaction.
+#[tracing::instrument(skip_all, err(level = "info"))]
 async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     n: Notifier<'_>,

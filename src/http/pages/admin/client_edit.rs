@@ -129,7 +129,11 @@ pub async fn save(
     let record = clients::find(&state.db, parse_id(&id)?).await?;
     let outcome = async {
         let mut errors = FieldErrors::default();
-        let display_name = errors.check("name", crate::types::full_name(form.get("name")));
+        let display_name = errors.check(
+            "name",
+            crate::types::PersonName::full(form.get("name"))
+                .map(crate::types::PersonName::into_string),
+        );
         let status = STATUSES
             .iter()
             .find(|(v, _)| *v == form.get("status"))

@@ -267,6 +267,8 @@ pub async fn outbox_action(
     let notice = match action.as_str() {
         "retry" => {
             outbox::retry(&state.db, id, &audit).await?;
+            // Due now: the sender should not wait for its next round to try it.
+            state.mail.wake();
             Notice::EmailRetried
         }
         "cancel" => {

@@ -224,7 +224,11 @@ pub async fn create(
     manages_staff(admin)?;
     let outcome = async {
         let mut errors = FieldErrors::default();
-        let name = errors.check("name", crate::types::full_name(form.get("name")));
+        let name = errors.check(
+            "name",
+            crate::types::PersonName::full(form.get("name"))
+                .map(crate::types::PersonName::into_string),
+        );
         let email = errors.check("email", EmailAddress::parse(form.get("email")));
         let password = errors.check(
             "password",
@@ -290,7 +294,11 @@ pub async fn save(
     let u = staff::find(&state.db, parse_id(&id)?).await?;
     let outcome = async {
         let mut errors = FieldErrors::default();
-        let name = errors.check("name", crate::types::full_name(form.get("name")));
+        let name = errors.check(
+            "name",
+            crate::types::PersonName::full(form.get("name"))
+                .map(crate::types::PersonName::into_string),
+        );
         let (role, practitioner_id) = role_and_practitioner(form, &mut errors);
         errors.into_result()?;
         let changes = StaffChanges {

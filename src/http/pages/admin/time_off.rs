@@ -18,11 +18,7 @@ use crate::{
     audit::Origin,
     auth::Permission,
     http::problem::ApiError,
-    scheduling::{
-        availability::{self, HoursItem},
-        slots::Interval,
-    },
-    types::single_line,
+    scheduling::availability::{self, HoursItem},
     validation::FieldErrors,
 };
 
@@ -113,27 +109,23 @@ pub async fn add_time_off(
             "off_end",
             super::appointments::local_time("off_end", form.get("off_end"), tz).map_err(message),
         );
-        let note = match form.get("off_note") {
-            "" => None,
-            n => errors.check("off_note", single_line(n, 200)),
-        };
-        if let (Some(s), Some(e)) = (start, end)
-            && e <= s
-        {
-            errors.add("off_end", "must be after the start");
-        }
+        let mut shared = FieldErrors::default();
+        let checked =
+            availability::check_time_off(&mut shared, start, end, Some(form.get("off_note")));
+        errors.absorb(
+            shared,
+            &[
+                ("starts_at", "off_start"),
+                ("ends_at", "off_end"),
+                ("note", "off_note"),
+            ],
+        );
         errors.into_result()?;
-        let (Some(start), Some(end)) = (start, end) else {
+        let Some((span, note)) = checked else {
             return Err(ApiError::internal(anyhow::anyhow!("checked span missing")));
         };
-        availability::add_time_off(
-            &state.db,
-            p.id,
-            Interval { start, end },
-            note,
-            &admin.audit(state, origin),
-        )
-        .await?;
+        availability::add_time_off(&state.db, p.id, span, note, &admin.audit(state, origin))
+            .await?;
         Ok(here(&p, Notice::TimeOffAdded))
     }
     .await;

@@ -206,7 +206,7 @@ pub async fn reschedule(
     Form(form): Form<MoveForm>,
 ) -> PageResult {
     let managed = managed(state, &token).await?;
-    let start = booking_input::parse_start(&form.start)?;
+    let start = booking_input::SlotStart::parse(&form.start)?.instant();
     let audit = AuditContext::new(
         Actor::client_link(managed.appointment.id),
         origin.clone(),
