@@ -65,6 +65,9 @@ pub struct Origin {
     pub request_id: Option<String>,
 }
 
+/// What was read, and of which record.
+type ReadKey = (Action, Option<(&'static str, String)>);
+
 /// Everything an event needs besides what happened: who, from where, and when.
 #[derive(Clone, Debug)]
 pub struct AuditContext {
@@ -73,7 +76,7 @@ pub struct AuditContext {
     pub now: DateTime<Utc>,
     /// The reads already recorded for this request: a page that shows the same record in two
     /// places (the client page's intake list and its timeline) is one read, not two.
-    reads: Arc<Mutex<HashSet<(Action, Option<(&'static str, String)>)>>>,
+    reads: Arc<Mutex<HashSet<ReadKey>>>,
 }
 
 /// What is recorded. Actions are named `<area>.<verb>`, e.g. `auth.login`, `staff.update`.
