@@ -354,17 +354,22 @@ impl AuditContext {
         }
     }
 
+    fn reads_seen(&self) -> std::sync::MutexGuard<'_, HashSet<ReadKey>> {
+        self.reads
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Appends `event`. Call it with the transaction that makes the change.
     pub async fn record(&self, db: &impl ConnectionTrait, event: Event) -> Result<(), DbErr> {
-        if event.is_plain_read() {
-            let first = self
-                .reads
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .insert((event.action, event.entity.clone()));
-            if !first {
-                return Ok(());
-            }
+        let read = event
+            .is_plain_read()
+            .then(|| (event.action, event.entity.clone()));
+        if read
+            .as_ref()
+            .is_some_and(|key| self.reads_seen().contains(key))
+        {
+            return Ok(());
         }
         let (entity_type, entity_id) = match event.entity {
             Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
@@ -390,6 +395,10 @@ impl AuditContext {
         })
         .exec_without_returning(db)
         .await?;
+        // Remembered once written, so a read whose record failed is recorded by the next.
+        if let Some(key) = read {
+            self.reads_seen().insert(key);
+        }
         Ok(())
     }
 }

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use entity::{
     appointment_type::{self, LocationKind},
-    appointment_type_practitioner as offered, availability_rule, practice, practitioner,
+    appointment_type_practitioner as offered, practice, practitioner,
 };
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, TransactionSession, TransactionTrait,
@@ -158,18 +158,7 @@ async fn defaults(
         .await?;
     }
     for rule in availability::default_week() {
-        availability_rule::Entity::insert(availability_rule::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            practitioner_id: Set(practitioner_id),
-            weekday: Set(rule.weekday.number_from_monday() as i32),
-            start_time: Set(rule.start),
-            end_time: Set(rule.end),
-            valid_from: Set(None),
-            valid_until: Set(None),
-            created_at: Set(now),
-        })
-        .exec_without_returning(db)
-        .await?;
+        availability::insert_rule(db, practitioner_id, &rule, now).await?;
     }
     Ok(())
 }

@@ -62,9 +62,7 @@ pub async fn render(
             })
             .filter_map(|p| {
                 Some(Person {
-                    name: format!("{} {}", p.first_name, p.last_name)
-                        .trim()
-                        .to_owned(),
+                    name: crate::types::joined(&p.first_name, &p.last_name),
                     email: p.email?,
                 })
             })

@@ -52,9 +52,7 @@ pub async fn invite(
         minutes: MINUTES,
         dashboard_url: dashboard_url(n, assignment),
     });
-    let name = format!("{} {}", person.first_name, person.last_name)
-        .trim()
-        .to_owned();
+    let name = crate::types::joined(&person.first_name, &person.last_name);
     // Keyed by the link as well, so a link replaced later is invited afresh.
     let generation = &assignment.token_hash[..12.min(assignment.token_hash.len())];
     let mut messages = vec![(

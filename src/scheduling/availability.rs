@@ -121,7 +121,8 @@ pub async fn add_rule<C: ConnectionTrait + TransactionTrait>(
     Ok(saved)
 }
 
-async fn insert_rule(
+/// Adds one weekly rule for `practitioner_id` (in the caller's transaction).
+pub async fn insert_rule(
     db: &impl ConnectionTrait,
     practitioner_id: Uuid,
     rule: &RuleFields,

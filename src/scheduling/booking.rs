@@ -54,7 +54,6 @@ pub async fn free_times(
     Ok(free)
 }
 
-/// Manage-link secrets start with this.
 /// A client's booking, checked at the edge.
 pub struct BookingRequest {
     pub type_slug: String,

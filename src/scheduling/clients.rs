@@ -50,9 +50,7 @@ impl PersonFields {
     }
 
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name)
-            .trim()
-            .to_owned()
+        crate::types::joined(&self.first_name, &self.last_name)
     }
 }
 

@@ -24,7 +24,7 @@ use crate::{
         outbox::{self, NewEmail},
         templates::{AppointmentView, MessageContext, PracticeView, RecipientView, prepare},
     },
-    types::{TimeZone, first_name_of},
+    types::{TimeZone, first_name_of, joined},
     when,
 };
 
@@ -394,7 +394,7 @@ impl<'a> Facts<'a> {
         now: DateTime<Utc>,
     ) -> Result<(), NotifyError> {
         let rendered = n.render(kind, context)?;
-        let name = format!("{} {}", person.first_name, person.last_name);
+        let name = joined(&person.first_name, &person.last_name);
         outbox::enqueue(
             db,
             n.keys,
@@ -403,7 +403,7 @@ impl<'a> Facts<'a> {
                 recipient: person.email.clone().unwrap_or_default(),
                 subject: rendered.subject,
                 content: self.content(
-                    Some(name.trim().to_owned()),
+                    Some(name),
                     rendered.text,
                     rendered.html,
                     attachments,

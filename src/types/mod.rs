@@ -7,7 +7,7 @@ mod public_url;
 mod time_zone;
 
 pub use email::EmailAddress;
-pub use name::{PersonName, first_name_of};
+pub use name::{PersonName, first_name_of, joined};
 pub use phone::Phone;
 pub use public_url::PublicUrl;
 pub use time_zone::{Gap, TimeZone};

@@ -50,6 +50,11 @@ impl PersonName {
     }
 }
 
+/// A first and a last name as one ("Jane Doe"; "Cher" when there is no last name).
+pub fn joined(first: &str, last: &str) -> String {
+    format!("{first} {last}").trim().to_owned()
+}
+
 /// What a message to `full` opens with: its first word ("Dana" of "Dana Reyes").
 pub fn first_name_of(full: &str) -> String {
     full.split_whitespace().next().unwrap_or(full).to_owned()

@@ -113,7 +113,7 @@ async fn page(
     let people: Vec<Value> = record
         .participants
         .iter()
-        .map(|p| json!({ "name": format!("{} {}", p.first_name, p.last_name).trim(), "email": p.email, "phone": p.phone }))
+        .map(|p| json!({ "name": crate::types::joined(&p.first_name, &p.last_name), "email": p.email, "phone": p.phone }))
         .collect();
     render_status(
         state,

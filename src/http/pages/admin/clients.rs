@@ -199,14 +199,7 @@ async fn page(
     let people: HashMap<Uuid, String> = record
         .participants
         .iter()
-        .map(|p| {
-            (
-                p.id,
-                format!("{} {}", p.first_name, p.last_name)
-                    .trim()
-                    .to_owned(),
-            )
-        })
+        .map(|p| (p.id, crate::types::joined(&p.first_name, &p.last_name)))
         .collect();
     let intakes = assignments::list_for_client(db, &state.keys, id, treats, &audit).await?;
     let intake_rows: Vec<Value> = intakes

@@ -107,11 +107,7 @@ pub async fn show(
         .participants
         .into_iter()
         .find(|p| p.id == r.assignment.participant_id)
-        .map(|p| {
-            format!("{} {}", p.first_name, p.last_name)
-                .trim()
-                .to_owned()
-        });
+        .map(|p| crate::types::joined(&p.first_name, &p.last_name));
     let flags: Vec<&str> = assignments::flags_of(&r.assignment)
         .into_iter()
         .map(|f| match f {
