@@ -1,12 +1,21 @@
 //! Opening the database, applying migrations, and starting write transactions the same way on
 //! Postgres and SQLite.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use migration::{Migrator, MigratorTrait};
+use std::{future::Future, pin::Pin};
+
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, ExecResult, IsolationLevel, QueryResult, RuntimeErr, SqliteTransactionMode,
+    Statement, TransactionError, TransactionOptions, TransactionSession, TransactionTrait,
 };
 use tokio::time::Instant;
 
@@ -23,6 +32,60 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbErr> {
         wait_for_postgres(url).await?;
     }
     Database::connect(options(url, Access::ReadWrite)).await
+}
+
+/// [`connect`], with every statement the pool and its transactions run counted in
+/// `statements`.
+pub async fn connect_counted(
+    url: &DatabaseUrl,
+    statements: Arc<Statements>,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut db = connect(url).await?;
+    db.set_metric_callback(move |info| statements.saw(&info.statement.sql));
+    Ok(db)
+}
+
+/// How many SQL statements a connection has run (transaction control aside), and, while a
+/// test asks, which: so the number a page or a booking costs is a figure a test can hold
+/// down rather than one that creeps.
+#[derive(Default)]
+pub struct Statements {
+    count: AtomicU64,
+    /// The SQL text (placeholders, never values) while recording.
+    recording: Mutex<Option<Vec<String>>>,
+}
+
+impl Statements {
+    fn saw(&self, sql: &str) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        if let Some(log) = self
+            .recording
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            log.push(sql.to_owned());
+        }
+    }
+
+    /// Statements run so far.
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Starts keeping the text of each statement, forgetting any kept before.
+    pub fn record(&self) {
+        *self.recording.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
+    }
+
+    /// The statements run since [`Self::record`], and stops keeping them.
+    pub fn recorded(&self) -> Vec<String> {
+        self.recording
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .unwrap_or_default()
+    }
 }
 
 /// A connection that cannot change anything: SQLite opens the file read-only and never
@@ -145,18 +208,170 @@ pub fn for_update<Q: sea_orm::QuerySelect>(query: Q, db: &impl ConnectionTrait) 
 
 /// Starts a transaction that will write. On SQLite it takes the write lock up front
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes can fail with
-/// SQLITE_BUSY when another writer got there first, and no busy timeout can save it.
+/// SQLITE_BUSY when another writer got there first, and no busy timeout can save it. And
+/// before that, it waits its turn in this process ([`Write`]), so writers queue rather
+/// than poll SQLite's lock on the busy timeout's sleeps.
 pub async fn begin_write<C: TransactionTrait + ConnectionTrait>(
     db: &C,
-) -> Result<C::Transaction, DbErr> {
-    let options = match db.get_database_backend() {
-        DbBackend::Sqlite => TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        },
-        _ => TransactionOptions::default(),
+) -> Result<Write<C::Transaction>, DbErr> {
+    let (options, turn) = match db.get_database_backend() {
+        DbBackend::Sqlite => (
+            TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            },
+            WriterTurn::take().await,
+        ),
+        _ => (TransactionOptions::default(), None),
     };
-    db.begin_with_options(options).await
+    Ok(Write {
+        txn: db.begin_with_options(options).await?,
+        _turn: turn,
+    })
+}
+
+/// A write transaction; on SQLite it also holds this process's one writer turn until it
+/// commits, rolls back or is dropped.
+pub struct Write<T = DatabaseTransaction> {
+    txn: T,
+    _turn: Option<WriterTurn>,
+}
+
+#[async_trait::async_trait]
+impl<T: TransactionSession + Send> TransactionSession for Write<T> {
+    async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+/// SQLite allows one writer per file, and a process serves one database, so one turn per
+/// process. A task that already holds it (a write path calling another) goes on without
+/// waiting for itself.
+struct WriterTurn {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+struct Turns {
+    permits: Arc<tokio::sync::Semaphore>,
+    holder: Mutex<Option<tokio::task::Id>>,
+}
+
+static TURNS: std::sync::LazyLock<Turns> = std::sync::LazyLock::new(|| Turns {
+    permits: Arc::new(tokio::sync::Semaphore::new(1)),
+    holder: Mutex::new(None),
+});
+
+impl WriterTurn {
+    async fn take() -> Option<Self> {
+        let me = tokio::task::try_id();
+        let holder = || TURNS.holder.lock().unwrap_or_else(|e| e.into_inner());
+        if me.is_some() && *holder() == me {
+            return None;
+        }
+        let permit = TURNS
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the writer semaphore is never closed");
+        *holder() = me;
+        Some(Self { _permit: permit })
+    }
+}
+
+impl Drop for WriterTurn {
+    fn drop(&mut self) {
+        // Before the permit goes, so the next holder's name is not overwritten.
+        *TURNS.holder.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: ConnectionTrait + Send> ConnectionTrait for Write<T> {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
+#[async_trait::async_trait]
+impl<Inner: TransactionTrait + Send> TransactionTrait for Write<Inner> {
+    type Transaction = Inner::Transaction;
+
+    async fn begin(&self) -> Result<Inner::Transaction, DbErr> {
+        self.txn.begin().await
+    }
+
+    async fn begin_with_config(
+        &self,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<Inner::Transaction, DbErr> {
+        self.txn
+            .begin_with_config(isolation_level, access_mode)
+            .await
+    }
+
+    async fn begin_with_options(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<Inner::Transaction, DbErr> {
+        self.txn.begin_with_options(options).await
+    }
+
+    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c Inner::Transaction,
+            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.txn.transaction(callback).await
+    }
+
+    async fn transaction_with_config<F, T, E>(
+        &self,
+        callback: F,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c Inner::Transaction,
+            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.txn
+            .transaction_with_config(callback, isolation_level, access_mode)
+            .await
+    }
 }
 
 /// A write transaction that may rewrite how a signed note is stored (its sealing under a new
@@ -164,7 +379,7 @@ pub async fn begin_write<C: TransactionTrait + ConnectionTrait>(
 /// a transaction through, and only `attune keys rotate` opens one.
 pub async fn begin_rekey<C: TransactionTrait + ConnectionTrait>(
     db: &C,
-) -> Result<C::Transaction, DbErr> {
+) -> Result<Write<C::Transaction>, DbErr> {
     let txn = begin_write(db).await?;
     if db.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared("SET LOCAL attune.rekey = 'on'")

@@ -28,6 +28,7 @@ pub mod telemetry;
 pub mod templates;
 pub mod types;
 pub mod validation;
+pub mod versions;
 pub mod when;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -62,6 +63,8 @@ pub struct AppState {
     pub busy: calendar::busy::Refresher,
     /// Renders, queues and sends email.
     pub mail: Arc<Mailer>,
+    /// Every SQL statement this instance runs, counted.
+    pub statements: Arc<db::Statements>,
 }
 
 impl AppState {
@@ -80,7 +83,8 @@ impl AppState {
         let keys = Arc::new(config.load_data_keys()?);
 
         tracing::info!(database = %config.database_url, "connecting to the database");
-        let db = db::connect(&config.database_url)
+        let statements = Arc::new(db::Statements::default());
+        let db = db::connect_counted(&config.database_url, statements.clone())
             .await
             .with_context(|| format!("connecting to the database {}", config.database_url))?;
         db::migrate(&db)
@@ -118,6 +122,7 @@ impl AppState {
             clock,
             templates: Arc::new(templates),
             mail: Arc::new(mail),
+            statements,
         })
     }
 

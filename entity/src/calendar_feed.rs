@@ -20,6 +20,10 @@ pub struct Model {
     /// When the served body last changed.
     pub content_modified_at: DateTimeUtc,
     pub last_fetched_at: Option<DateTimeUtc>,
+    /// What the last body was made from (the schedule's version and the feed's settings):
+    /// while that is unchanged, `etag` still names the body, without rendering it again.
+    pub rendered_key: Option<String>,
+    pub rendered_at: Option<DateTimeUtc>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -11,6 +11,7 @@ pub mod availability_override;
 pub mod availability_rule;
 pub mod busy_block;
 pub mod busy_calendar;
+pub mod cache_version;
 pub mod calendar_feed;
 pub mod client;
 pub mod email_outbox;

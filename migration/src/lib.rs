@@ -17,6 +17,7 @@ mod m20261124_000008_notes;
 mod m20261124_000009_treatment_plans;
 mod m20261202_000010_client_title;
 mod m20261202_000011_integrity;
+mod m20261203_000012_schedule_version;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_treatment_plans::Migration),
             Box::new(m20261202_000010_client_title::Migration),
             Box::new(m20261202_000011_integrity::Migration),
+            Box::new(m20261203_000012_schedule_version::Migration),
         ]
     }
 }

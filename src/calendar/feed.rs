@@ -116,6 +116,8 @@ pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
             active.token_hash = Set(secret.hash());
             apply(&mut active, changes);
             active.etag = Set(None);
+            active.rendered_key = Set(None);
+            active.rendered_at = Set(None);
             active.content_modified_at = Set(now);
             active.last_fetched_at = Set(None);
             active.updated_at = Set(now);
@@ -131,6 +133,8 @@ pub async fn create_or_rotate<C: ConnectionTrait + TransactionTrait>(
                 etag: Set(None),
                 content_modified_at: Set(now),
                 last_fetched_at: Set(None),
+                rendered_key: Set(None),
+                rendered_at: Set(None),
                 created_by: Set(audit.actor.id),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -268,6 +272,66 @@ pub struct Served {
     pub modified_at: DateTime<Utc>,
 }
 
+/// How long a rendered body may stand for the feed while nothing it is made from changes:
+/// the window moves on with time, so an old appointment leaves the feed within this long.
+const RENDERING_LASTS: Duration = Duration::hours(1);
+
+/// What a body of `feed` is made from besides the passing of time.
+fn rendering_key(feed: &calendar_feed::Model, schedule_version: i64, past_days: u32) -> String {
+    format!(
+        "{schedule_version}:{}:{}:{past_days}",
+        detail_name(feed.detail),
+        feed.include_time_off
+    )
+}
+
+/// The validators of the last body served, when it is still what a render would give:
+/// nothing it is made from has changed since and it is recent. One read; nothing rendered.
+pub async fn current_validators(
+    db: &impl ConnectionTrait,
+    feed: &calendar_feed::Model,
+    now: DateTime<Utc>,
+    past_days: u32,
+) -> Result<Option<Served>, CalendarError> {
+    let (Some(etag), Some(key), Some(at)) = (&feed.etag, &feed.rendered_key, feed.rendered_at)
+    else {
+        return Ok(None);
+    };
+    if now - at >= RENDERING_LASTS || now < at {
+        return Ok(None);
+    }
+    let version = crate::versions::schedule(db).await?;
+    if *key != rendering_key(feed, version, past_days) {
+        return Ok(None);
+    }
+    Ok(Some(Served {
+        body: String::new(),
+        etag: etag.clone(),
+        modified_at: feed.content_modified_at,
+    }))
+}
+
+/// Records that `feed` was fetched and found unchanged, at most every [`TOUCH_EVERY`].
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    feed: &calendar_feed::Model,
+    now: DateTime<Utc>,
+) -> Result<(), CalendarError> {
+    if feed
+        .last_fetched_at
+        .is_some_and(|at| now - at < TOUCH_EVERY)
+    {
+        return Ok(());
+    }
+    calendar_feed::Entity::update_many()
+        .col_expr(calendar_feed::Column::LastFetchedAt, Expr::value(now))
+        .filter(calendar_feed::Column::Id.eq(feed.id))
+        .filter(calendar_feed::Column::TokenHash.eq(feed.token_hash.clone()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Renders the feed and records the fetch. The body's hash is its `ETag`; when that differs
 /// from the last one served, the content changed now, which is what `Last-Modified` says.
 /// (Deriving it from row timestamps would miss a deleted time off.)
@@ -278,6 +342,10 @@ pub async fn serve(
     now: DateTime<Utc>,
     past_days: u32,
 ) -> Result<Served, CalendarError> {
+    // Before the rows: a change landing while they are read moves the version past the one
+    // recorded, so the next fetch renders again rather than trusting a stale body.
+    let version = crate::versions::schedule(db).await?;
+    let key = rendering_key(feed, version, past_days);
     let body = render_feed(db, feed, public_url, now, past_days).await?;
     let digest = Sha256::digest(body.as_bytes());
     let etag = format!("\"{}\"", hex(&digest[..16]));
@@ -290,23 +358,20 @@ pub async fn serve(
     } else {
         now_seconds.max(feed.content_modified_at + Duration::seconds(1))
     };
-    let stale_touch = feed
-        .last_fetched_at
-        .is_none_or(|at| now - at >= TOUCH_EVERY);
-    if !unchanged || stale_touch {
-        calendar_feed::Entity::update_many()
-            .col_expr(calendar_feed::Column::Etag, Expr::value(etag.clone()))
-            .col_expr(
-                calendar_feed::Column::ContentModifiedAt,
-                Expr::value(modified_at),
-            )
-            .col_expr(calendar_feed::Column::LastFetchedAt, Expr::value(now))
-            // Not if it was rotated or revoked meanwhile.
-            .filter(calendar_feed::Column::Id.eq(feed.id))
-            .filter(calendar_feed::Column::TokenHash.eq(feed.token_hash.clone()))
-            .exec(db)
-            .await?;
-    }
+    calendar_feed::Entity::update_many()
+        .col_expr(calendar_feed::Column::Etag, Expr::value(etag.clone()))
+        .col_expr(
+            calendar_feed::Column::ContentModifiedAt,
+            Expr::value(modified_at),
+        )
+        .col_expr(calendar_feed::Column::LastFetchedAt, Expr::value(now))
+        .col_expr(calendar_feed::Column::RenderedKey, Expr::value(key))
+        .col_expr(calendar_feed::Column::RenderedAt, Expr::value(now))
+        // Not if it was rotated or revoked meanwhile.
+        .filter(calendar_feed::Column::Id.eq(feed.id))
+        .filter(calendar_feed::Column::TokenHash.eq(feed.token_hash.clone()))
+        .exec(db)
+        .await?;
     Ok(Served {
         body,
         etag,

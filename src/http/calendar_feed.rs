@@ -31,21 +31,24 @@ pub async fn serve(
         .await
         .map_err(ApiError::from)?
         .ok_or_else(not_found)?;
-    let served = feed::serve(
-        &state.db,
-        &found,
-        &state.public_url,
-        state.clock.now(),
-        state.config.calendar.feed_past_days,
-    )
-    .await
-    .map_err(ApiError::from)?;
-    let response = Response::builder()
-        .header(header::ETAG, served.etag.as_str())
-        .header(header::LAST_MODIFIED, http_date(served.modified_at))
-        // Private: the body names the practice's appointments; five minutes spares the
-        // database from apps that poll too eagerly.
-        .header(header::CACHE_CONTROL, "private, max-age=300");
+    let (now, past_days) = (state.clock.now(), state.config.calendar.feed_past_days);
+    // An app revalidating a copy that is still current is answered without a render.
+    if let Some(current) = feed::current_validators(&state.db, &found, now, past_days)
+        .await
+        .map_err(ApiError::from)?
+        && not_modified(req.headers(), &current)
+    {
+        feed::touch(&state.db, &found, now)
+            .await
+            .map_err(ApiError::from)?;
+        return Ok(validators(&current)
+            .status(StatusCode::NOT_MODIFIED)
+            .finish());
+    }
+    let served = feed::serve(&state.db, &found, &state.public_url, now, past_days)
+        .await
+        .map_err(ApiError::from)?;
+    let response = validators(&served);
     if not_modified(req.headers(), &served) {
         return Ok(response.status(StatusCode::NOT_MODIFIED).finish());
     }
@@ -57,6 +60,15 @@ pub async fn serve(
             "inline; filename=\"calendar.ics\"",
         )
         .body(served.body))
+}
+
+fn validators(served: &Served) -> poem::ResponseBuilder {
+    Response::builder()
+        .header(header::ETAG, served.etag.as_str())
+        .header(header::LAST_MODIFIED, http_date(served.modified_at))
+        // Private: the body names the practice's appointments; five minutes spares the
+        // database from apps that poll too eagerly.
+        .header(header::CACHE_CONTROL, "private, max-age=300")
 }
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT`.

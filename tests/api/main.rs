@@ -37,3 +37,4 @@ mod scheduling;
 mod security;
 mod shutdown;
 mod staff;
+mod statements;
