@@ -65,6 +65,8 @@ pub struct AppState {
     pub mail: Arc<Mailer>,
     /// Every SQL statement this instance runs, counted.
     pub statements: Arc<db::Statements>,
+    /// What free time is made of, in memory while its version stands.
+    pub schedule: Arc<scheduling::snapshot::ScheduleCache>,
 }
 
 impl AppState {
@@ -123,6 +125,7 @@ impl AppState {
             templates: Arc::new(templates),
             mail: Arc::new(mail),
             statements,
+            schedule: Default::default(),
         })
     }
 

@@ -5,15 +5,26 @@
 use entity::cache_version;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QuerySelect};
 
-/// The version of everything free slots and calendar feeds are made from: practice
-/// settings, practitioners, types, hours, overrides, time off, busy times, appointments,
-/// clients and their participants.
+/// The version of everything calendar feeds are made from: practice settings,
+/// practitioners, types, hours, overrides, time off, busy times, appointments, clients and
+/// their participants.
 pub async fn schedule(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    let version: Option<i64> = cache_version::Entity::find_by_id("schedule")
+    read(db, "schedule").await
+}
+
+/// The version of what free time is made from besides appointments: practice settings,
+/// practitioners, types and who offers them, hours, overrides, time off and busy times.
+/// Bookings do not move it, so a cache of it survives a busy day.
+pub async fn availability(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    read(db, "availability").await
+}
+
+async fn read(db: &impl ConnectionTrait, name: &str) -> Result<i64, DbErr> {
+    let version: Option<i64> = cache_version::Entity::find_by_id(name)
         .select_only()
         .column(cache_version::Column::Version)
         .into_tuple()
         .one(db)
         .await?;
-    version.ok_or_else(|| DbErr::RecordNotFound("the schedule's version row".into()))
+    version.ok_or_else(|| DbErr::RecordNotFound(format!("the {name} version row")))
 }

@@ -1,6 +1,8 @@
-//! A counter that moves whenever anything a free slot or a calendar feed is made from
-//! changes, so an instance can keep those in memory and check with one cheap read that its
-//! copy is current, however many instances share the database.
+//! Counters that move whenever what a free slot or a calendar feed is made from changes, so
+//! an instance can keep those in memory and check with one cheap read that its copy is
+//! current, however many instances share the database: `availability` for the practice's
+//! settings, types and each practitioner's hours, overrides, time off and busy times;
+//! `schedule` for all of that and the appointments, clients and participants too.
 //!
 //! Triggers move it, so no write path can forget to. On Postgres they run at commit
 //! (deferred), and only the first change of a transaction touches the counter row, so the
@@ -11,20 +13,22 @@ use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// What slots and feeds are made of.
-const WATCHED: &[&str] = &[
-    "practice",
-    "practitioners",
-    "appointment_types",
-    "appointment_type_practitioners",
-    "availability_rules",
-    "availability_overrides",
-    "time_off",
-    "busy_blocks",
-    "appointments",
-    "clients",
-    "participants",
+/// Each table, and the counters a change to it moves.
+const WATCHED: &[(&str, &[&str])] = &[
+    ("practice", BOTH),
+    ("practitioners", BOTH),
+    ("appointment_types", BOTH),
+    ("appointment_type_practitioners", BOTH),
+    ("availability_rules", BOTH),
+    ("availability_overrides", BOTH),
+    ("time_off", BOTH),
+    ("busy_blocks", BOTH),
+    ("appointments", SCHEDULE),
+    ("clients", SCHEDULE),
+    ("participants", SCHEDULE),
 ];
+const BOTH: &[&str] = &["availability", "schedule"];
+const SCHEDULE: &[&str] = &["schedule"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -47,6 +51,7 @@ impl MigrationTrait for Migration {
                 Query::insert()
                     .into_table(CacheVersions::Table)
                     .columns([CacheVersions::Name, CacheVersions::Version])
+                    .values_panic(["availability".into(), 0i64.into()])
                     .values_panic(["schedule".into(), 0i64.into()])
                     .to_owned(),
             )
@@ -71,36 +76,51 @@ impl MigrationTrait for Migration {
         match manager.get_database_backend() {
             DbBackend::Postgres => {
                 db.execute_unprepared(
-                    "CREATE FUNCTION attune_bump_schedule() RETURNS trigger LANGUAGE plpgsql AS $$
+                    "CREATE FUNCTION attune_bump_versions() RETURNS trigger LANGUAGE plpgsql AS $$
+                     DECLARE
+                         counter text;
                      BEGIN
-                         IF current_setting('attune.schedule_bumped', true) = 'on' THEN
-                             RETURN NULL;
-                         END IF;
-                         PERFORM set_config('attune.schedule_bumped', 'on', true);
-                         UPDATE cache_versions SET version = version + 1 WHERE name = 'schedule';
+                         FOREACH counter IN ARRAY TG_ARGV LOOP
+                             IF coalesce(current_setting('attune.bumped_' || counter, true), '')
+                                 <> 'on' THEN
+                                 PERFORM set_config('attune.bumped_' || counter, 'on', true);
+                                 UPDATE cache_versions SET version = version + 1
+                                 WHERE name = counter;
+                             END IF;
+                         END LOOP;
                          RETURN NULL;
                      END $$",
                 )
                 .await?;
-                for table in WATCHED {
+                for (table, counters) in WATCHED {
+                    let args = counters
+                        .iter()
+                        .map(|c| format!("'{c}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     db.execute_unprepared(&format!(
-                        "CREATE CONSTRAINT TRIGGER {table}_bumps_schedule
+                        "CREATE CONSTRAINT TRIGGER {table}_bumps_versions
                          AFTER INSERT OR UPDATE OR DELETE ON {table}
                          DEFERRABLE INITIALLY DEFERRED
-                         FOR EACH ROW EXECUTE FUNCTION attune_bump_schedule()"
+                         FOR EACH ROW EXECUTE FUNCTION attune_bump_versions({args})"
                     ))
                     .await?;
                 }
             }
             _ => {
-                for table in WATCHED {
+                for (table, counters) in WATCHED {
+                    let names = counters
+                        .iter()
+                        .map(|c| format!("'{c}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     for event in ["insert", "update", "delete"] {
                         db.execute_unprepared(&format!(
-                            "CREATE TRIGGER {table}_{event}_bumps_schedule
+                            "CREATE TRIGGER {table}_{event}_bumps_versions
                              AFTER {event} ON {table}
                              BEGIN
                                  UPDATE cache_versions SET version = version + 1
-                                 WHERE name = 'schedule';
+                                 WHERE name IN ({names});
                              END"
                         ))
                         .await?;
@@ -115,20 +135,20 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         match manager.get_database_backend() {
             DbBackend::Postgres => {
-                for table in WATCHED {
+                for (table, _) in WATCHED {
                     db.execute_unprepared(&format!(
-                        "DROP TRIGGER {table}_bumps_schedule ON {table}"
+                        "DROP TRIGGER {table}_bumps_versions ON {table}"
                     ))
                     .await?;
                 }
-                db.execute_unprepared("DROP FUNCTION attune_bump_schedule()")
+                db.execute_unprepared("DROP FUNCTION attune_bump_versions()")
                     .await?;
             }
             _ => {
-                for table in WATCHED {
+                for (table, _) in WATCHED {
                     for event in ["insert", "update", "delete"] {
                         db.execute_unprepared(&format!(
-                            "DROP TRIGGER {table}_{event}_bumps_schedule"
+                            "DROP TRIGGER {table}_{event}_bumps_versions"
                         ))
                         .await?;
                     }

@@ -16,12 +16,13 @@ use uuid::Uuid;
 
 use super::{
     SchedulingError,
-    appointments::{self, Booker, NewAppointment},
+    appointments::{self, NewAppointment},
     availability,
     clients::{self, NewClient, PersonFields},
     followups::Followups,
     manage_link,
     slots::Rejection,
+    snapshot::{ScheduleCache, Snapshot},
     types,
 };
 use crate::{
@@ -35,17 +36,19 @@ use crate::{
 /// then, earliest first.
 pub async fn free_times(
     db: &impl ConnectionTrait,
+    snapshot: &Snapshot,
     ty: &appointment_type::Model,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<(super::slots::Interval, Uuid)>, DbErr> {
     let rules = types::slot_rules(ty);
+    let offering: Vec<&practitioner::Model> = snapshot.offering(ty.id).iter().collect();
+    let schedules = snapshot.schedules(db, &offering, from, to, None).await?;
     let mut free = Vec::new();
-    for p in types::practitioners_for(db, ty.id).await? {
-        let schedule = availability::schedule(db, &p, from, to, None).await?;
+    for (p, schedule) in offering.iter().zip(&schedules) {
         free.extend(
-            super::slots::free_slots(&schedule, &rules, from, to, now)
+            super::slots::free_slots(schedule, &rules, from, to, now)
                 .into_iter()
                 .map(|slot| (slot, p.id)),
         );
@@ -77,6 +80,7 @@ pub struct Booked {
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn book<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    cache: &ScheduleCache,
     notify: Notifier<'_>,
     followups: &impl Followups,
     request: BookingRequest,
@@ -89,7 +93,7 @@ pub async fn book<C: ConnectionTrait + TransactionTrait>(
     // Practitioners who looked free but lost a race for the time at the last moment.
     let mut lost = Vec::new();
     loop {
-        let outcome = book_once(db, notify, followups, &request, &lost, audit).await;
+        let outcome = book_once(db, cache, notify, followups, &request, &lost, audit).await;
         match outcome {
             Ok(Attempt::Booked(booked)) => return Ok(*booked),
             // With no practitioner asked for, another one may still be free then.
@@ -158,6 +162,7 @@ enum Attempt {
 
 async fn book_once<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    cache: &ScheduleCache,
     notify: Notifier<'_>,
     followups: &impl Followups,
     request: &BookingRequest,
@@ -171,8 +176,13 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
     if let Some(earlier) = replay_of(&txn, keys, request).await? {
         return Ok(Attempt::Booked(Box::new(earlier)));
     }
-    let ty = types::find_public(&txn, &request.type_slug).await?;
-    let offering = types::practitioners_for(&txn, ty.id).await?;
+    // Inside the transaction: on SQLite, the single writer's view is the latest.
+    let snapshot = cache.get(&txn, audit.now).await?;
+    let ty = snapshot
+        .public_type(&request.type_slug)
+        .ok_or(SchedulingError::UnknownType)?
+        .clone();
+    let offering = snapshot.offering(ty.id);
     let candidates: Vec<&practitioner::Model> = match request.practitioner_id {
         Some(id) => offering.iter().filter(|p| p.id == id).collect(),
         None => offering.iter().filter(|p| !lost.contains(&p.id)).collect(),
@@ -187,26 +197,20 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
         });
     }
     // The first practitioner free at that time gets it; if none is, the most telling reason.
+    let rules = types::slot_rules(&ty);
+    let blocked = rules.blocked(request.start);
+    let schedules = snapshot
+        .schedules(&txn, &candidates, blocked.start, blocked.end, None)
+        .await?;
     let mut refusal = None;
     let mut chosen = None;
-    for p in candidates {
-        match appointments::ensure_free(
-            &txn,
-            p,
-            &ty,
-            request.start,
-            Booker::Online,
-            audit.now,
-            None,
-        )
-        .await
-        {
+    for (p, schedule) in candidates.iter().zip(&schedules) {
+        match super::slots::check(schedule, &rules, request.start, audit.now) {
             Ok(()) => {
-                chosen = Some(p);
+                chosen = Some(*p);
                 break;
             }
-            Err(SchedulingError::Slot(r)) => refusal = Some(most_telling(refusal, r)),
-            Err(e) => return Err(e),
+            Err(r) => refusal = Some(most_telling(refusal, r)),
         }
     }
     let Some(p) = chosen else {

@@ -13,6 +13,7 @@ pub mod person_input;
 pub mod practitioners;
 pub mod readdress;
 pub mod slots;
+pub mod snapshot;
 pub mod type_input;
 pub mod types;
 

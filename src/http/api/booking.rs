@@ -277,7 +277,9 @@ impl BookingApi {
         /// An IANA zone, e.g. `Europe/London`.
         tz: Query<Option<String>>,
     ) -> ApiResult<Json<SlotsBody>, SlotsRead> {
-        let tz = zone_or_practice(&state, tz.0.as_deref()).await?;
+        let now = state.clock.now();
+        let snapshot = state.schedule.get(&state.db, now).await?;
+        let tz = zone_or(practice::zone_of(&snapshot.practice), tz.0.as_deref())?;
         for (field, day) in [("from", from.0), ("to", to.0)] {
             if !plausible_date(&day) {
                 return Err(
@@ -292,12 +294,14 @@ impl BookingApi {
         if days > MAX_RANGE_DAYS {
             return Err(ApiError::invalid("to", "must be at most 62 days after from").into());
         }
-        let ty = types::find_public(&state.db, &type_.0).await?;
+        let ty = snapshot
+            .public_type(&type_.0)
+            .ok_or(crate::scheduling::SchedulingError::UnknownType)?;
         let (range_start, range_end) = (tz.start_of(from.0), tz.start_of(to.0 + Duration::days(1)));
         let free =
-            booking::free_times(&state.db, &ty, range_start, range_end, state.clock.now()).await?;
+            booking::free_times(&state.db, &snapshot, ty, range_start, range_end, now).await?;
         Ok(Json(SlotsBody {
-            type_: ty.slug,
+            type_: ty.slug.clone(),
             tz: tz.name().to_owned(),
             slots: free
                 .into_iter()
@@ -328,7 +332,8 @@ impl BookingApi {
             .0
             .map(|k| IdempotencyKey::parse(&k).map_err(|m| ApiError::invalid("Idempotency-Key", m)))
             .transpose()?;
-        let (request, tz) = input.check(practice::time_zone(&state.db).await?)?;
+        let snapshot = state.schedule.get(&state.db, state.clock.now()).await?;
+        let (request, tz) = input.check(practice::zone_of(&snapshot.practice))?;
         let request = BookingRequest {
             idempotency: key.map(|k| (k.into_inner(), input.fingerprint())),
             ..request
@@ -336,6 +341,7 @@ impl BookingApi {
         let audit = audit_context(&state, &origin, Actor::ANONYMOUS);
         let booked = booking::book(
             &state.db,
+            &state.schedule,
             state.notifier(),
             &state.followups(),
             request,
@@ -462,10 +468,11 @@ impl BookingApi {
     }
 }
 
-async fn zone_or_practice(state: &AppState, tz: Option<&str>) -> Result<TimeZone, ApiError> {
+/// `tz` as asked for, else `practice`'s.
+fn zone_or(practice: TimeZone, tz: Option<&str>) -> Result<TimeZone, ApiError> {
     match tz.map(str::trim).filter(|t| !t.is_empty()) {
         Some(tz) => TimeZone::parse(tz).map_err(|m| ApiError::invalid("tz", m)),
-        None => Ok(practice::time_zone(&state.db).await?),
+        None => Ok(practice),
     }
 }
 

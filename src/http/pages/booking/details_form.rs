@@ -156,6 +156,7 @@ pub async fn submit(
     let audit = AuditContext::new(Actor::ANONYMOUS, origin.clone(), state.clock.now());
     match booking::book(
         &state.db,
+        &state.schedule,
         state.notifier(),
         &state.followups(),
         request,

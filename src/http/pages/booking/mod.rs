@@ -180,7 +180,9 @@ async fn free_days(
     practitioner: Option<uuid::Uuid>,
 ) -> PageResult<BTreeMap<NaiveDate, Vec<DateTime<Utc>>>> {
     let (from, to) = (tz.start_of(week), tz.start_of(week + Duration::days(WEEK)));
-    let free = booking::free_times(&state.db, ty, from, to, state.clock.now()).await?;
+    let now = state.clock.now();
+    let snapshot = state.schedule.get(&state.db, now).await?;
+    let free = booking::free_times(&state.db, &snapshot, ty, from, to, now).await?;
     let mut days: BTreeMap<NaiveDate, Vec<DateTime<Utc>>> = BTreeMap::new();
     for (slot, p) in free {
         if practitioner.is_some_and(|only| only != p) {
