@@ -362,43 +362,55 @@ impl AuditContext {
 
     /// Appends `event`. Call it with the transaction that makes the change.
     pub async fn record(&self, db: &impl ConnectionTrait, event: Event) -> Result<(), DbErr> {
-        let read = event
-            .is_plain_read()
-            .then(|| (event.action, event.entity.clone()));
-        if read
-            .as_ref()
-            .is_some_and(|key| self.reads_seen().contains(key))
-        {
-            return Ok(());
+        self.record_all(db, vec![event]).await
+    }
+
+    /// [`Self::record`] for several events of one change, in one statement.
+    pub async fn record_all(
+        &self,
+        db: &impl ConnectionTrait,
+        events: Vec<Event>,
+    ) -> Result<(), DbErr> {
+        let mut reads = Vec::new();
+        let mut rows = Vec::with_capacity(events.len());
+        for event in events {
+            let read = event
+                .is_plain_read()
+                .then(|| (event.action, event.entity.clone()));
+            if let Some(key) = read {
+                if self.reads_seen().contains(&key) || reads.contains(&key) {
+                    continue;
+                }
+                reads.push(key);
+            }
+            let (entity_type, entity_id) = match event.entity {
+                Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
+                None => (None, None),
+            };
+            rows.push(audit_event::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                occurred_at: Set(self.now),
+                actor_kind: Set(self.actor.kind),
+                actor_id: Set(self.actor.id),
+                action: Set(event.action.as_str().to_owned()),
+                entity_type: Set(entity_type),
+                entity_id: Set(entity_id),
+                outcome: Set(event.outcome),
+                ip: Set(self.origin.ip.clone()),
+                user_agent: Set(self
+                    .origin
+                    .user_agent
+                    .as_ref()
+                    .map(|ua| ua.chars().take(MAX_USER_AGENT).collect())),
+                request_id: Set(self.origin.request_id.clone()),
+                details: Set(event.details),
+            });
         }
-        let (entity_type, entity_id) = match event.entity {
-            Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
-            None => (None, None),
-        };
-        audit_event::Entity::insert(audit_event::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            occurred_at: Set(self.now),
-            actor_kind: Set(self.actor.kind),
-            actor_id: Set(self.actor.id),
-            action: Set(event.action.as_str().to_owned()),
-            entity_type: Set(entity_type),
-            entity_id: Set(entity_id),
-            outcome: Set(event.outcome),
-            ip: Set(self.origin.ip.clone()),
-            user_agent: Set(self
-                .origin
-                .user_agent
-                .as_ref()
-                .map(|ua| ua.chars().take(MAX_USER_AGENT).collect())),
-            request_id: Set(self.origin.request_id.clone()),
-            details: Set(event.details),
-        })
-        .exec_without_returning(db)
-        .await?;
+        audit_event::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
         // Remembered once written, so a read whose record failed is recorded by the next.
-        if let Some(key) = read {
-            self.reads_seen().insert(key);
-        }
+        self.reads_seen().extend(reads);
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! ("Add to calendar"), or attached to an email as an invitation or its withdrawal.
 
 use chrono::{DateTime, Utc};
-use entity::{appointment, appointment_type, participant, practitioner};
+use entity::{appointment, appointment_type, participant, practice as practice_row, practitioner};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{
@@ -33,6 +33,34 @@ pub async fn render(
     now: DateTime<Utc>,
 ) -> Result<String, CalendarError> {
     let practice = practice::settings(db).await?;
+    let participants = if method == Method::Publish {
+        Vec::new()
+    } else {
+        participant::Entity::find()
+            .filter(participant::Column::ClientId.eq(parts.appointment.client_id))
+            .order_by_asc(participant::Column::Position)
+            .all(db)
+            .await?
+    };
+    Ok(compose(
+        public_url,
+        parts,
+        &practice,
+        &participants,
+        method,
+        now,
+    ))
+}
+
+/// [`render`] from rows already read: the practice and the client's participants.
+pub fn compose(
+    public_url: &PublicUrl,
+    parts: &BookingParts<'_>,
+    practice: &practice_row::Model,
+    participants: &[participant::Model],
+    method: Method,
+    now: DateTime<Utc>,
+) -> String {
     let a = parts.appointment;
     let ty = parts.appointment_type;
     let organizer = Person {
@@ -47,12 +75,8 @@ pub async fn render(
     let attendees = if method == Method::Publish {
         Vec::new()
     } else {
-        participant::Entity::find()
-            .filter(participant::Column::ClientId.eq(a.client_id))
-            .order_by_asc(participant::Column::Position)
-            .all(db)
-            .await?
-            .into_iter()
+        participants
+            .iter()
             .filter(|p| {
                 parts.attendee.is_none_or(|only| {
                     p.email
@@ -63,7 +87,7 @@ pub async fn render(
             .filter_map(|p| {
                 Some(Person {
                     name: crate::types::joined(&p.first_name, &p.last_name),
-                    email: p.email?,
+                    email: p.email.clone()?,
                 })
             })
             .collect()
@@ -83,7 +107,7 @@ pub async fn render(
     lines.push(practice.name.clone());
     event.description = Some(lines.join("\n"));
     event.url = parts.manage_url.clone();
-    Ok(render::booking(method, &organizer, &attendees, &event, now))
+    render::booking(method, &organizer, &attendees, &event, now)
 }
 
 /// The title of the event in a client's calendar file: neutral unless the practice chose

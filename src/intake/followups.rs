@@ -2,14 +2,17 @@
 //! partner's new address gets new intake links.
 
 use chrono::{DateTime, Utc};
-use entity::{appointment, appointment_type, participant};
+use entity::participant;
 use sea_orm::ConnectionTrait;
 
 use super::assignments::{self, Timings};
 use crate::{
     audit::AuditContext,
     mail::Notifier,
-    scheduling::followups::{FollowupError, Followups},
+    scheduling::{
+        followups::{FollowupError, Followups, Plan},
+        notify::Facts,
+    },
 };
 
 /// The follow-ups a running practice has, with its intake timings.
@@ -23,19 +26,11 @@ impl Followups for IntakeFollowups {
         &self,
         db: &impl ConnectionTrait,
         n: Notifier<'_>,
-        appointment: &appointment::Model,
-        ty: &appointment_type::Model,
+        facts: &Facts<'_>,
         audit: &AuditContext,
+        plan: &mut Plan,
     ) -> Result<(), FollowupError> {
-        assignments::for_booking(
-            db,
-            n,
-            self.timings,
-            appointment,
-            ty.intake_questionnaire_id,
-            audit,
-        )
-        .await?;
+        assignments::for_booking(db, n, self.timings, facts, audit, plan).await?;
         Ok(())
     }
 

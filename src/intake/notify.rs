@@ -31,14 +31,14 @@ pub async fn invite(
     remind_before: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<(), NotifyError> {
-    let Some(address) = person.email.clone() else {
+    if person.email.is_none() {
         return Ok(());
-    };
+    }
     let appointment = match assignment.appointment_id {
         Some(id) => appointment::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
-    let mut context = context(
+    let context = context(
         db,
         n,
         appointment.as_ref(),
@@ -47,12 +47,78 @@ pub async fn invite(
         now,
     )
     .await?;
+    let from = sender(db, assignment).await?;
+    let emails = invitation(
+        n,
+        Invitation {
+            context,
+            from,
+            appointment: appointment.as_ref(),
+            assignment,
+            person,
+            url,
+            remind_before,
+        },
+        now,
+    )?;
+    outbox::enqueue_all(db, n.keys, emails, now).await?;
+    Ok(())
+}
+
+/// [`invite`] for an intake a booking hands out, from what the booking holds: nothing read.
+pub fn invitation_for_booking(
+    n: Notifier<'_>,
+    facts: &Facts<'_>,
+    assignment: &intake_assignment::Model,
+    person: &participant::Model,
+    url: &str,
+    remind_before: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<NewEmail>, NotifyError> {
+    let context = facts.context_for(person.first_name.clone(), facts.zone_of(person), None);
+    invitation(
+        n,
+        Invitation {
+            context,
+            from: facts.sender(),
+            appointment: Some(facts.appointment()),
+            assignment,
+            person,
+            url,
+            remind_before,
+        },
+        now,
+    )
+}
+
+struct Invitation<'a> {
+    context: MessageContext,
+    /// The name and address it goes out as.
+    from: (String, String),
+    appointment: Option<&'a appointment::Model>,
+    assignment: &'a intake_assignment::Model,
+    person: &'a participant::Model,
+    url: &'a str,
+    remind_before: chrono::Duration,
+}
+
+/// The invitation and, when its time is still ahead, the reminder.
+fn invitation(
+    n: Notifier<'_>,
+    i: Invitation<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<NewEmail>, NotifyError> {
+    let Some(address) = i.person.email.clone() else {
+        return Ok(Vec::new());
+    };
+    let assignment = i.assignment;
+    let mut context = i.context;
     context.intake = Some(IntakeView {
-        url: url.to_owned(),
+        url: i.url.to_owned(),
         minutes: MINUTES,
         dashboard_url: dashboard_url(n, assignment),
     });
-    let name = crate::types::joined(&person.first_name, &person.last_name);
+    let name = crate::types::joined(&i.person.first_name, &i.person.last_name);
     // Keyed by the link as well, so a link replaced later is invited afresh.
     let generation = &assignment.token_hash[..12.min(assignment.token_hash.len())];
     let mut messages = vec![(
@@ -60,8 +126,8 @@ pub async fn invite(
         now,
         format!("intake_invitation:{}:{generation}", assignment.id),
     )];
-    if let Some(a) = &appointment {
-        let at = a.starts_at - remind_before;
+    if let Some(a) = i.appointment {
+        let at = a.starts_at - i.remind_before;
         if at > now {
             messages.push((
                 Kind::IntakeReminder,
@@ -70,35 +136,29 @@ pub async fn invite(
             ));
         }
     }
-    let from = sender(db, assignment).await?;
+    let mut out = Vec::with_capacity(messages.len());
     for (kind, at, key) in messages {
         let rendered = n.render(kind, &context)?;
-        outbox::enqueue(
-            db,
-            n.keys,
-            NewEmail {
-                kind,
-                recipient: address.clone(),
-                subject: rendered.subject,
-                content: Content {
-                    to_name: Some(name.clone()),
-                    from_name: from.0.clone(),
-                    from_address: from.1.clone(),
-                    text: rendered.text,
-                    html: rendered.html,
-                    attachments: Vec::new(),
-                    not_after: appointment.as_ref().map(|a| a.starts_at),
-                },
-                scheduled_at: at,
-                key,
-                appointment_id: assignment.appointment_id,
-                intake_id: Some(assignment.id),
+        out.push(NewEmail {
+            kind,
+            recipient: address.clone(),
+            subject: rendered.subject,
+            content: Content {
+                to_name: Some(name.clone()),
+                from_name: i.from.0.clone(),
+                from_address: i.from.1.clone(),
+                text: rendered.text,
+                html: rendered.html,
+                attachments: Vec::new(),
+                not_after: i.appointment.map(|a| a.starts_at),
             },
-            now,
-        )
-        .await?;
+            scheduled_at: at,
+            key,
+            appointment_id: assignment.appointment_id,
+            intake_id: Some(assignment.id),
+        });
     }
-    Ok(())
+    Ok(out)
 }
 
 /// The invitation and reminder still waiting to go with a link that is being replaced.

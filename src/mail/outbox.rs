@@ -46,39 +46,62 @@ pub async fn enqueue(
     new: NewEmail,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let id = Uuid::new_v4();
-    let content = serde_json::to_string(&new.content)
-        .map_err(|e| DbErr::Custom(format!("serialising an email: {e}")))?;
-    let inserted = email_outbox::Entity::insert(email_outbox::ActiveModel {
-        id: Set(id),
-        kind: Set(new.kind.as_str().to_owned()),
-        recipient: Set(new.recipient),
-        subject: Set(new.subject),
-        content_sealed: Set(keys.seal(&content, &content_context(id))),
-        scheduled_at: Set(new.scheduled_at),
-        status: Set(EmailStatus::Pending),
-        attempts: Set(0),
-        next_attempt_at: Set(new.scheduled_at),
-        lease_id: Set(None),
-        lease_until: Set(None),
-        last_error: Set(None),
-        idempotency_key: Set(new.key),
-        appointment_id: Set(new.appointment_id),
-        intake_id: Set(new.intake_id),
-        sent_at: Set(None),
-        message_id: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(email_outbox::Column::IdempotencyKey)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    Ok(inserted > 0)
+    Ok(enqueue_all(db, keys, vec![new], now).await? > 0)
 }
+
+/// [`enqueue`] for several messages at once, in one statement (a change plans all it sends
+/// before writing any); answers how many were new.
+pub async fn enqueue_all(
+    db: &impl ConnectionTrait,
+    keys: &DataKeys,
+    emails: Vec<NewEmail>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut rows = Vec::with_capacity(emails.len());
+    for new in emails {
+        let id = Uuid::new_v4();
+        let content = serde_json::to_string(&new.content)
+            .map_err(|e| DbErr::Custom(format!("serialising an email: {e}")))?;
+        rows.push(email_outbox::ActiveModel {
+            id: Set(id),
+            kind: Set(new.kind.as_str().to_owned()),
+            recipient: Set(new.recipient),
+            subject: Set(new.subject),
+            content_sealed: Set(keys.seal(&content, &content_context(id))),
+            scheduled_at: Set(new.scheduled_at),
+            status: Set(EmailStatus::Pending),
+            attempts: Set(0),
+            next_attempt_at: Set(new.scheduled_at),
+            lease_id: Set(None),
+            lease_until: Set(None),
+            last_error: Set(None),
+            idempotency_key: Set(new.key),
+            appointment_id: Set(new.appointment_id),
+            intake_id: Set(new.intake_id),
+            sent_at: Set(None),
+            message_id: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+    let mut inserted = 0;
+    // Databases cap the values one statement binds (SQLite at 32,766): 19 a row.
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(ROWS_PER_INSERT));
+        inserted += email_outbox::Entity::insert_many(std::mem::replace(&mut rows, rest))
+            .on_conflict(
+                OnConflict::column(email_outbox::Column::IdempotencyKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(inserted)
+}
+
+/// Rows one multi-row insert carries at most.
+const ROWS_PER_INSERT: usize = 500;
 
 /// Cancels an appointment's messages of these kinds that have not gone yet. One being sent
 /// at this moment cannot be called back and is left to finish.

@@ -19,8 +19,8 @@ use uuid::Uuid;
 
 use super::{
     SchedulingError, availability,
-    followups::Followups,
-    notify::{self, Change},
+    followups::{Followups, Plan},
+    notify::{self, Change, Facts},
     slots::{self, Rejection},
     types::{self, slot_rules},
 };
@@ -277,33 +277,36 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
         audit.now,
     )
     .await?;
-    audit
-        .record(
-            &txn,
-            Event::new(Action::AppointmentCreate)
-                .entity("appointment", id)
-                .details(serde_json::json!({ "outside_hours": booking.outside_hours })),
-        )
-        .await?;
-    booked(&txn, notify, followups, &created, &ty, audit).await?;
+    let mut plan = Plan::default();
+    plan.events.push(
+        Event::new(Action::AppointmentCreate)
+            .entity("appointment", id)
+            .details(serde_json::json!({ "outside_hours": booking.outside_hours })),
+    );
+    let facts = Facts::load(&txn, notify, &created, audit.now).await?;
+    booked(&txn, notify, followups, &facts, audit, &mut plan).await?;
+    plan.write(&txn, notify, audit).await?;
     txn.commit().await?;
     notify.mailer.wake();
     Ok(created)
 }
 
 /// What a new appointment sets off, in its transaction: the confirmations and reminders, and
-/// the type's intake questionnaire for each partner.
+/// the type's intake questionnaire for each partner, planned into `plan`.
 pub async fn booked(
     db: &impl ConnectionTrait,
     n: Notifier<'_>,
     followups: &impl Followups,
-    created: &appointment::Model,
-    ty: &appointment_type::Model,
+    facts: &Facts<'_>,
     audit: &AuditContext,
+    plan: &mut Plan,
 ) -> Result<(), SchedulingError> {
-    notify::appointment_changed(db, n, created, Change::Booked, audit.now).await?;
+    if facts.appointment().starts_at > audit.now {
+        plan.emails
+            .extend(facts.messages(n, Change::Booked, audit.now)?);
+    }
     followups
-        .booked(db, n, created, ty, audit)
+        .booked(db, n, facts, audit, plan)
         .await
         .map_err(SchedulingError::Followup)
 }

@@ -19,8 +19,9 @@ use super::{
     appointments::{self, NewAppointment},
     availability,
     clients::{self, NewClient, PersonFields},
-    followups::Followups,
+    followups::{Followups, Plan},
     manage_link,
+    notify::Facts,
     slots::Rejection,
     snapshot::{ScheduleCache, Snapshot},
     types,
@@ -228,7 +229,7 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
     } else {
         ClientKind::Individual
     };
-    let client = clients::insert(
+    let record = clients::insert(
         &txn,
         NewClient {
             display_name: None,
@@ -240,8 +241,7 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
         },
         audit.now,
     )
-    .await?
-    .client;
+    .await?;
 
     let id = Uuid::new_v4();
     let (token, token_hash, token_sealed) = manage_link::mint(keys, id);
@@ -251,7 +251,7 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
         id,
         NewAppointment {
             practitioner_id: p.id,
-            client_id: client.id,
+            client_id: record.client.id,
             start: request.start,
             source: AppointmentSource::Online,
             outside_hours: false,
@@ -271,15 +271,24 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
         Err(SchedulingError::Slot(Rejection::Taken)) => return Ok(Attempt::Raced(p.id)),
         other => other?,
     };
-    audit
-        .record(
-            &txn,
-            Event::new(Action::BookingCreate)
-                .entity("appointment", id)
-                .details(serde_json::json!({ "type": ty.slug })),
-        )
-        .await?;
-    appointments::booked(&txn, notify, followups, &created, &ty, audit).await?;
+    // Everything the messages are made of is in hand: nothing is read again.
+    let facts = Facts::new(
+        notify,
+        &created,
+        ty.clone(),
+        p.clone(),
+        snapshot.practice.clone(),
+        record.participants,
+        token.expose(),
+    );
+    let mut plan = Plan::default();
+    plan.events.push(
+        Event::new(Action::BookingCreate)
+            .entity("appointment", id)
+            .details(serde_json::json!({ "type": ty.slug })),
+    );
+    appointments::booked(&txn, notify, followups, &facts, audit, &mut plan).await?;
+    plan.write(&txn, notify, audit).await?;
     txn.commit().await?;
     notify.mailer.wake();
     Ok(Attempt::Booked(Box::new(Booked {

@@ -1,11 +1,12 @@
 //! Clients (a couple or an individual) and the people in them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use entity::{
     client::{self, ClientKind, ClientStatus},
     participant,
 };
 use sea_orm::{
+    ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionSession, TransactionTrait,
@@ -97,26 +98,54 @@ pub async fn insert(
     if new.participants.len() > capacity(new.kind) {
         return Err(SchedulingError::TooManyParticipants);
     }
-    let client = client::Entity::insert(client::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        display_name: Set(new
-            .display_name
-            .unwrap_or_else(|| display_name_for(&new.participants))),
-        kind: Set(new.kind),
-        status: Set(new.status),
-        source: Set(new.source),
-        primary_practitioner_id: Set(new.primary_practitioner_id),
-        search_text: Set(String::new()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_with_returning(db)
+    // As the database keeps it, so the rows returned are the rows stored.
+    let now = now.trunc_subsecs(6);
+    let id = Uuid::new_v4();
+    let display_name = new
+        .display_name
+        .unwrap_or_else(|| display_name_for(&new.participants));
+    let participants: Vec<participant::Model> = new
+        .participants
+        .into_iter()
+        .enumerate()
+        .map(|(i, person)| participant::Model {
+            id: Uuid::new_v4(),
+            client_id: id,
+            position: i as i32 + 1,
+            first_name: person.first_name,
+            last_name: person.last_name,
+            email: person.email,
+            phone: person.phone,
+            pronouns: person.pronouns,
+            time_zone: person.time_zone,
+            preferred_contact: person.preferred_contact,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    let client = client::Model {
+        id,
+        search_text: search_text(id, &display_name, &participants),
+        display_name,
+        kind: new.kind,
+        status: new.status,
+        source: new.source,
+        primary_practitioner_id: new.primary_practitioner_id,
+        created_at: now,
+        updated_at: now,
+    };
+    // Two statements whatever the number of people: the client, then its people at once.
+    client::Entity::insert(client::ActiveModel::from(client.clone()).reset_all())
+        .exec_without_returning(db)
+        .await?;
+    participant::Entity::insert_many(
+        participants
+            .iter()
+            .cloned()
+            .map(|p| participant::ActiveModel::from(p).reset_all()),
+    )
+    .exec_without_returning(db)
     .await?;
-    let mut participants = Vec::new();
-    for (i, person) in new.participants.into_iter().enumerate() {
-        participants.push(insert_participant(db, client.id, i as i32 + 1, person, now).await?);
-    }
-    let client = reindex(db, client, &participants).await?;
     Ok(ClientRecord {
         client,
         participants,

@@ -9,23 +9,51 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use entity::{appointment, appointment_type, participant};
-use sea_orm::ConnectionTrait;
+use entity::participant;
+use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::{audit::AuditContext, mail::Notifier};
+use super::notify::Facts;
+use crate::{
+    audit::{AuditContext, Event},
+    mail::{
+        Notifier,
+        outbox::{self, NewEmail},
+    },
+};
+
+/// What a change will write besides its own rows, planned in memory and written at the end
+/// in one statement each: the messages it sends and its audit events.
+#[derive(Default)]
+pub struct Plan {
+    pub emails: Vec<NewEmail>,
+    pub events: Vec<Event>,
+}
+
+impl Plan {
+    pub async fn write(
+        self,
+        db: &impl ConnectionTrait,
+        n: Notifier<'_>,
+        audit: &AuditContext,
+    ) -> Result<(), DbErr> {
+        outbox::enqueue_all(db, n.keys, self.emails, audit.now).await?;
+        audit.record_all(db, self.events).await
+    }
+}
 
 /// Why a follow-up failed; the change is rolled back and the caller sees an internal error.
 pub type FollowupError = Box<dyn std::error::Error + Send + Sync>;
 
 pub trait Followups: Sync {
-    /// `appointment` of type `ty` was just written in `db`'s transaction.
+    /// The appointment `facts` tell of was just written in `db`'s transaction; what this
+    /// sends and records goes into `plan`.
     fn booked(
         &self,
         db: &impl ConnectionTrait,
         n: Notifier<'_>,
-        appointment: &appointment::Model,
-        ty: &appointment_type::Model,
+        facts: &Facts<'_>,
         audit: &AuditContext,
+        plan: &mut Plan,
     ) -> impl Future<Output = Result<(), FollowupError>> + Send;
 
     /// `person`'s address changed; answers how many of their private links were replaced.

@@ -113,61 +113,8 @@ pub async fn appointment_changed(
         return Ok(());
     }
     let facts = Facts::load(db, n, a, now).await?;
-    for person in &facts.participants {
-        let Some(address) = person.email.as_deref() else {
-            continue;
-        };
-        let tz = facts.zone_of(person);
-        let (kind, method, key) = match change {
-            Change::Booked => (
-                Kind::BookingConfirmed,
-                Method::Request,
-                format!("booking_confirmed:{}:{}", a.id, person.id),
-            ),
-            Change::Rescheduled { .. } => (
-                Kind::BookingRescheduled,
-                Method::Request,
-                format!("booking_rescheduled:{}:{}:{}", a.id, a.sequence, person.id),
-            ),
-            Change::Cancelled => (
-                Kind::BookingCancelled,
-                Method::Cancel,
-                format!("booking_cancelled:{}:{}", a.id, person.id),
-            ),
-            Change::Relinked => (
-                Kind::BookingConfirmed,
-                Method::Request,
-                format!("booking_relinked:{}:{}:{}", a.id, a.sequence, person.id),
-            ),
-            Change::Closed => unreachable!("returned above"),
-        };
-        let previous = match change {
-            Change::Rescheduled { from } => Some(from),
-            _ => None,
-        };
-        let context = facts.context(person, tz, previous);
-        let invitation = facts.invitation(db, n, address, method, now).await?;
-        facts
-            .queue(
-                db,
-                n,
-                kind,
-                person,
-                &context,
-                vec![invitation],
-                now,
-                key,
-                None,
-                now,
-            )
-            .await?;
-        if !matches!(change, Change::Cancelled) {
-            facts.plan_reminders(db, n, person, &context, now).await?;
-        }
-    }
-    if matches!(change, Change::Booked) && a.source == AppointmentSource::Online {
-        facts.notify_practitioner(db, n, now).await?;
-    }
+    let emails = facts.messages(n, change, now)?;
+    outbox::enqueue_all(db, n.keys, emails, now).await?;
     Ok(())
 }
 
@@ -185,6 +132,62 @@ pub struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
+    /// What `change` sends, planned in memory: for each partner with an address, the
+    /// confirmation, move or cancellation with its calendar file and the reminders; for a
+    /// booking made online, the practitioner's notice.
+    pub fn messages(
+        &self,
+        n: Notifier<'_>,
+        change: Change,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewEmail>, NotifyError> {
+        let a = self.appointment;
+        let mut out = Vec::new();
+        for person in &self.participants {
+            let Some(address) = person.email.as_deref() else {
+                continue;
+            };
+            let tz = self.zone_of(person);
+            let (kind, method, key) = match change {
+                Change::Booked => (
+                    Kind::BookingConfirmed,
+                    Method::Request,
+                    format!("booking_confirmed:{}:{}", a.id, person.id),
+                ),
+                Change::Rescheduled { .. } => (
+                    Kind::BookingRescheduled,
+                    Method::Request,
+                    format!("booking_rescheduled:{}:{}:{}", a.id, a.sequence, person.id),
+                ),
+                Change::Cancelled => (
+                    Kind::BookingCancelled,
+                    Method::Cancel,
+                    format!("booking_cancelled:{}:{}", a.id, person.id),
+                ),
+                Change::Relinked => (
+                    Kind::BookingConfirmed,
+                    Method::Request,
+                    format!("booking_relinked:{}:{}:{}", a.id, a.sequence, person.id),
+                ),
+                Change::Closed => return Ok(out),
+            };
+            let previous = match change {
+                Change::Rescheduled { from } => Some(from),
+                _ => None,
+            };
+            let context = self.context(person, tz, previous);
+            let invitation = self.invitation(n, address, method, now);
+            out.push(self.message(n, kind, person, &context, vec![invitation], now, key, None)?);
+            if !matches!(change, Change::Cancelled) {
+                self.plan_reminders(n, person, &context, now, &mut out)?;
+            }
+        }
+        if matches!(change, Change::Booked) && a.source == AppointmentSource::Online {
+            out.push(self.practitioner_notice(n, now)?);
+        }
+        Ok(out)
+    }
+
     pub async fn load(
         db: &impl ConnectionTrait,
         n: Notifier<'_>,
@@ -212,6 +215,55 @@ impl<'a> Facts<'a> {
             dashboard_url: n.public_url.link(&format!("/admin/appointments/{}", a.id)),
             booking_url: n.public_url.link("/book"),
         })
+    }
+
+    /// Facts a change already holds (a booking has just read or written every one).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        n: Notifier<'_>,
+        a: &'a appointment::Model,
+        appointment_type: appointment_type::Model,
+        practitioner: practitioner::Model,
+        practice: practice::Model,
+        participants: Vec<participant::Model>,
+        manage_token: &str,
+    ) -> Self {
+        let practice_zone = crate::practice::zone_of(&practice);
+        Self {
+            appointment: a,
+            appointment_type,
+            practitioner,
+            practice,
+            practice_zone,
+            participants,
+            manage_url: n.public_url.link(&format!("/booking/{manage_token}")),
+            dashboard_url: n.public_url.link(&format!("/admin/appointments/{}", a.id)),
+            booking_url: n.public_url.link("/book"),
+        }
+    }
+
+    pub fn appointment(&self) -> &appointment::Model {
+        self.appointment
+    }
+
+    pub fn appointment_type(&self) -> &appointment_type::Model {
+        &self.appointment_type
+    }
+
+    pub fn participants(&self) -> &[participant::Model] {
+        &self.participants
+    }
+
+    /// The name and address the practice's messages go out as: its contact address, else
+    /// the practitioner's.
+    pub fn sender(&self) -> (String, String) {
+        (
+            self.practice.name.clone(),
+            self.practice
+                .contact_email
+                .clone()
+                .unwrap_or_else(|| self.practitioner.email.clone()),
+        )
     }
 
     /// The practitioner's zone, else the practice's.
@@ -276,16 +328,14 @@ impl<'a> Facts<'a> {
     }
 
     /// The calendar invitation (or its withdrawal) for one attendee.
-    async fn invitation(
+    fn invitation(
         &self,
-        db: &impl ConnectionTrait,
         n: Notifier<'_>,
         address: &str,
         method: Method,
         now: DateTime<Utc>,
-    ) -> Result<Attachment, NotifyError> {
-        let body = booking_file::render(
-            db,
+    ) -> Attachment {
+        let body = booking_file::compose(
             n.public_url,
             &BookingParts {
                 appointment: self.appointment,
@@ -294,30 +344,31 @@ impl<'a> Facts<'a> {
                 manage_url: Some(self.manage_url.clone()),
                 attendee: Some(address),
             },
+            &self.practice,
+            &self.participants,
             method,
             now,
-        )
-        .await?;
+        );
         let (filename, method) = match method {
             Method::Cancel => ("cancel.ics", "CANCEL"),
             _ => ("invite.ics", "REQUEST"),
         };
-        Ok(Attachment {
+        Attachment {
             filename: filename.into(),
             content_type: format!("text/calendar; charset=utf-8; method={method}"),
             body,
-        })
+        }
     }
 
     /// Reminders at the type's offsets before the start; one whose time has passed is
     /// skipped. Keyed by the appointment's sequence, so a move plans a fresh set.
-    async fn plan_reminders(
+    fn plan_reminders(
         &self,
-        db: &impl ConnectionTrait,
         n: Notifier<'_>,
         person: &participant::Model,
         context: &MessageContext,
         now: DateTime<Utc>,
+        out: &mut Vec<NewEmail>,
     ) -> Result<(), NotifyError> {
         let a = self.appointment;
         for minutes in types::reminder_minutes(&self.appointment_type) {
@@ -326,8 +377,7 @@ impl<'a> Facts<'a> {
                 continue;
             }
             let key = reminder_key(a.id, minutes, a.sequence, person.id);
-            self.queue(
-                db,
+            out.push(self.message(
                 n,
                 Kind::Reminder,
                 person,
@@ -336,53 +386,42 @@ impl<'a> Facts<'a> {
                 at,
                 key,
                 Some(a.starts_at),
-                now,
-            )
-            .await?;
+            )?);
         }
         Ok(())
     }
 
     /// The practitioner's neutral notice of a booking made online.
-    async fn notify_practitioner(
+    fn practitioner_notice(
         &self,
-        db: &impl ConnectionTrait,
         n: Notifier<'_>,
         now: DateTime<Utc>,
-    ) -> Result<(), NotifyError> {
+    ) -> Result<NewEmail, NotifyError> {
         let p = &self.practitioner;
         let tz = self.practitioner_zone();
         let context = self.context_for(first_name_of(&p.name), tz, None);
         let rendered = n.render(Kind::NewBooking, &context)?;
-        outbox::enqueue(
-            db,
-            n.keys,
-            NewEmail {
-                kind: Kind::NewBooking,
-                recipient: p.email.clone(),
-                subject: rendered.subject,
-                content: self.content(
-                    Some(p.name.clone()),
-                    rendered.text,
-                    rendered.html,
-                    Vec::new(),
-                    None,
-                ),
-                scheduled_at: now,
-                key: format!("new_booking:{}", self.appointment.id),
-                appointment_id: Some(self.appointment.id),
-                intake_id: None,
-            },
-            now,
-        )
-        .await?;
-        Ok(())
+        Ok(NewEmail {
+            kind: Kind::NewBooking,
+            recipient: p.email.clone(),
+            subject: rendered.subject,
+            content: self.content(
+                Some(p.name.clone()),
+                rendered.text,
+                rendered.html,
+                Vec::new(),
+                None,
+            ),
+            scheduled_at: now,
+            key: format!("new_booking:{}", self.appointment.id),
+            appointment_id: Some(self.appointment.id),
+            intake_id: None,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn queue(
+    fn message(
         &self,
-        db: &impl ConnectionTrait,
         n: Notifier<'_>,
         kind: Kind,
         person: &participant::Model,
@@ -391,33 +430,25 @@ impl<'a> Facts<'a> {
         at: DateTime<Utc>,
         key: String,
         not_after: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> Result<(), NotifyError> {
+    ) -> Result<NewEmail, NotifyError> {
         let rendered = n.render(kind, context)?;
         let name = joined(&person.first_name, &person.last_name);
-        outbox::enqueue(
-            db,
-            n.keys,
-            NewEmail {
-                kind,
-                recipient: person.email.clone().unwrap_or_default(),
-                subject: rendered.subject,
-                content: self.content(
-                    Some(name),
-                    rendered.text,
-                    rendered.html,
-                    attachments,
-                    not_after,
-                ),
-                scheduled_at: at,
-                key,
-                appointment_id: Some(self.appointment.id),
-                intake_id: None,
-            },
-            now,
-        )
-        .await?;
-        Ok(())
+        Ok(NewEmail {
+            kind,
+            recipient: person.email.clone().unwrap_or_default(),
+            subject: rendered.subject,
+            content: self.content(
+                Some(name),
+                rendered.text,
+                rendered.html,
+                attachments,
+                not_after,
+            ),
+            scheduled_at: at,
+            key,
+            appointment_id: Some(self.appointment.id),
+            intake_id: None,
+        })
     }
 
     pub fn content(

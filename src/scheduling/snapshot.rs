@@ -133,13 +133,17 @@ impl Snapshot {
             .await?
         {
             if let Some(weekday) = weekday(r.weekday) {
-                times.entry(r.practitioner_id).or_default().rules.push(WeeklyRule {
-                    weekday,
-                    start: r.start_time,
-                    end: r.end_time,
-                    valid_from: r.valid_from,
-                    valid_until: r.valid_until,
-                });
+                times
+                    .entry(r.practitioner_id)
+                    .or_default()
+                    .rules
+                    .push(WeeklyRule {
+                        weekday,
+                        start: r.start_time,
+                        end: r.end_time,
+                        valid_from: r.valid_from,
+                        valid_until: r.valid_until,
+                    });
             }
         }
         for o in availability_override::Entity::find()

@@ -8,7 +8,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionSession, TransactionTrait,
+    TransactionSession, TransactionTrait, sea_query::Query,
 };
 use uuid::Uuid;
 
@@ -21,6 +21,7 @@ use crate::{
     intake::notify,
     integrity,
     mail::Notifier,
+    scheduling::{followups::Plan, notify::Facts},
 };
 
 pub struct NewIntake {
@@ -96,28 +97,20 @@ pub async fn assign_in(
         })?;
     let id = Uuid::new_v4();
     let token = Secret::generate(TOKEN_PREFIX);
-    let mut row = intake_assignment::Model {
-        id,
-        client_id: new.client_id,
-        participant_id: person.id,
-        questionnaire_version_id: versioned.version.id,
-        token_hash: token.hash(),
-        status: IntakeStatus::Sent,
-        expires_at: audit.now + timings.link_ttl,
-        due_at: new.due_at,
-        appointment_id: new.appointment_id,
-        answers_sealed: None,
-        score_total: None,
-        score_band: None,
-        flags: serde_json::json!([]),
-        opened_at: None,
-        submitted_at: None,
-        created_by: audit.actor.id,
-        integrity: None,
-        created_at: audit.now,
-        updated_at: audit.now,
-    };
-    row.integrity = Some(integrity::tag(n.keys, &row));
+    let row = new_row(
+        n,
+        timings,
+        RowFields {
+            id,
+            client_id: new.client_id,
+            participant_id: person.id,
+            questionnaire_version_id: versioned.version.id,
+            token: &token,
+            due_at: new.due_at,
+            appointment_id: new.appointment_id,
+        },
+        audit,
+    );
     let row =
         intake_assignment::Entity::insert(intake_assignment::ActiveModel::from(row).reset_all())
             .exec_with_returning(db)
@@ -133,23 +126,64 @@ pub async fn assign_in(
         audit.now,
     )
     .await?;
-    audit
-        .record(
-            db,
-            Event::new(Action::IntakeAssign)
-                .entity("intake", id)
-                .details(serde_json::json!({
-                    "questionnaire": versioned.questionnaire.slug,
-                    "version": versioned.version.version,
-                })),
-        )
-        .await?;
+    audit.record(db, assign_event(id, &versioned)).await?;
     if new.hand_out_to.is_some() {
         audit
             .record(db, Event::new(Action::IntakeLinkShown).entity("intake", id))
             .await?;
     }
     Ok((row, new.hand_out_to.map(|_| token.into_string())))
+}
+
+struct RowFields<'a> {
+    id: Uuid,
+    client_id: Uuid,
+    participant_id: Uuid,
+    questionnaire_version_id: Uuid,
+    token: &'a Secret,
+    due_at: Option<DateTime<Utc>>,
+    appointment_id: Option<Uuid>,
+}
+
+/// A new assignment as stored, with its integrity tag.
+fn new_row(
+    n: Notifier<'_>,
+    timings: Timings,
+    f: RowFields<'_>,
+    audit: &AuditContext,
+) -> intake_assignment::Model {
+    let mut row = intake_assignment::Model {
+        id: f.id,
+        client_id: f.client_id,
+        participant_id: f.participant_id,
+        questionnaire_version_id: f.questionnaire_version_id,
+        token_hash: f.token.hash(),
+        status: IntakeStatus::Sent,
+        expires_at: audit.now + timings.link_ttl,
+        due_at: f.due_at,
+        appointment_id: f.appointment_id,
+        answers_sealed: None,
+        score_total: None,
+        score_band: None,
+        flags: serde_json::json!([]),
+        opened_at: None,
+        submitted_at: None,
+        created_by: audit.actor.id,
+        integrity: None,
+        created_at: audit.now,
+        updated_at: audit.now,
+    };
+    row.integrity = Some(integrity::tag(n.keys, &row));
+    row
+}
+
+fn assign_event(id: Uuid, versioned: &questionnaires::Versioned) -> Event {
+    Event::new(Action::IntakeAssign)
+        .entity("intake", id)
+        .details(serde_json::json!({
+            "questionnaire": versioned.questionnaire.slug,
+            "version": versioned.version.version,
+        }))
 }
 
 /// Replaces the private link of every intake `person` still has open, after their address
@@ -188,61 +222,93 @@ pub async fn relink(
     Ok(open.len())
 }
 
-/// When `appointment`'s type sends a questionnaire: assigns it to each participant with an
-/// email who does not already have it open or done, in the booking's transaction.
+/// When the booked type sends a questionnaire: assigns it to each participant with an email
+/// who does not already have it open or done, planned into the booking's `plan` and written
+/// in one statement.
 pub async fn for_booking(
     db: &impl ConnectionTrait,
     n: Notifier<'_>,
     timings: Timings,
-    appointment: &entity::appointment::Model,
-    questionnaire_id: Option<Uuid>,
+    facts: &Facts<'_>,
     audit: &AuditContext,
+    plan: &mut Plan,
 ) -> Result<(), IntakeError> {
-    let Some(questionnaire_id) = questionnaire_id else {
+    let appointment = facts.appointment();
+    let Some(questionnaire_id) = facts.appointment_type().intake_questionnaire_id else {
         return Ok(());
     };
     if appointment.starts_at <= audit.now {
         return Ok(());
     }
-    let people = participant::Entity::find()
-        .filter(participant::Column::ClientId.eq(appointment.client_id))
-        .order_by_asc(participant::Column::Position)
+    let people: Vec<&participant::Model> = facts
+        .participants()
+        .iter()
+        .filter(|p| p.email.is_some())
+        .collect();
+    if people.is_empty() {
+        return Ok(());
+    }
+    let versioned = questionnaires::at_version(db, questionnaire_id, None)
+        .await
+        .map_err(|e| match e {
+            QuestionnaireError::NotFound => IntakeError::UnknownQuestionnaire,
+            other => other.into(),
+        })?;
+    // Any version of it counts: a partner who has it open or done is not asked again.
+    let existing = intake_assignment::Entity::find()
+        .filter(intake_assignment::Column::ParticipantId.is_in(people.iter().map(|p| p.id)))
+        .filter(
+            intake_assignment::Column::QuestionnaireVersionId.in_subquery(
+                Query::select()
+                    .column(questionnaire_version::Column::Id)
+                    .from(questionnaire_version::Entity)
+                    .and_where(questionnaire_version::Column::QuestionnaireId.eq(questionnaire_id))
+                    .to_owned(),
+            ),
+        )
         .all(db)
         .await?;
-    let versions: Vec<Uuid> = questionnaire_version::Entity::find()
-        .filter(questionnaire_version::Column::QuestionnaireId.eq(questionnaire_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| v.id)
-        .collect();
-    for person in people.iter().filter(|p| p.email.is_some()) {
-        let existing = intake_assignment::Entity::find()
-            .filter(intake_assignment::Column::ParticipantId.eq(person.id))
-            .filter(intake_assignment::Column::QuestionnaireVersionId.is_in(versions.clone()))
-            .all(db)
-            .await?;
+    let mut rows = Vec::new();
+    for person in people {
         if existing
             .iter()
-            .any(|a| status(a, audit.now) != Status::Expired)
+            .any(|a| a.participant_id == person.id && status(a, audit.now) != Status::Expired)
         {
             continue;
         }
-        assign_in(
-            db,
+        let token = Secret::generate(TOKEN_PREFIX);
+        let row = new_row(
             n,
             timings,
-            NewIntake {
+            RowFields {
+                id: Uuid::new_v4(),
                 client_id: appointment.client_id,
                 participant_id: person.id,
-                questionnaire_id,
+                questionnaire_version_id: versioned.version.id,
+                token: &token,
                 due_at: Some(appointment.starts_at),
                 appointment_id: Some(appointment.id),
-                hand_out_to: None,
             },
             audit,
-        )
-        .await?;
+        );
+        let url = n.public_url.link(&format!("/intake/{}", token.expose()));
+        plan.emails.extend(notify::invitation_for_booking(
+            n,
+            facts,
+            &row,
+            person,
+            &url,
+            timings.reminder_before,
+            audit.now,
+        )?);
+        plan.events.push(assign_event(row.id, &versioned));
+        rows.push(row);
     }
+    intake_assignment::Entity::insert_many(
+        rows.into_iter()
+            .map(|r| intake_assignment::ActiveModel::from(r).reset_all()),
+    )
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
