@@ -20,8 +20,10 @@ use uuid::Uuid;
 use super::{
     SchedulingError, availability,
     followups::{Followups, Plan},
+    manage_link,
     notify::{self, Change, Facts},
     slots::{self, Rejection},
+    snapshot::{ScheduleCache, Snapshot},
     types::{self, slot_rules},
 };
 use crate::{
@@ -81,6 +83,7 @@ pub enum Booker {
 /// being moved).
 pub async fn ensure_free(
     db: &impl ConnectionTrait,
+    snapshot: &Snapshot,
     p: &practitioner::Model,
     ty: &appointment_type::Model,
     start: DateTime<Utc>,
@@ -90,7 +93,11 @@ pub async fn ensure_free(
 ) -> Result<(), SchedulingError> {
     let rules = slot_rules(ty);
     let blocked = rules.blocked(start);
-    let schedule = availability::schedule(db, p, blocked.start, blocked.end, ignore).await?;
+    let schedule = snapshot
+        .schedules(db, &[p], blocked.start, blocked.end, ignore)
+        .await?
+        .pop()
+        .expect("one schedule for one practitioner");
     match booker {
         Booker::Online => slots::check(&schedule, &rules, start, now)?,
         Booker::Staff {
@@ -234,19 +241,23 @@ pub struct StaffBooking {
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    cache: &ScheduleCache,
     notify: Notifier<'_>,
     followups: &impl Followups,
     booking: StaffBooking,
     audit: &AuditContext,
 ) -> Result<appointment::Model, SchedulingError> {
     let txn = db::begin_write(db).await?;
-    let ty = types::find(&txn, booking.appointment_type_id).await?;
-    let p = availability::practitioner(&txn, booking.practitioner_id).await?;
-    if !types::practitioners_for(&txn, ty.id)
-        .await?
-        .iter()
-        .any(|o| o.id == p.id)
-    {
+    let snapshot = cache.get(&txn, audit.now).await?;
+    let ty = snapshot
+        .appointment_type(booking.appointment_type_id)
+        .ok_or(SchedulingError::UnknownType)?
+        .clone();
+    let p = snapshot
+        .practitioner(booking.practitioner_id)
+        .ok_or(SchedulingError::UnknownPractitioner)?
+        .clone();
+    if !snapshot.offering(ty.id).iter().any(|o| o.id == p.id) {
         return Err(SchedulingError::NotOffered);
     }
     let client = client::Entity::find_by_id(booking.client_id)
@@ -256,8 +267,20 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
     let booker = Booker::Staff {
         outside_hours: booking.outside_hours,
     };
-    ensure_free(&txn, &p, &ty, booking.start, booker, audit.now, None).await?;
+    ensure_free(
+        &txn,
+        &snapshot,
+        &p,
+        &ty,
+        booking.start,
+        booker,
+        audit.now,
+        None,
+    )
+    .await?;
     let id = Uuid::new_v4();
+    // The couple's own link to it, from the start: their confirmation carries it.
+    let (token, token_hash, token_sealed) = manage_link::mint(notify.keys, id);
     let created = insert(
         &txn,
         &ty,
@@ -269,8 +292,8 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
             source: AppointmentSource::Staff,
             outside_hours: booking.outside_hours,
             created_by: audit.actor.id,
-            manage_token_hash: None,
-            manage_token_sealed: None,
+            manage_token_hash: Some(token_hash),
+            manage_token_sealed: Some(token_sealed),
             message_sealed: None,
             idempotency: None,
         },
@@ -283,7 +306,16 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
             .entity("appointment", id)
             .details(serde_json::json!({ "outside_hours": booking.outside_hours })),
     );
-    let facts = Facts::load(&txn, notify, &created, audit.now).await?;
+    let participants = notify::participants_of(&txn, client.id).await?;
+    let facts = Facts::new(
+        notify,
+        &created,
+        ty,
+        p,
+        snapshot.practice.clone(),
+        participants,
+        token.expose(),
+    );
     booked(&txn, notify, followups, &facts, audit, &mut plan).await?;
     plan.write(&txn, notify, audit).await?;
     txn.commit().await?;
@@ -316,6 +348,7 @@ pub async fn booked(
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    cache: &ScheduleCache,
     notify: Notifier<'_>,
     id: Uuid,
     start: DateTime<Utc>,
@@ -324,15 +357,22 @@ pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<appointment::Model, SchedulingError> {
     let txn = db::begin_write(db).await?;
     let current = live(&txn, id).await?;
-    let ty = types::find(&txn, current.appointment_type_id).await?;
+    let snapshot = cache.get(&txn, audit.now).await?;
+    let ty = match snapshot.appointment_type(current.appointment_type_id) {
+        Some(t) => t.clone(),
+        None => types::find(&txn, current.appointment_type_id).await?,
+    };
     if booker == Booker::Online {
         let cutoff = types::cutoff(&ty, current.starts_at);
         if audit.now > cutoff {
             return Err(SchedulingError::PastCutoff { cutoff });
         }
     }
-    let p = availability::practitioner(&txn, current.practitioner_id).await?;
-    ensure_free(&txn, &p, &ty, start, booker, audit.now, Some(id)).await?;
+    let p = match snapshot.practitioner(current.practitioner_id) {
+        Some(p) => p.clone(),
+        None => availability::practitioner(&txn, current.practitioner_id).await?,
+    };
+    ensure_free(&txn, &snapshot, &p, &ty, start, booker, audit.now, Some(id)).await?;
     let rules = slot_rules(&ty);
     let blocked = rules.blocked(start);
     let outside_hours = matches!(
@@ -369,9 +409,10 @@ pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
                 })),
         )
         .await?;
-    notify::appointment_changed(
+    notify::appointment_changed_in(
         &txn,
         notify,
+        &snapshot,
         &moved,
         Change::Rescheduled { from },
         audit.now,
@@ -393,6 +434,7 @@ pub enum CancelledBy {
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    cache: &ScheduleCache,
     notify: Notifier<'_>,
     id: Uuid,
     reason: Option<CancelReason>,
@@ -401,8 +443,12 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<appointment::Model, SchedulingError> {
     let txn = db::begin_write(db).await?;
     let current = live(&txn, id).await?;
+    let snapshot = cache.get(&txn, audit.now).await?;
     if by == CancelledBy::Client {
-        let ty = types::find(&txn, current.appointment_type_id).await?;
+        let ty = match snapshot.appointment_type(current.appointment_type_id) {
+            Some(t) => t.clone(),
+            None => types::find(&txn, current.appointment_type_id).await?,
+        };
         let cutoff = types::cutoff(&ty, current.starts_at);
         if audit.now > cutoff {
             return Err(SchedulingError::PastCutoff { cutoff });
@@ -430,7 +476,15 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     audit
         .record(&txn, Event::new(action).entity("appointment", id))
         .await?;
-    notify::appointment_changed(&txn, notify, &cancelled, Change::Cancelled, audit.now).await?;
+    notify::appointment_changed_in(
+        &txn,
+        notify,
+        &snapshot,
+        &cancelled,
+        Change::Cancelled,
+        audit.now,
+    )
+    .await?;
     txn.commit().await?;
     notify.mailer.wake();
     Ok(cancelled)

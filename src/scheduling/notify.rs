@@ -11,7 +11,7 @@ use entity::{
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::{SchedulingError, availability, manage_link, types};
+use super::{SchedulingError, availability, manage_link, snapshot::Snapshot, types};
 use crate::{
     calendar::{
         CalendarError,
@@ -84,38 +84,55 @@ pub async fn appointment_changed(
     change: Change,
     now: DateTime<Utc>,
 ) -> Result<(), NotifyError> {
-    match change {
-        Change::Booked => {}
-        Change::Rescheduled { .. } => {
-            outbox::cancel_pending(db, a.id, &[Kind::Reminder, Kind::BookingRescheduled], now)
-                .await?;
-        }
-        Change::Cancelled | Change::Relinked => {
-            outbox::cancel_pending(
-                db,
-                a.id,
-                &[
-                    Kind::Reminder,
-                    Kind::BookingConfirmed,
-                    Kind::BookingRescheduled,
-                ],
-                now,
-            )
-            .await?;
-        }
-        Change::Closed => {
-            outbox::cancel_pending(db, a.id, &[Kind::Reminder], now).await?;
-            return Ok(());
-        }
-    }
-    // Nobody needs telling about an appointment that is already over.
-    if a.starts_at <= now {
+    if !withdraw_pending(db, a, change, now).await? {
         return Ok(());
     }
     let facts = Facts::load(db, n, a, now).await?;
     let emails = facts.messages(n, change, now)?;
     outbox::enqueue_all(db, n.keys, emails, now).await?;
     Ok(())
+}
+
+/// [`appointment_changed`] with the practice, type and practitioner from `snapshot`.
+pub async fn appointment_changed_in(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    snapshot: &Snapshot,
+    a: &appointment::Model,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<(), NotifyError> {
+    if !withdraw_pending(db, a, change, now).await? {
+        return Ok(());
+    }
+    let facts = Facts::from_snapshot(db, n, snapshot, a, now).await?;
+    let emails = facts.messages(n, change, now)?;
+    outbox::enqueue_all(db, n.keys, emails, now).await?;
+    Ok(())
+}
+
+/// Cancels what `change` makes obsolete; answers whether anything new is to be sent.
+async fn withdraw_pending(
+    db: &impl ConnectionTrait,
+    a: &appointment::Model,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<bool, NotifyError> {
+    let obsolete: &[Kind] = match change {
+        Change::Booked => &[],
+        Change::Rescheduled { .. } => &[Kind::Reminder, Kind::BookingRescheduled],
+        Change::Cancelled | Change::Relinked => &[
+            Kind::Reminder,
+            Kind::BookingConfirmed,
+            Kind::BookingRescheduled,
+        ],
+        Change::Closed => &[Kind::Reminder],
+    };
+    if !obsolete.is_empty() {
+        outbox::cancel_pending(db, a.id, obsolete, now).await?;
+    }
+    // Nobody needs telling about an appointment that is over, or already past.
+    Ok(!matches!(change, Change::Closed) && a.starts_at > now)
 }
 
 /// What the messages about one appointment are made from.
@@ -198,11 +215,7 @@ impl<'a> Facts<'a> {
         let practitioner = availability::practitioner(db, a.practitioner_id).await?;
         let practice = crate::practice::settings(db).await?;
         let practice_zone = crate::practice::zone_of(&practice);
-        let participants = participant::Entity::find()
-            .filter(participant::Column::ClientId.eq(a.client_id))
-            .order_by_asc(participant::Column::Position)
-            .all(db)
-            .await?;
+        let participants = participants_of(db, a.client_id).await?;
         let token = manage_link::current(db, n.keys, a, now).await?;
         Ok(Self {
             appointment: a,
@@ -215,6 +228,36 @@ impl<'a> Facts<'a> {
             dashboard_url: n.public_url.link(&format!("/admin/appointments/{}", a.id)),
             booking_url: n.public_url.link("/book"),
         })
+    }
+
+    /// [`Self::load`], with the practice, the type and the practitioner taken from
+    /// `snapshot`: only the participants are read.
+    pub async fn from_snapshot(
+        db: &impl ConnectionTrait,
+        n: Notifier<'_>,
+        snapshot: &Snapshot,
+        a: &'a appointment::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Self, NotifyError> {
+        let appointment_type = match snapshot.appointment_type(a.appointment_type_id) {
+            Some(t) => t.clone(),
+            None => types::find(db, a.appointment_type_id).await?,
+        };
+        let practitioner = match snapshot.practitioner(a.practitioner_id) {
+            Some(p) => p.clone(),
+            None => availability::practitioner(db, a.practitioner_id).await?,
+        };
+        let participants = participants_of(db, a.client_id).await?;
+        let token = manage_link::current(db, n.keys, a, now).await?;
+        Ok(Self::new(
+            n,
+            a,
+            appointment_type,
+            practitioner,
+            snapshot.practice.clone(),
+            participants,
+            &token,
+        ))
     }
 
     /// Facts a change already holds (a booking has just read or written every one).
@@ -474,6 +517,18 @@ impl<'a> Facts<'a> {
             not_after,
         }
     }
+}
+
+/// A client's participants, in order.
+pub async fn participants_of(
+    db: &impl ConnectionTrait,
+    client_id: Uuid,
+) -> Result<Vec<participant::Model>, DbErr> {
+    participant::Entity::find()
+        .filter(participant::Column::ClientId.eq(client_id))
+        .order_by_asc(participant::Column::Position)
+        .all(db)
+        .await
 }
 
 /// The key of one participant's reminder at `minutes` before the start.

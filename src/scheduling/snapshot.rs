@@ -77,6 +77,8 @@ pub struct Snapshot {
     loaded_at: DateTime<Utc>,
     pub practice: practice::Model,
     types: Vec<appointment_type::Model>,
+    /// Every practitioner, active or not.
+    practitioners: HashMap<Uuid, practitioner::Model>,
     /// Active practitioners offering each type, by name.
     offering: HashMap<Uuid, Vec<practitioner::Model>>,
     times: HashMap<Uuid, Times>,
@@ -107,7 +109,6 @@ impl Snapshot {
             .all(db)
             .await?;
         let practitioners: HashMap<Uuid, practitioner::Model> = practitioner::Entity::find()
-            .filter(practitioner::Column::Active.eq(true))
             .all(db)
             .await?
             .into_iter()
@@ -115,7 +116,10 @@ impl Snapshot {
             .collect();
         let mut offering: HashMap<Uuid, Vec<practitioner::Model>> = HashMap::new();
         for link in offered::Entity::find().all(db).await? {
-            if let Some(p) = practitioners.get(&link.practitioner_id) {
+            if let Some(p) = practitioners
+                .get(&link.practitioner_id)
+                .filter(|p| p.active)
+            {
                 offering
                     .entry(link.appointment_type_id)
                     .or_default()
@@ -187,6 +191,7 @@ impl Snapshot {
             loaded_at: now,
             practice,
             types,
+            practitioners,
             offering,
             times,
         })
@@ -197,6 +202,16 @@ impl Snapshot {
         self.types
             .iter()
             .find(|t| t.slug == slug && t.public && t.active)
+    }
+
+    /// A type by id, active or not.
+    pub fn appointment_type(&self, id: Uuid) -> Option<&appointment_type::Model> {
+        self.types.iter().find(|t| t.id == id)
+    }
+
+    /// A practitioner by id, active or not.
+    pub fn practitioner(&self, id: Uuid) -> Option<&practitioner::Model> {
+        self.practitioners.get(&id)
     }
 
     /// The active practitioners who offer `type_id`, by name.

@@ -1,11 +1,27 @@
 //! What each path costs in SQL statements, held down so it cannot creep back: a booking, the
 //! other write paths, and the dashboard pages whatever the number of rows.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 
-use crate::common::{TestApp, scheduling::couple_booking};
+use crate::common::{Caller, TestApp, intake::couples_answers, scheduling::couple_booking};
+
+/// Tuesday 8 December 2026, 09:00 UTC: the first free consultation after
+/// [`crate::common::scheduling::monday_morning`].
+const TUESDAY_9AM: &str = "2026-12-08T09:00:00Z";
 
 impl TestApp {
+    /// The SQL each page costs `caller`.
+    async fn page_costs(&self, caller: &Caller, pages: &[String]) -> Vec<(String, Vec<String>)> {
+        let mut costs = Vec::new();
+        for path in pages {
+            let (r, sql) = self.statements_of(self.page(caller, path)).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            costs.push((path.clone(), sql));
+        }
+        costs
+    }
+
     /// Runs `f` and returns the SQL it caused, one statement per entry.
     async fn statements_of<F: std::future::Future>(&self, f: F) -> (F::Output, Vec<String>) {
         self.state.statements.record();
@@ -72,4 +88,114 @@ async fn a_feed_revalidation_is_answered_from_the_stored_version_without_a_rende
         .unwrap();
     assert_eq!(changed.status(), StatusCode::OK);
     assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+}
+
+#[tokio::test]
+async fn the_other_write_paths_stay_within_their_statement_budgets() {
+    let (app, clock) = TestApp::at_monday_morning_signed_in_for_weeks().await;
+    let couple = app.couple_in_care(TUESDAY_9AM).await;
+    let staff = &couple.owner;
+    let p = app.first_practitioner_id().await;
+    let session = app.type_id(staff, "couples-session").await;
+    let mut costs = Vec::new();
+
+    let (r, sql) = app
+        .statements_of(app.send_as(
+            staff,
+            Method::POST,
+            "/api/v1/appointments",
+            json!({"client_id": couple.client, "appointment_type_id": session,
+                   "practitioner_id": p, "start": "2026-12-09T10:00:00Z"}),
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    costs.push(("staff booking", sql));
+
+    let booked = app.book_ok(&couple_booking("2026-12-08T11:00:00Z")).await;
+    let token = TestApp::token_of(&booked);
+    let (r, sql) = app
+        .statements_of(app.reschedule_booking(&token, "2026-12-08T12:00:00Z"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    costs.push(("reschedule", sql));
+    let (r, sql) = app.statements_of(app.cancel_booking(&token)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    costs.push(("cancel", sql));
+
+    let links = app.intake_links().await;
+    let (_, sql) = app
+        .statements_of(app.submit_intake(&links["jane@example.org"], couples_answers(false)))
+        .await;
+    costs.push(("intake submit", sql));
+
+    clock.advance(chrono::Duration::days(2));
+    let note = crate::common::assert_status(
+        app.write_note(
+            &couple.clinician,
+            &couple.client,
+            json!({"format": "free", "appointment_id": couple.appointment,
+                   "content": {"text": "Worked on repair after conflict."}}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = note["id"].as_str().unwrap();
+    let (r, sql) = app
+        .statements_of(app.post_empty_as(&couple.clinician, &format!("/api/v1/notes/{id}/sign")))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    costs.push(("note sign", sql));
+
+    // What each costs now; a change that needs more says so here.
+    for ((path, sql), most) in costs.iter().zip([8, 12, 11, 17, 9]) {
+        assert!(sql.len() <= most, "{path}: {}", listing(sql));
+    }
+}
+
+#[tokio::test]
+async fn a_dashboard_page_costs_the_same_statements_whatever_the_number_of_rows() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let (_, owner) = app.signed_in(attune::auth::Role::Owner).await;
+    let first = app.book_ok(&couple_booking(TUESDAY_9AM)).await;
+    let record = app.couple_in_care_of(&first).await;
+    let pages = [
+        "/admin".to_owned(),
+        "/admin/clients".to_owned(),
+        format!("/admin/clients/{}", record.client),
+    ];
+    for hour in 10..12 {
+        app.book_ok(&couple_booking(&format!("2026-12-08T{hour}:00:00Z")))
+            .await;
+    }
+    let few = app.page_costs(&owner, &pages).await;
+    for hour in 12..17 {
+        app.book_ok(&couple_booking(&format!("2026-12-08T{hour}:00:00Z")))
+            .await;
+    }
+    // More rows in the record itself: sessions of the couple's own.
+    let p = app.first_practitioner_id().await;
+    let session = app.type_id(&owner, "couples-session").await;
+    for day in 9..12 {
+        let r = app
+            .send_as(
+                &owner,
+                Method::POST,
+                "/api/v1/appointments",
+                json!({"client_id": record.client, "appointment_type_id": session,
+                       "practitioner_id": p, "start": format!("2026-12-{day:02}T10:00:00Z")}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let more = app.page_costs(&owner, &pages).await;
+    for ((path, a), (_, b)) in few.iter().zip(&more) {
+        assert_eq!(
+            a.len(),
+            b.len(),
+            "{path}: {}\nthen {}",
+            listing(a),
+            listing(b)
+        );
+    }
 }

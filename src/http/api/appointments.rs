@@ -223,6 +223,7 @@ impl AppointmentsApi {
         };
         let created = appointments::create_by_staff(
             &state.db,
+            &state.schedule,
             state.notifier(),
             &state.followups(),
             booking,
@@ -289,9 +290,16 @@ impl AppointmentsApi {
         let booker = Booker::Staff {
             outside_hours: body.0.outside_hours,
         };
-        let moved =
-            appointments::reschedule(&state.db, state.notifier(), id.0, start, booker, &audit)
-                .await?;
+        let moved = appointments::reschedule(
+            &state.db,
+            &state.schedule,
+            state.notifier(),
+            id.0,
+            start,
+            booker,
+            &audit,
+        )
+        .await?;
         Ok(Json(view(moved, None)))
     }
 
@@ -314,6 +322,7 @@ impl AppointmentsApi {
         let audit = audit_context(&state, &origin, staff.actor());
         let cancelled = appointments::cancel(
             &state.db,
+            &state.schedule,
             state.notifier(),
             id.0,
             reason,

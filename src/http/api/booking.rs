@@ -422,8 +422,9 @@ impl BookingApi {
         let reason = CancelReason::parse(body.0.reason.as_deref()).map_err(ApiError::from)?;
         let managed = booking::by_token(&state.db, &token.0).await?;
         let audit = audit_context(&state, &origin, Actor::client_link(managed.appointment.id));
-        appointments::cancel(
+        let cancelled = appointments::cancel(
             &state.db,
+            &state.schedule,
             state.notifier(),
             managed.appointment.id,
             reason,
@@ -431,7 +432,10 @@ impl BookingApi {
             &audit,
         )
         .await?;
-        let managed = booking::by_token(&state.db, &token.0).await?;
+        let managed = ManagedBooking {
+            appointment: cancelled,
+            ..managed
+        };
         Ok(Json(managed_body(&state, &managed, &token.0).await?))
     }
 
@@ -454,8 +458,9 @@ impl BookingApi {
         let start = booking_input::SlotStart::parse(&body.0.start)?.instant();
         let managed = booking::by_token(&state.db, &token.0).await?;
         let audit = audit_context(&state, &origin, Actor::client_link(managed.appointment.id));
-        appointments::reschedule(
+        let moved = appointments::reschedule(
             &state.db,
+            &state.schedule,
             state.notifier(),
             managed.appointment.id,
             start,
@@ -463,7 +468,10 @@ impl BookingApi {
             &audit,
         )
         .await?;
-        let managed = booking::by_token(&state.db, &token.0).await?;
+        let managed = ManagedBooking {
+            appointment: moved,
+            ..managed
+        };
         Ok(Json(managed_body(&state, &managed, &token.0).await?))
     }
 }

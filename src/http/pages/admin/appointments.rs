@@ -164,6 +164,7 @@ pub async fn act(
         "reschedule" => match start_of(form, admin.tz) {
             Ok((start, outside_hours)) => appointments::reschedule(
                 db,
+                &state.schedule,
                 state.notifier(),
                 id,
                 start,
@@ -176,12 +177,18 @@ pub async fn act(
             Err(e) => Err(e),
         },
         "cancel" => match CancelReason::parse(Some(form.raw("reason"))) {
-            Ok(reason) => {
-                appointments::cancel(db, state.notifier(), id, reason, CancelledBy::Staff, &audit)
-                    .await
-                    .map(|_| Notice::Cancelled)
-                    .map_err(ApiError::from)
-            }
+            Ok(reason) => appointments::cancel(
+                db,
+                &state.schedule,
+                state.notifier(),
+                id,
+                reason,
+                CancelledBy::Staff,
+                &audit,
+            )
+            .await
+            .map(|_| Notice::Cancelled)
+            .map_err(ApiError::from),
             Err(e) => Err(e.into()),
         },
         "complete" | "no-show" => {

@@ -499,6 +499,7 @@ pub async fn book(
         };
         appointments::create_by_staff(
             &state.db,
+            &state.schedule,
             state.notifier(),
             &state.followups(),
             StaffBooking {

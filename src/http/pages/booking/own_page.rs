@@ -121,6 +121,7 @@ pub async fn cancel(
     );
     appointments::cancel(
         &state.db,
+        &state.schedule,
         state.notifier(),
         managed.appointment.id,
         reason,
@@ -214,6 +215,7 @@ pub async fn reschedule(
     );
     match appointments::reschedule(
         &state.db,
+        &state.schedule,
         state.notifier(),
         managed.appointment.id,
         start,
