@@ -632,3 +632,62 @@ async fn every_online_booking_opens_a_new_lead_with_what_was_typed() {
     assert_eq!(single["participants"][0]["first_name"], "Jane Q.");
     assert_eq!(single["status"], "lead");
 }
+
+#[tokio::test]
+async fn slots_in_the_compact_form_say_the_same_times_without_repeating_themselves() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let path = "/api/v1/public/slots?type=free-consultation&from=2026-12-08&to=2026-12-09&tz=America/New_York";
+    let full = app.get_json(path, StatusCode::OK).await;
+    let compact = app
+        .get_json(&format!("{path}&format=compact"), StatusCode::OK)
+        .await;
+    assert_eq!(compact["type"], "free-consultation");
+    assert_eq!(compact["tz"], "America/New_York");
+    assert_eq!(compact["duration_minutes"], 15);
+    let practitioners = compact["practitioners"].as_array().unwrap();
+    // Every full entry is one (time, practitioner) of the compact form, and nothing else is.
+    let mut from_compact = Vec::new();
+    for day in compact["days"].as_array().unwrap() {
+        assert_eq!(day["offset"], "-05:00");
+        for (time, who) in day["times"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(day["free"].as_array().unwrap())
+        {
+            for i in who.as_array().unwrap() {
+                from_compact.push((
+                    format!(
+                        "{}T{}:00-05:00",
+                        day["date"].as_str().unwrap(),
+                        time.as_str().unwrap()
+                    ),
+                    practitioners[i.as_u64().unwrap() as usize].clone(),
+                ));
+            }
+        }
+    }
+    let from_full: Vec<(String, Value)> = full["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["start"].as_str().unwrap().to_owned(),
+                s["practitioner_id"].clone(),
+            )
+        })
+        .collect();
+    assert!(!from_full.is_empty());
+    assert_eq!(from_compact, from_full);
+    // Smaller, which is the point.
+    assert!(compact.to_string().len() * 2 < full.to_string().len());
+
+    // The default is the full form; a format that does not exist is refused by name.
+    let p = assert_problem(
+        app.get(&format!("{path}&format=tiny")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&p), vec!["format"], "{p}");
+}

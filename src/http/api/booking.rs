@@ -115,6 +115,103 @@ pub struct SlotsBody {
     slots: Vec<Slot>,
 }
 
+/// How the free times are written out.
+#[derive(poem_openapi::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum SlotFormat {
+    /// One entry per start and practitioner, each with its end: the default.
+    Full,
+    /// Each day once, each start once as a local time, with who is free then.
+    Compact,
+}
+
+/// The free times with nothing repeated that is the same for all of them: each day once
+/// with its UTC offset, each start once as `HH:MM` (with its own offset appended only on a
+/// day the clocks change, when it differs from the day's), the end implied by the
+/// duration, and who is free as positions in `practitioners`.
+#[derive(Object)]
+pub struct CompactSlotsBody {
+    /// The appointment type's slug.
+    #[oai(rename = "type")]
+    type_: String,
+    tz: String,
+    /// Every slot lasts this long.
+    duration_minutes: i32,
+    /// The practitioners the positions in `free` refer to.
+    practitioners: Vec<Uuid>,
+    days: Vec<CompactDay>,
+}
+
+#[derive(Object)]
+pub struct CompactDay {
+    /// `YYYY-MM-DD` in `tz`.
+    date: NaiveDate,
+    /// The UTC offset of the day's first start, e.g. `-05:00`.
+    offset: String,
+    /// The starts, `HH:MM` (or `HH:MM±hh:mm` where the offset differs from `offset`).
+    times: Vec<String>,
+    /// For each start, the positions in `practitioners` of who is free then.
+    free: Vec<Vec<u16>>,
+}
+
+#[derive(poem_openapi::Union)]
+pub enum SlotsAnswer {
+    Full(SlotsBody),
+    Compact(CompactSlotsBody),
+}
+
+/// `free` (earliest first) written compactly.
+fn compact(
+    ty: &entity::appointment_type::Model,
+    tz: TimeZone,
+    free: &[(crate::scheduling::slots::Interval, Uuid)],
+) -> CompactSlotsBody {
+    let mut practitioners: Vec<Uuid> = Vec::new();
+    let mut days: Vec<CompactDay> = Vec::new();
+    let mut last_start = None;
+    for (slot, p) in free {
+        let who = match practitioners.iter().position(|x| x == p) {
+            Some(i) => i,
+            None => {
+                practitioners.push(*p);
+                practitioners.len() - 1
+            }
+        } as u16;
+        let at = local(tz, slot.start);
+        if last_start == Some(slot.start)
+            && let Some(day) = days.last_mut()
+            && let Some(list) = day.free.last_mut()
+        {
+            list.push(who);
+            continue;
+        }
+        last_start = Some(slot.start);
+        let offset = at.format("%:z").to_string();
+        if days.last().is_none_or(|d| d.date != at.date_naive()) {
+            days.push(CompactDay {
+                date: at.date_naive(),
+                offset: offset.clone(),
+                times: Vec::new(),
+                free: Vec::new(),
+            });
+        }
+        let day = days.last_mut().expect("pushed above");
+        let mut time = at.format("%H:%M").to_string();
+        if offset != day.offset {
+            time.push_str(&offset);
+        }
+        day.times.push(time);
+        day.free.push(vec![who]);
+    }
+    CompactSlotsBody {
+        type_: ty.slug.clone(),
+        tz: tz.name().to_owned(),
+        duration_minutes: ty.duration_minutes,
+        practitioners,
+        days,
+    }
+}
+
 #[derive(Object, Deserialize, Serialize)]
 pub struct BookingBody {
     /// The appointment type's slug.
@@ -276,7 +373,9 @@ impl BookingApi {
         to: Query<NaiveDate>,
         /// An IANA zone, e.g. `Europe/London`.
         tz: Query<Option<String>>,
-    ) -> ApiResult<Json<SlotsBody>, SlotsRead> {
+        /// `full` (the default) or `compact`.
+        format: Query<Option<SlotFormat>>,
+    ) -> ApiResult<Json<SlotsAnswer>, SlotsRead> {
         let now = state.clock.now();
         let snapshot = state.schedule.get(&state.db, now).await?;
         let tz = zone_or(practice::zone_of(&snapshot.practice), tz.0.as_deref())?;
@@ -300,7 +399,10 @@ impl BookingApi {
         let (range_start, range_end) = (tz.start_of(from.0), tz.start_of(to.0 + Duration::days(1)));
         let free =
             booking::free_times(&state.db, &snapshot, ty, range_start, range_end, now).await?;
-        Ok(Json(SlotsBody {
+        if format.0 == Some(SlotFormat::Compact) {
+            return Ok(Json(SlotsAnswer::Compact(compact(ty, tz, &free))));
+        }
+        Ok(Json(SlotsAnswer::Full(SlotsBody {
             type_: ty.slug.clone(),
             tz: tz.name().to_owned(),
             slots: free
@@ -311,7 +413,7 @@ impl BookingApi {
                     practitioner_id,
                 })
                 .collect(),
-        }))
+        })))
     }
 
     /// Book
@@ -544,4 +646,59 @@ async fn managed_body(
         manage_url,
         ics_url,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduling::slots::Interval;
+
+    #[test]
+    fn a_compact_day_on_which_the_clocks_change_marks_the_times_after_the_change() {
+        let tz = TimeZone::parse("America/New_York").unwrap();
+        let ty = entity::appointment_type::Model {
+            id: Uuid::nil(),
+            slug: "s".into(),
+            name: "S".into(),
+            description: String::new(),
+            duration_minutes: 60,
+            buffer_before_minutes: 0,
+            buffer_after_minutes: 0,
+            slot_step_minutes: 60,
+            min_notice_minutes: 0,
+            horizon_days: 365,
+            cancellation_cutoff_minutes: 0,
+            public: true,
+            location_kind: LocationKind::Video,
+            location_details: None,
+            active: true,
+            reminder_minutes: serde_json::json!([]),
+            intake_questionnaire_id: None,
+            client_title: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        // 14 March 2027: New York goes from -05:00 to -04:00 at 02:00 local.
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let hour = |start: &str| {
+            let start = at(start);
+            Interval::new(start, start + Duration::hours(1))
+        };
+        let free = [
+            (hour("2027-03-14T06:00:00Z"), a), // 01:00 -05:00
+            (hour("2027-03-14T06:00:00Z"), b),
+            (hour("2027-03-14T07:00:00Z"), a), // 03:00 -04:00
+            (hour("2027-03-15T13:00:00Z"), b), // 09:00 -04:00, the next day
+        ];
+        let c = compact(&ty, tz, &free);
+        assert_eq!(c.practitioners, vec![a, b]);
+        assert_eq!(c.days.len(), 2);
+        assert_eq!(c.days[0].offset, "-05:00");
+        assert_eq!(c.days[0].times, vec!["01:00", "03:00-04:00"]);
+        assert_eq!(c.days[0].free, vec![vec![0, 1], vec![0]]);
+        assert_eq!(c.days[1].offset, "-04:00");
+        assert_eq!(c.days[1].times, vec!["09:00"]);
+        assert_eq!(c.days[1].free, vec![vec![1]]);
+    }
 }
