@@ -67,6 +67,8 @@ pub struct AppState {
     pub statements: Arc<db::Statements>,
     /// What free time is made of, in memory while its version stands.
     pub schedule: Arc<scheduling::snapshot::ScheduleCache>,
+    /// Feeds recently found unchanged.
+    pub feeds: Arc<calendar::feed::RecentFeeds>,
 }
 
 impl AppState {
@@ -114,6 +116,9 @@ impl AppState {
         };
         let public_url = public_url(&config)?;
         warn_if_mail_goes_nowhere(&config, &public_url);
+        let feeds = Arc::new(calendar::feed::RecentFeeds::new(
+            config.calendar.feed_recheck,
+        ));
         Ok(Self {
             public_url,
             db,
@@ -126,6 +131,7 @@ impl AppState {
             mail: Arc::new(mail),
             statements,
             schedule: Default::default(),
+            feeds,
         })
     }
 

@@ -264,12 +264,57 @@ pub async fn by_token(
 }
 
 /// A feed as served: the text and its validators.
+#[derive(Clone)]
 pub struct Served {
     pub body: String,
     /// A strong validator, quoted.
     pub etag: String,
     /// When the body last changed, to the second (HTTP dates have no finer grain).
     pub modified_at: DateTime<Utc>,
+}
+
+/// Feeds recently found unchanged, by the hash of their secret: a burst of revalidations is
+/// answered from memory, the database asked again once `recheck` has passed. Only feeds that
+/// exist are held, so its size is the number of feeds.
+pub struct RecentFeeds {
+    recheck: std::time::Duration,
+    held: std::sync::RwLock<HashMap<String, (std::time::Instant, Served)>>,
+}
+
+impl RecentFeeds {
+    pub fn new(recheck: std::time::Duration) -> Self {
+        Self {
+            recheck,
+            held: Default::default(),
+        }
+    }
+
+    /// The validators of the feed with this secret, if they were found current within
+    /// `recheck`.
+    pub fn current(&self, token: &str) -> Option<Served> {
+        if self.recheck.is_zero() {
+            return None;
+        }
+        let held = self.held.read().unwrap_or_else(|e| e.into_inner());
+        let (at, served) = held.get(&crypto::hash_secret(token))?;
+        (at.elapsed() < self.recheck).then(|| served.clone())
+    }
+
+    /// `served` (its validators; the body is not kept) is what the feed with this secret is.
+    pub fn remember(&self, token: &str, served: &Served) {
+        if self.recheck.is_zero() {
+            return;
+        }
+        let validators = Served {
+            body: String::new(),
+            etag: served.etag.clone(),
+            modified_at: served.modified_at,
+        };
+        self.held.write().unwrap_or_else(|e| e.into_inner()).insert(
+            crypto::hash_secret(token),
+            (std::time::Instant::now(), validators),
+        );
+    }
 }
 
 /// How long a rendered body may stand for the feed while nothing it is made from changes:

@@ -70,6 +70,9 @@ pub struct IntakeSettings {
 pub struct CalendarSettings {
     /// How far back the feed reaches, in days.
     pub feed_past_days: u32,
+    /// How long a feed found unchanged is answered 304 from memory before the database is
+    /// asked again: calendar apps poll in bursts, and each may keep its copy five minutes.
+    pub feed_recheck: Duration,
     /// How often each outside calendar is fetched again.
     pub busy_refresh: Duration,
     /// How long one fetch may take.
@@ -346,6 +349,7 @@ impl Config {
                         )
                     })?,
             },
+            feed_recheck: duration("ATTUNE_FEED_RECHECK", "1s")?,
             busy_refresh: duration("ATTUNE_BUSY_REFRESH", "15m")?,
             busy_fetch_timeout: duration("ATTUNE_BUSY_FETCH_TIMEOUT", "20s")?,
             busy_allow_private: flag(&get, "ATTUNE_BUSY_ALLOW_PRIVATE")?,

@@ -27,6 +27,15 @@ pub async fn serve(
         .strip_suffix(".ics")
         .filter(|t| t.len() <= 100)
         .ok_or_else(not_found)?;
+    // A burst of revalidations of a feed just found unchanged is answered from memory.
+    if req.headers().contains_key(header::IF_NONE_MATCH)
+        && let Some(recent) = state.feeds.current(token)
+        && not_modified(req.headers(), &recent)
+    {
+        return Ok(validators(&recent)
+            .status(StatusCode::NOT_MODIFIED)
+            .finish());
+    }
     let found = feed::by_token(&state.db, token)
         .await
         .map_err(ApiError::from)?
@@ -41,6 +50,7 @@ pub async fn serve(
         feed::touch(&state.db, &found, now)
             .await
             .map_err(ApiError::from)?;
+        state.feeds.remember(token, &current);
         return Ok(validators(&current)
             .status(StatusCode::NOT_MODIFIED)
             .finish());
@@ -48,6 +58,7 @@ pub async fn serve(
     let served = feed::serve(&state.db, &found, &state.public_url, now, past_days)
         .await
         .map_err(ApiError::from)?;
+    state.feeds.remember(token, &served);
     let response = validators(&served);
     if not_modified(req.headers(), &served) {
         return Ok(response.status(StatusCode::NOT_MODIFIED).finish());

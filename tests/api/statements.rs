@@ -199,3 +199,39 @@ async fn a_dashboard_page_costs_the_same_statements_whatever_the_number_of_rows(
         );
     }
 }
+
+#[tokio::test]
+async fn a_burst_of_feed_revalidations_is_answered_from_memory() {
+    let clock = attune::clock::Clock::manual(crate::common::scheduling::monday_morning());
+    let app = TestApp::builder()
+        .clock(clock)
+        .configure(|c| c.calendar.feed_recheck = std::time::Duration::from_secs(60))
+        .spawn()
+        .await;
+    let (_, owner) = app.signed_in(attune::auth::Role::Owner).await;
+    let p = app.first_practitioner_id().await;
+    let feed = app.issue_feed(&owner, &p, json!({})).await;
+    let url = feed["url"].as_str().unwrap().to_owned();
+    let first = app.client.get(&url).send().await.unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let (again, sql) = app
+        .statements_of(app.client.get(&url).header("If-None-Match", &etag).send())
+        .await;
+    let again = again.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(sql.is_empty(), "{}", listing(&sql));
+    // Without a validator the app gets the body, from the database.
+    let plain = app.client.get(&url).send().await.unwrap();
+    assert_eq!(plain.status(), StatusCode::OK);
+    // An unknown secret is not answered from memory.
+    let other = url.replace("acf_", "acf_x");
+    let r = app
+        .client
+        .get(&other)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

@@ -298,6 +298,8 @@ impl TestAppBuilder {
             window: std::time::Duration::from_secs(60),
         };
         config.auth.public_limit = config.auth.login_limit;
+        // A feed is asked of the database every time; the test of the memory sets its own.
+        config.calendar.feed_recheck = std::time::Duration::ZERO;
         // Nothing written to the working directory; the mail tests choose a transport.
         config.mail.transport = attune::config::MailTransport::Log;
         for f in self.configure {
