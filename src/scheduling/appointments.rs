@@ -79,18 +79,27 @@ pub enum Booker {
     Staff { outside_hours: bool },
 }
 
-/// Whether `start` can be booked for `ty` with `p`, ignoring appointment `ignore` (the one
-/// being moved).
+/// A time asked for, by whom, and the appointment it replaces (when one is being moved).
+pub struct Asked {
+    pub start: DateTime<Utc>,
+    pub booker: Booker,
+    pub ignore: Option<Uuid>,
+}
+
+/// Whether the time asked for can be booked for `ty` with `p`.
 pub async fn ensure_free(
     db: &impl ConnectionTrait,
     snapshot: &Snapshot,
     p: &practitioner::Model,
     ty: &appointment_type::Model,
-    start: DateTime<Utc>,
-    booker: Booker,
+    asked: Asked,
     now: DateTime<Utc>,
-    ignore: Option<Uuid>,
 ) -> Result<(), SchedulingError> {
+    let Asked {
+        start,
+        booker,
+        ignore,
+    } = asked;
     let rules = slot_rules(ty);
     let blocked = rules.blocked(start);
     let schedule = snapshot
@@ -267,17 +276,12 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
     let booker = Booker::Staff {
         outside_hours: booking.outside_hours,
     };
-    ensure_free(
-        &txn,
-        &snapshot,
-        &p,
-        &ty,
-        booking.start,
+    let asked = Asked {
+        start: booking.start,
         booker,
-        audit.now,
-        None,
-    )
-    .await?;
+        ignore: None,
+    };
+    ensure_free(&txn, &snapshot, &p, &ty, asked, audit.now).await?;
     let id = Uuid::new_v4();
     // The couple's own link to it, from the start: their confirmation carries it.
     let (token, token_hash, token_sealed) = manage_link::mint(notify.keys, id);
@@ -372,7 +376,12 @@ pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
         Some(p) => p.clone(),
         None => availability::practitioner(&txn, current.practitioner_id).await?,
     };
-    ensure_free(&txn, &snapshot, &p, &ty, start, booker, audit.now, Some(id)).await?;
+    let asked = Asked {
+        start,
+        booker,
+        ignore: Some(id),
+    };
+    ensure_free(&txn, &snapshot, &p, &ty, asked, audit.now).await?;
     let rules = slot_rules(&ty);
     let blocked = rules.blocked(start);
     let outside_hours = matches!(
