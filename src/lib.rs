@@ -69,6 +69,8 @@ pub struct AppState {
     pub schedule: Arc<scheduling::snapshot::ScheduleCache>,
     /// Feeds recently found unchanged.
     pub feeds: Arc<calendar::feed::RecentFeeds>,
+    /// Free times already worked out, while the schedule stands.
+    pub free_answers: Arc<scheduling::booking::FreeAnswers>,
 }
 
 impl AppState {
@@ -132,6 +134,7 @@ impl AppState {
             statements,
             schedule: Default::default(),
             feeds,
+            free_answers: Default::default(),
         })
     }
 

@@ -1,7 +1,9 @@
 //! Online booking by clients: book a free slot, then see, cancel or move it through the
 //! private manage link ([`super::manage_link`]).
 
-use chrono::{DateTime, Utc};
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     appointment::{self, AppointmentSource},
     appointment_type,
@@ -31,6 +33,7 @@ use crate::{
     crypto::{self, DataKeys},
     db,
     mail::Notifier,
+    types::TimeZone,
 };
 
 /// The free start times of `ty` between two instants, each with the practitioner who is free
@@ -56,6 +59,85 @@ pub async fn free_times(
     }
     free.sort_by_key(|(slot, p)| (slot.start, *p));
     Ok(free)
+}
+
+/// The free times of a public type over some local days, as a client is answered them.
+pub struct FreeAnswer {
+    pub appointment_type: appointment_type::Model,
+    /// The zone the days are in: the one asked for, else the practice's.
+    pub tz: TimeZone,
+    pub free: Vec<(super::slots::Interval, Uuid)>,
+}
+
+/// What was asked: the type's slug, the first and last day, and the zone if one was given.
+type FreeQuestion = (String, NaiveDate, NaiveDate, Option<TimeZone>);
+
+/// Answers already worked out, each kept while the `schedule` version it was worked out at
+/// stands (any booking, move or change of hours moves it, through any instance) and until
+/// the passing of time could change it: the first free start coming within the type's notice,
+/// or a minute, by which a start past the horizon may come within it.
+#[derive(Default)]
+pub struct FreeAnswers {
+    held: std::sync::RwLock<HashMap<FreeQuestion, (i64, DateTime<Utc>, Arc<FreeAnswer>)>>,
+}
+
+/// Questions kept at most; past this the oldest answers are dropped all at once.
+const ANSWERS_KEPT: usize = 512;
+
+impl FreeAnswers {
+    /// The free times of `slug` on the days `from..=to` (in `tz`, else the practice's zone).
+    pub async fn free_days(
+        &self,
+        db: &impl ConnectionTrait,
+        cache: &ScheduleCache,
+        slug: &str,
+        (from, to): (NaiveDate, NaiveDate),
+        tz: Option<TimeZone>,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<FreeAnswer>, SchedulingError> {
+        let version = crate::versions::schedule(db).await?;
+        let question = (slug.to_owned(), from, to, tz);
+        if let Some((v, until, answer)) = self
+            .held
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&question)
+            && *v == version
+            && now < *until
+        {
+            return Ok(answer.clone());
+        }
+        let snapshot = cache.get(db, now).await?;
+        let ty = snapshot
+            .public_type(slug)
+            .ok_or(SchedulingError::UnknownType)?
+            .clone();
+        let tz = tz.unwrap_or_else(|| crate::practice::zone_of(&snapshot.practice));
+        let (start, end) = (
+            tz.start_of(from),
+            tz.start_of(to + chrono::Duration::days(1)),
+        );
+        let free = free_times(db, &snapshot, &ty, start, end, now).await?;
+        let rules = types::slot_rules(&ty);
+        let until = free
+            .first()
+            .map(|(slot, _)| slot.start - rules.min_notice)
+            .into_iter()
+            .chain([now + chrono::Duration::minutes(1)])
+            .min()
+            .expect("a minute from now is always there");
+        let answer = Arc::new(FreeAnswer {
+            appointment_type: ty,
+            tz,
+            free,
+        });
+        let mut held = self.held.write().unwrap_or_else(|e| e.into_inner());
+        if held.len() >= ANSWERS_KEPT {
+            held.clear();
+        }
+        held.insert(question, (version, until, answer.clone()));
+        Ok(answer)
+    }
 }
 
 /// A client's booking, checked at the edge.

@@ -235,3 +235,28 @@ async fn a_burst_of_feed_revalidations_is_answered_from_memory() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn free_times_asked_again_cost_one_read_and_follow_every_change_and_the_clock() {
+    let (app, clock) = TestApp::at_monday_morning().await;
+    let path = "/api/v1/public/slots?type=free-consultation&from=2026-12-08&to=2026-12-31&tz=UTC";
+    let first = app.get_json(path, StatusCode::OK).await;
+    let (again, sql) = app.statements_of(app.get(path)).await;
+    assert_eq!(again.json::<serde_json::Value>().await.unwrap(), first);
+    // The schedule's version; nothing else is read for an answer already worked out.
+    assert_eq!(sql.len(), 1, "{}", listing(&sql));
+
+    // A booking moves the version: its time is no longer offered.
+    let start = first["slots"][0]["start"].as_str().unwrap().to_owned();
+    app.book_ok(&couple_booking(&start)).await;
+    let after = app.get_json(path, StatusCode::OK).await;
+    assert_ne!(after["slots"][0]["start"], start.as_str());
+
+    // Time passing: once the first free start comes within the notice, it goes.
+    let next = after["slots"][0]["start"].as_str().unwrap().to_owned();
+    let at: chrono::DateTime<chrono::Utc> = next.parse().unwrap();
+    let now = crate::common::scheduling::monday_morning();
+    clock.advance(at - chrono::Duration::hours(12) - now + chrono::Duration::minutes(1));
+    let later = app.get_json(path, StatusCode::OK).await;
+    assert_ne!(later["slots"][0]["start"], next.as_str());
+}

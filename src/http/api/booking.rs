@@ -1,7 +1,7 @@
 //! The public booking API (no sign-in): appointment types, free slots, bookings and the
 //! manage link. This contract is fixed: booking pages and outside clients depend on it.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use entity::{appointment, appointment_type::LocationKind};
 use poem::web::Data;
 use poem_openapi::{
@@ -376,9 +376,10 @@ impl BookingApi {
         /// `full` (the default) or `compact`.
         format: Query<Option<SlotFormat>>,
     ) -> ApiResult<Json<SlotsAnswer>, SlotsRead> {
-        let now = state.clock.now();
-        let snapshot = state.schedule.get(&state.db, now).await?;
-        let tz = zone_or(practice::zone_of(&snapshot.practice), tz.0.as_deref())?;
+        let tz = match tz.0.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(tz) => Some(TimeZone::parse(tz).map_err(|m| ApiError::invalid("tz", m))?),
+            None => None,
+        };
         for (field, day) in [("from", from.0), ("to", to.0)] {
             if !plausible_date(&day) {
                 return Err(
@@ -393,24 +394,30 @@ impl BookingApi {
         if days > MAX_RANGE_DAYS {
             return Err(ApiError::invalid("to", "must be at most 62 days after from").into());
         }
-        let ty = snapshot
-            .public_type(&type_.0)
-            .ok_or(crate::scheduling::SchedulingError::UnknownType)?;
-        let (range_start, range_end) = (tz.start_of(from.0), tz.start_of(to.0 + Duration::days(1)));
-        let free =
-            booking::free_times(&state.db, &snapshot, ty, range_start, range_end, now).await?;
+        let answer = state
+            .free_answers
+            .free_days(
+                &state.db,
+                &state.schedule,
+                &type_.0,
+                (from.0, to.0),
+                tz,
+                state.clock.now(),
+            )
+            .await?;
+        let (ty, tz, free) = (&answer.appointment_type, answer.tz, &answer.free);
         if format.0 == Some(SlotFormat::Compact) {
-            return Ok(Json(SlotsAnswer::Compact(compact(ty, tz, &free))));
+            return Ok(Json(SlotsAnswer::Compact(compact(ty, tz, free))));
         }
         Ok(Json(SlotsAnswer::Full(SlotsBody {
             type_: ty.slug.clone(),
             tz: tz.name().to_owned(),
             slots: free
-                .into_iter()
+                .iter()
                 .map(|(s, practitioner_id)| Slot {
                     start: local(tz, s.start),
                     end: local(tz, s.end),
-                    practitioner_id,
+                    practitioner_id: *practitioner_id,
                 })
                 .collect(),
         })))
@@ -578,14 +585,6 @@ impl BookingApi {
     }
 }
 
-/// `tz` as asked for, else `practice`'s.
-fn zone_or(practice: TimeZone, tz: Option<&str>) -> Result<TimeZone, ApiError> {
-    match tz.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(tz) => TimeZone::parse(tz).map_err(|m| ApiError::invalid("tz", m)),
-        None => Ok(practice),
-    }
-}
-
 /// An instant as a time with `tz`'s offset.
 pub fn local(tz: TimeZone, at: DateTime<Utc>) -> DateTime<FixedOffset> {
     at.with_timezone(&tz.tz()).fixed_offset()
@@ -683,7 +682,7 @@ mod tests {
         let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
         let hour = |start: &str| {
             let start = at(start);
-            Interval::new(start, start + Duration::hours(1))
+            Interval::new(start, start + chrono::Duration::hours(1))
         };
         let free = [
             (hour("2027-03-14T06:00:00Z"), a), // 01:00 -05:00
