@@ -78,8 +78,11 @@ type FreeQuestion = (String, NaiveDate, NaiveDate, Option<TimeZone>);
 /// or a minute, by which a start past the horizon may come within it.
 #[derive(Default)]
 pub struct FreeAnswers {
-    held: std::sync::RwLock<HashMap<FreeQuestion, (i64, DateTime<Utc>, Arc<FreeAnswer>)>>,
+    held: std::sync::RwLock<HashMap<FreeQuestion, Held>>,
 }
+
+/// An answer with the version it was worked out at and the moment it stops being true.
+type Held = (i64, DateTime<Utc>, Arc<FreeAnswer>);
 
 /// Questions kept at most; past this the oldest answers are dropped all at once.
 const ANSWERS_KEPT: usize = 512;
