@@ -67,6 +67,9 @@ pub struct FreeAnswer {
     /// The zone the days are in: the one asked for, else the practice's.
     pub tz: TimeZone,
     pub free: Vec<(super::slots::Interval, Uuid)>,
+    /// The answer as an edge wrote it out, once per form, kept with it so a repeated
+    /// question is not written out again.
+    pub written: [std::sync::OnceLock<Arc<[u8]>>; 2],
 }
 
 /// What was asked: the type's slug, the first and last day, and the zone if one was given.
@@ -133,6 +136,7 @@ impl FreeAnswers {
             appointment_type: ty,
             tz,
             free,
+            written: Default::default(),
         });
         let mut held = self.held.write().unwrap_or_else(|e| e.into_inner());
         if held.len() >= ANSWERS_KEPT {

@@ -12,7 +12,9 @@ use poem_openapi::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ApiResult, ApiTag, JsonBody, OptionalJsonBody, audit_context, errors_set};
+use super::{
+    ApiResult, ApiTag, JsonBody, OptionalJsonBody, audit_context, errors_set, json::PreparedJson,
+};
 use crate::{
     AppState,
     audit::{Actor, Origin},
@@ -375,7 +377,7 @@ impl BookingApi {
         tz: Query<Option<String>>,
         /// `full` (the default) or `compact`.
         format: Query<Option<SlotFormat>>,
-    ) -> ApiResult<Json<SlotsAnswer>, SlotsRead> {
+    ) -> ApiResult<PreparedJson<SlotsAnswer>, SlotsRead> {
         let tz = match tz.0.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(tz) => Some(TimeZone::parse(tz).map_err(|m| ApiError::invalid("tz", m))?),
             None => None,
@@ -406,21 +408,26 @@ impl BookingApi {
             )
             .await?;
         let (ty, tz, free) = (&answer.appointment_type, answer.tz, &answer.free);
-        if format.0 == Some(SlotFormat::Compact) {
-            return Ok(Json(SlotsAnswer::Compact(compact(ty, tz, free))));
-        }
-        Ok(Json(SlotsAnswer::Full(SlotsBody {
-            type_: ty.slug.clone(),
-            tz: tz.name().to_owned(),
-            slots: free
-                .iter()
-                .map(|(s, practitioner_id)| Slot {
-                    start: local(tz, s.start),
-                    end: local(tz, s.end),
-                    practitioner_id: *practitioner_id,
+        let compact_form = format.0 == Some(SlotFormat::Compact);
+        let bytes = answer.written[usize::from(compact_form)].get_or_init(|| {
+            PreparedJson::write(&if compact_form {
+                SlotsAnswer::Compact(compact(ty, tz, free))
+            } else {
+                SlotsAnswer::Full(SlotsBody {
+                    type_: ty.slug.clone(),
+                    tz: tz.name().to_owned(),
+                    slots: free
+                        .iter()
+                        .map(|(s, practitioner_id)| Slot {
+                            start: local(tz, s.start),
+                            end: local(tz, s.end),
+                            practitioner_id: *practitioner_id,
+                        })
+                        .collect(),
                 })
-                .collect(),
-        })))
+            })
+        });
+        Ok(PreparedJson::new(bytes.clone()))
     }
 
     /// Book
