@@ -238,6 +238,47 @@ fn describe(path: &str, message: &str) -> FieldError {
     FieldError::new(field_or_body(), message.to_owned())
 }
 
+/// A JSON answer already written out (kept with what it answers, so a repeat is not written
+/// again), described in the OpenAPI document exactly as `Json<T>` would be.
+pub struct PreparedJson<T> {
+    pub bytes: std::sync::Arc<[u8]>,
+    _shape: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: poem_openapi::types::ToJSON> PreparedJson<T> {
+    /// `value` written out.
+    pub fn write(value: &T) -> std::sync::Arc<[u8]> {
+        serde_json::to_vec(&value.to_json())
+            .expect("a JSON value always serialises")
+            .into()
+    }
+
+    pub fn new(bytes: std::sync::Arc<[u8]>) -> Self {
+        Self {
+            bytes,
+            _shape: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: poem_openapi::types::ToJSON> poem::IntoResponse for PreparedJson<T> {
+    fn into_response(self) -> poem::Response {
+        poem::Response::builder()
+            .content_type("application/json; charset=utf-8")
+            .body(self.bytes.to_vec())
+    }
+}
+
+impl<T: poem_openapi::types::ToJSON> poem_openapi::ApiResponse for PreparedJson<T> {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        <poem_openapi::payload::Json<T> as poem_openapi::ApiResponse>::meta()
+    }
+
+    fn register(registry: &mut poem_openapi::registry::Registry) {
+        <poem_openapi::payload::Json<T> as poem_openapi::ApiResponse>::register(registry);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,46 +376,5 @@ mod tests {
     fn rejected_values_are_not_echoed() {
         let e = err(r#"{"name":"Jane Secret","seats":"Jane Secret"}"#);
         assert!(!format!("{:?}", e.body()).contains("Jane"));
-    }
-}
-
-/// A JSON answer already written out (kept with what it answers, so a repeat is not written
-/// again), described in the OpenAPI document exactly as `Json<T>` would be.
-pub struct PreparedJson<T> {
-    pub bytes: std::sync::Arc<[u8]>,
-    _shape: std::marker::PhantomData<fn() -> T>,
-}
-
-impl<T: poem_openapi::types::ToJSON> PreparedJson<T> {
-    /// `value` written out.
-    pub fn write(value: &T) -> std::sync::Arc<[u8]> {
-        serde_json::to_vec(&value.to_json())
-            .expect("a JSON value always serialises")
-            .into()
-    }
-
-    pub fn new(bytes: std::sync::Arc<[u8]>) -> Self {
-        Self {
-            bytes,
-            _shape: std::marker::PhantomData,
-        }
-    }
-}
-
-impl<T: poem_openapi::types::ToJSON> poem::IntoResponse for PreparedJson<T> {
-    fn into_response(self) -> poem::Response {
-        poem::Response::builder()
-            .content_type("application/json; charset=utf-8")
-            .body(self.bytes.to_vec())
-    }
-}
-
-impl<T: poem_openapi::types::ToJSON> poem_openapi::ApiResponse for PreparedJson<T> {
-    fn meta() -> poem_openapi::registry::MetaResponses {
-        <poem_openapi::payload::Json<T> as poem_openapi::ApiResponse>::meta()
-    }
-
-    fn register(registry: &mut poem_openapi::registry::Registry) {
-        <poem_openapi::payload::Json<T> as poem_openapi::ApiResponse>::register(registry);
     }
 }
