@@ -257,7 +257,24 @@ struct WriterTurn {
 
 struct Turns {
     permits: Arc<tokio::sync::Semaphore>,
-    holder: Mutex<Option<tokio::task::Id>>,
+    holder: Mutex<Option<Holder>>,
+}
+
+/// Who holds the turn: a task, or (for a future driven by `block_on`, as the command line
+/// and tests do, which is no task) the thread driving it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    Task(tokio::task::Id),
+    Thread(std::thread::ThreadId),
+}
+
+impl Holder {
+    fn current() -> Self {
+        match tokio::task::try_id() {
+            Some(id) => Holder::Task(id),
+            None => Holder::Thread(std::thread::current().id()),
+        }
+    }
 }
 
 static TURNS: std::sync::LazyLock<Turns> = std::sync::LazyLock::new(|| Turns {
@@ -267,9 +284,9 @@ static TURNS: std::sync::LazyLock<Turns> = std::sync::LazyLock::new(|| Turns {
 
 impl WriterTurn {
     async fn take() -> Option<Self> {
-        let me = tokio::task::try_id();
+        let me = Some(Holder::current());
         let holder = || TURNS.holder.lock().unwrap_or_else(|e| e.into_inner());
-        if me.is_some() && *holder() == me {
+        if *holder() == me {
             return None;
         }
         let permit = TURNS
@@ -451,5 +468,67 @@ pub async fn ping(db: &DatabaseConnection, within: Duration) -> Result<(), Strin
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!("no answer within {} ms", within.as_millis())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sea_orm::{ConnectionTrait, Database, TransactionSession};
+
+    use super::begin_write;
+
+    #[tokio::test]
+    async fn sqlite_writers_take_turns_and_a_writer_may_nest() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        let db = Database::connect(&url).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (n INTEGER)")
+            .await
+            .unwrap();
+
+        let first = begin_write(&db).await.unwrap();
+        // The same task, inside its own write: a savepoint, not a wait for itself.
+        let nested = tokio::time::timeout(Duration::from_secs(5), begin_write(&first))
+            .await
+            .expect("a writer does not wait for its own turn")
+            .unwrap();
+        nested.commit().await.unwrap();
+
+        // Another task waits its turn in the process rather than on SQLite's lock.
+        let other = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let txn = begin_write(&db).await.unwrap();
+                txn.execute_unprepared("INSERT INTO t VALUES (2)")
+                    .await
+                    .unwrap();
+                txn.commit().await.unwrap();
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            !other.is_finished(),
+            "the second writer went ahead of the first"
+        );
+        first
+            .execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .unwrap();
+        first.commit().await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), other)
+            .await
+            .expect("the second writer goes once the first commits")
+            .unwrap();
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT n FROM t ORDER BY rowid",
+            ))
+            .await
+            .unwrap();
+        let order: Vec<i64> = rows.iter().map(|r| r.try_get("", "n").unwrap()).collect();
+        assert_eq!(order, vec![1, 2]);
     }
 }

@@ -93,11 +93,7 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
                 for (table, counters) in WATCHED {
-                    let args = counters
-                        .iter()
-                        .map(|c| format!("'{c}'"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let args = quoted(counters);
                     db.execute_unprepared(&format!(
                         "CREATE CONSTRAINT TRIGGER {table}_bumps_versions
                          AFTER INSERT OR UPDATE OR DELETE ON {table}
@@ -109,11 +105,7 @@ impl MigrationTrait for Migration {
             }
             _ => {
                 for (table, counters) in WATCHED {
-                    let names = counters
-                        .iter()
-                        .map(|c| format!("'{c}'"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let names = quoted(counters);
                     for event in ["insert", "update", "delete"] {
                         db.execute_unprepared(&format!(
                             "CREATE TRIGGER {table}_{event}_bumps_versions
@@ -169,6 +161,15 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(CacheVersions::Table).to_owned())
             .await
     }
+}
+
+/// `'a', 'b'`: the counters as SQL string literals (fixed names, never input).
+fn quoted(counters: &[&str]) -> String {
+    counters
+        .iter()
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(DeriveIden)]

@@ -281,6 +281,9 @@ pub struct RecentFeeds {
     held: std::sync::RwLock<HashMap<String, (std::time::Instant, Served)>>,
 }
 
+/// Entries held before the stale ones are dropped: a practice has a feed per practitioner.
+const FEEDS_BEFORE_PRUNING: usize = 256;
+
 impl RecentFeeds {
     pub fn new(recheck: std::time::Duration) -> Self {
         Self {
@@ -310,7 +313,12 @@ impl RecentFeeds {
             etag: served.etag.clone(),
             modified_at: served.modified_at,
         };
-        self.held.write().unwrap_or_else(|e| e.into_inner()).insert(
+        let mut held = self.held.write().unwrap_or_else(|e| e.into_inner());
+        // A rotated feed's old secret is never asked for again: what has gone stale goes.
+        if held.len() >= FEEDS_BEFORE_PRUNING {
+            held.retain(|_, (at, _)| at.elapsed() < self.recheck);
+        }
+        held.insert(
             crypto::hash_secret(token),
             (std::time::Instant::now(), validators),
         );

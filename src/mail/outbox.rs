@@ -393,4 +393,28 @@ mod tests {
         assert_eq!(unpack(&json).as_deref(), Some(json.as_str()));
         assert_eq!(unpack("z1:not base64!"), None);
     }
+
+    #[test]
+    fn messages_are_inserted_in_statements_within_the_size_and_row_limits() {
+        let row = |bytes: usize| email_outbox::ActiveModel {
+            content_sealed: Set("x".repeat(bytes)),
+            ..Default::default()
+        };
+        let sizes = |batches: Vec<Vec<email_outbox::ActiveModel>>| -> Vec<usize> {
+            batches.iter().map(Vec::len).collect()
+        };
+        // 5 KiB each: two fit under 12 KiB, the third starts the next statement.
+        assert_eq!(
+            sizes(batches((0..5).map(|_| row(5 * 1024)).collect())),
+            [2, 2, 1]
+        );
+        // One larger than the limit still goes, alone.
+        assert_eq!(sizes(batches(vec![row(20 * 1024), row(10)])), [1, 1]);
+        // Many small ones: the row limit.
+        assert_eq!(
+            sizes(batches((0..ROWS_PER_INSERT + 1).map(|_| row(1)).collect())),
+            [ROWS_PER_INSERT, 1]
+        );
+        assert!(batches(Vec::new()).is_empty());
+    }
 }

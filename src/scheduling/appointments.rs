@@ -18,7 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    SchedulingError, availability,
+    SchedulingError,
     followups::{Followups, Plan},
     manage_link,
     notify::{self, Change, Facts},
@@ -362,20 +362,18 @@ pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
     let txn = db::begin_write(db).await?;
     let current = live(&txn, id).await?;
     let snapshot = cache.get(&txn, audit.now).await?;
-    let ty = match snapshot.appointment_type(current.appointment_type_id) {
-        Some(t) => t.clone(),
-        None => types::find(&txn, current.appointment_type_id).await?,
-    };
+    let ty = snapshot
+        .type_or_read(&txn, current.appointment_type_id)
+        .await?;
     if booker == Booker::Online {
         let cutoff = types::cutoff(&ty, current.starts_at);
         if audit.now > cutoff {
             return Err(SchedulingError::PastCutoff { cutoff });
         }
     }
-    let p = match snapshot.practitioner(current.practitioner_id) {
-        Some(p) => p.clone(),
-        None => availability::practitioner(&txn, current.practitioner_id).await?,
-    };
+    let p = snapshot
+        .practitioner_or_read(&txn, current.practitioner_id)
+        .await?;
     let asked = Asked {
         start,
         booker,
@@ -454,10 +452,9 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     let current = live(&txn, id).await?;
     let snapshot = cache.get(&txn, audit.now).await?;
     if by == CancelledBy::Client {
-        let ty = match snapshot.appointment_type(current.appointment_type_id) {
-            Some(t) => t.clone(),
-            None => types::find(&txn, current.appointment_type_id).await?,
-        };
+        let ty = snapshot
+            .type_or_read(&txn, current.appointment_type_id)
+            .await?;
         let cutoff = types::cutoff(&ty, current.starts_at);
         if audit.now > cutoff {
             return Err(SchedulingError::PastCutoff { cutoff });

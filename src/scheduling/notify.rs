@@ -214,20 +214,17 @@ impl<'a> Facts<'a> {
         let appointment_type = types::find(db, a.appointment_type_id).await?;
         let practitioner = availability::practitioner(db, a.practitioner_id).await?;
         let practice = crate::practice::settings(db).await?;
-        let practice_zone = crate::practice::zone_of(&practice);
         let participants = participants_of(db, a.client_id).await?;
         let token = manage_link::current(db, n.keys, a, now).await?;
-        Ok(Self {
-            appointment: a,
+        Ok(Self::new(
+            n,
+            a,
             appointment_type,
             practitioner,
             practice,
-            practice_zone,
             participants,
-            manage_url: n.public_url.link(&format!("/booking/{token}")),
-            dashboard_url: n.public_url.link(&format!("/admin/appointments/{}", a.id)),
-            booking_url: n.public_url.link("/book"),
-        })
+            &token,
+        ))
     }
 
     /// [`Self::load`], with the practice, the type and the practitioner taken from
@@ -239,14 +236,8 @@ impl<'a> Facts<'a> {
         a: &'a appointment::Model,
         now: DateTime<Utc>,
     ) -> Result<Self, NotifyError> {
-        let appointment_type = match snapshot.appointment_type(a.appointment_type_id) {
-            Some(t) => t.clone(),
-            None => types::find(db, a.appointment_type_id).await?,
-        };
-        let practitioner = match snapshot.practitioner(a.practitioner_id) {
-            Some(p) => p.clone(),
-            None => availability::practitioner(db, a.practitioner_id).await?,
-        };
+        let appointment_type = snapshot.type_or_read(db, a.appointment_type_id).await?;
+        let practitioner = snapshot.practitioner_or_read(db, a.practitioner_id).await?;
         let participants = participants_of(db, a.client_id).await?;
         let token = manage_link::current(db, n.keys, a, now).await?;
         Ok(Self::new(
@@ -502,15 +493,11 @@ impl<'a> Facts<'a> {
         attachments: Vec<Attachment>,
         not_after: Option<DateTime<Utc>>,
     ) -> Content {
+        let (from_name, from_address) = self.sender();
         Content {
             to_name,
-            from_name: self.practice.name.clone(),
-            // A practice without a contact address sends as its practitioner.
-            from_address: self
-                .practice
-                .contact_email
-                .clone()
-                .unwrap_or_else(|| self.practitioner.email.clone()),
+            from_name,
+            from_address,
             text,
             html,
             attachments,

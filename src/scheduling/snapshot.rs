@@ -24,6 +24,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
+    SchedulingError,
     availability::{self, parse_windows, weekday, zone_of},
     slots::{DateOverride, Interval, Schedule, WeeklyRule},
 };
@@ -214,6 +215,31 @@ impl Snapshot {
     /// A practitioner by id, active or not.
     pub fn practitioner(&self, id: Uuid) -> Option<&practitioner::Model> {
         self.practitioners.get(&id)
+    }
+
+    /// [`Self::appointment_type`], read from the database should it be newer than this
+    /// snapshot (on Postgres a row read after the version may be).
+    pub async fn type_or_read(
+        &self,
+        db: &impl ConnectionTrait,
+        id: Uuid,
+    ) -> Result<appointment_type::Model, SchedulingError> {
+        match self.appointment_type(id) {
+            Some(t) => Ok(t.clone()),
+            None => super::types::find(db, id).await,
+        }
+    }
+
+    /// [`Self::practitioner`], read from the database should it be newer than this snapshot.
+    pub async fn practitioner_or_read(
+        &self,
+        db: &impl ConnectionTrait,
+        id: Uuid,
+    ) -> Result<practitioner::Model, SchedulingError> {
+        match self.practitioner(id) {
+            Some(p) => Ok(p.clone()),
+            None => availability::practitioner(db, id).await,
+        }
     }
 
     /// The active practitioners who offer `type_id`, by name.
