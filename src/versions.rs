@@ -19,6 +19,34 @@ pub async fn availability(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
     read(db, "availability").await
 }
 
+/// Both counters, as of one read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Versions {
+    pub schedule: i64,
+    pub availability: i64,
+}
+
+/// [`schedule`] and [`availability`] in one statement, for a request that needs both.
+pub async fn current(db: &impl ConnectionTrait) -> Result<Versions, DbErr> {
+    let rows: Vec<(String, i64)> = cache_version::Entity::find()
+        .select_only()
+        .column(cache_version::Column::Name)
+        .column(cache_version::Column::Version)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let of = |name: &str| {
+        rows.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| DbErr::RecordNotFound(format!("the {name} version row")))
+    };
+    Ok(Versions {
+        schedule: of("schedule")?,
+        availability: of("availability")?,
+    })
+}
+
 async fn read(db: &impl ConnectionTrait, name: &str) -> Result<i64, DbErr> {
     let version: Option<i64> = cache_version::Entity::find_by_id(name)
         .select_only()

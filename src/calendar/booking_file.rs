@@ -93,7 +93,7 @@ pub fn compose(
             .collect()
     };
 
-    let mut event = events::base(a, Some(ty), &public_url.host());
+    let mut event = events::base(&a.into(), Some(ty), &public_url.host());
     event.summary = client_title(ty, &parts.practitioner.name);
     let mut lines = Vec::new();
     if ty.location_kind == entity::appointment_type::LocationKind::Video

@@ -1,19 +1,45 @@
 //! One appointment as an event: what the feed and the client's file share, and how much each
 //! says about the people in it.
 
+use chrono::{DateTime, Utc};
 use entity::{
     appointment::{self, AppointmentStatus},
     appointment_type::{self, LocationKind},
     calendar_feed::FeedDetail,
-    participant,
 };
 use uuid::Uuid;
 
 use super::render::{EventInfo, EventStatus, uid};
 use crate::scheduling::clients::reference;
 
+/// What an event shows of an appointment: its times and whether it stands.
+#[derive(Clone, Copy, Debug)]
+pub struct Occasion {
+    pub id: Uuid,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub sequence: i32,
+    pub cancelled: bool,
+}
+
+impl From<&appointment::Model> for Occasion {
+    fn from(a: &appointment::Model) -> Self {
+        Self {
+            id: a.id,
+            starts_at: a.starts_at,
+            ends_at: a.ends_at,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            sequence: a.sequence,
+            cancelled: a.status == AppointmentStatus::Cancelled,
+        }
+    }
+}
+
 /// The event with everything but its summary, description and link.
-pub fn base(a: &appointment::Model, ty: Option<&appointment_type::Model>, host: &str) -> EventInfo {
+pub fn base(a: &Occasion, ty: Option<&appointment_type::Model>, host: &str) -> EventInfo {
     EventInfo {
         uid: uid(a.id, host),
         summary: String::new(),
@@ -22,7 +48,7 @@ pub fn base(a: &appointment::Model, ty: Option<&appointment_type::Model>, host: 
         created_at: a.created_at,
         modified_at: a.updated_at,
         sequence: a.sequence,
-        status: if a.status == AppointmentStatus::Cancelled {
+        status: if a.cancelled {
             EventStatus::Cancelled
         } else {
             EventStatus::Confirmed
@@ -32,6 +58,9 @@ pub fn base(a: &appointment::Model, ty: Option<&appointment_type::Model>, host: 
         url: None,
     }
 }
+
+/// A participant as a feed may name them: first and last name.
+pub type Name = (String, String);
 
 /// Where it happens: the address, the video link, or how the call works.
 pub fn location(ty: &appointment_type::Model) -> Option<String> {
@@ -53,13 +82,13 @@ pub fn feed_summary(
     detail: FeedDetail,
     type_name: &str,
     client_id: Uuid,
-    people: &[participant::Model],
+    people: &[Name],
 ) -> String {
     let who = match detail {
         FeedDetail::Minimal => reference(client_id),
-        FeedDetail::Initials => join(people.iter().map(|p| initials(&p.first_name, &p.last_name))),
-        FeedDetail::Full => join(people.iter().map(|p| {
-            format!("{} {}", p.first_name.trim(), p.last_name.trim())
+        FeedDetail::Initials => join(people.iter().map(|(first, last)| initials(first, last))),
+        FeedDetail::Full => join(people.iter().map(|(first, last)| {
+            format!("{} {}", first.trim(), last.trim())
                 .trim()
                 .to_owned()
         })),
@@ -92,25 +121,10 @@ fn initials(first: &str, last: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use chrono::Utc;
-
     use super::*;
 
-    fn person(first: &str, last: &str) -> participant::Model {
-        participant::Model {
-            id: Uuid::new_v4(),
-            client_id: Uuid::nil(),
-            position: 1,
-            first_name: first.into(),
-            last_name: last.into(),
-            email: Some("jane@example.org".into()),
-            phone: Some("+1 555 010 0199".into()),
-            pronouns: None,
-            time_zone: None,
-            preferred_contact: None,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
+    fn person(first: &str, last: &str) -> Name {
+        (first.into(), last.into())
     }
 
     #[test]

@@ -4,18 +4,19 @@
 //! The address is a bearer secret that ends up stored on calendar servers Attune does not
 //! control, so only its hash is kept, and by default an event names no one.
 
+mod rows;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use entity::{
-    appointment::{self, AppointmentStatus},
     appointment_type,
     calendar_feed::{self, FeedDetail},
-    participant, practitioner, time_off,
+    practitioner,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionSession, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
+    TransactionTrait, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -28,8 +29,10 @@ use crate::{
     audit::{Action, AuditContext, Event},
     auth::Staff,
     crypto::{self, Secret},
-    db, policy, practice,
+    db, policy,
+    scheduling::snapshot::{ScheduleCache, Snapshot},
     types::PublicUrl,
+    versions::Versions,
 };
 
 /// Feed secrets start with this.
@@ -339,29 +342,26 @@ fn rendering_key(feed: &calendar_feed::Model, schedule_version: i64, past_days: 
 }
 
 /// The validators of the last body served, when it is still what a render would give:
-/// nothing it is made from has changed since and it is recent. One read; nothing rendered.
-pub async fn current_validators(
-    db: &impl ConnectionTrait,
+/// nothing it is made from has changed since (`schedule_version` is current) and it is
+/// recent. Nothing read, nothing rendered.
+pub fn current_validators(
     feed: &calendar_feed::Model,
+    schedule_version: i64,
     now: DateTime<Utc>,
     past_days: u32,
-) -> Result<Option<Served>, CalendarError> {
+) -> Option<Served> {
     let (Some(etag), Some(key), Some(at)) = (&feed.etag, &feed.rendered_key, feed.rendered_at)
     else {
-        return Ok(None);
+        return None;
     };
     if now - at >= RENDERING_LASTS || now < at {
-        return Ok(None);
+        return None;
     }
-    let version = crate::versions::schedule(db).await?;
-    if *key != rendering_key(feed, version, past_days) {
-        return Ok(None);
-    }
-    Ok(Some(Served {
+    (*key == rendering_key(feed, schedule_version, past_days)).then(|| Served {
         body: String::new(),
         etag: etag.clone(),
         modified_at: feed.content_modified_at,
-    }))
+    })
 }
 
 /// Records that `feed` was fetched and found unchanged, at most every [`TOUCH_EVERY`].
@@ -388,18 +388,22 @@ pub async fn touch(
 /// Renders the feed and records the fetch. The body's hash is its `ETag`; when that differs
 /// from the last one served, the content changed now, which is what `Last-Modified` says.
 /// (Deriving it from row timestamps would miss a deleted time off.)
+///
+/// `versions` were read before anything else of the request: a change landing while the
+/// rows are read moves them past the ones recorded, so the next fetch renders again rather
+/// than trusting a stale body.
 pub async fn serve(
     db: &impl ConnectionTrait,
+    cache: &ScheduleCache,
+    versions: Versions,
     feed: &calendar_feed::Model,
     public_url: &PublicUrl,
     now: DateTime<Utc>,
     past_days: u32,
 ) -> Result<Served, CalendarError> {
-    // Before the rows: a change landing while they are read moves the version past the one
-    // recorded, so the next fetch renders again rather than trusting a stale body.
-    let version = crate::versions::schedule(db).await?;
-    let key = rendering_key(feed, version, past_days);
-    let body = render_feed(db, feed, public_url, now, past_days).await?;
+    let key = rendering_key(feed, versions.schedule, past_days);
+    let snapshot = cache.at(db, versions.availability, now).await?;
+    let body = render_feed(db, &snapshot, feed, public_url, now, past_days).await?;
     let digest = Sha256::digest(body.as_bytes());
     let etag = format!("\"{}\"", hex(&digest[..16]));
     let unchanged = feed.etag.as_deref() == Some(etag.as_str());
@@ -440,87 +444,77 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The feed's calendar text.
+/// The feed's calendar text: the practice, the practitioner and the types come from the
+/// snapshot, the events from one query.
 pub async fn render_feed(
     db: &impl ConnectionTrait,
+    snapshot: &Snapshot,
     feed: &calendar_feed::Model,
     public_url: &PublicUrl,
     now: DateTime<Utc>,
     past_days: u32,
 ) -> Result<String, CalendarError> {
-    let practice = practice::settings(db).await?;
-    let Some(p) = practitioner::Entity::find_by_id(feed.practitioner_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(String::new());
+    // Missing from the snapshot only in a race with a change to it: read then.
+    let p = match snapshot.practitioner(feed.practitioner_id) {
+        Some(p) => p.clone(),
+        None => match practitioner::Entity::find_by_id(feed.practitioner_id)
+            .one(db)
+            .await?
+        {
+            Some(p) => p,
+            None => return Ok(String::new()),
+        },
     };
     let since = now - Duration::days(past_days.into());
-    let appointments = appointment::Entity::find()
-        .filter(appointment::Column::PractitionerId.eq(p.id))
-        .filter(appointment::Column::StartsAt.gte(since))
-        .filter(
-            Condition::any()
-                .add(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
-                .add(appointment::Column::CancelledAt.gte(now - CANCELLED_KEPT)),
-        )
-        .order_by_asc(appointment::Column::StartsAt)
-        .order_by_asc(appointment::Column::Id)
-        .all(db)
-        .await?;
-    let types: HashMap<Uuid, appointment_type::Model> = appointment_type::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
-    let people = if feed.detail == FeedDetail::Minimal {
-        HashMap::new()
-    } else {
-        participants_of(db, appointments.iter().map(|a| a.client_id)).await?
-    };
-
+    let rows = rows::read(db, feed, since, now - CANCELLED_KEPT).await?;
     let host = public_url.host();
-    let mut events: Vec<EventInfo> = appointments
-        .iter()
-        .map(|a| {
-            let ty = types.get(&a.appointment_type_id);
-            let type_name = ty.map_or("Appointment", |t| t.name.as_str());
-            let who = people.get(&a.client_id).map_or(&[][..], Vec::as_slice);
-            let dashboard = public_url.link(&format!("/admin/appointments/{}", a.id));
-            let mut event = events::base(a, ty, &host);
-            event.summary = events::feed_summary(feed.detail, type_name, a.client_id, who);
-            if event.status == EventStatus::Cancelled {
-                event.summary = format!("Cancelled: {}", event.summary);
+    let mut types: HashMap<Uuid, appointment_type::Model> = HashMap::new();
+    let mut events = Vec::with_capacity(rows.len());
+    for row in rows {
+        let event = match row {
+            rows::Row::Appointment(a) => {
+                if !types.contains_key(&a.type_id) {
+                    let ty = match snapshot.appointment_type(a.type_id) {
+                        Some(t) => Some(t.clone()),
+                        None => {
+                            appointment_type::Entity::find_by_id(a.type_id)
+                                .one(db)
+                                .await?
+                        }
+                    };
+                    types.extend(ty.map(|t| (t.id, t)));
+                }
+                let ty = types.get(&a.type_id);
+                let type_name = ty.map_or("Appointment", |t| t.name.as_str());
+                let dashboard = public_url.link(&format!("/admin/appointments/{}", a.occasion.id));
+                let mut event = events::base(&a.occasion, ty, &host);
+                event.summary =
+                    events::feed_summary(feed.detail, type_name, a.client_id, &a.people);
+                if event.status == EventStatus::Cancelled {
+                    event.summary = format!("Cancelled: {}", event.summary);
+                }
+                event.description = Some(dashboard.clone());
+                event.url = Some(dashboard);
+                event
             }
-            event.description = Some(dashboard.clone());
-            event.url = Some(dashboard);
-            event
-        })
-        .collect();
-    if feed.include_time_off {
-        let blocks = time_off::Entity::find()
-            .filter(time_off::Column::PractitionerId.eq(p.id))
-            .filter(time_off::Column::EndsAt.gte(since))
-            .order_by_asc(time_off::Column::StartsAt)
-            .all(db)
-            .await?;
-        // The note is for staff only; the feed says "Time off".
-        events.extend(blocks.into_iter().map(|t| EventInfo {
-            uid: format!("time-off-{}@{host}", t.id),
-            summary: "Time off".to_owned(),
-            starts_at: t.starts_at,
-            ends_at: t.ends_at,
-            created_at: t.created_at,
-            modified_at: t.created_at,
-            sequence: 0,
-            status: EventStatus::Confirmed,
-            location: None,
-            description: None,
-            url: None,
-        }));
+            // The note is for staff only; the feed says "Time off".
+            rows::Row::TimeOff(t) => EventInfo {
+                uid: format!("time-off-{}@{host}", t.id),
+                summary: "Time off".to_owned(),
+                starts_at: t.starts_at,
+                ends_at: t.ends_at,
+                created_at: t.created_at,
+                modified_at: t.created_at,
+                sequence: 0,
+                status: EventStatus::Confirmed,
+                location: None,
+                description: None,
+                url: None,
+            },
+        };
+        events.push(event);
     }
-    let name = format!("{} — {}", practice.name, p.name);
+    let name = format!("{} — {}", snapshot.practice.name, p.name);
     // Tens of milliseconds of CPU for a large practice: off the async workers.
     let text = tokio::task::spawn_blocking(move || {
         render::feed(
@@ -534,27 +528,4 @@ pub async fn render_feed(
     .await
     .map_err(|e| CalendarError::Render(e.to_string()))?;
     Ok(text)
-}
-
-/// Participants of these clients, in order, by client.
-async fn participants_of(
-    db: &impl ConnectionTrait,
-    clients: impl Iterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, Vec<participant::Model>>, sea_orm::DbErr> {
-    let mut ids: Vec<Uuid> = clients.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut by_client: HashMap<Uuid, Vec<participant::Model>> = HashMap::new();
-    // In batches: databases cap the number of bound values in one statement.
-    for chunk in ids.chunks(500) {
-        let rows = participant::Entity::find()
-            .filter(participant::Column::ClientId.is_in(chunk.iter().copied()))
-            .order_by_asc(participant::Column::Position)
-            .all(db)
-            .await?;
-        for row in rows {
-            by_client.entry(row.client_id).or_default().push(row);
-        }
-    }
-    Ok(by_client)
 }

@@ -41,10 +41,11 @@ pub async fn serve(
         .map_err(ApiError::from)?
         .ok_or_else(not_found)?;
     let (now, past_days) = (state.clock.now(), state.config.calendar.feed_past_days);
-    // An app revalidating a copy that is still current is answered without a render.
-    if let Some(current) = feed::current_validators(&state.db, &found, now, past_days)
+    let versions = crate::versions::current(&state.db)
         .await
-        .map_err(ApiError::from)?
+        .map_err(ApiError::from)?;
+    // An app revalidating a copy that is still current is answered without a render.
+    if let Some(current) = feed::current_validators(&found, versions.schedule, now, past_days)
         && not_modified(req.headers(), &current)
     {
         feed::touch(&state.db, &found, now)
@@ -55,9 +56,17 @@ pub async fn serve(
             .status(StatusCode::NOT_MODIFIED)
             .finish());
     }
-    let served = feed::serve(&state.db, &found, &state.public_url, now, past_days)
-        .await
-        .map_err(ApiError::from)?;
+    let served = feed::serve(
+        &state.db,
+        &state.schedule,
+        versions,
+        &found,
+        &state.public_url,
+        now,
+        past_days,
+    )
+    .await
+    .map_err(ApiError::from)?;
     state.feeds.remember(token, &served);
     let response = validators(&served);
     if not_modified(req.headers(), &served) {

@@ -101,7 +101,8 @@ impl FreeAnswers {
         tz: Option<TimeZone>,
         now: DateTime<Utc>,
     ) -> Result<Arc<FreeAnswer>, SchedulingError> {
-        let version = crate::versions::schedule(db).await?;
+        let versions = crate::versions::current(db).await?;
+        let version = versions.schedule;
         let question = (slug.to_owned(), from, to, tz);
         if let Some((v, until, answer)) = self
             .held
@@ -113,7 +114,7 @@ impl FreeAnswers {
         {
             return Ok(answer.clone());
         }
-        let snapshot = cache.get(db, now).await?;
+        let snapshot = cache.at(db, versions.availability, now).await?;
         let ty = snapshot
             .public_type(slug)
             .ok_or(SchedulingError::UnknownType)?

@@ -51,6 +51,16 @@ impl ScheduleCache {
         now: DateTime<Utc>,
     ) -> Result<Arc<Snapshot>, DbErr> {
         let version = crate::versions::availability(db).await?;
+        self.at(db, version, now).await
+    }
+
+    /// The snapshot of `version` of availability, just read from `db`.
+    pub async fn at(
+        &self,
+        db: &impl ConnectionTrait,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<Snapshot>, DbErr> {
         if let Some(held) = self.held()
             && held.version == version
             && held.loaded_at - HISTORY + MARGIN <= now

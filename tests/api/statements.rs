@@ -91,6 +91,45 @@ async fn a_feed_revalidation_is_answered_from_the_stored_version_without_a_rende
 }
 
 #[tokio::test]
+async fn a_full_feed_is_rendered_from_one_query_whatever_its_size() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let (_, owner) = app.signed_in(attune::auth::Role::Owner).await;
+    let p = app.first_practitioner_id().await;
+    let feed = app
+        .issue_feed(
+            &owner,
+            &p,
+            json!({"detail": "initials", "include_time_off": true}),
+        )
+        .await;
+    let url = feed["url"].as_str().unwrap().to_owned();
+    app.send_as(
+        &owner,
+        Method::POST,
+        &format!("/api/v1/practitioners/{p}/time-off"),
+        json!({"starts_at": "2026-12-12T00:00:00Z", "ends_at": "2026-12-13T00:00:00Z"}),
+    )
+    .await;
+    app.book_ok(&couple_booking(TUESDAY_9AM)).await;
+    let mut renders = Vec::new();
+    for hour in ["10", "11", "13", "14"] {
+        let (r, sql) = app.statements_of(app.client.get(&url).send()).await;
+        let text = r.unwrap().text().await.unwrap();
+        renders.push((text, sql));
+        app.book_ok(&couple_booking(&format!("2026-12-08T{hour}:00:00Z")))
+            .await;
+    }
+    let (last, sql) = &renders[3];
+    // Four couples named by initials, both partners each, and the time off.
+    assert_eq!(last.matches("BEGIN:VEVENT").count(), 5, "{last}");
+    assert_eq!(last.matches("SUMMARY:Time off").count(), 1);
+    assert_eq!(last.matches(" & ").count(), 4, "{last}");
+    // The feed by its secret, the versions, the events, the validators written back.
+    assert!(sql.len() <= 4, "{}", listing(sql));
+    assert_eq!(renders[1].1.len(), sql.len(), "{}", listing(sql));
+}
+
+#[tokio::test]
 async fn the_other_write_paths_stay_within_their_statement_budgets() {
     let (app, clock) = TestApp::at_monday_morning_signed_in_for_weeks().await;
     let couple = app.couple_in_care(TUESDAY_9AM).await;
