@@ -61,6 +61,13 @@ fn verdict<T: Bound>(keys: &DataKeys, row: &T) -> Result<(), &'static str> {
     })
 }
 
+/// Whether `row` still matches its tag, without a word of it anywhere: for a write path
+/// that finds the row inside its transaction and, should it fail, records the failure
+/// through [`check`] once that transaction is rolled back.
+pub fn holds<T: Bound>(keys: &DataKeys, row: &T) -> bool {
+    verdict(keys, row).is_ok()
+}
+
 /// Whether `row` still matches its tag. A failure is logged (ids only) and recorded as
 /// `integrity.failure` through `db`, so `db` must not be a transaction the failure rolls
 /// back: write paths check before they open theirs.
@@ -109,6 +116,28 @@ where
             id: row.id(),
         }
         .into())
+    }
+}
+
+/// Records that `row` fails [`holds`] (logged, and audited through `db`, which must not be
+/// the transaction that found it) and gives the error to answer with.
+pub async fn failure<T, E>(
+    db: &impl ConnectionTrait,
+    keys: &DataKeys,
+    audit: &AuditContext,
+    row: &T,
+) -> E
+where
+    T: Bound,
+    E: From<Failure> + From<DbErr>,
+{
+    match check::<T, E>(db, keys, audit, row).await {
+        Err(e) => e,
+        Ok(()) => Failure {
+            kind: T::KIND,
+            id: row.id(),
+        }
+        .into(),
     }
 }
 

@@ -13,7 +13,10 @@ use crate::{
         outbox::{self, NewEmail},
         templates::{IntakeView, MessageContext, PracticeView, RecipientView},
     },
-    scheduling::notify::{Facts, NotifyError},
+    scheduling::{
+        notify::{Facts, NotifyError},
+        snapshot::Snapshot,
+    },
     types::first_name_of,
 };
 
@@ -178,11 +181,14 @@ pub async fn withdraw(
 }
 
 /// On submission: the reminder is no longer wanted, and the practitioner hears that a
-/// response is ready, without a word of it.
+/// response is ready, without a word of it. The practice, type and practitioner come from
+/// `snapshot`.
 pub async fn submitted(
     db: &impl ConnectionTrait,
     n: Notifier<'_>,
+    snapshot: &Snapshot,
     assignment: &intake_assignment::Model,
+    appointment: Option<&appointment::Model>,
     practitioner: Option<&practitioner::Model>,
     now: DateTime<Utc>,
 ) -> Result<(), NotifyError> {
@@ -190,19 +196,28 @@ pub async fn submitted(
     let Some(p) = practitioner else {
         return Ok(());
     };
-    let appointment = match assignment.appointment_id {
-        Some(id) => appointment::Entity::find_by_id(id).one(db).await?,
-        None => None,
-    };
     let first_name = first_name_of(&p.name);
-    let mut context = context(db, n, appointment.as_ref(), None, &first_name, now).await?;
+    let (mut context, from) = match appointment {
+        Some(a) => {
+            let facts = Facts::for_staff(db, n, snapshot, a).await?;
+            let context = facts.context_for(first_name, facts.practitioner_zone(), None);
+            (context, facts.sender())
+        }
+        None => {
+            let practice = &snapshot.practice;
+            let address = practice.contact_email.clone();
+            (
+                practice_context(n, practice, &first_name),
+                (practice.name.clone(), address.unwrap_or(p.email.clone())),
+            )
+        }
+    };
     context.intake = Some(IntakeView {
         url: String::new(),
         minutes: MINUTES,
         dashboard_url: dashboard_url(n, assignment),
     });
     let rendered = n.render(Kind::IntakeReady, &context)?;
-    let from = sender(db, assignment).await?;
     outbox::enqueue(
         db,
         n.keys,
@@ -255,10 +270,19 @@ async fn context(
         return Ok(facts.context_for(first_name.to_owned(), tz, None));
     }
     let practice = crate::practice::settings(db).await?;
-    Ok(MessageContext {
+    Ok(practice_context(n, &practice, first_name))
+}
+
+/// The context of a message about no appointment.
+fn practice_context(
+    n: Notifier<'_>,
+    practice: &entity::practice::Model,
+    first_name: &str,
+) -> MessageContext {
+    MessageContext {
         practice: PracticeView {
-            name: practice.name,
-            email: practice.contact_email,
+            name: practice.name.clone(),
+            email: practice.contact_email.clone(),
         },
         recipient: RecipientView {
             first_name: first_name.to_owned(),
@@ -266,7 +290,7 @@ async fn context(
         appointment: None,
         booking_url: n.public_url.link("/book"),
         intake: None,
-    })
+    }
 }
 
 /// The practice's name and address to send as; without a contact address, the client's

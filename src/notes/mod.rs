@@ -403,12 +403,14 @@ pub async fn sign<C: ConnectionTrait + TransactionTrait>(
     id: Uuid,
     audit: &AuditContext,
 ) -> Result<session_note::Model, NoteError> {
-    // Signing re-tags the note, so a changed draft is caught first, outside the transaction
-    // that would roll back the failure's audit event.
-    let stored = find_for(db, staff, id).await?;
-    integrity::check::<_, NoteError>(db, keys, audit, &stored).await?;
     let txn = db::begin_write(db).await?;
     let note = find_for(&txn, staff, id).await?;
+    // Signing re-tags the note, so a changed draft is caught first; its failure is recorded
+    // once the transaction is rolled back, or the audit event would go with it.
+    if !integrity::holds(keys, &note) {
+        txn.rollback().await?;
+        return Err(integrity::failure(db, keys, audit, &note).await);
+    }
     if note.status == NoteStatus::Signed {
         return Err(NoteError::Signed);
     }
@@ -428,6 +430,7 @@ pub async fn sign<C: ConnectionTrait + TransactionTrait>(
     result.signed_at = Some(audit.now);
     result.signed_by = Some(staff.id);
     result.content_hash = Some(hash.clone());
+    let tag = integrity::tag(keys, &result);
     let signed = session_note::Entity::update_many()
         .col_expr(
             session_note::Column::Status,
@@ -436,10 +439,7 @@ pub async fn sign<C: ConnectionTrait + TransactionTrait>(
         .col_expr(session_note::Column::SignedAt, Some(audit.now).into())
         .col_expr(session_note::Column::SignedBy, Some(staff.id).into())
         .col_expr(session_note::Column::ContentHash, Some(hash).into())
-        .col_expr(
-            session_note::Column::Integrity,
-            Some(integrity::tag(keys, &result)).into(),
-        )
+        .col_expr(session_note::Column::Integrity, Some(tag.clone()).into())
         .col_expr(session_note::Column::UpdatedAt, audit.now.into())
         .filter(session_note::Column::Id.eq(id))
         .filter(session_note::Column::Status.eq(NoteStatus::Draft))
@@ -451,12 +451,11 @@ pub async fn sign<C: ConnectionTrait + TransactionTrait>(
     audit
         .record(&txn, Event::new(Action::NoteSign).entity("note", id))
         .await?;
-    let note = session_note::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(NoteError::NotFound)?;
     txn.commit().await?;
-    Ok(note)
+    // The row as written: nothing to read back.
+    result.integrity = Some(tag);
+    result.updated_at = audit.now;
+    Ok(result)
 }
 
 /// Adds an addendum under a signed note; it is signed as it is written.

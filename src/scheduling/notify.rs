@@ -251,6 +251,30 @@ impl<'a> Facts<'a> {
         ))
     }
 
+    /// The facts a message to staff about `a` needs, from `snapshot`: no participants and
+    /// no manage link (staff open the appointment in the dashboard, which is where its
+    /// manage address points here).
+    pub async fn for_staff(
+        db: &impl ConnectionTrait,
+        n: Notifier<'_>,
+        snapshot: &Snapshot,
+        a: &'a appointment::Model,
+    ) -> Result<Self, NotifyError> {
+        let appointment_type = snapshot.type_or_read(db, a.appointment_type_id).await?;
+        let practitioner = snapshot.practitioner_or_read(db, a.practitioner_id).await?;
+        let mut facts = Self::new(
+            n,
+            a,
+            appointment_type,
+            practitioner,
+            snapshot.practice.clone(),
+            Vec::new(),
+            "",
+        );
+        facts.manage_url = facts.dashboard_url.clone();
+        Ok(facts)
+    }
+
     /// Facts a change already holds (a booking has just read or written every one).
     #[allow(clippy::too_many_arguments)]
     pub fn new(

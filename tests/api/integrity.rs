@@ -393,3 +393,59 @@ async fn key_rotation_re_tags_and_refuses_to_re_tag_an_altered_row() {
         assert_eq!(read["score"]["total"], 15);
     }
 }
+
+#[tokio::test]
+async fn a_draft_changed_behind_the_apps_back_is_neither_signed_nor_submitted() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let c = app.couple_in_care(START).await;
+    let note = assert_status(
+        app.write_note(
+            &c.clinician,
+            &c.client,
+            json!({"format": "free", "content": {"text": "Worked on repair."}}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let note = note["id"].as_str().unwrap().to_owned();
+    let at = id_literal(&app, &note).await;
+    tamper(
+        &app,
+        &format!("UPDATE session_notes SET integrity = NULL WHERE id = {at}"),
+    )
+    .await;
+    assert_integrity_failure(
+        app.post_empty_as(&c.clinician, &format!("/api/v1/notes/{note}/sign"))
+            .await,
+        &note,
+    )
+    .await;
+    // The failure stays on the audit log though the signing was rolled back.
+    assert_eq!(failures_for(&app, &c.owner, &note).await, 1);
+
+    let links = app.intake_links().await;
+    let token = links["jane@example.org"].trim_start_matches("/intake/");
+    tamper(
+        &app,
+        &format!(
+            "UPDATE intake_assignments SET integrity = NULL WHERE token_hash = '{}'",
+            attune::crypto::hash_secret(token)
+        ),
+    )
+    .await;
+    let refused = app
+        .client
+        .post(app.url(&format!("/api/v1/intake/{token}/submit")))
+        .json(&json!({ "answers": crate::common::intake::couples_answers(false) }))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(refused, StatusCode::INTERNAL_SERVER_ERROR).await;
+    assert_eq!(problem["reason"], "integrity_failure", "{problem}");
+    let events = app.audit_events(&c.owner, "integrity.failure").await;
+    assert!(
+        events.iter().any(|e| e["entity_type"] == "intake"),
+        "{events:?}"
+    );
+}

@@ -138,6 +138,7 @@ impl IntakePublicApi {
         let submitted = assignments::submit(
             &state.db,
             state.notifier(),
+            &state.schedule,
             &token.0,
             &body.0.answers.into_iter().collect(),
             &audit,

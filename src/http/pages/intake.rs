@@ -128,7 +128,15 @@ pub async fn save(
         Some("back") => Ok(see_other(&step_url(&token, step.saturating_sub(1).max(1)))),
         Some("submit") => {
             let audit = AuditContext::new(Actor::ANONYMOUS, origin.clone(), now);
-            match assignments::submit_saved(&state.db, state.notifier(), &token, &audit).await {
+            match assignments::submit_saved(
+                &state.db,
+                state.notifier(),
+                &state.schedule,
+                &token,
+                &audit,
+            )
+            .await
+            {
                 Ok(_) => Ok(see_other(&format!("/intake/{token}"))),
                 Err(IntakeError::Invalid(problems)) => {
                     // Back to the first section with something missing, each problem shown.

@@ -2,15 +2,16 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    client,
+    appointment, client,
     intake_assignment::{self, IntakeStatus},
-    practitioner,
+    practitioner, questionnaire_version,
 };
 use sea_orm::{
     ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    TransactionSession, TransactionTrait,
+    QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 use super::super::{
     Answers, Definition, Flag, Mode, answers,
@@ -24,6 +25,7 @@ use crate::{
     crypto::{self, DataKeys},
     db, integrity,
     mail::Notifier,
+    scheduling::snapshot::{ScheduleCache, Snapshot},
 };
 
 /// An assignment as its link shows it.
@@ -113,7 +115,10 @@ async fn definition_of(
     db: &impl ConnectionTrait,
     a: &intake_assignment::Model,
 ) -> Result<Definition, IntakeError> {
-    let (version, _) = version_of(db, a).await?;
+    let version = questionnaire_version::Entity::find_by_id(a.questionnaire_version_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("questionnaire version".into()))?;
     Ok(questionnaires::read_definition(&version)?)
 }
 
@@ -164,21 +169,23 @@ pub async fn save_draft<C: ConnectionTrait + TransactionTrait>(
 pub async fn submit<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     n: Notifier<'_>,
+    cache: &ScheduleCache,
     token: &str,
     given: &Map<String, Value>,
     audit: &AuditContext,
 ) -> Result<intake_assignment::Model, IntakeError> {
-    submit_answers(db, n, token, Some(given), audit).await
+    submit_answers(db, n, cache, token, Some(given), audit).await
 }
 
 /// Submits the answers saved so far (the form page saves each section as it goes).
 pub async fn submit_saved<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     n: Notifier<'_>,
+    cache: &ScheduleCache,
     token: &str,
     audit: &AuditContext,
 ) -> Result<intake_assignment::Model, IntakeError> {
-    submit_answers(db, n, token, None, audit).await
+    submit_answers(db, n, cache, token, None, audit).await
 }
 
 /// `given`, or (`None`) the saved draft as it stands inside the transaction.
@@ -186,17 +193,26 @@ pub async fn submit_saved<C: ConnectionTrait + TransactionTrait>(
 async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     n: Notifier<'_>,
+    cache: &ScheduleCache,
     token: &str,
     given: Option<&Map<String, Value>>,
     audit: &AuditContext,
 ) -> Result<intake_assignment::Model, IntakeError> {
     let now = audit.now;
-    // Before the transaction, so a failure's audit event is not rolled back with it:
-    // submitting rewrites the result and would otherwise re-tag a moved response.
-    let stored = by_token(db, token).await?;
-    integrity::check::<_, IntakeError>(db, n.keys, audit, &stored).await?;
+    let snapshot = cache.get(db, now).await?;
     let txn = db::begin_write(db).await?;
-    let a = for_change(&txn, token, now).await?;
+    let a = find_by_token(&txn, token, true).await?;
+    if !integrity::holds(n.keys, &a) {
+        // Recorded outside the transaction, so the failure's audit event stays: submitting
+        // rewrites the result and would otherwise re-tag a moved response.
+        txn.rollback().await?;
+        return Err(integrity::failure(db, n.keys, audit, &a).await);
+    }
+    match status(&a, now) {
+        Status::Submitted => return Err(IntakeError::Submitted),
+        Status::Expired => return Err(IntakeError::Expired),
+        _ => {}
+    }
     let definition = definition_of(&txn, &a).await?;
     let saved: Map<String, Value>;
     let given = match given {
@@ -215,20 +231,24 @@ async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
     let score = scoring::score(&definition, &answers);
     let flags: Vec<Flag> = scoring::flags(&definition, &answers);
     let sealed = Sealed { answers, consents };
-    let mut result = a.clone();
-    result.status = IntakeStatus::Submitted;
-    result.score_total = score.as_ref().map(|s| s.total as i32);
-    result.score_band = score.and_then(|s| s.band);
-    result.flags = serde_json::to_value(&flags).expect("flags serialise");
-    result.submitted_at = Some(now);
+    // The row as it will stand, so nothing is read back after the write.
+    let mut submitted = a.clone();
+    submitted.status = IntakeStatus::Submitted;
+    submitted.score_total = score.as_ref().map(|s| s.total as i32);
+    submitted.score_band = score.and_then(|s| s.band);
+    submitted.flags = serde_json::to_value(&flags).expect("flags serialise");
+    submitted.submitted_at = Some(now);
+    submitted.answers_sealed = Some(seal(n.keys, a.id, &sealed));
+    submitted.updated_at = now;
+    submitted.integrity = Some(integrity::tag(n.keys, &submitted));
     let mut model: intake_assignment::ActiveModel = a.clone().into();
-    model.answers_sealed = Set(Some(seal(n.keys, a.id, &sealed)));
-    model.integrity = Set(Some(integrity::tag(n.keys, &result)));
-    model.status = Set(result.status);
-    model.score_total = Set(result.score_total);
-    model.score_band = Set(result.score_band);
-    model.flags = Set(result.flags);
-    model.submitted_at = Set(result.submitted_at);
+    model.answers_sealed = Set(submitted.answers_sealed.clone());
+    model.integrity = Set(submitted.integrity.clone());
+    model.status = Set(submitted.status);
+    model.score_total = Set(submitted.score_total);
+    model.score_band = Set(submitted.score_band.clone());
+    model.flags = Set(submitted.flags.clone());
+    model.submitted_at = Set(submitted.submitted_at);
     model.updated_at = Set(now);
     // Only if it is still open: a double submit answers "already submitted".
     let updated = intake_assignment::Entity::update_many()
@@ -240,12 +260,21 @@ async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
     if updated.rows_affected == 0 {
         return Err(IntakeError::Submitted);
     }
-    let submitted = intake_assignment::Entity::find_by_id(a.id)
-        .one(&txn)
-        .await?
-        .ok_or(IntakeError::NotFound)?;
-    let practitioner = practitioner_of(&txn, &submitted).await?;
-    crate::intake::notify::submitted(&txn, n, &submitted, practitioner.as_ref(), now).await?;
+    let appointment = match submitted.appointment_id {
+        Some(id) => appointment::Entity::find_by_id(id).one(&txn).await?,
+        None => None,
+    };
+    let practitioner = practitioner_of(&txn, &snapshot, &submitted, appointment.as_ref()).await?;
+    crate::intake::notify::submitted(
+        &txn,
+        n,
+        &snapshot,
+        &submitted,
+        appointment.as_ref(),
+        practitioner.as_ref(),
+        now,
+    )
+    .await?;
     audit
         .record(
             &txn,
@@ -260,20 +289,21 @@ async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
 /// Who hears of a submission: the client's practitioner, else the appointment's.
 async fn practitioner_of(
     db: &impl ConnectionTrait,
+    snapshot: &Snapshot,
     a: &intake_assignment::Model,
+    appointment: Option<&appointment::Model>,
 ) -> Result<Option<practitioner::Model>, DbErr> {
-    let client = client::Entity::find_by_id(a.client_id).one(db).await?;
-    let mut id = client.and_then(|c| c.primary_practitioner_id);
-    if id.is_none()
-        && let Some(appointment) = a.appointment_id
-    {
-        id = entity::appointment::Entity::find_by_id(appointment)
-            .one(db)
-            .await?
-            .map(|x| x.practitioner_id);
-    }
-    match id {
-        Some(id) => practitioner::Entity::find_by_id(id).one(db).await,
-        None => Ok(None),
-    }
+    let primary: Option<Option<Uuid>> = client::Entity::find_by_id(a.client_id)
+        .select_only()
+        .column(client::Column::PrimaryPractitionerId)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some(id) = primary.flatten().or(appointment.map(|x| x.practitioner_id)) else {
+        return Ok(None);
+    };
+    Ok(match snapshot.practitioner(id) {
+        Some(p) => Some(p.clone()),
+        None => practitioner::Entity::find_by_id(id).one(db).await?,
+    })
 }
