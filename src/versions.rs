@@ -2,6 +2,8 @@
 //! (triggers move them; see the `schedule_version` migration), so a copy is checked with one
 //! cheap read, whichever instance made the change.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use entity::cache_version;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QuerySelect};
 
@@ -47,6 +49,39 @@ pub async fn current(db: &impl ConnectionTrait) -> Result<Versions, DbErr> {
     })
 }
 
+/// Reads of [`current`] shared by the requests that wait for one at the same time: one read
+/// is in flight at most, and it answers every request that arrived before it began. A
+/// request never takes a read that began before it arrived, so it sees every change
+/// committed before it came, exactly as if it had read alone; under load the database is
+/// asked once per round trip instead of once per request.
+///
+/// For reads outside a transaction only: a transaction has a view of its own.
+#[derive(Default)]
+pub struct SharedReads {
+    /// Handed out in order as requests arrive.
+    tickets: AtomicU64,
+    /// The last read and the first ticket it does not answer.
+    last: tokio::sync::Mutex<Option<(u64, Versions)>>,
+}
+
+impl SharedReads {
+    pub async fn current(&self, db: &impl ConnectionTrait) -> Result<Versions, DbErr> {
+        let mine = self.tickets.fetch_add(1, Ordering::SeqCst);
+        // Waiters queue in order; whoever holds the lock reads for all behind it.
+        let mut last = self.last.lock().await;
+        if let Some((answers_before, versions)) = *last
+            && mine < answers_before
+        {
+            return Ok(versions);
+        }
+        // Every ticket below this one was taken before the read is sent.
+        let answers_before = self.tickets.load(Ordering::SeqCst);
+        let versions = current(db).await?;
+        *last = Some((answers_before, versions));
+        Ok(versions)
+    }
+}
+
 async fn read(db: &impl ConnectionTrait, name: &str) -> Result<i64, DbErr> {
     let version: Option<i64> = cache_version::Entity::find_by_id(name)
         .select_only()
@@ -55,4 +90,64 @@ async fn read(db: &impl ConnectionTrait, name: &str) -> Result<i64, DbErr> {
         .one(db)
         .await?;
     version.ok_or_else(|| DbErr::RecordNotFound(format!("the {name} version row")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sea_orm::{ConnectionTrait, Database};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_shared_read_answers_those_waiting_and_never_one_that_came_after_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/v.db?mode=rwc", dir.path().display());
+        let mut db = Database::connect(&url).await.unwrap();
+        let statements = Arc::new(AtomicU64::new(0));
+        let seen = statements.clone();
+        db.set_metric_callback(move |_| {
+            seen.fetch_add(1, Ordering::SeqCst);
+        });
+        db.execute_unprepared(
+            "CREATE TABLE cache_versions (name TEXT PRIMARY KEY, version BIGINT NOT NULL);
+             INSERT INTO cache_versions VALUES ('schedule', 1), ('availability', 1);",
+        )
+        .await
+        .unwrap();
+        let reads = Arc::new(SharedReads::default());
+        let expected = Versions {
+            schedule: 1,
+            availability: 1,
+        };
+        let before = statements.load(Ordering::SeqCst);
+        let many: Vec<_> = (0..32)
+            .map(|_| {
+                let (reads, db) = (reads.clone(), db.clone());
+                tokio::spawn(async move { reads.current(&db).await.unwrap() })
+            })
+            .collect();
+        for read in many {
+            assert_eq!(read.await.unwrap(), expected);
+        }
+        // The first read began before the others arrived; the second answers all of them.
+        assert_eq!(statements.load(Ordering::SeqCst) - before, 2);
+
+        // A change committed before a request arrives is what that request sees.
+        db.execute_unprepared("UPDATE cache_versions SET version = 2 WHERE name = 'schedule'")
+            .await
+            .unwrap();
+        assert_eq!(reads.current(&db).await.unwrap().schedule, 2);
+        db.execute_unprepared("UPDATE cache_versions SET version = 3 WHERE name = 'availability'")
+            .await
+            .unwrap();
+        assert_eq!(
+            reads.current(&db).await.unwrap(),
+            Versions {
+                schedule: 2,
+                availability: 3
+            }
+        );
+    }
 }

@@ -403,7 +403,15 @@ pub async fn serve(
 ) -> Result<Served, CalendarError> {
     let key = rendering_key(feed, versions.schedule, past_days);
     let snapshot = cache.at(db, versions.availability, now).await?;
-    let body = render_feed(db, &snapshot, feed, public_url, now, past_days).await?;
+    let body = {
+        // A body is CPU and a few times its size in memory while it is made: more at once
+        // than the cores can make would only hold more of them.
+        let _turn = rendering_turns()
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        render_feed(db, &snapshot, feed, public_url, now, past_days).await?
+    };
     let digest = Sha256::digest(body.as_bytes());
     let etag = format!("\"{}\"", hex(&digest[..16]));
     let unchanged = feed.etag.as_deref() == Some(etag.as_str());
@@ -433,6 +441,14 @@ pub async fn serve(
         body,
         etag,
         modified_at,
+    })
+}
+
+fn rendering_turns() -> &'static tokio::sync::Semaphore {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    TURNS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(2 * cores)
     })
 }
 

@@ -41,7 +41,9 @@ pub async fn serve(
         .map_err(ApiError::from)?
         .ok_or_else(not_found)?;
     let (now, past_days) = (state.clock.now(), state.config.calendar.feed_past_days);
-    let versions = crate::versions::current(&state.db)
+    let versions = state
+        .schedule
+        .versions(&state.db)
         .await
         .map_err(ApiError::from)?;
     // An app revalidating a copy that is still current is answered without a render.

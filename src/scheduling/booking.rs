@@ -101,7 +101,7 @@ impl FreeAnswers {
         tz: Option<TimeZone>,
         now: DateTime<Utc>,
     ) -> Result<Arc<FreeAnswer>, SchedulingError> {
-        let versions = crate::versions::current(db).await?;
+        let versions = cache.versions(db).await?;
         let version = versions.schedule;
         let question = (slug.to_owned(), from, to, tz);
         if let Some((v, until, answer)) = self

@@ -23,6 +23,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::versions::{SharedReads, Versions};
+
 use super::{
     SchedulingError,
     availability::{self, parse_windows, weekday, zone_of},
@@ -41,9 +43,16 @@ const MARGIN: Duration = Duration::days(2);
 #[derive(Default)]
 pub struct ScheduleCache {
     current: RwLock<Option<Arc<Snapshot>>>,
+    reads: SharedReads,
 }
 
 impl ScheduleCache {
+    /// The versions as of now, the read shared with requests asking at the same moment
+    /// ([`SharedReads`]). Outside a transaction only.
+    pub async fn versions(&self, db: &impl ConnectionTrait) -> Result<Versions, DbErr> {
+        self.reads.current(db).await
+    }
+
     /// The snapshot current in `db` (a transaction sees its own writer's view).
     pub async fn get(
         &self,
