@@ -87,8 +87,11 @@ pub struct FreeAnswers {
 /// An answer with the version it was worked out at and the moment it stops being true.
 type Held = (i64, DateTime<Utc>, Arc<FreeAnswer>);
 
-/// Questions kept at most; past this the oldest answers are dropped all at once.
+/// Questions kept at most, and free times across their answers: past either, the answers
+/// held are dropped all at once. An answer is about 200 bytes a free time with its written
+/// forms, so this holds a few megabytes, whatever visitors ask.
 const ANSWERS_KEPT: usize = 512;
+const FREE_TIMES_KEPT: usize = 20_000;
 
 impl FreeAnswers {
     /// The free times of `slug` on the days `from..=to` (in `tz`, else the practice's zone).
@@ -140,7 +143,8 @@ impl FreeAnswers {
             written: Default::default(),
         });
         let mut held = self.held.write().unwrap_or_else(|e| e.into_inner());
-        if held.len() >= ANSWERS_KEPT {
+        let kept: usize = held.values().map(|(_, _, a)| a.free.len()).sum();
+        if held.len() >= ANSWERS_KEPT || kept + answer.free.len() > FREE_TIMES_KEPT {
             held.clear();
         }
         held.insert(question, (version, until, answer.clone()));

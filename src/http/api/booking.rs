@@ -100,17 +100,25 @@ pub struct PublicType {
     location_kind: Location,
 }
 
-#[derive(Object)]
+#[derive(Object, Serialize)]
 pub struct Slot {
+    #[serde(serialize_with = "rfc3339")]
     start: DateTime<FixedOffset>,
+    #[serde(serialize_with = "rfc3339")]
     end: DateTime<FixedOffset>,
     practitioner_id: Uuid,
 }
 
-#[derive(Object)]
+/// As the documented shape has it (`+00:00`, never `Z`): what `ToJSON` writes.
+fn rfc3339<S: serde::Serializer>(at: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&at.to_rfc3339())
+}
+
+#[derive(Object, Serialize)]
 pub struct SlotsBody {
     /// The appointment type's slug.
     #[oai(rename = "type")]
+    #[serde(rename = "type")]
     type_: String,
     /// The zone the times are given in.
     tz: String,
@@ -131,10 +139,11 @@ pub enum SlotFormat {
 /// with its UTC offset, each start once as `HH:MM` (with its own offset appended only on a
 /// day the clocks change, when it differs from the day's), the end implied by the
 /// duration, and who is free as positions in `practitioners`.
-#[derive(Object)]
+#[derive(Object, Serialize)]
 pub struct CompactSlotsBody {
     /// The appointment type's slug.
     #[oai(rename = "type")]
+    #[serde(rename = "type")]
     type_: String,
     tz: String,
     /// Every slot lasts this long.
@@ -144,7 +153,7 @@ pub struct CompactSlotsBody {
     days: Vec<CompactDay>,
 }
 
-#[derive(Object)]
+#[derive(Object, Serialize)]
 pub struct CompactDay {
     /// `YYYY-MM-DD` in `tz`.
     date: NaiveDate,
@@ -156,7 +165,8 @@ pub struct CompactDay {
     free: Vec<Vec<u16>>,
 }
 
-#[derive(poem_openapi::Union)]
+#[derive(poem_openapi::Union, Serialize)]
+#[serde(untagged)]
 pub enum SlotsAnswer {
     Full(SlotsBody),
     Compact(CompactSlotsBody),
@@ -659,6 +669,14 @@ mod tests {
     use super::*;
     use crate::scheduling::slots::Interval;
 
+    /// The answer as written out is the JSON its documented shape (`ToJSON`) would give.
+    fn assert_written_as_documented(answer: SlotsAnswer) {
+        use poem_openapi::types::ToJSON;
+        let written: serde_json::Value =
+            serde_json::from_slice(&PreparedJson::write(&answer)).unwrap();
+        assert_eq!(Some(written), answer.to_json());
+    }
+
     #[test]
     fn a_compact_day_on_which_the_clocks_change_marks_the_times_after_the_change() {
         let tz = TimeZone::parse("America/New_York").unwrap();
@@ -698,6 +716,21 @@ mod tests {
             (hour("2027-03-15T13:00:00Z"), b), // 09:00 -04:00, the next day
         ];
         let c = compact(&ty, tz, &free);
+        assert_written_as_documented(SlotsAnswer::Compact(compact(&ty, tz, &free)));
+        for tz in [tz, TimeZone::parse("UTC").unwrap()] {
+            assert_written_as_documented(SlotsAnswer::Full(SlotsBody {
+                type_: ty.slug.clone(),
+                tz: tz.name().to_owned(),
+                slots: free
+                    .iter()
+                    .map(|(s, p)| Slot {
+                        start: local(tz, s.start),
+                        end: local(tz, s.end),
+                        practitioner_id: *p,
+                    })
+                    .collect(),
+            }));
+        }
         assert_eq!(c.practitioners, vec![a, b]);
         assert_eq!(c.days.len(), 2);
         assert_eq!(c.days[0].offset, "-05:00");

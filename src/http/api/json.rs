@@ -245,11 +245,14 @@ pub struct PreparedJson<T> {
     _shape: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<T: poem_openapi::types::ToJSON> PreparedJson<T> {
-    /// `value` written out.
+impl<T: poem_openapi::types::ToJSON + serde::Serialize> PreparedJson<T> {
+    /// `value` written out, straight from its fields: going through poem-openapi's
+    /// `ToJSON` would build a tree of the whole answer first, several times its size.
+    /// `T` derives `Serialize` with the same names as its `Object`; the test of each such
+    /// body holds the two to the same JSON.
     pub fn write(value: &T) -> std::sync::Arc<[u8]> {
-        serde_json::to_vec(&value.to_json())
-            .expect("a JSON value always serialises")
+        serde_json::to_vec(value)
+            .expect("a body of plain fields always serialises")
             .into()
     }
 
@@ -263,9 +266,10 @@ impl<T: poem_openapi::types::ToJSON> PreparedJson<T> {
 
 impl<T: poem_openapi::types::ToJSON> poem::IntoResponse for PreparedJson<T> {
     fn into_response(self) -> poem::Response {
+        // Shared, not copied: the same answer may be going out on many connections.
         poem::Response::builder()
             .content_type("application/json; charset=utf-8")
-            .body(self.bytes.to_vec())
+            .body(poem::Body::from_bytes(bytes::Bytes::from_owner(self.bytes)))
     }
 }
 
