@@ -53,6 +53,17 @@ impl ScheduleCache {
         self.reads.current(db).await
     }
 
+    /// The snapshot as of now, its version read shared with requests asking at the same
+    /// moment ([`Self::versions`]). Outside a transaction only.
+    pub async fn current(
+        &self,
+        db: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<Snapshot>, DbErr> {
+        let versions = self.versions(db).await?;
+        self.at(db, versions.availability, now).await
+    }
+
     /// The snapshot current in `db` (a transaction sees its own writer's view).
     pub async fn get(
         &self,

@@ -458,7 +458,7 @@ impl BookingApi {
             .0
             .map(|k| IdempotencyKey::parse(&k).map_err(|m| ApiError::invalid("Idempotency-Key", m)))
             .transpose()?;
-        let snapshot = state.schedule.get(&state.db, state.clock.now()).await?;
+        let snapshot = state.schedule.current(&state.db, state.clock.now()).await?;
         let (request, tz) = input.check(practice::zone_of(&snapshot.practice))?;
         let request = BookingRequest {
             idempotency: key.map(|k| (k.into_inner(), input.fingerprint())),

@@ -199,7 +199,7 @@ async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
     audit: &AuditContext,
 ) -> Result<intake_assignment::Model, IntakeError> {
     let now = audit.now;
-    let snapshot = cache.get(db, now).await?;
+    let snapshot = cache.current(db, now).await?;
     let txn = db::begin_write(db).await?;
     let a = find_by_token(&txn, token, true).await?;
     if !integrity::holds(n.keys, &a) {

@@ -181,7 +181,7 @@ async fn free_days(
 ) -> PageResult<BTreeMap<NaiveDate, Vec<DateTime<Utc>>>> {
     let (from, to) = (tz.start_of(week), tz.start_of(week + Duration::days(WEEK)));
     let now = state.clock.now();
-    let snapshot = state.schedule.get(&state.db, now).await?;
+    let snapshot = state.schedule.current(&state.db, now).await?;
     let free = booking::free_times(&state.db, &snapshot, ty, from, to, now).await?;
     let mut days: BTreeMap<NaiveDate, Vec<DateTime<Utc>>> = BTreeMap::new();
     for (slot, p) in free {
