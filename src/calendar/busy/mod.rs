@@ -171,7 +171,9 @@ pub async fn add<C: ConnectionTrait + TransactionTrait>(
         last_error: None,
         last_attempt_at: parsed.as_ref().map(|_| now),
         last_success_at: parsed.as_ref().map(|_| now),
-        next_refresh_at: if parsed.is_some() { now + every } else { now },
+        // An address is fetched by whoever adds it, right after this commits: due now, the
+        // refresher could fetch it a second time alongside.
+        next_refresh_at: now + every,
         event_count: blocks.len() as i32,
         created_by: audit.actor.id,
         created_at: now,
