@@ -131,6 +131,48 @@ pub async fn ensure_free(
     Ok(())
 }
 
+/// One session of a series as checked: its times and, if it cannot be booked, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub refused: Option<Rejection>,
+}
+
+/// Each of `starts` checked for a staff booking of `ty` with `p`, exactly as
+/// [`ensure_free`] checks a single one (hours unless `outside_hours`, time off, busy
+/// calendars, other appointments). Nothing is held: the race guarantee is the insert's.
+pub async fn check_each(
+    db: &impl ConnectionTrait,
+    snapshot: &Snapshot,
+    p: &practitioner::Model,
+    ty: &appointment_type::Model,
+    starts: &[DateTime<Utc>],
+    outside_hours: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<Checked>, SchedulingError> {
+    let duration = slot_rules(ty).duration;
+    let mut out = Vec::with_capacity(starts.len());
+    for &start in starts {
+        let asked = Asked {
+            start,
+            booker: Booker::Staff { outside_hours },
+            ignore: None,
+        };
+        let refused = match ensure_free(db, snapshot, p, ty, asked, now).await {
+            Ok(()) => None,
+            Err(SchedulingError::Slot(r)) => Some(r),
+            Err(e) => return Err(e),
+        };
+        out.push(Checked {
+            start,
+            end: start + duration,
+            refused,
+        });
+    }
+    Ok(out)
+}
+
 async fn overlapping_live(
     db: &impl ConnectionTrait,
     practitioner_id: Uuid,

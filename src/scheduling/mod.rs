@@ -12,6 +12,7 @@ pub mod notify;
 pub mod person_input;
 pub mod practitioners;
 pub mod readdress;
+pub mod series;
 pub mod slots;
 pub mod snapshot;
 pub mod type_input;

@@ -35,6 +35,7 @@ mod request_id;
 mod roles;
 mod scheduling;
 mod security;
+mod series;
 mod shutdown;
 mod staff;
 mod statements;
