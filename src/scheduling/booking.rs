@@ -89,9 +89,9 @@ type Held = (i64, DateTime<Utc>, Arc<FreeAnswer>);
 
 /// Questions kept at most, and free times across their answers: past either, the answers
 /// held are dropped all at once. An answer is about 200 bytes a free time with its written
-/// forms, so this holds a few megabytes, whatever visitors ask.
+/// forms, so this holds at most some 8 MB, whatever visitors ask.
 const ANSWERS_KEPT: usize = 512;
-const FREE_TIMES_KEPT: usize = 20_000;
+const FREE_TIMES_KEPT: usize = 40_000;
 
 impl FreeAnswers {
     /// The free times of `slug` on the days `from..=to` (in `tz`, else the practice's zone).
@@ -143,11 +143,16 @@ impl FreeAnswers {
             written: Default::default(),
         });
         let mut held = self.held.write().unwrap_or_else(|e| e.into_inner());
-        let kept: usize = held.values().map(|(_, _, a)| a.free.len()).sum();
-        if held.len() >= ANSWERS_KEPT || kept + answer.free.len() > FREE_TIMES_KEPT {
-            held.clear();
+        // An answer of more than a quarter of the budget is given but not kept: it would
+        // empty the cache for everyone else each time it is asked.
+        if answer.free.len() <= FREE_TIMES_KEPT / 4 {
+            held.remove(&question);
+            let kept: usize = held.values().map(|(_, _, a)| a.free.len()).sum();
+            if held.len() >= ANSWERS_KEPT || kept + answer.free.len() > FREE_TIMES_KEPT {
+                held.clear();
+            }
+            held.insert(question, (version, until, answer.clone()));
         }
-        held.insert(question, (version, until, answer.clone()));
         Ok(answer)
     }
 }

@@ -30,6 +30,9 @@ pub enum Ends {
 pub struct Recurrence {
     /// The first session's start, as a wall-clock time in `tz`.
     pub first: NaiveDateTime,
+    /// The first session's start as the instant asked for, when it was given as one: a time
+    /// in the hour the clocks repeat would otherwise be read as its first occurrence.
+    pub first_at: Option<DateTime<Utc>>,
     pub tz: TimeZone,
     pub every_weeks: u32,
     pub ends: Ends,
@@ -65,6 +68,7 @@ impl Recurrence {
     pub fn from_first(first: DateTime<Utc>, tz: TimeZone, every_weeks: u32, ends: Ends) -> Self {
         Self {
             first: first.with_timezone(&tz.tz()).naive_local(),
+            first_at: Some(first),
             tz,
             every_weeks,
             ends,
@@ -106,10 +110,13 @@ impl Recurrence {
         Ok(self
             .local_starts()?
             .into_iter()
-            .map(|local| {
-                self.tz
+            .enumerate()
+            .map(|(n, local)| match (n, self.first_at) {
+                (0, Some(at)) => at,
+                _ => self
+                    .tz
                     .instant(local, Gap::HourOn)
-                    .expect("only Gap::Refuse gives no instant")
+                    .expect("only Gap::Refuse gives no instant"),
             })
             .collect())
     }
@@ -179,6 +186,7 @@ mod tests {
                 .unwrap()
                 .and_hms_opt(2, 30, 0)
                 .unwrap(),
+            first_at: None,
             tz: zone("America/New_York"),
             every_weeks: 1,
             ends: Ends::After(2),
@@ -186,6 +194,15 @@ mod tests {
         assert_eq!(
             r.starts().unwrap(),
             [utc("2027-03-07T07:30:00Z"), utc("2027-03-14T07:30:00Z")]
+        );
+    }
+
+    #[test]
+    fn a_first_session_in_the_repeated_hour_keeps_the_instant_asked_for() {
+        // 7 November 2027, New York: 01:30 happens twice; staff chose the second (EST).
+        assert_eq!(
+            weekly("2027-11-07T06:30:00Z", "America/New_York", Ends::After(2)),
+            ["2027-11-07T06:30Z", "2027-11-14T06:30Z"]
         );
     }
 

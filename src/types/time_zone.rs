@@ -1,6 +1,8 @@
 use std::{fmt, str::FromStr};
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
+use chrono::{
+    DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset as _, TimeZone as _, Utc,
+};
 
 /// What a local time the clocks skip (spring forward) or repeat (fall back) means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -8,8 +10,9 @@ pub enum Gap {
     /// A skipped time is the first instant after the gap; a repeated one, its first
     /// occurrence. For the edges of a day or an opening window, which must exist.
     EndOfGap,
-    /// A skipped time is the same wall time an hour on, as iCalendar reads it (RFC 5545
-    /// §3.3.5); a repeated one, its first occurrence.
+    /// A skipped time is read with the UTC offset in force before the gap, as iCalendar
+    /// reads it (RFC 5545 §3.3.5): the same wall time the gap's length on, an hour almost
+    /// everywhere; a repeated one, its first occurrence.
     HourOn,
     /// Neither is an instant: a person typed it, and guessing would book the wrong hour.
     Refuse,
@@ -50,21 +53,27 @@ impl TimeZone {
             (LocalResult::Single(at), _) => Some(utc(at)),
             (LocalResult::Ambiguous(..), Gap::Refuse) | (LocalResult::None, Gap::Refuse) => None,
             (LocalResult::Ambiguous(first, _), _) => Some(utc(first)),
-            (LocalResult::None, Gap::HourOn) => self
-                .0
-                .from_local_datetime(&(local + Duration::hours(1)))
-                .earliest()
-                .map(utc),
-            (LocalResult::None, Gap::EndOfGap) => (1..=24 * 60)
-                .find_map(|m| {
-                    self.0
-                        .from_local_datetime(&(local + Duration::minutes(m)))
-                        .earliest()
-                })
-                .map(utc),
+            (LocalResult::None, Gap::HourOn) => self.end_of_gap(local).map(|after| {
+                let before = (after - Duration::seconds(1))
+                    .with_timezone(&self.0)
+                    .offset()
+                    .fix();
+                let offset = Duration::seconds(before.local_minus_utc().into());
+                Utc.from_utc_datetime(&(local - offset))
+            }),
+            (LocalResult::None, Gap::EndOfGap) => self.end_of_gap(local).map(utc),
         }
         // No zone skips a whole day; should one ever, read the time as UTC.
         .or_else(|| (gap != Gap::Refuse).then(|| Utc.from_utc_datetime(&local)))
+    }
+
+    /// The first instant after the gap that swallows `local`.
+    fn end_of_gap(self, local: NaiveDateTime) -> Option<DateTime<chrono_tz::Tz>> {
+        (1..=24 * 60).find_map(|m| {
+            self.0
+                .from_local_datetime(&(local + Duration::minutes(m)))
+                .earliest()
+        })
     }
 
     /// The first instant of `date` here: midnight, or the end of a gap that swallows it.
@@ -126,6 +135,11 @@ mod tests {
         assert_eq!(london(Gap::EndOfGap).as_deref(), Some("2027-03-28 01:00"));
         assert_eq!(london(Gap::HourOn).as_deref(), Some("2027-03-28 01:15"));
         assert_eq!(london(Gap::Refuse), None);
+        // Lord Howe Island moves half an hour (+10:30 to +11:00) at 02:00 on 4 October 2026:
+        // 02:15 is read at +10:30, which is 02:45 on the clocks.
+        let lord_howe = |gap| at("Australia/Lord_Howe", "2026-10-04 02:15", gap);
+        assert_eq!(lord_howe(Gap::Refuse), None);
+        assert_eq!(lord_howe(Gap::HourOn).as_deref(), Some("2026-10-03 15:45"));
     }
 
     #[test]

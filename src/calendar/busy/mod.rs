@@ -66,6 +66,10 @@ pub struct Refresher {
     pub every: Duration,
 }
 
+/// How long a source added by address is left to the request that added it, which fetches
+/// it at once, before the refresher may.
+const ADDED_LEASE: Duration = Duration::minutes(2);
+
 /// The associated data a source's address is sealed with.
 pub fn url_context(id: Uuid) -> String {
     format!("busy_calendar.url:{id}")
@@ -172,8 +176,15 @@ pub async fn add<C: ConnectionTrait + TransactionTrait>(
         last_attempt_at: parsed.as_ref().map(|_| now),
         last_success_at: parsed.as_ref().map(|_| now),
         // An address is fetched by whoever adds it, right after this commits: due now, the
-        // refresher could fetch it a second time alongside.
-        next_refresh_at: now + every,
+        // refresher could fetch it a second time alongside. Should that fetch never happen
+        // (the process stops, the request is dropped), the refresher takes it after this
+        // lease rather than a whole period on.
+        next_refresh_at: now
+            + if parsed.is_some() {
+                every
+            } else {
+                ADDED_LEASE.min(every)
+            },
         event_count: blocks.len() as i32,
         created_by: audit.actor.id,
         created_at: now,
