@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound as _, Utc};
 
 #[derive(Clone)]
 pub struct Clock(Source);
@@ -25,9 +25,11 @@ impl Clock {
         Self(Source::Manual(Arc::new(Mutex::new(start))))
     }
 
+    /// To the microsecond, the finest time both databases keep: a row written with it is the
+    /// row read back, so a write path can answer with what it wrote.
     pub fn now(&self) -> DateTime<Utc> {
         match &self.0 {
-            Source::System => Utc::now(),
+            Source::System => Utc::now().trunc_subsecs(6),
             Source::Manual(t) => *t.lock().unwrap_or_else(|e| e.into_inner()),
         }
     }
@@ -72,5 +74,11 @@ mod tests {
         let shared = clock.clone();
         shared.set(start);
         assert_eq!(clock.now(), start);
+    }
+
+    #[test]
+    fn the_system_clock_reads_to_the_microsecond_the_databases_keep() {
+        let now = Clock::system().now();
+        assert_eq!(now.timestamp_subsec_nanos() % 1_000, 0, "{now:?}");
     }
 }

@@ -1,6 +1,6 @@
 //! Clients (a couple or an individual) and the people in them.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use entity::{
     client::{self, ClientKind, ClientStatus},
     participant,
@@ -98,8 +98,6 @@ pub async fn insert(
     if new.participants.len() > capacity(new.kind) {
         return Err(SchedulingError::TooManyParticipants);
     }
-    // As the database keeps it, so the rows returned are the rows stored.
-    let now = now.trunc_subsecs(6);
     let id = Uuid::new_v4();
     let display_name = new
         .display_name
