@@ -70,7 +70,7 @@ pub fn holds<T: Bound>(keys: &DataKeys, row: &T) -> bool {
 
 /// Whether `row` still matches its tag. A failure is logged (ids only) and recorded as
 /// `integrity.failure` through `db`, so `db` must not be a transaction the failure rolls
-/// back: write paths check before they open theirs.
+/// back: a write path tests [`holds`] inside its transaction and records [`failure`] after.
 pub async fn verify<T: Bound>(
     db: &impl ConnectionTrait,
     keys: &DataKeys,

@@ -7,13 +7,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use entity::cache_version;
 use sea_orm::{ConnAcquireErr, ConnectionTrait, DbErr, EntityTrait, QuerySelect};
 
-/// The version of everything calendar feeds are made from: practice settings,
-/// practitioners, types, hours, overrides, time off, busy times, appointments, clients and
-/// their participants.
-pub async fn schedule(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    read(db, "schedule").await
-}
-
 /// The version of what free time is made from besides appointments: practice settings,
 /// practitioners, types and who offers them, hours, overrides, time off and busy times.
 /// Bookings do not move it, so a cache of it survives a busy day.
@@ -24,11 +17,15 @@ pub async fn availability(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
 /// Both counters, as of one read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Versions {
+    /// Everything calendar feeds and free-time answers are made from: practice settings,
+    /// practitioners, types, hours, overrides, time off, busy times, appointments, clients
+    /// and their participants.
     pub schedule: i64,
+    /// See [`availability`].
     pub availability: i64,
 }
 
-/// [`schedule`] and [`availability`] in one statement, for a request that needs both.
+/// Both counters in one statement.
 pub async fn current(db: &impl ConnectionTrait) -> Result<Versions, DbErr> {
     let rows: Vec<(String, i64)> = cache_version::Entity::find()
         .select_only()

@@ -14,7 +14,7 @@ use crate::{
         templates::{IntakeView, MessageContext, PracticeView, RecipientView},
     },
     scheduling::{
-        notify::{Facts, NotifyError},
+        notify::{Facts, NotifyError, sender_of},
         snapshot::Snapshot,
     },
     types::first_name_of,
@@ -203,14 +203,10 @@ pub async fn submitted(
             let context = facts.context_for(first_name, facts.practitioner_zone(), None);
             (context, facts.sender())
         }
-        None => {
-            let practice = &snapshot.practice;
-            let address = practice.contact_email.clone();
-            (
-                practice_context(n, practice, &first_name),
-                (practice.name.clone(), address.unwrap_or(p.email.clone())),
-            )
-        }
+        None => (
+            practice_context(n, &snapshot.practice, &first_name),
+            sender_of(&snapshot.practice, &p.email),
+        ),
     };
     context.intake = Some(IntakeView {
         url: String::new(),

@@ -315,13 +315,7 @@ impl<'a> Facts<'a> {
     /// The name and address the practice's messages go out as: its contact address, else
     /// the practitioner's.
     pub fn sender(&self) -> (String, String) {
-        (
-            self.practice.name.clone(),
-            self.practice
-                .contact_email
-                .clone()
-                .unwrap_or_else(|| self.practitioner.email.clone()),
-        )
+        sender_of(&self.practice, &self.practitioner.email)
     }
 
     /// The practitioner's zone, else the practice's.
@@ -540,6 +534,18 @@ pub async fn participants_of(
         .order_by_asc(participant::Column::Position)
         .all(db)
         .await
+}
+
+/// The name and address a practice's messages go out as: its contact address, else
+/// `practitioner`'s.
+pub fn sender_of(practice: &practice::Model, practitioner: &str) -> (String, String) {
+    (
+        practice.name.clone(),
+        practice
+            .contact_email
+            .clone()
+            .unwrap_or_else(|| practitioner.to_owned()),
+    )
 }
 
 /// The key of one participant's reminder at `minutes` before the start.

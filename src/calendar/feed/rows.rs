@@ -104,12 +104,16 @@ fn appointments(
                 Expr::col((Participants, P::ClientId)).equals((Appointments, A::ClientId)),
             );
     } else {
-        query
-            .expr_as(Expr::cust("NULL"), "first_name")
-            .expr_as(Expr::cust("NULL"), "last_name")
-            .expr_as(Expr::cust("NULL"), "position");
+        nulls(&mut query, &["first_name", "last_name", "position"]);
     }
     query
+}
+
+/// Columns of [`Line`] a part of the union has nothing for.
+fn nulls(query: &mut SelectStatement, names: &[&'static str]) {
+    for &name in names {
+        query.expr_as(Expr::cust("NULL"), name);
+    }
 }
 
 fn time_off(feed: &calendar_feed::Model, since: DateTime<Utc>) -> SelectStatement {
@@ -123,16 +127,17 @@ fn time_off(feed: &calendar_feed::Model, since: DateTime<Utc>) -> SelectStatemen
         .column((TimeOff, T::CreatedAt))
         .expr_as(Expr::col((TimeOff, T::CreatedAt)), "updated_at")
         .expr_as(Expr::cust("0"), "sequence");
-    for name in [
-        "status",
-        "appointment_type_id",
-        "client_id",
-        "first_name",
-        "last_name",
-        "position",
-    ] {
-        query.expr_as(Expr::cust("NULL"), name);
-    }
+    nulls(
+        &mut query,
+        &[
+            "status",
+            "appointment_type_id",
+            "client_id",
+            "first_name",
+            "last_name",
+            "position",
+        ],
+    );
     query
         .from(TimeOff)
         .and_where(Expr::col((TimeOff, T::PractitionerId)).eq(feed.practitioner_id))
@@ -142,6 +147,7 @@ fn time_off(feed: &calendar_feed::Model, since: DateTime<Utc>) -> SelectStatemen
 
 /// Sorted lines to events: an appointment's lines are consecutive, one per participant.
 fn group(lines: Vec<Line>) -> Vec<Row> {
+    let cancelled = AppointmentStatus::Cancelled.to_value();
     let mut rows: Vec<Row> = Vec::new();
     for line in lines {
         let occasion = Occasion {
@@ -151,8 +157,7 @@ fn group(lines: Vec<Line>) -> Vec<Row> {
             created_at: line.created_at,
             updated_at: line.updated_at,
             sequence: line.sequence,
-            cancelled: line.status.as_deref()
-                == Some(AppointmentStatus::Cancelled.to_value().as_str()),
+            cancelled: line.status.as_deref() == Some(cancelled.as_str()),
         };
         let name = line.first_name.zip(line.last_name);
         match (line.time_off, line.appointment_type_id, line.client_id) {

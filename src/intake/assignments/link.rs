@@ -7,8 +7,8 @@ use entity::{
     practitioner, questionnaire_version,
 };
 use sea_orm::{
-    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, TransactionSession, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -129,10 +129,16 @@ async fn for_change(
     now: DateTime<Utc>,
 ) -> Result<intake_assignment::Model, IntakeError> {
     let a = find_by_token(db, token, true).await?;
-    match status(&a, now) {
+    changeable(&a, now)?;
+    Ok(a)
+}
+
+/// Refuses a change to an assignment that is submitted or expired.
+fn changeable(a: &intake_assignment::Model, now: DateTime<Utc>) -> Result<(), IntakeError> {
+    match status(a, now) {
         Status::Submitted => Err(IntakeError::Submitted),
         Status::Expired => Err(IntakeError::Expired),
-        _ => Ok(a),
+        _ => Ok(()),
     }
 }
 
@@ -208,11 +214,7 @@ async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
         txn.rollback().await?;
         return Err(integrity::failure(db, n.keys, audit, &a).await);
     }
-    match status(&a, now) {
-        Status::Submitted => return Err(IntakeError::Submitted),
-        Status::Expired => return Err(IntakeError::Expired),
-        _ => {}
-    }
+    changeable(&a, now)?;
     let definition = definition_of(&txn, &a).await?;
     let saved: Map<String, Value>;
     let given = match given {
@@ -241,18 +243,9 @@ async fn submit_answers<C: ConnectionTrait + TransactionTrait>(
     submitted.answers_sealed = Some(seal(n.keys, a.id, &sealed));
     submitted.updated_at = now;
     submitted.integrity = Some(integrity::tag(n.keys, &submitted));
-    let mut model: intake_assignment::ActiveModel = a.clone().into();
-    model.answers_sealed = Set(submitted.answers_sealed.clone());
-    model.integrity = Set(submitted.integrity.clone());
-    model.status = Set(submitted.status);
-    model.score_total = Set(submitted.score_total);
-    model.score_band = Set(submitted.score_band.clone());
-    model.flags = Set(submitted.flags.clone());
-    model.submitted_at = Set(submitted.submitted_at);
-    model.updated_at = Set(now);
     // Only if it is still open: a double submit answers "already submitted".
     let updated = intake_assignment::Entity::update_many()
-        .set(model)
+        .set(intake_assignment::ActiveModel::from(submitted.clone()).reset_all())
         .filter(intake_assignment::Column::Id.eq(a.id))
         .filter(intake_assignment::Column::Status.ne(IntakeStatus::Submitted))
         .exec(&txn)
