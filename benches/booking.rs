@@ -88,6 +88,7 @@ fn bench(c: &mut Criterion) {
         idempotency_key: None,
         idempotency_fingerprint: None,
         outside_hours: false,
+        series_id: None,
         created_by: None,
         created_at: now,
         updated_at: now,

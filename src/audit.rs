@@ -110,6 +110,8 @@ pub enum Action {
     AppointmentCancel,
     AppointmentComplete,
     AppointmentNoShow,
+    /// Staff booked a series of sessions (each occurrence also has its own create event).
+    SeriesCreate,
     /// A client booked online.
     BookingCreate,
     BookingReschedule,
@@ -162,7 +164,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 61] = [
+    pub const ALL: [Action; 62] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -189,6 +191,7 @@ impl Action {
         Action::AppointmentCancel,
         Action::AppointmentComplete,
         Action::AppointmentNoShow,
+        Action::SeriesCreate,
         Action::BookingCreate,
         Action::BookingReschedule,
         Action::BookingCancel,
@@ -254,6 +257,7 @@ impl Action {
             Action::AppointmentCancel => "appointment.cancel",
             Action::AppointmentComplete => "appointment.complete",
             Action::AppointmentNoShow => "appointment.no_show",
+            Action::SeriesCreate => "appointment_series.create",
             Action::BookingCreate => "booking.create",
             Action::BookingReschedule => "booking.reschedule",
             Action::BookingCancel => "booking.cancel",

@@ -36,6 +36,8 @@ pub struct Model {
     pub idempotency_key: Option<String>,
     pub idempotency_fingerprint: Option<String>,
     pub outside_hours: bool,
+    /// The series it belongs to, if it was booked as one.
+    pub series_id: Option<Uuid>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -4,6 +4,7 @@
 
 pub mod api_token;
 pub mod appointment;
+pub mod appointment_series;
 pub mod appointment_type;
 pub mod appointment_type_practitioner;
 pub mod audit_event;

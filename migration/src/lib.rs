@@ -18,6 +18,7 @@ mod m20261124_000009_treatment_plans;
 mod m20261202_000010_client_title;
 mod m20261202_000011_integrity;
 mod m20261203_000012_schedule_version;
+mod m20261203_000013_series;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_client_title::Migration),
             Box::new(m20261202_000011_integrity::Migration),
             Box::new(m20261203_000012_schedule_version::Migration),
+            Box::new(m20261203_000013_series::Migration),
         ]
     }
 }

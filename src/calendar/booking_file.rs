@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::{
     CalendarError, events,
-    render::{self, Method, Person},
+    render::{self, EventInfo, Method, Person},
 };
 use crate::{practice, types::PublicUrl};
 
@@ -61,17 +61,6 @@ pub fn compose(
     method: Method,
     now: DateTime<Utc>,
 ) -> String {
-    let a = parts.appointment;
-    let ty = parts.appointment_type;
-    let organizer = Person {
-        name: practice.name.clone(),
-        // A practice without a contact address still needs an organizer; its practitioner
-        // is who answers.
-        email: practice
-            .contact_email
-            .clone()
-            .unwrap_or_else(|| parts.practitioner.email.clone()),
-    };
     let attendees = if method == Method::Publish {
         Vec::new()
     } else {
@@ -92,8 +81,53 @@ pub fn compose(
             })
             .collect()
     };
+    let event = client_event(public_url, parts, practice);
+    render::booking(method, &organizer(parts, practice), &attendees, &event, now)
+}
 
-    let mut event = events::base(&a.into(), Some(ty), &public_url.host());
+/// Several bookings of one client as one file to import: a series, or the part of it that
+/// changed. Each event is the one its booking's own file and the feed hold (same UID).
+pub fn compose_all(
+    public_url: &PublicUrl,
+    bookings: &[BookingParts<'_>],
+    practice: &practice_row::Model,
+) -> String {
+    let Some(first) = bookings.first() else {
+        return render::bookings(
+            &Person {
+                name: practice.name.clone(),
+                email: practice.contact_email.clone().unwrap_or_default(),
+            },
+            &[],
+        );
+    };
+    let events: Vec<_> = bookings
+        .iter()
+        .map(|parts| client_event(public_url, parts, practice))
+        .collect();
+    render::bookings(&organizer(first, practice), &events)
+}
+
+fn organizer(parts: &BookingParts<'_>, practice: &practice_row::Model) -> Person {
+    Person {
+        name: practice.name.clone(),
+        // A practice without a contact address still needs an organizer; its practitioner
+        // is who answers.
+        email: practice
+            .contact_email
+            .clone()
+            .unwrap_or_else(|| parts.practitioner.email.clone()),
+    }
+}
+
+/// The event as the client's calendar shows it: a neutral title, where to go, their link.
+fn client_event(
+    public_url: &PublicUrl,
+    parts: &BookingParts<'_>,
+    practice: &practice_row::Model,
+) -> EventInfo {
+    let ty = parts.appointment_type;
+    let mut event = events::base(&parts.appointment.into(), Some(ty), &public_url.host());
     event.summary = client_title(ty, &parts.practitioner.name);
     let mut lines = Vec::new();
     if ty.location_kind == entity::appointment_type::LocationKind::Video
@@ -107,7 +141,7 @@ pub fn compose(
     lines.push(practice.name.clone());
     event.description = Some(lines.join("\n"));
     event.url = parts.manage_url.clone();
-    render::booking(method, &organizer, &attendees, &event, now)
+    event
 }
 
 /// The title of the event in a client's calendar file: neutral unless the practice chose

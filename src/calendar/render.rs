@@ -221,5 +221,22 @@ pub fn booking(
     ics::render(&cal)
 }
 
+/// Several appointments as one file to import (`METHOD:PUBLISH`, one `VEVENT` each, each
+/// with its own UID), the practice as organizer: a series of sessions for the client's
+/// calendar, or the sessions of it that changed.
+pub fn bookings(organizer: &Person, events: &[EventInfo]) -> String {
+    let mut cal = calendar(Method::Publish.name());
+    for event in events {
+        let mut vevent = vevent(event);
+        vevent.properties.push(with_param(
+            raw("ORGANIZER", &format!("mailto:{}", organizer.email)),
+            "CN",
+            &organizer.name,
+        ));
+        cal.events.push(vevent);
+    }
+    ics::render(&cal)
+}
+
 #[cfg(test)]
 mod tests;

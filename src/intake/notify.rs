@@ -286,6 +286,7 @@ fn practice_context(
         appointment: None,
         booking_url: n.public_url.link("/book"),
         intake: None,
+        series: None,
     }
 }
 

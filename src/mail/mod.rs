@@ -37,10 +37,14 @@ pub enum Kind {
     IntakeInvitation,
     IntakeReminder,
     IntakeReady,
+    /// A series of sessions booked: one message for all of them.
+    SeriesBooked,
+    /// Several sessions of a series moved or cancelled at once.
+    SeriesChanged,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 10] = [
         Kind::BookingConfirmed,
         Kind::BookingRescheduled,
         Kind::BookingCancelled,
@@ -49,6 +53,8 @@ impl Kind {
         Kind::IntakeInvitation,
         Kind::IntakeReminder,
         Kind::IntakeReady,
+        Kind::SeriesBooked,
+        Kind::SeriesChanged,
     ];
 
     /// Its name in the outbox, the API and the template directory.
@@ -62,6 +68,8 @@ impl Kind {
             Kind::IntakeInvitation => "intake_invitation",
             Kind::IntakeReminder => "intake_reminder",
             Kind::IntakeReady => "intake_ready",
+            Kind::SeriesBooked => "series_booked",
+            Kind::SeriesChanged => "series_changed",
         }
     }
 }

@@ -45,7 +45,7 @@ macro_rules! kind_template {
 }
 
 /// Per kind, in the order of [`Kind::ALL`]: subject, text body, HTML body.
-const KINDS: [[Embedded; 3]; 8] = kind_templates!(
+const KINDS: [[Embedded; 3]; 10] = kind_templates!(
     "booking_confirmed",
     "booking_rescheduled",
     "booking_cancelled",
@@ -54,6 +54,8 @@ const KINDS: [[Embedded; 3]; 8] = kind_templates!(
     "intake_invitation",
     "intake_reminder",
     "intake_ready",
+    "series_booked",
+    "series_changed",
 );
 
 /// A message's rendered words.
@@ -131,6 +133,7 @@ pub struct MessageContext {
     /// Where to book another time.
     pub booking_url: String,
     pub intake: Option<IntakeView>,
+    pub series: Option<SeriesView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -165,6 +168,28 @@ pub struct AppointmentView {
     pub dashboard_url: String,
     /// "online" or "by staff".
     pub source: String,
+}
+
+/// A series of sessions, for the one message about all of them.
+#[derive(Clone, Debug, Serialize)]
+pub struct SeriesView {
+    /// "every week", "every 2 weeks".
+    pub cadence: String,
+    /// The sessions the message is about, earliest first.
+    pub sessions: Vec<SessionView>,
+    /// Times asked for that could not be booked, for a new series.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionView {
+    /// In full, in the recipient's zone.
+    pub when: String,
+    /// For a moved session, when it was.
+    pub previous_when: Option<String>,
+    pub cancelled: bool,
+    /// This session's own link to see, move or cancel it.
+    pub manage_url: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -203,6 +228,26 @@ pub fn sample(practice: PracticeView, base: &str) -> MessageContext {
             url: format!("{base}/intake/sample"),
             minutes: 10,
             dashboard_url: format!("{base}/api/v1/intakes/00000000-0000-0000-0000-000000000000"),
+        }),
+        series: Some(SeriesView {
+            cadence: "every week".into(),
+            sessions: vec![
+                SessionView {
+                    when: "Tuesday 8 December 2026, 9:00 am EST (America/New York)".into(),
+                    previous_when: Some(
+                        "Tuesday 8 December 2026, 8:00 am EST (America/New York)".into(),
+                    ),
+                    cancelled: false,
+                    manage_url: format!("{base}/booking/atm_sample"),
+                },
+                SessionView {
+                    when: "Tuesday 15 December 2026, 9:00 am EST (America/New York)".into(),
+                    previous_when: None,
+                    cancelled: true,
+                    manage_url: format!("{base}/booking/atm_sample2"),
+                },
+            ],
+            skipped: vec!["Tuesday 22 December 2026, 9:00 am EST (America/New York)".into()],
         }),
     }
 }

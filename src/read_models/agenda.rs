@@ -197,6 +197,7 @@ mod tests {
             source: AppointmentSource::Staff,
             sequence: 0,
             outside_hours: false,
+            series_id: None,
             cancelled_at: None,
             cancelled_by: None,
             cancellation_reason_sealed: None,

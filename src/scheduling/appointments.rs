@@ -203,6 +203,7 @@ pub struct NewAppointment {
     pub manage_token_sealed: Option<String>,
     pub message_sealed: Option<String>,
     pub idempotency: Option<(String, String)>,
+    pub series_id: Option<Uuid>,
 }
 
 /// Inserts (after [`ensure_free`]) in the caller's transaction. A race lost to another
@@ -238,6 +239,7 @@ pub async fn insert(
         idempotency_key: Set(idempotency_key),
         idempotency_fingerprint: Set(idempotency_fingerprint),
         outside_hours: Set(new.outside_hours),
+        series_id: Set(new.series_id),
         created_by: Set(new.created_by),
         created_at: Set(now),
         updated_at: Set(now),
@@ -342,6 +344,7 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
             manage_token_sealed: Some(token_sealed),
             message_sealed: None,
             idempotency: None,
+            series_id: None,
         },
         audit.now,
     )
@@ -422,8 +425,6 @@ pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
         ignore: Some(id),
     };
     ensure_free(&txn, &snapshot, &p, &ty, asked, audit.now).await?;
-    let rules = slot_rules(&ty);
-    let blocked = rules.blocked(start);
     let outside_hours = matches!(
         booker,
         Booker::Staff {
@@ -431,18 +432,7 @@ pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
         }
     );
     let from = current.starts_at;
-    let mut model: appointment::ActiveModel = current.clone().into();
-    model.starts_at = Set(start);
-    model.ends_at = Set(start + rules.duration);
-    model.blocked_from = Set(blocked.start);
-    model.blocked_until = Set(blocked.end);
-    model.outside_hours = Set(outside_hours);
-    model.sequence = Set(current.sequence + 1);
-    model.updated_at = Set(audit.now);
-    let moved = appointment::Entity::update(model)
-        .exec(&txn)
-        .await
-        .map_err(overlap_as_taken)?;
+    let moved = write_move(&txn, &ty, current, start, outside_hours, audit.now).await?;
     let action = match booker {
         Booker::Online => Action::BookingReschedule,
         Booker::Staff { .. } => Action::AppointmentReschedule,
@@ -502,21 +492,8 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
             return Err(SchedulingError::PastCutoff { cutoff });
         }
     }
-    let mut model: appointment::ActiveModel = current.clone().into();
-    model.status = Set(AppointmentStatus::Cancelled);
-    model.cancelled_at = Set(Some(audit.now));
-    model.cancelled_by = Set(Some(
-        match by {
-            CancelledBy::Client => "client",
-            CancelledBy::Staff => "staff",
-        }
-        .to_owned(),
-    ));
-    model.cancellation_reason_sealed =
-        Set(reason.map(|r| notify.keys.seal(r.as_str(), &reason_context(id))));
-    model.sequence = Set(current.sequence + 1);
-    model.updated_at = Set(audit.now);
-    let cancelled = appointment::Entity::update(model).exec(&txn).await?;
+    let cancelled =
+        write_cancel(&txn, notify.keys, current, reason.as_ref(), by, audit.now).await?;
     let action = match by {
         CancelledBy::Client => Action::BookingCancel,
         CancelledBy::Staff => Action::AppointmentCancel,
@@ -536,6 +513,61 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     txn.commit().await?;
     notify.mailer.wake();
     Ok(cancelled)
+}
+
+/// `current` moved to `start` (already checked with [`ensure_free`]), in the caller's
+/// transaction; a race lost meanwhile is `Taken`.
+pub async fn write_move(
+    db: &impl ConnectionTrait,
+    ty: &appointment_type::Model,
+    current: appointment::Model,
+    start: DateTime<Utc>,
+    outside_hours: bool,
+    now: DateTime<Utc>,
+) -> Result<appointment::Model, SchedulingError> {
+    let rules = slot_rules(ty);
+    let blocked = rules.blocked(start);
+    let sequence = current.sequence + 1;
+    let mut model: appointment::ActiveModel = current.into();
+    model.starts_at = Set(start);
+    model.ends_at = Set(start + rules.duration);
+    model.blocked_from = Set(blocked.start);
+    model.blocked_until = Set(blocked.end);
+    model.outside_hours = Set(outside_hours);
+    model.sequence = Set(sequence);
+    model.updated_at = Set(now);
+    appointment::Entity::update(model)
+        .exec(db)
+        .await
+        .map_err(overlap_as_taken)
+}
+
+/// `current` cancelled, in the caller's transaction, the reason sealed.
+pub async fn write_cancel(
+    db: &impl ConnectionTrait,
+    keys: &crate::crypto::DataKeys,
+    current: appointment::Model,
+    reason: Option<&CancelReason>,
+    by: CancelledBy,
+    now: DateTime<Utc>,
+) -> Result<appointment::Model, DbErr> {
+    let id = current.id;
+    let sequence = current.sequence + 1;
+    let mut model: appointment::ActiveModel = current.into();
+    model.status = Set(AppointmentStatus::Cancelled);
+    model.cancelled_at = Set(Some(now));
+    model.cancelled_by = Set(Some(
+        match by {
+            CancelledBy::Client => "client",
+            CancelledBy::Staff => "staff",
+        }
+        .to_owned(),
+    ));
+    model.cancellation_reason_sealed =
+        Set(reason.map(|r| keys.seal(r.as_str(), &reason_context(id))));
+    model.sequence = Set(sequence);
+    model.updated_at = Set(now);
+    appointment::Entity::update(model).exec(db).await
 }
 
 /// The associated data a cancellation reason is sealed with.
@@ -580,7 +612,10 @@ pub async fn close<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// A confirmed appointment (changes to others are refused).
-async fn live(db: &impl ConnectionTrait, id: Uuid) -> Result<appointment::Model, SchedulingError> {
+pub(super) async fn live(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<appointment::Model, SchedulingError> {
     let current = find_for_update(db, id).await?;
     if current.status != AppointmentStatus::Confirmed {
         return Err(SchedulingError::NotLive);

@@ -362,6 +362,7 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
                 .as_deref()
                 .map(|m| keys.seal(m, &message_context(id))),
             idempotency: request.idempotency.clone(),
+            series_id: None,
         },
         audit.now,
     )

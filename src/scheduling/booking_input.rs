@@ -152,7 +152,7 @@ impl SlotStart {
         Self::check(value).map_err(|m| Invalid(vec![FieldError::new("start", m)]))
     }
 
-    fn check(value: &str) -> Result<Self, String> {
+    pub fn check(value: &str) -> Result<Self, String> {
         let at = DateTime::parse_from_rfc3339(value.trim())
             .map_err(|_| "must be a date and time with its offset, like 2026-12-01T15:00:00-05:00")?
             .with_timezone(&Utc);

@@ -12,6 +12,7 @@ pub mod notify;
 pub mod person_input;
 pub mod practitioners;
 pub mod readdress;
+pub mod recurring;
 pub mod series;
 pub mod slots;
 pub mod snapshot;
@@ -52,6 +53,15 @@ pub enum SchedulingError {
     /// Cancelled, completed or a no-show: no longer open to change.
     #[error("the appointment is no longer open to changes")]
     NotLive,
+    /// Sessions of a series that cannot be booked (or moved) as asked; nothing was written.
+    #[error("{} sessions of the series cannot be booked", .0.iter().filter(|c| c.refused.is_some()).count())]
+    SeriesConflicts(Vec<appointments::Checked>),
+    /// The series asked for has no valid shape.
+    #[error(transparent)]
+    Recurrence(#[from] series::RecurrenceError),
+    /// A change for `following` or `all` sessions of an appointment that is not in a series.
+    #[error("the appointment is not part of a series")]
+    NotInSeries,
     #[error("the idempotency key was used with a different request")]
     IdempotencyMismatch,
     /// The change's emails could not be queued, so the change was not made.

@@ -112,7 +112,7 @@ pub async fn appointment_changed_in(
 }
 
 /// Cancels what `change` makes obsolete; answers whether anything new is to be sent.
-async fn withdraw_pending(
+pub async fn withdraw_pending(
     db: &impl ConnectionTrait,
     a: &appointment::Model,
     change: Change,
@@ -203,6 +203,43 @@ impl<'a> Facts<'a> {
             out.push(self.practitioner_notice(n, now)?);
         }
         Ok(out)
+    }
+
+    /// The reminders of every partner with an address, alone: a series tells of its
+    /// sessions in one message, and each session still reminds of itself.
+    pub fn reminders(
+        &self,
+        n: Notifier<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewEmail>, NotifyError> {
+        let mut out = Vec::new();
+        for person in &self.participants {
+            if person.email.is_none() {
+                continue;
+            }
+            let context = self.context(person, self.zone_of(person), None);
+            self.plan_reminders(n, person, &context, now, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// The appointment as the couple's calendar file shows it, with their manage link.
+    pub fn booking_parts(&self) -> BookingParts<'_> {
+        BookingParts {
+            appointment: self.appointment,
+            appointment_type: &self.appointment_type,
+            practitioner: &self.practitioner,
+            manage_url: Some(self.manage_url.clone()),
+            attendee: None,
+        }
+    }
+
+    pub fn manage_url(&self) -> &str {
+        &self.manage_url
+    }
+
+    pub fn practice(&self) -> &practice::Model {
+        &self.practice
     }
 
     pub async fn load(
@@ -376,6 +413,7 @@ impl<'a> Facts<'a> {
             }),
             booking_url: self.booking_url.clone(),
             intake: None,
+            series: None,
         }
     }
 

@@ -49,6 +49,8 @@ pub enum RecurrenceError {
     UntilBeforeFirst,
     #[error("until makes more than {MOST_OCCURRENCES} sessions; choose an earlier date")]
     UntilTooFar,
+    #[error("first_start must be in the future")]
+    FirstInPast,
 }
 
 impl RecurrenceError {
@@ -58,6 +60,7 @@ impl RecurrenceError {
             Self::EveryWeeks => "every_weeks",
             Self::Count => "count",
             Self::UntilBeforeFirst | Self::UntilTooFar => "until",
+            Self::FirstInPast => "first_start",
         }
     }
 }
@@ -120,6 +123,20 @@ impl Recurrence {
             })
             .collect())
     }
+}
+
+/// `at` moved by `shift` of wall-clock time in `tz`: a session moved "an hour later" stays
+/// an hour later on the far side of a change of the clocks.
+pub fn shifted(at: DateTime<Utc>, shift: Duration, tz: TimeZone) -> DateTime<Utc> {
+    let local = at.with_timezone(&tz.tz()).naive_local() + shift;
+    tz.instant(local, Gap::HourOn)
+        .expect("only Gap::Refuse gives no instant")
+}
+
+/// The wall-clock time between `from` and `to` in `tz`.
+pub fn wall_shift(from: DateTime<Utc>, to: DateTime<Utc>, tz: TimeZone) -> Duration {
+    let local = |at: DateTime<Utc>| at.with_timezone(&tz.tz()).naive_local();
+    local(to) - local(from)
 }
 
 #[cfg(test)]
@@ -203,6 +220,19 @@ mod tests {
         assert_eq!(
             weekly("2027-11-07T06:30:00Z", "America/New_York", Ends::After(2)),
             ["2027-11-07T06:30Z", "2027-11-14T06:30Z"]
+        );
+    }
+
+    #[test]
+    fn a_shift_keeps_its_wall_clock_length_across_the_change() {
+        let ny = zone("America/New_York");
+        // Tuesday 9 March 2027 10:00 EST moved to 11:00 EST: one hour of wall time.
+        let shift = wall_shift(utc("2027-03-09T15:00:00Z"), utc("2027-03-09T16:00:00Z"), ny);
+        assert_eq!(shift, Duration::hours(1));
+        // The next Tuesday, after the change, 10:00 EDT becomes 11:00 EDT.
+        assert_eq!(
+            shifted(utc("2027-03-16T14:00:00Z"), shift, ny),
+            utc("2027-03-16T15:00:00Z")
         );
     }
 

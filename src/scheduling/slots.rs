@@ -100,6 +100,19 @@ pub enum Rejection {
     Taken,
 }
 
+impl Rejection {
+    /// Its name in problem answers and series previews.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rejection::InPast => "in_past",
+            Rejection::BeforeNotice => "before_notice",
+            Rejection::BeyondHorizon => "beyond_horizon",
+            Rejection::OutsideHours => "outside_hours",
+            Rejection::Taken => "slot_taken",
+        }
+    }
+}
+
 /// The free start times in `[from, to)`, earliest first, each with its end.
 pub fn free_slots(
     schedule: &Schedule,

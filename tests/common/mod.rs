@@ -10,6 +10,7 @@ pub mod binary;
 pub mod calendar;
 pub mod clinical;
 pub mod database;
+pub mod independent;
 pub mod intake;
 pub mod probe;
 pub mod scheduling;

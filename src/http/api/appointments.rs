@@ -23,8 +23,9 @@ use crate::{
     pagination::PageRequest,
     scheduling::{
         SchedulingError,
-        appointments::{self, Booker, CancelReason, CancelledBy, Filter, StaffBooking},
+        appointments::{self, CancelReason, Filter, StaffBooking},
         booking::{self, BookingMessage},
+        recurring::{self, Scope},
     },
     types::plausible_instant,
 };
@@ -82,6 +83,8 @@ pub struct AppointmentView {
     sequence: i32,
     /// Booked outside the practitioner's hours by staff.
     outside_hours: bool,
+    /// The series it belongs to, if any (`GET /appointments/series/{id}`).
+    series_id: Option<Uuid>,
     cancelled_at: Option<DateTime<Utc>>,
     /// `client` or `staff`.
     cancelled_by: Option<String>,
@@ -95,7 +98,7 @@ pub struct AppointmentView {
     message_unreadable: bool,
 }
 
-fn view(a: appointment::Model, message: Option<String>) -> AppointmentView {
+pub(super) fn view(a: appointment::Model, message: Option<String>) -> AppointmentView {
     AppointmentView {
         id: a.id,
         practitioner_id: a.practitioner_id,
@@ -110,6 +113,7 @@ fn view(a: appointment::Model, message: Option<String>) -> AppointmentView {
         },
         sequence: a.sequence,
         outside_hours: a.outside_hours,
+        series_id: a.series_id,
         cancelled_at: a.cancelled_at,
         cancelled_by: a.cancelled_by,
         created_at: a.created_at,
@@ -131,18 +135,48 @@ pub struct NewAppointmentBody {
     outside_hours: bool,
 }
 
+/// Which sessions of a series a change applies to.
+#[derive(Enum, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeName {
+    /// This appointment alone (the default, and the only choice outside a series).
+    #[default]
+    This,
+    /// This session of its series and every later one.
+    Following,
+    /// Every session of its series still to come.
+    All,
+}
+
+impl From<ScopeName> for Scope {
+    fn from(s: ScopeName) -> Self {
+        match s {
+            ScopeName::This => Scope::This,
+            ScopeName::Following => Scope::Following,
+            ScopeName::All => Scope::All,
+        }
+    }
+}
+
 #[derive(Object, Deserialize)]
 pub struct MoveBody {
-    /// RFC 3339 with its offset.
+    /// RFC 3339 with its offset. With a scope, the other sessions move by the same
+    /// wall-clock shift in the series' zone, each checked again.
     start: String,
     #[serde(default)]
     outside_hours: bool,
+    #[serde(default)]
+    scope: Option<ScopeName>,
 }
 
 #[derive(Object, Deserialize)]
 pub struct StaffCancelBody {
     /// Kept encrypted.
     reason: Option<String>,
+    /// `all` cancels the sessions still to come, never past ones.
+    #[serde(default)]
+    scope: Option<ScopeName>,
 }
 
 #[derive(ApiResponse)]
@@ -230,17 +264,7 @@ impl AppointmentsApi {
             &audit,
         )
         .await
-        .map_err(|e| match e {
-            // Ids in the body are fields of the request, not the address.
-            SchedulingError::UnknownType => {
-                ApiError::invalid("appointment_type_id", "is not an appointment type")
-            }
-            SchedulingError::UnknownPractitioner => {
-                ApiError::invalid("practitioner_id", "is not a practitioner")
-            }
-            SchedulingError::UnknownClient => ApiError::invalid("client_id", "is not a client"),
-            other => other.into(),
-        })?;
+        .map_err(body_ids)?;
         Ok(CreatedAppointment::Created(Json(view(created, None))))
     }
 
@@ -271,6 +295,10 @@ impl AppointmentsApi {
     }
 
     /// Move an appointment
+    ///
+    /// With `scope` (`following`, `all`) the later or all future sessions of its series move
+    /// by the same wall-clock shift; one that cannot is a 409 `series_conflict` listing each,
+    /// and nothing moves. The answer is the appointment named.
     #[oai(
         path = "/:id/reschedule",
         method = "post",
@@ -287,16 +315,14 @@ impl AppointmentsApi {
         staff.require(Permission::Schedule)?;
         let start = SlotStart::parse(&body.0.start)?.instant();
         let audit = audit_context(&state, &origin, staff.actor());
-        let booker = Booker::Staff {
-            outside_hours: body.0.outside_hours,
-        };
-        let moved = appointments::reschedule(
+        let moved = recurring::reschedule(
             &state.db,
             &state.schedule,
             state.notifier(),
             id.0,
             start,
-            booker,
+            body.0.outside_hours,
+            body.0.scope.unwrap_or_default().into(),
             &audit,
         )
         .await?;
@@ -304,6 +330,9 @@ impl AppointmentsApi {
     }
 
     /// Cancel an appointment
+    ///
+    /// With `scope` (`following`, `all`) the later or all future sessions of its series are
+    /// cancelled too (past ones never). The answer is the appointment named.
     #[oai(
         path = "/:id/cancel",
         method = "post",
@@ -320,13 +349,13 @@ impl AppointmentsApi {
         staff.require(Permission::Schedule)?;
         let reason = CancelReason::parse(body.0.reason.as_deref()).map_err(ApiError::from)?;
         let audit = audit_context(&state, &origin, staff.actor());
-        let cancelled = appointments::cancel(
+        let cancelled = recurring::cancel(
             &state.db,
             &state.schedule,
             state.notifier(),
             id.0,
             reason,
-            CancelledBy::Staff,
+            body.0.scope.unwrap_or_default().into(),
             &audit,
         )
         .await?;
@@ -379,5 +408,19 @@ impl AppointmentsApi {
         )
         .await?;
         Ok(Json(view(closed, None)))
+    }
+}
+
+/// A booking's errors, the ids in its body named as fields of the request, not the address.
+pub(super) fn body_ids(e: SchedulingError) -> ApiError {
+    match e {
+        SchedulingError::UnknownType => {
+            ApiError::invalid("appointment_type_id", "is not an appointment type")
+        }
+        SchedulingError::UnknownPractitioner => {
+            ApiError::invalid("practitioner_id", "is not a practitioner")
+        }
+        SchedulingError::UnknownClient => ApiError::invalid("client_id", "is not a client"),
+        other => other.into(),
     }
 }

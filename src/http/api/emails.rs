@@ -41,6 +41,8 @@ pub enum EmailKind {
     IntakeInvitation,
     IntakeReminder,
     IntakeReady,
+    SeriesBooked,
+    SeriesChanged,
 }
 
 impl From<EmailKind> for Kind {
@@ -54,6 +56,8 @@ impl From<EmailKind> for Kind {
             EmailKind::IntakeInvitation => Kind::IntakeInvitation,
             EmailKind::IntakeReminder => Kind::IntakeReminder,
             EmailKind::IntakeReady => Kind::IntakeReady,
+            EmailKind::SeriesBooked => Kind::SeriesBooked,
+            EmailKind::SeriesChanged => Kind::SeriesChanged,
         }
     }
 }
@@ -69,6 +73,8 @@ impl From<Kind> for EmailKind {
             Kind::IntakeInvitation => EmailKind::IntakeInvitation,
             Kind::IntakeReminder => EmailKind::IntakeReminder,
             Kind::IntakeReady => EmailKind::IntakeReady,
+            Kind::SeriesBooked => EmailKind::SeriesBooked,
+            Kind::SeriesChanged => EmailKind::SeriesChanged,
         }
     }
 }

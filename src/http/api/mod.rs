@@ -24,6 +24,7 @@ mod practitioners;
 mod questionnaires;
 mod record;
 mod security;
+mod series;
 mod staff;
 
 use poem_openapi::{Object, OpenApiService, Tags, types::ToJSON};
@@ -75,7 +76,7 @@ pub type Apis = (
     calendars::CalendarsApi,
     appointment_types::AppointmentTypesApi,
     clients::ClientsApi,
-    appointments::AppointmentsApi,
+    (appointments::AppointmentsApi, series::SeriesApi),
     audit_log::AuditApi,
     emails::EmailsApi,
     questionnaires::QuestionnairesApi,
@@ -99,7 +100,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             calendars::CalendarsApi,
             appointment_types::AppointmentTypesApi,
             clients::ClientsApi,
-            appointments::AppointmentsApi,
+            (appointments::AppointmentsApi, series::SeriesApi),
             audit_log::AuditApi,
             emails::EmailsApi,
             questionnaires::QuestionnairesApi,

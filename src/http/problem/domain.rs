@@ -85,7 +85,8 @@ impl From<crate::auth::login::LoginError> for ApiError {
 impl From<crate::scheduling::SchedulingError> for ApiError {
     fn from(err: crate::scheduling::SchedulingError) -> Self {
         use crate::scheduling::{Rejection, SchedulingError as E};
-        let start = |message: &str, reason| Self::invalid("start", message).with_reason(reason);
+        let start =
+            |message: &str, r: Rejection| Self::invalid("start", message).with_reason(r.name());
         match err {
             E::UnknownType => Self::not_found("There is no such appointment type."),
             E::UnknownPractitioner => Self::not_found("There is no such practitioner."),
@@ -103,20 +104,20 @@ impl From<crate::scheduling::SchedulingError> for ApiError {
             }
             E::Slot(Rejection::Taken) => {
                 Self::conflict("That time has just been taken. Please choose another.")
-                    .with_reason("slot_taken")
+                    .with_reason(Rejection::Taken.name())
             }
-            E::Slot(Rejection::InPast) => start("is in the past", "in_past"),
+            E::Slot(Rejection::InPast) => start("is in the past", Rejection::InPast),
             E::Slot(Rejection::BeforeNotice) => start(
                 "is too soon: this appointment type needs more notice",
-                "before_notice",
+                Rejection::BeforeNotice,
             ),
             E::Slot(Rejection::BeyondHorizon) => start(
                 "is further ahead than bookings are open for",
-                "beyond_horizon",
+                Rejection::BeyondHorizon,
             ),
             E::Slot(Rejection::OutsideHours) => start(
                 "is not one of the times offered; pick one from the list of free times",
-                "outside_hours",
+                Rejection::OutsideHours,
             ),
             E::PastCutoff { cutoff } => Self::conflict(format!(
                 "Changes online were possible until {}; please contact the practice.",
@@ -127,6 +128,26 @@ impl From<crate::scheduling::SchedulingError> for ApiError {
                 Self::conflict("This appointment was cancelled or has already taken place.")
                     .with_reason("not_live")
             }
+            E::SeriesConflicts(checked) => {
+                let conflicts: Vec<super::ConflictBody> = checked
+                    .into_iter()
+                    .filter_map(|c| {
+                        Some(super::ConflictBody {
+                            start: c.start,
+                            end: c.end,
+                            reason: c.refused?.name().to_owned(),
+                        })
+                    })
+                    .collect();
+                Self::conflict(format!(
+                    "{} of the sessions cannot be at the times asked for; nothing was changed.",
+                    conflicts.len()
+                ))
+                .with_reason("series_conflict")
+                .with_conflicts(conflicts)
+            }
+            E::Recurrence(e) => Self::invalid(e.field(), &e.to_string()),
+            E::NotInSeries => Self::invalid("scope", "this appointment is not part of a series"),
             E::IdempotencyMismatch => Self::invalid(
                 "Idempotency-Key",
                 "was already used with a different request",

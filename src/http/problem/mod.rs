@@ -186,6 +186,8 @@ pub struct ApiError {
     retry_after_secs: Option<u64>,
     /// A machine-readable word for what happened within the type, e.g. `slot_taken`.
     reason: Option<&'static str>,
+    /// For a series that cannot be booked or moved as asked: each session that cannot.
+    conflicts: Vec<ConflictBody>,
     /// Only for internal errors; goes to the log, never to the client.
     cause: Option<anyhow::Error>,
 }
@@ -198,6 +200,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after_secs: None,
             reason: None,
+            conflicts: Vec::new(),
             cause: None,
         }
     }
@@ -248,6 +251,11 @@ impl ApiError {
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
         self.errors = errors;
+        self
+    }
+
+    pub fn with_conflicts(mut self, conflicts: Vec<ConflictBody>) -> Self {
+        self.conflicts = conflicts;
         self
     }
 
@@ -326,10 +334,25 @@ pub struct ProblemBody {
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For a series that cannot be booked or moved as asked (`series_conflict`): each
+    /// session that cannot, and why.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflicts: Option<Vec<ConflictBody>>,
     /// The request's `x-request-id`, to quote when reporting a problem.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+}
+
+/// One session of a series that cannot be booked at its time.
+#[derive(Clone, Debug, Serialize, poem_openapi::Object)]
+#[oai(rename = "SeriesConflict")]
+pub struct ConflictBody {
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub end: chrono::DateTime<chrono::Utc>,
+    /// `slot_taken` (another appointment, time off or a busy time), `outside_hours`, …
+    pub reason: String,
 }
 
 impl ApiError {
@@ -341,6 +364,7 @@ impl ApiError {
             detail: self.detail.clone(),
             errors: (!self.errors.is_empty()).then(|| self.errors.iter().map(Into::into).collect()),
             reason: self.reason.map(str::to_owned),
+            conflicts: (!self.conflicts.is_empty()).then(|| self.conflicts.clone()),
             request_id: request_id::current(),
         }
     }

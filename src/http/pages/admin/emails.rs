@@ -46,6 +46,8 @@ fn label(kind: Kind) -> &'static str {
         Kind::IntakeInvitation => "Questionnaire to fill in (to the client)",
         Kind::IntakeReminder => "Questionnaire reminder (to the client)",
         Kind::IntakeReady => "Questionnaire submitted (to the practitioner)",
+        Kind::SeriesBooked => "Series of sessions booked (to the client)",
+        Kind::SeriesChanged => "Sessions of a series moved or cancelled (to the client)",
     }
 }
 
