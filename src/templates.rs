@@ -54,6 +54,7 @@ const PAGES: &[Embedded] = &[
     embedded_template!("admin_layout", "partials/admin_layout.hbs"),
     embedded_template!("pages/admin/agenda", "pages/admin/agenda.hbs"),
     embedded_template!("pages/admin/appointment", "pages/admin/appointment.hbs"),
+    embedded_template!("pages/admin/series", "pages/admin/series.hbs"),
     embedded_template!("pages/admin/clients", "pages/admin/clients.hbs"),
     embedded_template!("pages/admin/client", "pages/admin/client.hbs"),
     embedded_template!("pages/admin/note_new", "pages/admin/note_new.hbs"),

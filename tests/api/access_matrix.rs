@@ -88,6 +88,8 @@ fn api_rule(operation: &str) -> Option<Rule> {
         | "addParticipant"
         | "updateParticipant"
         | "createAppointment"
+        | "createSeries"
+        | "getSeries"
         | "rescheduleAppointment"
         | "cancelAppointment"
         | "completeAppointment"
@@ -193,6 +195,8 @@ fn page_rule(path: &str, method: &str) -> Option<Rule> {
         | ("/admin/clients/:id", _)
         | ("/admin/clients/:id/edit", _)
         | ("/admin/clients/:id/appointments", _)
+        | ("/admin/clients/:id/series", _)
+        | ("/admin/series/:id", _)
         | ("/admin/clients/:id/intakes", _) => CONTACT,
         ("/admin/settings/outbox", _) | ("/admin/settings/outbox/:id/:action", _) => Rule::Client {
             may: OUTBOX,
@@ -503,6 +507,22 @@ fn api_probes(s: &Seed) -> Vec<(&'static str, Method, String, Option<Value>)> {
             ),
         ),
         (
+            "createSeries",
+            Method::POST,
+            format!("{v}/appointments/series"),
+            Some(json!({
+                "client_id": c, "appointment_type_id": random, "practitioner_id": random,
+                "first_start": "2026-12-09T10:00:00Z", "tz": "UTC", "every_weeks": 1,
+                "count": 2, "dry_run": true,
+            })),
+        ),
+        (
+            "getSeries",
+            Method::GET,
+            format!("{v}/appointments/series/{random}"),
+            None,
+        ),
+        (
             "rescheduleAppointment",
             Method::POST,
             format!("{v}/appointments/{random}/reschedule"),
@@ -646,6 +666,16 @@ fn page_probes(s: &Seed) -> Vec<(&'static str, Method, String)> {
             "/admin/clients/:id/appointments",
             Method::POST,
             format!("/admin/clients/{c}/appointments"),
+        ),
+        (
+            "/admin/clients/:id/series",
+            Method::POST,
+            format!("/admin/clients/{c}/series"),
+        ),
+        (
+            "/admin/series/:id",
+            Method::GET,
+            format!("/admin/series/{}", uuid::Uuid::new_v4()),
         ),
         (
             "/admin/clients/:id/edit",

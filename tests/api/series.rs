@@ -742,3 +742,117 @@ async fn changes_apply_to_this_the_following_or_all_future_sessions() {
     .await;
     assert_eq!(error_fields(&problem), ["scope"]);
 }
+
+#[tokio::test]
+async fn staff_book_check_and_end_a_series_from_the_dashboard() {
+    use crate::common::admin::{html, location};
+    let (app, _) = TestApp::at_monday_morning().await;
+    let (_, staff) = app.signed_in(attune::auth::Role::Owner).await;
+    let client = app.create_couple_client(&staff).await;
+    day_off(&app, &staff, "2026-12-22T00:00:00Z", "2026-12-23T00:00:00Z").await;
+    let ty = app.type_id(&staff, "couples-session").await;
+    let p = app.first_practitioner_id().await;
+    let path = format!("/admin/clients/{client}/series");
+    // The dashboard's zone is the practice's (UTC in the tests).
+    let fields = |intent: &'static str, skip: bool| {
+        let mut f = vec![
+            ("series_type_id", ty.clone()),
+            ("series_practitioner_id", p.clone()),
+            ("series_start_local", "2026-12-15T14:00".to_owned()),
+            ("every_weeks", "1".to_owned()),
+            ("ends", "count".to_owned()),
+            ("count", "3".to_owned()),
+            ("intent", intent.to_owned()),
+        ];
+        if skip {
+            f.push(("skip_conflicts", "1".to_owned()));
+        }
+        f
+    };
+    let as_refs = |f: &[(&'static str, String)]| -> Vec<(&'static str, String)> { f.to_vec() };
+
+    // Checking the dates shows each, and books nothing.
+    let f = as_refs(&fields("preview", false));
+    let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = html(app.submit(&staff, &path, &refs).await, StatusCode::OK).await;
+    assert!(page.contains("id=\"series-preview\""), "{page}");
+    assert!(page.contains("Tuesday 15 December 2026"), "{page}");
+    assert!(page.contains("taken (another appointment, time off or a busy time)"));
+    assert!(client_appointments(&app, &staff, &client).await.is_empty());
+
+    // Booking it as it is names the conflict and books nothing.
+    let f = fields("book", false);
+    let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = html(app.submit(&staff, &path, &refs).await, StatusCode::CONFLICT).await;
+    assert!(page.contains("nothing was booked"), "{page}");
+    assert!(client_appointments(&app, &staff, &client).await.is_empty());
+
+    // A bad count is named beside its field.
+    let mut f = fields("book", false);
+    f.retain(|(k, _)| *k != "count");
+    f.push(("count", "60".to_owned()));
+    let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = html(
+        app.submit(&staff, &path, &refs).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(page.contains("id=\"count-error\""), "{page}");
+
+    // Skipping the day off books the other two and opens the series page.
+    let f = fields("book", true);
+    let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.submit(&staff, &path, &refs).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let series_page = location(&r);
+    assert!(series_page.starts_with("/admin/series/"), "{series_page}");
+    let page = html(app.page(&staff, &series_page).await, StatusCode::OK).await;
+    assert!(page.contains("Tuesday 15 December 2026"), "{page}");
+    assert!(page.contains("Tuesday 29 December 2026"), "{page}");
+    assert!(page.contains("Skipped when booked"), "{page}");
+    assert_eq!(client_appointments(&app, &staff, &client).await.len(), 2);
+
+    // The agenda and the client record mark the sessions as a series.
+    let series_href = series_page.split('?').next().unwrap().to_owned();
+    let agenda = html(
+        app.page(&staff, "/admin?from=2026-12-14&view=week").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        agenda.contains(&format!("href=\"{series_href}\"")),
+        "{agenda}"
+    );
+    let record = html(
+        app.page(&staff, &format!("/admin/clients/{client}")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(record.contains(&format!("href=\"{series_href}\"")));
+
+    // Ending it from the series page cancels every session still to come.
+    let sessions = client_appointments(&app, &staff, &client).await;
+    let first = sessions[0]["id"].as_str().unwrap();
+    let appointment_page = html(
+        app.page(&staff, &format!("/admin/appointments/{first}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        appointment_page.contains("Session 1 of 2, every week"),
+        "{appointment_page}"
+    );
+    assert!(appointment_page.contains("value=\"following\""));
+    let r = app
+        .submit(
+            &staff,
+            &format!("/admin/appointments/{first}/cancel"),
+            &[("scope", "all")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for a in client_appointments(&app, &staff, &client).await {
+        assert_eq!(a["status"], "cancelled");
+    }
+}

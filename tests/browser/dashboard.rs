@@ -3,54 +3,16 @@
 //! signs and amends a note, changes her hours and sees booking follow, and subscribes her
 //! calendar. Then the front desk signs in and finds nothing clinical anywhere.
 
-use std::time::Duration;
-
 use attune::auth::Role;
 use fantoccini::{Client, Locator, key::Key};
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::{
-    Browser,
+    Browser, WAIT, click,
     common::{TestApp, intake::couples_answers},
-    type_into,
+    sign_in, type_into, wait_for_text,
 };
-
-const WAIT: Duration = Duration::from_secs(20);
-
-async fn wait_for_text(b: &Client, text: &str) {
-    b.wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath(&format!(
-            "//*[contains(normalize-space(.), \"{text}\")]"
-        )))
-        .await
-        .unwrap_or_else(|_| panic!("{text:?} did not appear"));
-}
-
-async fn click(b: &Client, locator: Locator<'_>) {
-    b.wait()
-        .at_most(WAIT)
-        .for_element(locator)
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn sign_in(b: &Client, app: &TestApp, email: &str, password: &str) {
-    b.goto(&app.url("/admin")).await.unwrap();
-    b.wait()
-        .at_most(WAIT)
-        .for_element(Locator::Id("email"))
-        .await
-        .unwrap();
-    type_into(b, "email", email).await;
-    type_into(b, "password", password).await;
-    click(b, Locator::Css("main button[type=submit]")).await;
-    wait_for_text(b, "Agenda").await;
-}
 
 /// Sends `keys` to whatever has the focus, as a keyboard would.
 async fn press(b: &Client, keys: &str) {

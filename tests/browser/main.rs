@@ -13,6 +13,7 @@ mod common;
 mod booking;
 mod dashboard;
 mod intake;
+mod series;
 
 use std::{
     net::TcpListener,
@@ -128,4 +129,40 @@ pub async fn type_into(b: &Client, id: &str, text: &str) {
     let field = b.find(Locator::Id(id)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
+}
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub async fn wait_for_text(b: &Client, text: &str) {
+    b.wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(&format!(
+            "//*[contains(normalize-space(.), \"{text}\")]"
+        )))
+        .await
+        .unwrap_or_else(|_| panic!("{text:?} did not appear"));
+}
+
+pub async fn click(b: &Client, locator: Locator<'_>) {
+    b.wait()
+        .at_most(WAIT)
+        .for_element(locator)
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+pub async fn sign_in(b: &Client, app: &common::TestApp, email: &str, password: &str) {
+    b.goto(&app.url("/admin")).await.unwrap();
+    b.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("email"))
+        .await
+        .unwrap();
+    type_into(b, "email", email).await;
+    type_into(b, "password", password).await;
+    click(b, Locator::Css("main button[type=submit]")).await;
+    wait_for_text(b, "Agenda").await;
 }

@@ -89,6 +89,7 @@ pub async fn agenda(
                         "client": item.client.as_ref().map(|c| c.display_name.as_str()),
                         "status": status_label(a.status),
                         "cancelled": a.status == AppointmentStatus::Cancelled,
+                        "series": a.series_id.map(|id| format!("/admin/series/{id}")),
                         "badges": badges,
                     })
                 })

@@ -20,8 +20,11 @@ use crate::{
     http::problem::ApiError,
     policy,
     scheduling::{
-        appointments::{self, Booker, CancelReason, CancelledBy},
-        availability, booking, clients, slots, types,
+        SchedulingError,
+        appointments::{self, CancelReason},
+        availability, booking, clients,
+        recurring::{self, Scope},
+        slots, types,
     },
     types::{Gap, TimeZone},
     when,
@@ -110,6 +113,21 @@ async fn page(
             "label": "Write the session note",
         }),
     });
+    let series = match a.series_id {
+        Some(series_id) => {
+            let s = recurring::find(db, series_id).await?;
+            let position = s.sessions.iter().position(|x| x.id == a.id).unwrap_or(0) + 1;
+            Some(json!({
+                "href": format!("/admin/series/{series_id}"),
+                "label": format!(
+                    "Session {position} of {}, {}",
+                    s.sessions.len(),
+                    recurring::cadence(s.series.every_weeks)
+                ),
+            }))
+        }
+        None => None,
+    };
     let people: Vec<Value> = record
         .participants
         .iter()
@@ -136,6 +154,7 @@ async fn page(
             "status": status_label(a.status),
             "online": a.source == appointment::AppointmentSource::Online,
             "outside_hours": a.outside_hours,
+            "series": series,
             "message": message,
             "live": live,
             "closable": live && a.starts_at <= now,
@@ -161,35 +180,46 @@ pub async fn act(
     let db = &state.db;
     let here = format!("/admin/appointments/{id}");
     let outcome = match action.as_str() {
-        "reschedule" => match start_of(form, admin.tz) {
-            Ok((start, outside_hours)) => appointments::reschedule(
+        "reschedule" => match (start_of(form, admin.tz), super::series::scope_of(form)) {
+            (Ok((start, outside_hours)), Ok(scope)) => recurring::reschedule(
                 db,
                 &state.schedule,
                 state.notifier(),
                 id,
                 start,
-                Booker::Staff { outside_hours },
+                outside_hours,
+                scope,
                 &audit,
             )
             .await
-            .map(|_| Notice::Rescheduled)
-            .map_err(ApiError::from),
-            Err(e) => Err(e),
+            .map(|_| match scope {
+                Scope::This => Notice::Rescheduled,
+                _ => Notice::SeriesChanged,
+            })
+            .map_err(|e| changed_failure(e, admin)),
+            (Err(e), _) | (_, Err(e)) => Err(e),
         },
-        "cancel" => match CancelReason::parse(Some(form.raw("reason"))) {
-            Ok(reason) => appointments::cancel(
+        "cancel" => match (
+            CancelReason::parse(Some(form.raw("reason"))),
+            super::series::scope_of(form),
+        ) {
+            (Ok(reason), Ok(scope)) => recurring::cancel(
                 db,
                 &state.schedule,
                 state.notifier(),
                 id,
                 reason,
-                CancelledBy::Staff,
+                scope,
                 &audit,
             )
             .await
-            .map(|_| Notice::Cancelled)
-            .map_err(ApiError::from),
-            Err(e) => Err(e.into()),
+            .map(|_| match scope {
+                Scope::This => Notice::Cancelled,
+                _ => Notice::SeriesCancelled,
+            })
+            .map_err(|e| changed_failure(e, admin)),
+            (Err(e), _) => Err(e.into()),
+            (_, Err(e)) => Err(e),
         },
         "complete" | "no-show" => {
             let (status, notice) = if action == "complete" {
@@ -215,6 +245,16 @@ pub async fn act(
         page(state, origin, admin, id, status, None, shown)
     })
     .await
+}
+
+/// A change that failed, sessions of a series that cannot move listed by their times.
+fn changed_failure(e: SchedulingError, admin: &Admin) -> ApiError {
+    match e {
+        SchedulingError::SeriesConflicts(checked) => {
+            super::series::conflicts_failure(&checked, admin)
+        }
+        other => other.into(),
+    }
 }
 
 /// The new start: a free time picked from the list, or a date and time typed in the

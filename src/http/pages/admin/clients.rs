@@ -155,11 +155,11 @@ pub async fn show(
     page(state, origin, admin, id, StatusCode::OK, notice, json!({})).await
 }
 
-fn when_local(at: DateTime<Utc>, admin: &Admin) -> String {
+pub(super) fn when_local(at: DateTime<Utc>, admin: &Admin) -> String {
     when::short(at, admin.tz)
 }
 
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     origin: &Origin,
     admin: &Admin,
@@ -192,6 +192,7 @@ async fn page(
                 "practitioner": practitioners.get(&a.practitioner_id),
                 "status": status_label(a.status),
                 "upcoming": a.starts_at > now,
+                "series": a.series_id.map(|id| format!("/admin/series/{id}")),
             })
         })
         .collect();
@@ -335,6 +336,39 @@ async fn page(
         .iter()
         .map(|p| json!({ "id": p.id, "name": p.name, "selected": p.id.to_string() == chosen_practitioner }))
         .collect();
+    // The series form chooses apart from the single booking's: a weekly run is of sessions.
+    let series_type = form["values"]["series_type_id"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| {
+            all_types
+                .iter()
+                .find(|t| t.slug == crate::first_run::SESSION_SLUG)
+                .map(|t| t.id.to_string())
+        })
+        .unwrap_or_default();
+    let series_types: Vec<Value> = all_types
+        .iter()
+        .filter(|t| t.active)
+        .map(|t| json!({ "id": t.id, "name": t.name, "minutes": t.duration_minutes, "selected": t.id.to_string() == series_type }))
+        .collect();
+    let series_practitioner = form["values"]["series_practitioner_id"]
+        .as_str()
+        .map(str::to_owned)
+        .or(record.client.primary_practitioner_id.map(|p| p.to_string()))
+        .unwrap_or_default();
+    let series_practitioners: Vec<Value> = all_practitioners
+        .iter()
+        .map(|p| json!({ "id": p.id, "name": p.name, "selected": p.id.to_string() == series_practitioner }))
+        .collect();
+    let every = form["values"]["every_weeks"].as_str().unwrap_or("1");
+    let cadences: Vec<Value> = crate::scheduling::series::EVERY_WEEKS
+        .map(|n| {
+            let label = crate::scheduling::recurring::cadence(n as i32);
+            json!({ "value": n, "label": label[..1].to_uppercase() + &label[1..], "selected": every == n.to_string() })
+        })
+        .collect();
+    let ends_until = form["values"]["ends"].as_str() == Some("until");
     let participants: Vec<Value> = record
         .participants
         .iter()
@@ -371,6 +405,11 @@ async fn page(
             "questionnaires": questionnaire_choices,
             "types": type_choices,
             "practitioners": practitioner_choices,
+            "series_types": series_types,
+            "series_practitioners": series_practitioners,
+            "cadences": cadences,
+            "ends_until": ends_until,
+            "series_open": form["values"]["series_start_local"].is_string(),
             "treats": treats,
             "clinical": clinical,
             "history": history,

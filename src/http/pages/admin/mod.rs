@@ -23,6 +23,7 @@ mod plan;
 mod practice;
 mod responses;
 mod routes;
+mod series;
 mod settings;
 pub mod sign_in;
 mod staff;

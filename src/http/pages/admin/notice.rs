@@ -40,10 +40,13 @@ pub enum Notice {
     StaffAdded,
     PlanSaved,
     PhaseMoved,
+    SeriesBooked,
+    SeriesChanged,
+    SeriesCancelled,
 }
 
 impl Notice {
-    const ALL: [Notice; 26] = [
+    const ALL: [Notice; 29] = [
         Notice::Booked,
         Notice::Cancelled,
         Notice::Rescheduled,
@@ -70,6 +73,9 @@ impl Notice {
         Notice::StaffAdded,
         Notice::PlanSaved,
         Notice::PhaseMoved,
+        Notice::SeriesBooked,
+        Notice::SeriesChanged,
+        Notice::SeriesCancelled,
     ];
 
     fn code(self) -> &'static str {
@@ -100,6 +106,9 @@ impl Notice {
             Notice::StaffAdded => "staff-added",
             Notice::PlanSaved => "plan-saved",
             Notice::PhaseMoved => "phase-moved",
+            Notice::SeriesBooked => "series-booked",
+            Notice::SeriesChanged => "series-moved",
+            Notice::SeriesCancelled => "series-cancelled",
         }
     }
 
@@ -138,6 +147,13 @@ impl Notice {
                 "Account created. Give them their first password in person; they can change it."
             }
             Notice::PlanSaved => "Treatment plan saved.",
+            Notice::SeriesBooked => {
+                "The series is booked; each partner gets one email listing the sessions."
+            }
+            Notice::SeriesChanged => "The sessions are moved; the clients are told in one email.",
+            Notice::SeriesCancelled => {
+                "The sessions are cancelled; the clients are told in one email."
+            }
             Notice::PhaseMoved => "The plan moved to its new phase.",
         }
     }

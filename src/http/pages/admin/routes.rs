@@ -43,6 +43,12 @@ pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
             POST,
         ),
         (
+            "/admin/clients/:id/series",
+            post(g(series::book)).boxed(),
+            POST,
+        ),
+        ("/admin/series/:id", get(g(series::show)).boxed(), GET),
+        (
             "/admin/clients/:id/intakes",
             post(g(clients::send_intake)).boxed(),
             POST,
