@@ -89,6 +89,7 @@ fn bench(c: &mut Criterion) {
         idempotency_fingerprint: None,
         outside_hours: false,
         series_id: None,
+        video_room_sealed: None,
         created_by: None,
         created_at: now,
         updated_at: now,
@@ -117,6 +118,8 @@ fn bench(c: &mut Criterion) {
         email: "maya@riverbend.example".into(),
         time_zone: "America/New_York".into(),
         active: true,
+        video_link: None,
+        licensed_in: serde_json::json!([]),
         created_at: now,
         updated_at: now,
     };
@@ -125,6 +128,7 @@ fn bench(c: &mut Criterion) {
         name: "Riverbend Counseling".into(),
         time_zone: "America/New_York".into(),
         contact_email: Some("hello@riverbend.example".into()),
+        video_room_template: None,
         created_at: now,
         updated_at: now,
     };

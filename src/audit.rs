@@ -116,6 +116,10 @@ pub enum Action {
     BookingCreate,
     BookingReschedule,
     BookingCancel,
+    /// A partner opened their join link in its window and said where they are.
+    VideoJoin,
+    /// A video appointment's room address was shown to staff.
+    VideoRoomShown,
     /// Staff read what a client wrote when booking.
     BookingMessageRead,
     CalendarFeedCreate,
@@ -164,7 +168,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 62] = [
+    pub const ALL: [Action; 64] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -195,6 +199,8 @@ impl Action {
         Action::BookingCreate,
         Action::BookingReschedule,
         Action::BookingCancel,
+        Action::VideoJoin,
+        Action::VideoRoomShown,
         Action::BookingMessageRead,
         Action::CalendarFeedCreate,
         Action::CalendarFeedRotate,
@@ -261,6 +267,8 @@ impl Action {
             Action::BookingCreate => "booking.create",
             Action::BookingReschedule => "booking.reschedule",
             Action::BookingCancel => "booking.cancel",
+            Action::VideoJoin => "video.join",
+            Action::VideoRoomShown => "video.room_shown",
             Action::BookingMessageRead => "booking.message_read",
             Action::CalendarFeedCreate => "calendar_feed.create",
             Action::CalendarFeedRotate => "calendar_feed.rotate",

@@ -54,6 +54,7 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
                 .unwrap_or(&settings.practitioner_email)
                 .to_string(),
         )),
+        video_room_template: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -75,6 +76,8 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
         email: Set(settings.practitioner_email.to_string()),
         time_zone: Set(time_zone.name().to_owned()),
         active: Set(true),
+        video_link: Set(None),
+        licensed_in: Set(serde_json::json!([])),
         created_at: Set(now),
         updated_at: Set(now),
     })

@@ -15,7 +15,7 @@ use crate::{
     db, intake, integrity,
     mail::outbox,
     notes,
-    scheduling::{appointments, booking, manage_link},
+    scheduling::{appointments, booking, manage_link, video},
 };
 
 /// A column holding sealed values, and the context each was sealed with.
@@ -25,7 +25,7 @@ struct Sealed {
     context: fn(Uuid) -> String,
 }
 
-const COLUMNS: [Sealed; 10] = [
+const COLUMNS: [Sealed; 12] = [
     Sealed {
         table: "appointments",
         column: "manage_token_sealed",
@@ -40,6 +40,16 @@ const COLUMNS: [Sealed; 10] = [
         table: "appointments",
         column: "cancellation_reason_sealed",
         context: appointments::reason_context,
+    },
+    Sealed {
+        table: "appointments",
+        column: "video_room_sealed",
+        context: video::room_context,
+    },
+    Sealed {
+        table: "join_links",
+        column: "token_sealed",
+        context: video::token_context,
     },
     Sealed {
         table: "busy_calendars",

@@ -38,6 +38,8 @@ pub struct Model {
     pub outside_hours: bool,
     /// The series it belongs to, if it was booked as one.
     pub series_id: Option<Uuid>,
+    /// The video room's name, sealed; only for a video appointment.
+    pub video_room_sealed: Option<String>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -17,7 +17,9 @@ pub mod calendar_feed;
 pub mod client;
 pub mod email_outbox;
 pub mod intake_assignment;
+
 pub mod integrity_state;
+pub mod join_link;
 pub mod note_addendum;
 pub mod participant;
 pub mod practice;

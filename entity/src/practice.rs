@@ -12,6 +12,9 @@ pub struct Model {
     /// IANA zone name, e.g. `America/New_York`.
     pub time_zone: String,
     pub contact_email: Option<String>,
+    /// Where each video appointment's own room is: a URL with `{room}` in it, filled with
+    /// the appointment's unguessable room name (`https://meet.example.org/{room}`).
+    pub video_room_template: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -18,6 +18,8 @@ pub struct BookingParts<'a> {
     pub practitioner: &'a practitioner::Model,
     /// The client's own link to see, move or cancel it.
     pub manage_url: Option<String>,
+    /// This partner's own way into a video appointment's room (`/join/…`).
+    pub join_url: Option<String>,
     /// Only this address among the attendees: each partner gets an invitation of their own,
     /// which does not show the other's address.
     pub attendee: Option<&'a str>,
@@ -130,9 +132,21 @@ fn client_event(
     let mut event = events::base(&parts.appointment.into(), Some(ty), &public_url.host());
     event.summary = client_title(ty, &parts.practitioner.name);
     let mut lines = Vec::new();
-    if ty.location_kind == entity::appointment_type::LocationKind::Video
-        && let Some(link) = &event.location
-    {
+    let video = ty.location_kind == entity::appointment_type::LocationKind::Video;
+    if video && parts.appointment.video_room_sealed.is_some() {
+        // Its own room: the partner's join link, never a shared address.
+        event.location = Some(
+            parts
+                .join_url
+                .clone()
+                .unwrap_or_else(|| "Video call".to_owned()),
+        );
+        if let Some(join) = &parts.join_url {
+            lines.push(format!(
+                "Join the video session (opens 15 minutes before): {join}"
+            ));
+        }
+    } else if video && let Some(link) = &event.location {
         lines.push(format!("Join the video call: {link}"));
     }
     if let Some(manage) = &parts.manage_url {

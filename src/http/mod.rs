@@ -87,6 +87,10 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
             "/intake/:token",
             get(pages::intake::form).post(pages::intake::save).boxed(),
         ),
+        (
+            "/join/:token",
+            get(pages::join::open).post(pages::join::join).boxed(),
+        ),
         // Sign-in is rate limited per address like the public pages.
         (
             "/admin/login",

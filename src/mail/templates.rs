@@ -190,6 +190,8 @@ pub struct SessionView {
     pub cancelled: bool,
     /// This session's own link to see, move or cancel it.
     pub manage_url: String,
+    /// For a video session, the recipient's own way in.
+    pub join_url: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -239,12 +241,14 @@ pub fn sample(practice: PracticeView, base: &str) -> MessageContext {
                     ),
                     cancelled: false,
                     manage_url: format!("{base}/booking/atm_sample"),
+                    join_url: Some(format!("{base}/join/atj_sample")),
                 },
                 SessionView {
                     when: "Tuesday 15 December 2026, 9:00 am EST (America/New York)".into(),
                     previous_when: None,
                     cancelled: true,
                     manage_url: format!("{base}/booking/atm_sample2"),
+                    join_url: None,
                 },
             ],
             skipped: vec!["Tuesday 22 December 2026, 9:00 am EST (America/New York)".into()],

@@ -84,6 +84,8 @@ pub struct SettingsChanges {
     pub time_zone: Option<TimeZone>,
     /// `Some(None)` removes the contact address.
     pub contact_email: Option<Option<EmailAddress>>,
+    /// `Some(None)` removes it; checked by [`crate::types::video_address::room_template`].
+    pub video_room_template: Option<Option<String>>,
 }
 
 /// Applies `changes` and records which settings changed (not their values) in the audit log.
@@ -114,6 +116,12 @@ pub async fn update_settings<C: ConnectionTrait + TransactionTrait>(
             model.contact_email = Set(email);
             changed.push("contact_email");
         }
+    }
+    if let Some(template) = changes.video_room_template
+        && template != current.video_room_template
+    {
+        model.video_room_template = Set(template);
+        changed.push("video_room_template");
     }
     if changed.is_empty() {
         txn.rollback().await?;

@@ -1,5 +1,5 @@
 //! The agenda: the appointments in a span of time, each with what needs attention. Four
-//! queries however full the span is.
+//! queries however full the span is, and a fifth when it holds video sessions.
 
 use std::collections::HashMap;
 
@@ -35,6 +35,9 @@ pub enum Attention {
     /// One of the couple's questionnaire results was changed outside Attune, so its flags are
     /// not shown (likewise).
     IntegrityFailure,
+    /// A partner joined this video session from outside the practitioner's licensed
+    /// jurisdictions.
+    OutsideLicence,
 }
 
 /// One appointment on the agenda.
@@ -52,12 +55,17 @@ pub struct Facts<'a> {
     /// A result failed its integrity check.
     pub altered: bool,
     pub note: Option<NoteStatus>,
+    /// A partner joined from outside the practitioner's licences.
+    pub outside_licence: bool,
 }
 
 /// What needs attention for `a` at `now`. Clinical matters only for those who treat the
 /// couple: the rest never see that a flag or a note exists.
 pub fn attention(a: &appointment::Model, facts: &Facts<'_>, now: DateTime<Utc>) -> Vec<Attention> {
     let mut found = Vec::new();
+    if facts.outside_licence {
+        found.push(Attention::OutsideLicence);
+    }
     if a.status == AppointmentStatus::Confirmed && a.starts_at > now && facts.intake_waiting {
         found.push(Attention::IntakeNotSubmitted);
     }
@@ -150,6 +158,18 @@ pub async fn between(
             }
         }
     }
+    // Only video appointments can have join links; a day without any asks nothing more.
+    let video: Vec<Uuid> = appointments
+        .iter()
+        .filter(|a| a.video_room_sealed.is_some())
+        .map(|a| a.id)
+        .collect();
+    let outside: std::collections::HashSet<Uuid> = crate::scheduling::video::places(db, &video)
+        .await?
+        .into_iter()
+        .filter(|l| l.outside_licence)
+        .map(|l| l.appointment_id)
+        .collect();
     Ok(appointments
         .into_iter()
         .map(|a| {
@@ -160,6 +180,7 @@ pub async fn between(
                 flags: flags.get(&a.client_id).map_or(&[], Vec::as_slice),
                 altered: altered.contains_key(&a.client_id),
                 note: notes.get(&a.id).copied(),
+                outside_licence: outside.contains(&a.id),
             };
             let attention = attention(&a, &facts, now);
             Item {
@@ -198,6 +219,7 @@ mod tests {
             sequence: 0,
             outside_hours: false,
             series_id: None,
+            video_room_sealed: None,
             cancelled_at: None,
             cancelled_by: None,
             cancellation_reason_sealed: None,
@@ -219,6 +241,7 @@ mod tests {
             flags: &[Flag::Safety],
             altered: false,
             note,
+            outside_licence: false,
         }
     }
 

@@ -204,6 +204,8 @@ pub struct NewAppointment {
     pub message_sealed: Option<String>,
     pub idempotency: Option<(String, String)>,
     pub series_id: Option<Uuid>,
+    /// The sealed room of a video appointment ([`super::video::mint_room`]).
+    pub video_room_sealed: Option<String>,
 }
 
 /// Inserts (after [`ensure_free`]) in the caller's transaction. A race lost to another
@@ -240,6 +242,7 @@ pub async fn insert(
         idempotency_fingerprint: Set(idempotency_fingerprint),
         outside_hours: Set(new.outside_hours),
         series_id: Set(new.series_id),
+        video_room_sealed: Set(new.video_room_sealed),
         created_by: Set(new.created_by),
         created_at: Set(now),
         updated_at: Set(now),
@@ -345,6 +348,7 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
             message_sealed: None,
             idempotency: None,
             series_id: None,
+            video_room_sealed: super::video::mint_room(notify.keys, id, &ty),
         },
         audit.now,
     )
@@ -356,15 +360,17 @@ pub async fn create_by_staff<C: ConnectionTrait + TransactionTrait>(
             .details(serde_json::json!({ "outside_hours": booking.outside_hours })),
     );
     let participants = notify::participants_of(&txn, client.id).await?;
-    let facts = Facts::new(
+    let facts = Facts::assemble(
+        &txn,
         notify,
         &created,
-        ty,
-        p,
-        snapshot.practice.clone(),
+        (ty, p, snapshot.practice.clone()),
         participants,
         token.expose(),
-    );
+        super::video::Written::Now,
+        audit.now,
+    )
+    .await?;
     booked(&txn, notify, followups, &facts, audit, &mut plan).await?;
     plan.write(&txn, notify, audit).await?;
     txn.commit().await?;

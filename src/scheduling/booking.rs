@@ -363,6 +363,7 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
                 .map(|m| keys.seal(m, &message_context(id))),
             idempotency: request.idempotency.clone(),
             series_id: None,
+            video_room_sealed: super::video::mint_room(keys, id, &ty),
         },
         audit.now,
     )
@@ -371,16 +372,19 @@ async fn book_once<C: ConnectionTrait + TransactionTrait>(
         Err(SchedulingError::Slot(Rejection::Taken)) => return Ok(Attempt::Raced(p.id)),
         other => other?,
     };
-    // Everything the messages are made of is in hand: nothing is read again.
-    let facts = Facts::new(
+    // Everything the messages are made of is in hand: nothing is read again (a video
+    // appointment's join links are written, not looked for).
+    let facts = Facts::assemble(
+        &txn,
         notify,
         &created,
-        ty.clone(),
-        p.clone(),
-        snapshot.practice.clone(),
+        (ty.clone(), p.clone(), snapshot.practice.clone()),
         record.participants,
         token.expose(),
-    );
+        super::video::Written::Now,
+        audit.now,
+    )
+    .await?;
     let mut plan = Plan::default();
     plan.events.push(
         Event::new(Action::BookingCreate)

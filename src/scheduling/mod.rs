@@ -18,6 +18,7 @@ pub mod slots;
 pub mod snapshot;
 pub mod type_input;
 pub mod types;
+pub mod video;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DbErr;

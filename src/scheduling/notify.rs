@@ -11,7 +11,7 @@ use entity::{
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::{SchedulingError, availability, manage_link, snapshot::Snapshot, types};
+use super::{SchedulingError, availability, manage_link, snapshot::Snapshot, types, video};
 use crate::{
     calendar::{
         CalendarError,
@@ -143,6 +143,8 @@ pub struct Facts<'a> {
     practice: practice::Model,
     practice_zone: TimeZone,
     participants: Vec<participant::Model>,
+    /// Each partner's own `/join/…` address, for a video appointment with a room.
+    joins: Vec<(Uuid, String)>,
     manage_url: String,
     dashboard_url: String,
     booking_url: String,
@@ -193,7 +195,7 @@ impl<'a> Facts<'a> {
                 _ => None,
             };
             let context = self.context(person, tz, previous);
-            let invitation = self.invitation(n, address, method, now);
+            let invitation = self.invitation(n, person, address, method, now);
             out.push(self.message(n, kind, person, &context, vec![invitation], now, key, None)?);
             if !matches!(change, Change::Cancelled) {
                 self.plan_reminders(n, person, &context, now, &mut out)?;
@@ -223,13 +225,15 @@ impl<'a> Facts<'a> {
         Ok(out)
     }
 
-    /// The appointment as the couple's calendar file shows it, with their manage link.
-    pub fn booking_parts(&self) -> BookingParts<'_> {
+    /// The appointment as `person`'s calendar file shows it, with the couple's manage link
+    /// and their own join link.
+    pub fn booking_parts(&self, person: Uuid) -> BookingParts<'_> {
         BookingParts {
             appointment: self.appointment,
             appointment_type: &self.appointment_type,
             practitioner: &self.practitioner,
             manage_url: Some(self.manage_url.clone()),
+            join_url: self.join_url(person).map(str::to_owned),
             attendee: None,
         }
     }
@@ -253,15 +257,17 @@ impl<'a> Facts<'a> {
         let practice = crate::practice::settings(db).await?;
         let participants = participants_of(db, a.client_id).await?;
         let token = manage_link::current(db, n.keys, a, now).await?;
-        Ok(Self::new(
+        Ok(Self::assemble(
+            db,
             n,
             a,
-            appointment_type,
-            practitioner,
-            practice,
+            (appointment_type, practitioner, practice),
             participants,
             &token,
-        ))
+            video::Written::Before,
+            now,
+        )
+        .await?)
     }
 
     /// [`Self::load`], with the practice, the type and the practitioner taken from
@@ -277,15 +283,64 @@ impl<'a> Facts<'a> {
         let practitioner = snapshot.practitioner_or_read(db, a.practitioner_id).await?;
         let participants = participants_of(db, a.client_id).await?;
         let token = manage_link::current(db, n.keys, a, now).await?;
-        Ok(Self::new(
+        Ok(Self::assemble(
+            db,
+            n,
+            a,
+            (appointment_type, practitioner, snapshot.practice.clone()),
+            participants,
+            &token,
+            video::Written::Before,
+            now,
+        )
+        .await?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    /// [`Self::new`] for the couple, with each partner's join link (made now for a video
+    /// appointment whose partners have none yet).
+    pub async fn assemble(
+        db: &impl ConnectionTrait,
+        n: Notifier<'_>,
+        a: &'a appointment::Model,
+        (appointment_type, practitioner, practice): (
+            appointment_type::Model,
+            practitioner::Model,
+            practice::Model,
+        ),
+        participants: Vec<participant::Model>,
+        manage_token: &str,
+        written: video::Written,
+        now: DateTime<Utc>,
+    ) -> Result<Self, DbErr> {
+        let joins = video::join_tokens(db, n.keys, a, &participants, written, now).await?;
+        let mut facts = Self::new(
             n,
             a,
             appointment_type,
             practitioner,
-            snapshot.practice.clone(),
+            practice,
             participants,
-            &token,
-        ))
+            manage_token,
+        );
+        facts.joins = joins
+            .into_iter()
+            .map(|(person, token)| (person, n.public_url.link(&format!("/join/{token}"))))
+            .collect();
+        Ok(facts)
+    }
+
+    /// `person`'s own join address, for a video appointment with a room.
+    pub fn join_url(&self, person: Uuid) -> Option<&str> {
+        self.joins
+            .iter()
+            .find(|(p, _)| *p == person)
+            .map(|(_, url)| url.as_str())
+    }
+
+    /// The room's address, for those who run the session (never for the couple's messages).
+    pub fn room_url(&self, n: Notifier<'_>) -> Option<String> {
+        video::room_url(n.keys, self.appointment, &self.practice, &self.practitioner)
     }
 
     /// The facts a message to staff about `a` needs, from `snapshot`: no participants and
@@ -331,6 +386,7 @@ impl<'a> Facts<'a> {
             practice,
             practice_zone,
             participants,
+            joins: Vec::new(),
             manage_url: n.public_url.link(&format!("/booking/{manage_token}")),
             dashboard_url: n.public_url.link(&format!("/admin/appointments/{}", a.id)),
             booking_url: n.public_url.link("/book"),
@@ -369,13 +425,19 @@ impl<'a> Facts<'a> {
             .unwrap_or(self.practice_zone)
     }
 
-    fn context(
+    /// What a message to `person` says: for a video appointment, "where" is their own
+    /// join link.
+    pub fn context(
         &self,
         person: &participant::Model,
         tz: TimeZone,
         previous: Option<DateTime<Utc>>,
     ) -> MessageContext {
-        self.context_for(person.first_name.clone(), tz, previous)
+        let mut context = self.context_for(person.first_name.clone(), tz, previous);
+        if let (Some(view), Some(join)) = (context.appointment.as_mut(), self.join_url(person.id)) {
+            view.location = Some(join.to_owned());
+        }
+        context
     }
 
     pub fn context_for(
@@ -399,7 +461,13 @@ impl<'a> Facts<'a> {
                 type_name: ty.name.clone(),
                 duration_minutes: ty.duration_minutes,
                 practitioner: self.practitioner.name.clone(),
-                location: ty.location_details.clone(),
+                // A video appointment with its own room is never at a shared address: each
+                // partner's message carries their own join link instead.
+                location: if a.video_room_sealed.is_some() {
+                    Some("Video call".to_owned())
+                } else {
+                    ty.location_details.clone()
+                },
                 is_video: ty.location_kind == LocationKind::Video,
                 prepare: prepare(ty.location_kind).to_owned(),
                 manage_url: self.manage_url.clone(),
@@ -421,6 +489,7 @@ impl<'a> Facts<'a> {
     fn invitation(
         &self,
         n: Notifier<'_>,
+        person: &participant::Model,
         address: &str,
         method: Method,
         now: DateTime<Utc>,
@@ -432,6 +501,7 @@ impl<'a> Facts<'a> {
                 appointment_type: &self.appointment_type,
                 practitioner: &self.practitioner,
                 manage_url: Some(self.manage_url.clone()),
+                join_url: self.join_url(person.id).map(str::to_owned),
                 attendee: Some(address),
             },
             &self.practice,

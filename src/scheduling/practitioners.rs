@@ -28,6 +28,10 @@ pub struct PractitionerChanges {
     pub time_zone: Option<TimeZone>,
     /// An inactive practitioner is not offered for booking.
     pub active: Option<bool>,
+    /// `Some(None)` removes it; checked by [`crate::types::video_address::video_link`].
+    pub video_link: Option<Option<String>>,
+    /// Where they may practise.
+    pub licensed_in: Option<Vec<crate::types::Jurisdiction>>,
 }
 
 /// Adds a practitioner (active) and records it.
@@ -44,6 +48,8 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         email: Set(new.email.into_inner()),
         time_zone: Set(new.time_zone.name().to_owned()),
         active: Set(true),
+        video_link: Set(None),
+        licensed_in: Set(serde_json::json!([])),
         created_at: Set(audit.now),
         updated_at: Set(audit.now),
     })
@@ -91,6 +97,20 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         model.active = Set(v);
         changed.push("active");
     }
+    if let Some(v) = changes.video_link.filter(|v| *v != current.video_link) {
+        model.video_link = Set(v);
+        changed.push("video_link");
+    }
+    if let Some(v) = changes.licensed_in {
+        let mut codes: Vec<&str> = v.iter().map(crate::types::Jurisdiction::as_str).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let v = serde_json::json!(codes);
+        if v != current.licensed_in {
+            model.licensed_in = Set(v);
+            changed.push("licensed_in");
+        }
+    }
     if changed.is_empty() {
         txn.rollback().await?;
         return Ok(current);
@@ -107,4 +127,15 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         .await?;
     txn.commit().await?;
     Ok(saved)
+}
+
+/// Jurisdictions as typed, separated by commas or spaces (`US-NY, US-NJ GB`); errors name
+/// `field`.
+pub fn parse_jurisdictions(raw: &[&str]) -> Result<Vec<crate::types::Jurisdiction>, String> {
+    raw.iter()
+        .flat_map(|r| r.split([',', ' ']))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(crate::types::Jurisdiction::parse)
+        .collect()
 }

@@ -1,14 +1,18 @@
 //! Values checked once at the edge. Past a `parse`, code trusts the type.
 
 mod email;
+mod iso3166;
 mod name;
 mod phone;
+mod place;
 mod public_url;
 mod time_zone;
+pub mod video_address;
 
 pub use email::EmailAddress;
 pub use name::{PersonName, first_name_of, joined};
 pub use phone::Phone;
+pub use place::{Jurisdiction, Place, countries, regions_of};
 pub use public_url::PublicUrl;
 pub use time_zone::{Gap, TimeZone};
 

@@ -925,6 +925,7 @@ async fn the_emailed_invitation_names_the_couple_and_its_withdrawal_cancels_it()
                     appointment_type: &m.appointment_type,
                     practitioner: &m.practitioner,
                     manage_url: Some(app.url(&format!("/booking/{token}"))),
+                    join_url: None,
                     attendee: None,
                 },
                 method,

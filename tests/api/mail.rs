@@ -571,7 +571,7 @@ async fn the_practices_own_template_replaces_the_built_in_one() {
     )
     .await;
     let items = list["items"].as_array().unwrap();
-    assert_eq!(items.len(), 8);
+    assert_eq!(items.len(), attune::mail::Kind::ALL.len());
     let confirmed = items
         .iter()
         .find(|t| t["name"] == "booking_confirmed")

@@ -39,3 +39,4 @@ mod series;
 mod shutdown;
 mod staff;
 mod statements;
+mod video;

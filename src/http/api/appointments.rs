@@ -96,6 +96,27 @@ pub struct AppointmentView {
     /// A message exists but cannot be decrypted with the current data keys (a key was
     /// lost or not carried over): the rest of the appointment is still shown.
     message_unreadable: bool,
+    /// A video appointment's own room, for owners and the client's own clinician (each read
+    /// is audited). Absent in lists, and where no room address is set up.
+    video_room_url: Option<String>,
+    /// For a video appointment, where each partner said they were when they joined.
+    /// Absent in lists.
+    joined: Option<Vec<JoinedView>>,
+}
+
+/// Where one partner joined a video session from.
+#[derive(Object)]
+pub struct JoinedView {
+    participant_id: Uuid,
+    /// ISO 3166-1 alpha-2.
+    country: String,
+    /// ISO 3166-2 state or province, for the US and Canada.
+    region: Option<String>,
+    /// "New York, United States".
+    place: String,
+    joined_at: DateTime<Utc>,
+    /// Outside every jurisdiction the practitioner was licensed in when they joined.
+    outside_licence: bool,
 }
 
 pub(super) fn view(a: appointment::Model, message: Option<String>) -> AppointmentView {
@@ -120,6 +141,8 @@ pub(super) fn view(a: appointment::Model, message: Option<String>) -> Appointmen
         updated_at: a.updated_at,
         message,
         message_unreadable: false,
+        video_room_url: None,
+        joined: None,
     }
 }
 
@@ -289,8 +312,10 @@ impl AppointmentsApi {
             BookingMessage::Text(text) => Some(text),
             _ => None,
         };
+        let extra = video_details(&state, &staff, &a, &audit).await?;
         let mut body = view(a, message);
         body.message_unreadable = unreadable;
+        (body.video_room_url, body.joined) = extra;
         Ok(Json(body))
     }
 
@@ -423,4 +448,32 @@ pub(super) fn body_ids(e: SchedulingError) -> ApiError {
         SchedulingError::UnknownClient => ApiError::invalid("client_id", "is not a client"),
         other => other.into(),
     }
+}
+
+/// The room (for those who treat the couple, the read recorded) and where each partner
+/// joined from, for a video appointment.
+async fn video_details(
+    state: &AppState,
+    staff: &Staff,
+    a: &appointment::Model,
+    audit: &crate::audit::AuditContext,
+) -> Result<(Option<String>, Option<Vec<JoinedView>>), ApiError> {
+    if a.video_room_sealed.is_none() {
+        return Ok((None, None));
+    }
+    let joined = crate::scheduling::video::joined(&state.db, a.id)
+        .await?
+        .into_iter()
+        .map(|j| JoinedView {
+            participant_id: j.participant_id,
+            country: j.place.country.clone(),
+            region: j.place.region.clone(),
+            place: j.place.label(),
+            joined_at: j.at,
+            outside_licence: j.outside_licence,
+        })
+        .collect();
+    let room =
+        crate::scheduling::video::room_shown(&state.db, &state.keys, staff, a, audit).await?;
+    Ok((room, Some(joined)))
 }

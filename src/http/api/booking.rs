@@ -517,6 +517,7 @@ impl BookingApi {
                 appointment_type: &managed.appointment_type,
                 practitioner: &managed.practitioner,
                 manage_url: Some(state.public_url.link(&format!("/booking/{}", token.0))),
+                join_url: None,
                 attendee: None,
             },
             Method::Publish,

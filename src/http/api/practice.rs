@@ -42,6 +42,10 @@ pub struct PracticeSettings {
     time_zone: String,
     /// Where clients can write to the practice.
     contact_email: Option<String>,
+    /// Where each video appointment's own room is: an `https` address with `{room}` in it,
+    /// e.g. `https://meet.example.org/{room}` for a self-hosted Jitsi. A practitioner's fixed
+    /// `video_link` takes its place for their appointments.
+    video_room_template: Option<String>,
 }
 
 impl From<entity::practice::Model> for PracticeSettings {
@@ -50,6 +54,7 @@ impl From<entity::practice::Model> for PracticeSettings {
             name: p.name,
             time_zone: p.time_zone,
             contact_email: p.contact_email,
+            video_room_template: p.video_room_template,
         }
     }
 }
@@ -61,6 +66,9 @@ pub struct PracticePatch {
     /// An address, or null to remove it.
     #[serde(default)]
     contact_email: MaybeUndefined<String>,
+    /// A room template, or null to remove it.
+    #[serde(default)]
+    video_room_template: MaybeUndefined<String>,
 }
 
 pub struct PracticeApi;
@@ -139,6 +147,14 @@ impl PracticeApi {
             MaybeUndefined::Value(email) => match EmailAddress::parse(&email) {
                 Ok(email) => changes.contact_email = Some(Some(email)),
                 Err(m) => errors.push(FieldError::new("contact_email", m)),
+            },
+        }
+        match patch.video_room_template {
+            MaybeUndefined::Undefined => {}
+            MaybeUndefined::Null => changes.video_room_template = Some(None),
+            MaybeUndefined::Value(t) => match crate::types::video_address::room_template(&t) {
+                Ok(t) => changes.video_room_template = Some(Some(t)),
+                Err(m) => errors.push(FieldError::new("video_room_template", m)),
             },
         }
         if !errors.is_empty() {

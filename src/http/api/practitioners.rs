@@ -31,6 +31,12 @@ pub struct PractitionerView {
     email: String,
     time_zone: String,
     active: bool,
+    /// A fixed video link used for all their video appointments, in place of the practice's
+    /// room template (for providers that give each practitioner one room).
+    video_link: Option<String>,
+    /// Where they are licensed: countries (`GB`) or US states and Canadian provinces
+    /// (`US-NY`, `CA-ON`). A partner joining a video session from elsewhere is flagged.
+    licensed_in: Vec<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -42,6 +48,8 @@ impl From<practitioner::Model> for PractitionerView {
             email: p.email,
             time_zone: p.time_zone,
             active: p.active,
+            video_link: p.video_link,
+            licensed_in: serde_json::from_value(p.licensed_in).unwrap_or_default(),
             created_at: p.created_at,
         }
     }
@@ -63,6 +71,11 @@ pub struct PractitionerPatch {
     time_zone: Option<String>,
     /// An inactive practitioner is not offered for booking.
     active: Option<bool>,
+    /// An `https` address, or null to remove it.
+    #[serde(default)]
+    video_link: poem_openapi::types::MaybeUndefined<String>,
+    /// The whole list, replacing the one kept.
+    licensed_in: Option<Vec<String>>,
 }
 
 #[derive(ApiResponse)]
@@ -171,6 +184,17 @@ impl PractitionersApi {
             .time_zone
             .as_deref()
             .and_then(|t| errors.check("time_zone", TimeZone::parse(t)));
+        let video_link = match body.video_link {
+            poem_openapi::types::MaybeUndefined::Undefined => None,
+            poem_openapi::types::MaybeUndefined::Null => Some(None),
+            poem_openapi::types::MaybeUndefined::Value(link) => errors
+                .check("video_link", crate::types::video_address::video_link(&link))
+                .map(Some),
+        };
+        let licensed_in = body.licensed_in.as_ref().and_then(|codes| {
+            let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+            errors.check("licensed_in", practitioners::parse_jurisdictions(&codes))
+        });
         errors.into_result()?;
         let audit = audit_context(&state, &origin, staff.actor());
         let changes = PractitionerChanges {
@@ -178,6 +202,8 @@ impl PractitionersApi {
             email,
             time_zone: tz,
             active: body.active,
+            video_link,
+            licensed_in,
         };
         let saved = practitioners::update(&state.db, id.0, changes, &audit).await?;
         Ok(Json(saved.into()))

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod booking;
 pub mod intake;
+pub mod join;
 
 use poem::{
     IntoResponse, Response, handler,

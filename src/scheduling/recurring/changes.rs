@@ -280,20 +280,22 @@ async fn tell(
         let token = manage_link::current(db, n.keys, row, audit.now).await?;
         upcoming.push((row, *previous, token));
     }
-    let facts: Vec<Facts<'_>> = upcoming
-        .iter()
-        .map(|(row, _, token)| {
-            Facts::new(
+    let mut facts: Vec<Facts<'_>> = Vec::with_capacity(upcoming.len());
+    for (row, _, token) in &upcoming {
+        facts.push(
+            Facts::assemble(
+                db,
                 n,
                 row,
-                ty.clone(),
-                p.clone(),
-                snapshot.practice.clone(),
+                (ty.clone(), p.clone(), snapshot.practice.clone()),
                 participants.clone(),
                 token,
+                crate::scheduling::video::Written::Before,
+                audit.now,
             )
-        })
-        .collect();
+            .await?,
+        );
+    }
     for (f, (row, previous, _)) in facts.iter().zip(&upcoming) {
         if previous.is_some() && row.status == AppointmentStatus::Confirmed {
             plan.emails.extend(f.reminders(n, audit.now)?);

@@ -39,15 +39,19 @@ pub fn to_each_partner(
     let Some(first) = sessions.first().map(|s| s.facts) else {
         return Ok(Vec::new());
     };
-    let parts: Vec<_> = sessions.iter().map(|s| s.facts.booking_parts()).collect();
-    let calendar = booking_file::compose_all(n.public_url, &parts, first.practice());
     let mut out = Vec::new();
     for person in first.participants() {
         let Some(address) = person.email.clone() else {
             continue;
         };
+        // Each partner's file carries their own join links.
+        let parts: Vec<_> = sessions
+            .iter()
+            .map(|s| s.facts.booking_parts(person.id))
+            .collect();
+        let calendar = booking_file::compose_all(n.public_url, &parts, first.practice());
         let tz = first.zone_of(person);
-        let mut context = first.context_for(person.first_name.clone(), tz, None);
+        let mut context = first.context(person, tz, None);
         context.series = Some(SeriesView {
             cadence: cadence.to_owned(),
             sessions: sessions
@@ -59,6 +63,7 @@ pub fn to_each_partner(
                         previous_when: s.previous.map(|at| when::with_zone(at, tz)),
                         cancelled: a.status == AppointmentStatus::Cancelled,
                         manage_url: s.facts.manage_url().to_owned(),
+                        join_url: s.facts.join_url(person.id).map(str::to_owned),
                     }
                 })
                 .collect(),
@@ -68,7 +73,7 @@ pub fn to_each_partner(
         let attachment = Attachment {
             filename: "sessions.ics".into(),
             content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-            body: calendar.clone(),
+            body: calendar,
         };
         out.push(NewEmail {
             kind,

@@ -151,6 +151,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
             message_sealed: None,
             idempotency: None,
             series_id: Some(series.id),
+            video_room_sealed: super::video::mint_room(notify.keys, id, &ty),
         };
         match appointments::insert(&txn, &ty, id, new, audit.now).await {
             Ok(row) => sessions.push(row),
@@ -185,21 +186,22 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
             })),
     );
     let participants = notify::participants_of(&txn, client.id).await?;
-    let facts: Vec<Facts<'_>> = sessions
-        .iter()
-        .zip(&tokens)
-        .map(|(session, token)| {
-            Facts::new(
+    let mut facts: Vec<Facts<'_>> = Vec::with_capacity(sessions.len());
+    for (session, token) in sessions.iter().zip(&tokens) {
+        facts.push(
+            Facts::assemble(
+                &txn,
                 notify,
                 session,
-                ty.clone(),
-                p.clone(),
-                snapshot.practice.clone(),
+                (ty.clone(), p.clone(), snapshot.practice.clone()),
                 participants.clone(),
                 token.expose(),
+                super::video::Written::Now,
+                audit.now,
             )
-        })
-        .collect();
+            .await?,
+        );
+    }
     for f in &facts {
         plan.emails.extend(f.reminders(notify, audit.now)?);
     }

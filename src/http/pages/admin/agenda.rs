@@ -153,6 +153,7 @@ fn badge(need: Attention) -> serde_json::Value {
         Attention::NoteNotWritten => ("Note not written", "wait"),
         Attention::NoteNotSigned => ("Note not signed", "wait"),
         Attention::IntegrityFailure => ("Record failed its integrity check", "alert"),
+        Attention::OutsideLicence => ("Joined from outside licensed jurisdictions", "alert"),
     };
     json!({ "text": text, "kind": kind })
 }

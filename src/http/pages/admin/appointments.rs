@@ -128,6 +128,36 @@ async fn page(
         }
         None => None,
     };
+    let video = if a.video_room_sealed.is_some() {
+        let room = crate::scheduling::video::room_shown(
+            db,
+            &state.keys,
+            &admin.staff,
+            &a,
+            &admin.audit(state, origin),
+        )
+        .await?;
+        let joined: Vec<Value> = crate::scheduling::video::joined(db, a.id)
+            .await?
+            .into_iter()
+            .map(|j| {
+                let who = record
+                    .participants
+                    .iter()
+                    .find(|p| p.id == j.participant_id)
+                    .map(|p| crate::types::joined(&p.first_name, &p.last_name));
+                json!({
+                    "who": who,
+                    "place": j.place.label(),
+                    "at": when::full(j.at, tz),
+                    "outside": j.outside_licence,
+                })
+            })
+            .collect();
+        Some(json!({ "room": room, "treats": treats, "joined": joined }))
+    } else {
+        None
+    };
     let people: Vec<Value> = record
         .participants
         .iter()
@@ -155,6 +185,7 @@ async fn page(
             "online": a.source == appointment::AppointmentSource::Online,
             "outside_hours": a.outside_hours,
             "series": series,
+            "video": video,
             "message": message,
             "live": live,
             "closable": live && a.starts_at <= now,

@@ -229,6 +229,28 @@ async fn editor_page(
         })
         .collect();
     let signed = note.status == NoteStatus::Signed;
+    // A telehealth note records where each partner was: the header shows what they said
+    // when they joined.
+    let locations: Vec<Value> = match note.appointment_id {
+        Some(appointment) => crate::scheduling::video::joined(&state.db, appointment)
+            .await?
+            .into_iter()
+            .map(|j| {
+                let who = client
+                    .participants
+                    .iter()
+                    .find(|p| p.id == j.participant_id)
+                    .map(|p| crate::types::joined(&p.first_name, &p.last_name));
+                json!({
+                    "who": who,
+                    "place": j.place.label(),
+                    "at": when::full(j.at, admin.tz),
+                    "outside": j.outside_licence,
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     render_status(
         state,
         admin,
@@ -248,6 +270,7 @@ async fn editor_page(
             "tampered": record.tampered,
             "fields": fields,
             "addenda": addenda,
+            "locations": locations,
             "form": form,
         }),
     )

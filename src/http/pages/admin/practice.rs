@@ -2,6 +2,7 @@
 //! zone and contact address, and the people clients book (owners).
 
 use crate::http::pages::PageResult;
+use crate::types::video_address::{room_template, video_link};
 use entity::practitioner;
 use poem::{
     handler,
@@ -75,6 +76,16 @@ async fn details_page(
                 p.contact_email.unwrap_or_default(),
             )
             .hint("Shown to clients for questions; empty for none."),
+            Field::text(
+                "video_room_template",
+                "Video room address",
+                p.video_room_template.as_deref().unwrap_or_default(),
+            )
+            .hint(
+                "Each video appointment gets its own room: an https address with {room} where \
+                 the room's name goes, e.g. https://meet.example.org/{room} for a self-hosted \
+                 Jitsi. A practitioner's fixed video link takes its place for them.",
+            ),
         ],
         links: vec![],
     }
@@ -98,11 +109,16 @@ pub async fn save_details(
             "" => Some(None),
             e => errors.check("contact_email", EmailAddress::parse(e).map(Some)),
         };
+        let video_room_template = match form.get("video_room_template") {
+            "" => Some(None),
+            t => errors_after(&mut errors, "video_room_template", room_template(t)),
+        };
         errors.into_result()?;
         let changes = SettingsChanges {
             name,
             time_zone,
             contact_email,
+            video_room_template,
         };
         practice::update_settings(&state.db, changes, &admin.audit(state, origin)).await?;
         Ok(done("/admin/settings/practice", Notice::Saved))
@@ -311,11 +327,23 @@ pub async fn save(
     let p = availability::practitioner(&state.db, parse_id(&id)?).await?;
     let outcome = async {
         let c = check(form)?;
+        let mut errors = FieldErrors::default();
+        let video_link = match form.get("video_link") {
+            "" => Some(None),
+            l => errors_after(&mut errors, "video_link", video_link(l)),
+        };
+        let licensed_in = errors.check(
+            "licensed_in",
+            practitioners::parse_jurisdictions(&[form.get("licensed_in")]),
+        );
+        errors.into_result()?;
         let changes = PractitionerChanges {
             name: c.name,
             email: c.email,
             time_zone: c.time_zone,
             active: Some(form.has("active")),
+            video_link,
+            licensed_in,
         };
         practitioners::update(&state.db, p.id, changes, &admin.audit(state, origin)).await?;
         Ok(done(
@@ -328,4 +356,13 @@ pub async fn save(
         edit_page(state, admin, &p, status, None, shown)
     })
     .await
+}
+
+/// An optional setting checked into `errors`: `Some(Some(value))`, or `None` after noting it.
+fn errors_after(
+    errors: &mut FieldErrors,
+    field: &str,
+    checked: Result<String, String>,
+) -> Option<Option<String>> {
+    errors.check(field, checked).map(Some)
 }

@@ -44,7 +44,29 @@ pub async fn manage(
     let tz_query = client_tz
         .map(|t| format!("?tz={}", enc(t.name())))
         .unwrap_or_default();
+    // A video session: each partner's own way in.
+    let participants = crate::scheduling::notify::participants_of(&state.db, a.client_id).await?;
+    let tokens = crate::scheduling::video::join_tokens(
+        &state.db,
+        &state.keys,
+        a,
+        &participants,
+        crate::scheduling::video::Written::Before,
+        state.clock.now(),
+    )
+    .await?;
+    let joins: Vec<serde_json::Value> = tokens
+        .iter()
+        .filter_map(|(person, token)| {
+            let p = participants.iter().find(|p| p.id == *person)?;
+            Some(json!({
+                "name": p.first_name,
+                "url": state.public_url.link(&format!("/join/{token}")),
+            }))
+        })
+        .collect();
     let context = json!({
+        "joins": if status == "confirmed" { joins } else { Vec::new() },
         "is_new": q.new.is_some(),
         "is_moved": q.moved.is_some(),
         "status": status,
