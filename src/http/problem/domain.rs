@@ -146,7 +146,7 @@ impl From<crate::scheduling::SchedulingError> for ApiError {
                 .with_reason("series_conflict")
                 .with_conflicts(conflicts)
             }
-            E::Recurrence(e) => Self::invalid(e.field(), &e.to_string()),
+            E::Recurrence(e) => Self::invalid(e.field(), e.to_string()),
             E::NotInSeries => Self::invalid("scope", "this appointment is not part of a series"),
             E::IdempotencyMismatch => Self::invalid(
                 "Idempotency-Key",
