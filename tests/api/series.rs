@@ -218,7 +218,10 @@ async fn a_series_is_previewed_refused_whole_or_booked_around_its_conflicts() {
     assert_eq!(occurrences[0]["reason"], "slot_taken");
     assert_eq!(occurrences[2]["reason"], "slot_taken");
     // Each session ends after the type's 50 minutes.
-    assert_eq!(at(occurrences[1]["end"].as_str().unwrap()), at("2026-12-15T14:50:00Z"));
+    assert_eq!(
+        at(occurrences[1]["end"].as_str().unwrap()),
+        at("2026-12-15T14:50:00Z")
+    );
     assert_eq!(
         client_appointments(&app, staff, &couple.client).await.len(),
         1,

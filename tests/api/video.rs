@@ -469,3 +469,61 @@ async fn a_partner_joining_from_outside_the_practitioners_licence_is_flagged() {
         "https://doxy.me/dr-levin"
     );
 }
+
+#[tokio::test]
+async fn the_owner_sets_rooms_and_licences_from_the_dashboard() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let p = app.first_practitioner_id().await;
+    let practice = [
+        ("name", "My Practice"),
+        ("time_zone", "UTC"),
+        ("contact_email", ""),
+        (
+            "video_room_template",
+            "https://meet.example.org/shared-room",
+        ),
+    ];
+    let r = app
+        .submit(&owner, "/admin/settings/practice", &practice)
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("{room}"));
+    let mut practice = practice;
+    practice[3].1 = TEMPLATE;
+    let r = app
+        .submit(&owner, "/admin/settings/practice", &practice)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let settings =
+        assert_status(app.get_as(&owner, "/api/v1/practice").await, StatusCode::OK).await;
+    assert_eq!(settings["video_room_template"], TEMPLATE);
+
+    let path = format!("/admin/settings/practitioners/{p}");
+    let mut fields = vec![
+        ("name", "Practitioner"),
+        ("email", "practitioner@example.org"),
+        ("time_zone", "UTC"),
+        ("active", "1"),
+        ("video_link", ""),
+        ("licensed_in", "US-NY, Atlantis"),
+    ];
+    let r = app.submit(&owner, &path, &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("ATLANTIS") && html.contains("is not a country code"),
+        "{html}"
+    );
+    fields[5].1 = "US-NY, ca-on";
+    let r = app.submit(&owner, &path, &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let saved = assert_status(
+        app.get_as(&owner, &format!("/api/v1/practitioners/{p}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(saved["licensed_in"], json!(["CA-ON", "US-NY"]));
+    assert_eq!(saved["video_link"], Value::Null);
+}

@@ -510,24 +510,13 @@ pub async fn book(
                 .parse::<Uuid>()
                 .map_err(|_| "Choose who sees them"),
         );
-        let start = match form.get("start_local") {
-            "" => {
-                errors.add("start_local", "Give the date and time");
-                None
-            }
-            typed => match super::appointments::local_time("start_local", typed, admin.tz) {
-                Ok(at) => Some(at),
-                Err(e) => {
-                    errors.add(
-                        "start_local",
-                        e.errors()
-                            .first()
-                            .map_or("is not a time", |f| f.message.as_str()),
-                    );
-                    None
-                }
-            },
-        };
+        let start = super::typed_time::typed(
+            &mut errors,
+            "start_local",
+            form.get("start_local"),
+            "Give the date and time",
+            admin.tz,
+        );
         errors.into_result()?;
         let (Some(appointment_type_id), Some(practitioner_id), Some(start)) =
             (ty, practitioner, start)

@@ -28,6 +28,7 @@ mod settings;
 pub mod sign_in;
 mod staff;
 mod time_off;
+mod typed_time;
 mod types;
 
 pub use notice::{DoneQuery, Notice, done};

@@ -187,6 +187,25 @@ fn practitioner_fields(p: Option<&practitioner::Model>, zone: &str) -> Vec<Field
         .required(),
     ];
     if let Some(p) = p {
+        let licensed: Vec<String> =
+            serde_json::from_value(p.licensed_in.clone()).unwrap_or_default();
+        fields.push(
+            Field::text(
+                "video_link",
+                "Fixed video link",
+                p.video_link.as_deref().unwrap_or_default(),
+            )
+            .hint(
+                "For a provider that gives them one room (their own waiting room); empty to \
+                 use the practice's video room address.",
+            ),
+        );
+        fields.push(
+            Field::text("licensed_in", "Licensed in", &licensed.join(", ")).hint(
+                "Countries (GB) or US states and Canadian provinces (US-NY, CA-ON), separated \
+                 by commas. A partner joining a video session from elsewhere is flagged.",
+            ),
+        );
         fields.push(
             Field::check("active", "Bookable", p.active)
                 .hint("Clear to stop offering them for new bookings; booked appointments stay."),

@@ -116,27 +116,13 @@ fn input(
     };
     let ty = id_of("series_type_id", "Choose the kind of session");
     let practitioner = id_of("series_practitioner_id", "Choose who sees them");
-    let first = match form.get("series_start_local") {
-        "" => {
-            errors.add(
-                "series_start_local",
-                "Give the first session's date and time",
-            );
-            None
-        }
-        typed => match super::appointments::local_time("series_start_local", typed, admin.tz) {
-            Ok(at) => Some(at),
-            Err(e) => {
-                errors.add(
-                    "series_start_local",
-                    e.errors()
-                        .first()
-                        .map_or("is not a time", |f| f.message.as_str()),
-                );
-                None
-            }
-        },
-    };
+    let first = super::typed_time::typed(
+        &mut errors,
+        "series_start_local",
+        form.get("series_start_local"),
+        "Give the first session's date and time",
+        admin.tz,
+    );
     let every_weeks = errors.check(
         "every_weeks",
         form.get("every_weeks")

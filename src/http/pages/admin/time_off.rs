@@ -102,12 +102,11 @@ pub async fn add_time_off(
         let mut errors = FieldErrors::default();
         let start = errors.check(
             "off_start",
-            super::appointments::local_time("off_start", form.get("off_start"), tz)
-                .map_err(message),
+            super::typed_time::local_time("off_start", form.get("off_start"), tz).map_err(message),
         );
         let end = errors.check(
             "off_end",
-            super::appointments::local_time("off_end", form.get("off_end"), tz).map_err(message),
+            super::typed_time::local_time("off_end", form.get("off_end"), tz).map_err(message),
         );
         let mut shared = FieldErrors::default();
         let checked =
