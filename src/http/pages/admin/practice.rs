@@ -201,7 +201,7 @@ fn practitioner_fields(p: Option<&practitioner::Model>, zone: &str) -> Vec<Field
             ),
         );
         fields.push(
-            Field::text("licensed_in", "Licensed in", &licensed.join(", ")).hint(
+            Field::text("licensed_in", "Licensed in", licensed.join(", ")).hint(
                 "Countries (GB) or US states and Canadian provinces (US-NY, CA-ON), separated \
                  by commas. A partner joining a video session from elsewhere is flagged.",
             ),
