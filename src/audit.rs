@@ -120,6 +120,10 @@ pub enum Action {
     VideoJoin,
     /// A video appointment's room address was shown to staff.
     VideoRoomShown,
+    /// A consent document was added.
+    ConsentDocumentCreate,
+    /// A consent document got a new version.
+    ConsentVersionCreate,
     /// Staff read what a client wrote when booking.
     BookingMessageRead,
     CalendarFeedCreate,
@@ -168,7 +172,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 64] = [
+    pub const ALL: [Action; 66] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -201,6 +205,8 @@ impl Action {
         Action::BookingCancel,
         Action::VideoJoin,
         Action::VideoRoomShown,
+        Action::ConsentDocumentCreate,
+        Action::ConsentVersionCreate,
         Action::BookingMessageRead,
         Action::CalendarFeedCreate,
         Action::CalendarFeedRotate,
@@ -269,6 +275,8 @@ impl Action {
             Action::BookingCancel => "booking.cancel",
             Action::VideoJoin => "video.join",
             Action::VideoRoomShown => "video.room_shown",
+            Action::ConsentDocumentCreate => "consent_document.create",
+            Action::ConsentVersionCreate => "consent_document.version",
             Action::BookingMessageRead => "booking.message_read",
             Action::CalendarFeedCreate => "calendar_feed.create",
             Action::CalendarFeedRotate => "calendar_feed.rotate",

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consent;
 pub mod crypto;
 pub mod db;
 pub mod first_run;
@@ -103,6 +104,9 @@ impl AppState {
         intake::questionnaires::seed_builtins(&db, clock.now())
             .await
             .context("adding the built-in questionnaires")?;
+        consent::builtin::seed(&db, clock.now())
+            .await
+            .context("adding the starting consent documents")?;
         setup_practice(&db, &config, &clock).await?;
         bootstrap_owner(&db, &config, &clock).await?;
 

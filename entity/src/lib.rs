@@ -15,6 +15,8 @@ pub mod busy_calendar;
 pub mod cache_version;
 pub mod calendar_feed;
 pub mod client;
+pub mod consent_document;
+pub mod consent_version;
 pub mod email_outbox;
 pub mod intake_assignment;
 

@@ -20,6 +20,7 @@ mod m20261202_000011_integrity;
 mod m20261203_000012_schedule_version;
 mod m20261203_000013_series;
 mod m20261204_000014_video;
+mod m20261204_000015_consent;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_schedule_version::Migration),
             Box::new(m20261203_000013_series::Migration),
             Box::new(m20261204_000014_video::Migration),
+            Box::new(m20261204_000015_consent::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ mod booking;
 mod calendar;
 mod cli;
 mod concurrency;
+mod consent;
 mod dashboard;
 mod dashboard_record;
 mod dashboard_settings;

@@ -12,6 +12,7 @@ mod availability;
 mod booking;
 mod calendars;
 mod clients;
+mod consent;
 mod emails;
 mod errors;
 mod intake_public;
@@ -79,7 +80,7 @@ pub type Apis = (
     (appointments::AppointmentsApi, series::SeriesApi),
     audit_log::AuditApi,
     emails::EmailsApi,
-    questionnaires::QuestionnairesApi,
+    (questionnaires::QuestionnairesApi, consent::ConsentApi),
     intakes::IntakesApi,
     intake_public::IntakePublicApi,
     // The clinical record; nested, since a tuple of APIs holds at most 16.
@@ -103,7 +104,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             (appointments::AppointmentsApi, series::SeriesApi),
             audit_log::AuditApi,
             emails::EmailsApi,
-            questionnaires::QuestionnairesApi,
+            (questionnaires::QuestionnairesApi, consent::ConsentApi),
             intakes::IntakesApi,
             intake_public::IntakePublicApi,
             (notes::NotesApi, plans::PlansApi, record::RecordApi),

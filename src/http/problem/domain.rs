@@ -192,6 +192,17 @@ impl From<crate::calendar::CalendarError> for ApiError {
     }
 }
 
+impl From<crate::consent::ConsentError> for ApiError {
+    fn from(e: crate::consent::ConsentError) -> Self {
+        use crate::consent::ConsentError as E;
+        match e {
+            E::NotFound => Self::not_found("There is no such consent document."),
+            E::Invalid(invalid) => invalid.into(),
+            E::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::intake::questionnaires::QuestionnaireError> for ApiError {
     fn from(e: crate::intake::questionnaires::QuestionnaireError) -> Self {
         use crate::intake::questionnaires::QuestionnaireError as E;
