@@ -124,6 +124,12 @@ pub enum Action {
     ConsentDocumentCreate,
     /// A consent document got a new version.
     ConsentVersionCreate,
+    /// A consent document was given to a partner to sign.
+    ConsentAssign,
+    /// A partner's consent document (or its signed copy) was opened.
+    ConsentView,
+    /// A partner signed a consent document.
+    ConsentSign,
     /// Staff read what a client wrote when booking.
     BookingMessageRead,
     CalendarFeedCreate,
@@ -172,7 +178,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 66] = [
+    pub const ALL: [Action; 69] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -207,6 +213,9 @@ impl Action {
         Action::VideoRoomShown,
         Action::ConsentDocumentCreate,
         Action::ConsentVersionCreate,
+        Action::ConsentAssign,
+        Action::ConsentView,
+        Action::ConsentSign,
         Action::BookingMessageRead,
         Action::CalendarFeedCreate,
         Action::CalendarFeedRotate,
@@ -277,6 +286,9 @@ impl Action {
             Action::VideoRoomShown => "video.room_shown",
             Action::ConsentDocumentCreate => "consent_document.create",
             Action::ConsentVersionCreate => "consent_document.version",
+            Action::ConsentAssign => "consent.assign",
+            Action::ConsentView => "consent.view",
+            Action::ConsentSign => "consent.sign",
             Action::BookingMessageRead => "booking.message_read",
             Action::CalendarFeedCreate => "calendar_feed.create",
             Action::CalendarFeedRotate => "calendar_feed.rotate",

@@ -9,7 +9,10 @@
 //! `integrity.failure` audit event, never a silent display of the changed value.
 
 use chrono::{DateTime, Utc};
-use entity::{intake_assignment, integrity_state, note_addendum, session_note, treatment_plan};
+use entity::{
+    consent_request, intake_assignment, integrity_state, note_addendum, session_note,
+    treatment_plan,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ModelTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionSession, TransactionTrait, sea_query::Expr,
@@ -317,6 +320,33 @@ fn canonical_json(value: &Value) -> String {
     // With serde_json's default map the keys come out sorted; sorting first keeps that true
     // if a dependency turns on `preserve_order`.
     sorted(value).to_string()
+}
+
+impl Bound for consent_request::Model {
+    const KIND: &'static str = "consent_signature";
+    const ID: consent_request::Column = consent_request::Column::Id;
+    const TAG: consent_request::Column = consent_request::Column::Integrity;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// Who signed which version, when, and what the text they were shown hashed to; the
+    /// signature itself (name typed, address, browser) is sealed with the row's id, which
+    /// authenticates it as well.
+    fn fields(&self) -> Vec<Option<String>> {
+        vec![
+            Some(self.client_id.to_string()),
+            Some(self.participant_id.to_string()),
+            Some(self.version_id.to_string()),
+            opt_time(self.signed_at),
+            self.text_sha256.clone(),
+        ]
+    }
+
+    fn stored_tag(&self) -> Option<&str> {
+        self.integrity.as_deref()
+    }
 }
 
 impl Bound for intake_assignment::Model {

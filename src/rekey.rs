@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     calendar::busy,
+    consent,
     crypto::DataKeys,
     db, intake, integrity,
     mail::outbox,
@@ -25,7 +26,7 @@ struct Sealed {
     context: fn(Uuid) -> String,
 }
 
-const COLUMNS: [Sealed; 12] = [
+const COLUMNS: [Sealed; 14] = [
     Sealed {
         table: "appointments",
         column: "manage_token_sealed",
@@ -50,6 +51,16 @@ const COLUMNS: [Sealed; 12] = [
         table: "join_links",
         column: "token_sealed",
         context: video::token_context,
+    },
+    Sealed {
+        table: "consent_requests",
+        column: "token_sealed",
+        context: consent::requests::token_context,
+    },
+    Sealed {
+        table: "consent_requests",
+        column: "signature_sealed",
+        context: consent::requests::signature_context,
     },
     Sealed {
         table: "busy_calendars",
@@ -187,6 +198,10 @@ pub async fn rotate<C: ConnectionTrait + TransactionTrait>(
         (
             "treatment_plans.integrity",
             integrity::retag::<treatment_plan::Model, _>(db, keys, BATCH).await?,
+        ),
+        (
+            "consent_requests.integrity",
+            integrity::retag::<entity::consent_request::Model, _>(db, keys, BATCH).await?,
         ),
     ];
     report.extend(tags.into_iter().map(|(c, n)| (c.to_owned(), n)));

@@ -21,6 +21,7 @@ mod m20261203_000012_schedule_version;
 mod m20261203_000013_series;
 mod m20261204_000014_video;
 mod m20261204_000015_consent;
+mod m20261204_000016_consent_requests;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_series::Migration),
             Box::new(m20261204_000014_video::Migration),
             Box::new(m20261204_000015_consent::Migration),
+            Box::new(m20261204_000016_consent_requests::Migration),
         ]
     }
 }

@@ -201,6 +201,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 /// A new version of document `id`; the earlier ones stay as they were.
 pub async fn add_version<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    n: crate::mail::Notifier<'_>,
     id: Uuid,
     input: &VersionInput,
     audit: &AuditContext,
@@ -232,6 +233,22 @@ pub async fn add_version<C: ConnectionTrait + TransactionTrait>(
     model.latest_version = Set(number);
     model.updated_at = Set(audit.now);
     let document = consent_document::Entity::update(model).exec(&txn).await?;
+    if input.requires_reconsent {
+        // Everyone who signed an earlier version is asked to sign this one.
+        let signers: Vec<Uuid> = entity::consent_request::Entity::find()
+            .filter(entity::consent_request::Column::DocumentId.eq(id))
+            .filter(entity::consent_request::Column::SignedAt.is_not_null())
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|r| r.participant_id)
+            .collect();
+        let people = entity::participant::Entity::find()
+            .filter(entity::participant::Column::Id.is_in(signers))
+            .all(&txn)
+            .await?;
+        super::requests::give(&txn, n, &document, &version, &people, true, audit).await?;
+    }
     audit
         .record(
             &txn,
@@ -244,6 +261,7 @@ pub async fn add_version<C: ConnectionTrait + TransactionTrait>(
         )
         .await?;
     txn.commit().await?;
+    n.mailer.wake();
     Ok(Document {
         document,
         current: version,

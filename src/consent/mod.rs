@@ -5,6 +5,7 @@
 pub mod builtin;
 pub mod documents;
 pub mod markdown;
+pub mod requests;
 
 use sea_orm::DbErr;
 
@@ -70,6 +71,10 @@ impl SecretsPolicy {
 pub enum ConsentError {
     #[error("no such consent document")]
     NotFound,
+    #[error("no such client")]
+    UnknownClient,
+    #[error("already signed")]
+    AlreadySigned,
     #[error(transparent)]
     Invalid(#[from] crate::validation::Invalid),
     #[error(transparent)]

@@ -88,6 +88,10 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
             get(pages::intake::form).post(pages::intake::save).boxed(),
         ),
         (
+            "/consent/:token",
+            get(pages::consent::show).post(pages::consent::sign).boxed(),
+        ),
+        (
             "/join/:token",
             get(pages::join::open).post(pages::join::join).boxed(),
         ),

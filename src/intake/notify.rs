@@ -11,7 +11,7 @@ use crate::{
         Kind, Notifier,
         compose::Content,
         outbox::{self, NewEmail},
-        templates::{IntakeView, MessageContext, PracticeView, RecipientView},
+        templates::{IntakeView, MessageContext},
     },
     scheduling::{
         notify::{Facts, NotifyError, sender_of},
@@ -275,19 +275,7 @@ fn practice_context(
     practice: &entity::practice::Model,
     first_name: &str,
 ) -> MessageContext {
-    MessageContext {
-        practice: PracticeView {
-            name: practice.name.clone(),
-            email: practice.contact_email.clone(),
-        },
-        recipient: RecipientView {
-            first_name: first_name.to_owned(),
-        },
-        appointment: None,
-        booking_url: n.public_url.link("/book"),
-        intake: None,
-        series: None,
-    }
+    MessageContext::of_practice(practice, first_name, n.public_url.link("/book"))
 }
 
 /// The practice's name and address to send as; without a contact address, the client's
@@ -296,19 +284,5 @@ async fn sender(
     db: &impl ConnectionTrait,
     assignment: &intake_assignment::Model,
 ) -> Result<(String, String), NotifyError> {
-    let practice = crate::practice::settings(db).await?;
-    let address = match practice.contact_email {
-        Some(a) => a,
-        None => {
-            let client = entity::client::Entity::find_by_id(assignment.client_id)
-                .one(db)
-                .await?;
-            let practitioner = match client.and_then(|c| c.primary_practitioner_id) {
-                Some(id) => practitioner::Entity::find_by_id(id).one(db).await?,
-                None => practitioner::Entity::find().one(db).await?,
-            };
-            practitioner.map(|p| p.email).unwrap_or_default()
-        }
-    };
-    Ok((practice.name, address))
+    Ok(crate::practice::sender_for(db, assignment.client_id).await?)
 }

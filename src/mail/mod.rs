@@ -41,10 +41,12 @@ pub enum Kind {
     SeriesBooked,
     /// Several sessions of a series moved or cancelled at once.
     SeriesChanged,
+    /// A consent document for one partner to read and sign.
+    ConsentRequest,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::BookingConfirmed,
         Kind::BookingRescheduled,
         Kind::BookingCancelled,
@@ -55,6 +57,7 @@ impl Kind {
         Kind::IntakeReady,
         Kind::SeriesBooked,
         Kind::SeriesChanged,
+        Kind::ConsentRequest,
     ];
 
     /// Its name in the outbox, the API and the template directory.
@@ -70,6 +73,7 @@ impl Kind {
             Kind::IntakeReady => "intake_ready",
             Kind::SeriesBooked => "series_booked",
             Kind::SeriesChanged => "series_changed",
+            Kind::ConsentRequest => "consent_request",
         }
     }
 }

@@ -45,7 +45,7 @@ macro_rules! kind_template {
 }
 
 /// Per kind, in the order of [`Kind::ALL`]: subject, text body, HTML body.
-const KINDS: [[Embedded; 3]; 10] = kind_templates!(
+const KINDS: [[Embedded; 3]; 11] = kind_templates!(
     "booking_confirmed",
     "booking_rescheduled",
     "booking_cancelled",
@@ -56,6 +56,7 @@ const KINDS: [[Embedded; 3]; 10] = kind_templates!(
     "intake_ready",
     "series_booked",
     "series_changed",
+    "consent_request",
 );
 
 /// A message's rendered words.
@@ -134,6 +135,41 @@ pub struct MessageContext {
     pub booking_url: String,
     pub intake: Option<IntakeView>,
     pub series: Option<SeriesView>,
+    pub consent: Option<ConsentView>,
+}
+
+impl MessageContext {
+    /// A message about no appointment: the practice and who it is to.
+    pub fn of_practice(
+        practice: &entity::practice::Model,
+        first_name: &str,
+        booking_url: String,
+    ) -> Self {
+        MessageContext {
+            practice: PracticeView {
+                name: practice.name.clone(),
+                email: practice.contact_email.clone(),
+            },
+            recipient: RecipientView {
+                first_name: first_name.to_owned(),
+            },
+            appointment: None,
+            booking_url,
+            intake: None,
+            series: None,
+            consent: None,
+        }
+    }
+}
+
+/// A consent document for the recipient to sign.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsentView {
+    pub title: String,
+    /// Their own signing link.
+    pub url: String,
+    /// A new version of one they signed before.
+    pub again: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -230,6 +266,11 @@ pub fn sample(practice: PracticeView, base: &str) -> MessageContext {
             url: format!("{base}/intake/sample"),
             minutes: 10,
             dashboard_url: format!("{base}/api/v1/intakes/00000000-0000-0000-0000-000000000000"),
+        }),
+        consent: Some(ConsentView {
+            title: "Informed consent for couples therapy".into(),
+            url: format!("{base}/consent/atc_sample"),
+            again: false,
         }),
         series: Some(SeriesView {
             cadence: "every week".into(),

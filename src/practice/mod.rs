@@ -140,3 +140,25 @@ pub async fn update_settings<C: ConnectionTrait + TransactionTrait>(
     txn.commit().await?;
     Ok(updated)
 }
+
+/// The name and address a message about `client` goes out as: the practice's contact
+/// address, else the couple's practitioner's (or, with none, the first practitioner's).
+pub async fn sender_for(
+    db: &impl ConnectionTrait,
+    client: uuid::Uuid,
+) -> Result<(String, String), PracticeError> {
+    use sea_orm::EntityTrait;
+    let practice = settings(db).await?;
+    let address = match practice.contact_email {
+        Some(a) => a,
+        None => {
+            let client = entity::client::Entity::find_by_id(client).one(db).await?;
+            let practitioner = match client.and_then(|c| c.primary_practitioner_id) {
+                Some(id) => entity::practitioner::Entity::find_by_id(id).one(db).await?,
+                None => entity::practitioner::Entity::find().one(db).await?,
+            };
+            practitioner.map(|p| p.email).unwrap_or_default()
+        }
+    };
+    Ok((practice.name, address))
+}

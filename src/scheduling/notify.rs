@@ -482,6 +482,7 @@ impl<'a> Facts<'a> {
             booking_url: self.booking_url.clone(),
             intake: None,
             series: None,
+            consent: None,
         }
     }
 

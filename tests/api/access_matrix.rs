@@ -90,6 +90,9 @@ fn api_rule(operation: &str) -> Option<Rule> {
         | "createAppointment"
         | "createSeries"
         | "getSeries"
+        | "assignConsent"
+        | "listClientConsents"
+        | "getClientConsent"
         | "rescheduleAppointment"
         | "cancelAppointment"
         | "completeAppointment"
@@ -524,6 +527,24 @@ fn api_probes(s: &Seed) -> Vec<(&'static str, Method, String, Option<Value>)> {
             "getSeries",
             Method::GET,
             format!("{v}/appointments/series/{random}"),
+            None,
+        ),
+        (
+            "assignConsent",
+            Method::POST,
+            format!("{v}/clients/{c}/consents"),
+            Some(json!({"document_id": random})),
+        ),
+        (
+            "listClientConsents",
+            Method::GET,
+            format!("{v}/clients/{c}/consents"),
+            None,
+        ),
+        (
+            "getClientConsent",
+            Method::GET,
+            format!("{v}/clients/{c}/consents/{random}"),
             None,
         ),
         (

@@ -245,3 +245,244 @@ async fn bad_documents_name_their_field_and_only_owners_change_them() {
     .await;
     assert_eq!(unchanged["latest_version"], 1);
 }
+
+fn signing_links(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, _) in text.match_indices("/consent/atc_") {
+        let token: String = text[i + 9..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        if !out.contains(&token) {
+            out.push(token);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn each_partner_signs_their_own_copy_and_a_new_version_asks_again() {
+    let smtp = crate::common::smtp::SmtpServer::start().await;
+    let clock = attune::clock::Clock::manual(crate::common::scheduling::monday_morning());
+    let app = TestApp::builder()
+        .clock(clock.clone())
+        .smtp(&smtp)
+        .spawn()
+        .await;
+    let couple = app.couple_in_care("2026-12-08T14:00:00Z").await;
+    let owner = &couple.owner;
+    let docs = documents(&app, owner).await;
+    let consent = of_kind(&docs, "informed_consent")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/clients/{}/consents", couple.client);
+
+    let given = assert_status(
+        app.send_as(owner, Method::POST, &path, json!({"document_id": consent}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        given["items"].as_array().unwrap().len(),
+        2,
+        "one for each partner"
+    );
+    let again = assert_status(
+        app.send_as(owner, Method::POST, &path, json!({"document_id": consent}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(again["items"], json!([]), "already waiting for both");
+    for (body, field) in [
+        (json!({"document_id": uuid::Uuid::new_v4()}), "document_id"),
+        (
+            json!({"document_id": consent, "participant_id": uuid::Uuid::new_v4()}),
+            "participant_id",
+        ),
+    ] {
+        let problem = assert_problem(
+            app.send_as(owner, Method::POST, &path, body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(error_fields(&problem), [field]);
+    }
+
+    // Each partner's own link, by email to them alone.
+    app.dispatch_pending_emails().await;
+    let link_of = |address: &str| {
+        let mail = smtp
+            .received_by(address)
+            .into_iter()
+            .rev()
+            .find(|m| m.raw.contains("read and sign"))
+            .expect("the signing email");
+        let parsed = mailparse::parse_mail(mail.raw.as_bytes()).unwrap();
+        let text = parsed.subparts.iter().find_map(|p| {
+            p.subparts
+                .iter()
+                .chain(std::iter::once(p))
+                .find(|q| q.ctype.mimetype == "text/plain")
+                .map(|q| q.get_body().unwrap())
+        });
+        signing_links(&text.unwrap_or_default()).remove(0)
+    };
+    let jane = link_of("jane@example.org");
+    let sam = link_of("sam@example.org");
+    assert_ne!(jane, sam);
+
+    let page = |token: &str| {
+        let app = &app;
+        let path = format!("/consent/{token}");
+        async move { app.get_html(&path, None).await }
+    };
+    let shown = page(&jane).await.text().await.unwrap();
+    assert!(
+        shown.contains("Informed consent for couples therapy"),
+        "{shown}"
+    );
+    assert!(shown.contains("<h2>What therapy involves</h2>"));
+    assert!(!shown.contains("Sam"), "nothing of the other partner");
+    for (fields, field) in [
+        (vec![("name", "Jane Doe")], "agree"),
+        (vec![("name", "Sam Roe"), ("agree", "1")], "name"),
+        (vec![("name", " "), ("agree", "1")], "name"),
+    ] {
+        let r = app
+            .post_html(&format!("/consent/{jane}"), None, &fields)
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains(&format!("id=\"{field}-error\""))
+        );
+    }
+    clock.advance(chrono::Duration::minutes(3));
+    let signed = app
+        .post_html(
+            &format!("/consent/{jane}"),
+            None,
+            &[("name", "  Jane   Doe "), ("agree", "1")],
+        )
+        .await;
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    let copy = page(&jane).await.text().await.unwrap();
+    assert!(
+        copy.contains("Signed by <strong>Jane Doe</strong>"),
+        "{copy}"
+    );
+    assert!(!copy.contains("<form"), "signed once");
+    let twice = app
+        .post_html(
+            &format!("/consent/{jane}"),
+            None,
+            &[("name", "Jane Doe"), ("agree", "1")],
+        )
+        .await;
+    assert_eq!(twice.status(), StatusCode::SEE_OTHER);
+
+    // Staff see who signed what, the fingerprint of the exact text, and the copy.
+    let list = assert_status(app.get_as(owner, &path).await, StatusCode::OK).await;
+    let items = list["items"].as_array().unwrap();
+    let signed: Vec<&Value> = items.iter().filter(|i| i["status"] == "signed").collect();
+    assert_eq!(signed.len(), 1);
+    assert_eq!(items.iter().filter(|i| i["status"] == "pending").count(), 1);
+    assert_eq!(signed[0]["intact"], true);
+    let request = signed[0]["id"].as_str().unwrap();
+    let staff_copy = assert_status(
+        app.get_as(owner, &format!("{path}/{request}")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(staff_copy["signed_name"], "Jane Doe");
+    assert_eq!(staff_copy["intact"], true);
+    let html = staff_copy["html"].as_str().unwrap();
+    assert!(
+        copy.contains(html),
+        "the copy shows exactly the text signed"
+    );
+    assert_eq!(
+        signed[0]["text_sha256"].as_str().unwrap(),
+        attune::crypto::sha256_hex(html)
+    );
+    assert_eq!(app.audit_events(owner, "consent.sign").await.len(), 1);
+    assert!(app.audit_events(owner, "consent.view").await.len() >= 3);
+    assert_eq!(app.audit_events(owner, "consent.assign").await.len(), 2);
+
+    // Changed behind the practice's back, the signature no longer holds.
+    let db = app.db.connect().await;
+    use sea_orm::ConnectionTrait;
+    db.execute_raw(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        // The fingerprint of another text.
+        "UPDATE consent_requests SET text_sha256 = '00' WHERE text_sha256 IS NOT NULL".to_owned(),
+    ))
+    .await
+    .unwrap();
+    let list = assert_status(app.get_as(owner, &path).await, StatusCode::OK).await;
+    let tampered = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == request)
+        .unwrap()
+        .clone();
+    assert_eq!(tampered["intact"], false);
+
+    // A new version that asks again: Jane's signature is superseded and she gets it to sign.
+    let body = of_kind(&docs, "informed_consent")["current"]["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_status(
+        app.send_as(
+            owner,
+            Method::POST,
+            &format!("/api/v1/consent-documents/{consent}/versions"),
+            json!({"body": format!("{body}\n\n## Fees\n\nSee the practice policies."), "requires_reconsent": true}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let list = assert_status(app.get_as(owner, &path).await, StatusCode::OK).await;
+    let statuses: Vec<(String, i64)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["status"].as_str().unwrap().to_owned(),
+                i["version"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        statuses.contains(&("superseded".to_owned(), 1)),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&("pending".to_owned(), 2)),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.len(),
+        3,
+        "Sam's unsigned request stands: {statuses:?}"
+    );
+    app.dispatch_pending_emails().await;
+    let asked = smtp.received_by("jane@example.org");
+    assert!(
+        asked
+            .iter()
+            .any(|m| m.raw.contains("has changed since you signed it"))
+    );
+
+    let unknown = page("atc_nothing").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}

@@ -11,7 +11,10 @@ use crate::{
     AppState,
     audit::Origin,
     auth::{Permission, Staff},
-    consent::documents::{self, Document, VersionInput},
+    consent::{
+        documents::{self, Document, VersionInput},
+        requests,
+    },
 };
 
 /// One version, exactly as given to sign.
@@ -201,7 +204,187 @@ impl ConsentApi {
             requires_reconsent: body.requires_reconsent.unwrap_or(false),
         };
         let audit = audit_context(&state, &origin, staff.actor());
-        let saved = documents::add_version(&state.db, id.0, &input, &audit).await?;
+        let saved =
+            documents::add_version(&state.db, state.notifier(), id.0, &input, &audit).await?;
         Ok(CreatedConsentDocument::Created(Json(view(saved))))
+    }
+}
+
+/// One document given to one partner, and where it stands.
+#[derive(Object)]
+pub struct ConsentRequestView {
+    id: Uuid,
+    participant_id: Uuid,
+    document_id: Uuid,
+    kind: String,
+    /// The title of the version given.
+    title: String,
+    version: i32,
+    /// `pending`, `signed`, or `superseded` (signed, but a later version asks again).
+    status: String,
+    created_at: DateTime<Utc>,
+    viewed_at: Option<DateTime<Utc>>,
+    signed_at: Option<DateTime<Utc>>,
+    /// SHA-256 of the exact text signed.
+    text_sha256: Option<String>,
+    /// For a signed one: whether the stored signature still matches its integrity tag.
+    intact: Option<bool>,
+}
+
+fn request_view(l: requests::Listed) -> ConsentRequestView {
+    ConsentRequestView {
+        id: l.request.id,
+        participant_id: l.request.participant_id,
+        document_id: l.request.document_id,
+        kind: l.document.kind,
+        title: l.version.title,
+        version: l.version.version,
+        status: l.status.as_str().to_owned(),
+        created_at: l.request.created_at,
+        viewed_at: l.request.viewed_at,
+        signed_at: l.request.signed_at,
+        text_sha256: l.request.text_sha256,
+        intact: l.intact,
+    }
+}
+
+#[derive(Object)]
+pub struct ConsentRequestList {
+    items: Vec<ConsentRequestView>,
+}
+
+/// A signed copy, for staff: the exact text and who signed it.
+#[derive(Object)]
+pub struct SignedCopy {
+    id: Uuid,
+    title: String,
+    version: i32,
+    /// The text as shown to sign.
+    html: String,
+    signed_at: Option<DateTime<Utc>>,
+    /// The name the partner typed.
+    signed_name: Option<String>,
+    text_sha256: Option<String>,
+    /// Whether the stored signature still matches its integrity tag and the text still
+    /// hashes to what was signed.
+    intact: bool,
+}
+
+#[derive(Object, Deserialize)]
+pub struct AssignConsentBody {
+    document_id: Uuid,
+    /// One partner; without it, each partner of the client.
+    participant_id: Option<Uuid>,
+}
+
+#[derive(ApiResponse)]
+pub enum AssignedConsents {
+    /// The requests made (a partner who already has it waiting or signed gets none).
+    #[oai(status = 201)]
+    Created(Json<ConsentRequestList>),
+}
+
+pub struct ClientConsentsApi;
+
+#[OpenApi(prefix_path = "/clients", tag = "ApiTag::Clients")]
+impl ClientConsentsApi {
+    /// Give a consent document to sign
+    ///
+    /// The document's latest version, to one partner or to each; each gets their own signing
+    /// link by email (`/consent/{secret}`).
+    #[oai(
+        path = "/:id/consents",
+        method = "post",
+        operation_id = "assignConsent"
+    )]
+    async fn assign(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<AssignConsentBody>,
+    ) -> ApiResult<AssignedConsents, StaffWrite> {
+        staff.require(Permission::ManageClients)?;
+        crate::scheduling::clients::find(&state.db, id.0).await?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let made: Vec<Uuid> = requests::assign(
+            &state.db,
+            state.notifier(),
+            id.0,
+            body.0.participant_id,
+            body.0.document_id,
+            &audit,
+        )
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+        let made: Vec<ConsentRequestView> = requests::list_for_client(&state.db, &state.keys, id.0)
+            .await?
+            .into_iter()
+            .filter(|l| made.contains(&l.request.id))
+            .map(request_view)
+            .collect();
+        Ok(AssignedConsents::Created(Json(ConsentRequestList {
+            items: made,
+        })))
+    }
+
+    /// A client's consent documents
+    ///
+    /// Each document given to each partner, latest first, with its status.
+    #[oai(
+        path = "/:id/consents",
+        method = "get",
+        operation_id = "listClientConsents"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<ConsentRequestList>, StaffReadOne> {
+        staff.require(Permission::ManageClients)?;
+        crate::scheduling::clients::find(&state.db, id.0).await?;
+        let items = requests::list_for_client(&state.db, &state.keys, id.0)
+            .await?
+            .into_iter()
+            .map(request_view)
+            .collect();
+        Ok(Json(ConsentRequestList { items }))
+    }
+
+    /// One partner's copy of a consent document
+    ///
+    /// The exact text given and, once signed, who signed it and when. Each look is audited.
+    #[oai(
+        path = "/:id/consents/:request",
+        method = "get",
+        operation_id = "getClientConsent"
+    )]
+    async fn copy(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        request: Path<Uuid>,
+    ) -> ApiResult<Json<SignedCopy>, StaffReadOne> {
+        staff.require(Permission::ManageClients)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let opened = requests::for_staff(&state.db, &state.keys, id.0, request.0, &audit).await?;
+        let hashes = opened.request.text_sha256.as_deref()
+            == Some(crate::crypto::sha256_hex(&opened.html).as_str());
+        Ok(Json(SignedCopy {
+            id: opened.request.id,
+            title: opened.version.title,
+            version: opened.version.version,
+            signed_at: opened.request.signed_at,
+            signed_name: opened.signature.map(|s| s.name),
+            text_sha256: opened.request.text_sha256.clone(),
+            intact: opened.intact && (opened.request.signed_at.is_none() || hashes),
+            html: opened.html,
+        }))
     }
 }

@@ -43,6 +43,7 @@ pub enum EmailKind {
     IntakeReady,
     SeriesBooked,
     SeriesChanged,
+    ConsentRequest,
 }
 
 impl From<EmailKind> for Kind {
@@ -58,6 +59,7 @@ impl From<EmailKind> for Kind {
             EmailKind::IntakeReady => Kind::IntakeReady,
             EmailKind::SeriesBooked => Kind::SeriesBooked,
             EmailKind::SeriesChanged => Kind::SeriesChanged,
+            EmailKind::ConsentRequest => Kind::ConsentRequest,
         }
     }
 }
@@ -75,6 +77,7 @@ impl From<Kind> for EmailKind {
             Kind::IntakeReady => EmailKind::IntakeReady,
             Kind::SeriesBooked => EmailKind::SeriesBooked,
             Kind::SeriesChanged => EmailKind::SeriesChanged,
+            Kind::ConsentRequest => EmailKind::ConsentRequest,
         }
     }
 }

@@ -80,7 +80,11 @@ pub type Apis = (
     (appointments::AppointmentsApi, series::SeriesApi),
     audit_log::AuditApi,
     emails::EmailsApi,
-    (questionnaires::QuestionnairesApi, consent::ConsentApi),
+    (
+        questionnaires::QuestionnairesApi,
+        consent::ConsentApi,
+        consent::ClientConsentsApi,
+    ),
     intakes::IntakesApi,
     intake_public::IntakePublicApi,
     // The clinical record; nested, since a tuple of APIs holds at most 16.
@@ -104,7 +108,11 @@ pub fn service() -> OpenApiService<Apis, ()> {
             (appointments::AppointmentsApi, series::SeriesApi),
             audit_log::AuditApi,
             emails::EmailsApi,
-            (questionnaires::QuestionnairesApi, consent::ConsentApi),
+            (
+                questionnaires::QuestionnairesApi,
+                consent::ConsentApi,
+                consent::ClientConsentsApi,
+            ),
             intakes::IntakesApi,
             intake_public::IntakePublicApi,
             (notes::NotesApi, plans::PlansApi, record::RecordApi),

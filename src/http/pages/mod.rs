@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod booking;
+pub mod consent;
 pub mod intake;
 pub mod join;
 

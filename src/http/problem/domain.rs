@@ -197,6 +197,10 @@ impl From<crate::consent::ConsentError> for ApiError {
         use crate::consent::ConsentError as E;
         match e {
             E::NotFound => Self::not_found("There is no such consent document."),
+            E::UnknownClient => Self::not_found("There is no such client."),
+            E::AlreadySigned => {
+                Self::conflict("This document is already signed.").with_reason("already_signed")
+            }
             E::Invalid(invalid) => invalid.into(),
             E::Db(e) => e.into(),
         }

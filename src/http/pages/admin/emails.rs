@@ -48,6 +48,7 @@ fn label(kind: Kind) -> &'static str {
         Kind::IntakeReady => "Questionnaire submitted (to the practitioner)",
         Kind::SeriesBooked => "Series of sessions booked (to the client)",
         Kind::SeriesChanged => "Sessions of a series moved or cancelled (to the client)",
+        Kind::ConsentRequest => "A consent document to sign (to one partner)",
     }
 }
 
