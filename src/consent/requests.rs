@@ -185,7 +185,6 @@ pub(super) async fn give(
                     n,
                     person,
                     &address,
-                    version,
                     token.expose(),
                     again,
                     id,
@@ -206,7 +205,6 @@ async fn request_email(
     n: Notifier<'_>,
     person: &participant::Model,
     address: &str,
-    version: &consent_version::Model,
     token: &str,
     again: bool,
     id: Uuid,
@@ -216,7 +214,6 @@ async fn request_email(
     let mut context =
         MessageContext::of_practice(&practice, &person.first_name, n.public_url.link("/book"));
     context.consent = Some(ConsentView {
-        title: version.title.clone(),
         url: n.public_url.link(&format!("/consent/{token}")),
         again,
     });

@@ -165,8 +165,8 @@ impl MessageContext {
 /// A consent document for the recipient to sign.
 #[derive(Clone, Debug, Serialize)]
 pub struct ConsentView {
-    pub title: String,
-    /// Their own signing link.
+    /// Their own signing link. The document's title stays out of the message: an inbox is
+    /// often shared, and titles name the therapy.
     pub url: String,
     /// A new version of one they signed before.
     pub again: bool,
@@ -268,7 +268,6 @@ pub fn sample(practice: PracticeView, base: &str) -> MessageContext {
             dashboard_url: format!("{base}/api/v1/intakes/00000000-0000-0000-0000-000000000000"),
         }),
         consent: Some(ConsentView {
-            title: "Informed consent for couples therapy".into(),
             url: format!("{base}/consent/atc_sample"),
             again: false,
         }),
