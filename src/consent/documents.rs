@@ -198,17 +198,16 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     Ok(Document { document, current })
 }
 
-/// A new version of document `id`; the earlier ones stay as they were.
-pub async fn add_version<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    n: crate::mail::Notifier<'_>,
+/// A new version of document `id`, in the caller's transaction; the earlier ones stay as
+/// they were. Who is asked to sign it again is [`super::revision`]'s.
+pub async fn add_version_in(
+    txn: &impl ConnectionTrait,
     id: Uuid,
     input: &VersionInput,
     audit: &AuditContext,
 ) -> Result<Document, ConsentError> {
-    let txn = db::begin_write(db).await?;
-    let current = db::for_update(consent_document::Entity::find_by_id(id), &txn)
-        .one(&txn)
+    let current = db::for_update(consent_document::Entity::find_by_id(id), txn)
+        .one(txn)
         .await?
         .ok_or(ConsentError::NotFound)?;
     let kind = Kind::parse(&current.kind).unwrap_or(Kind::Other);
@@ -219,7 +218,7 @@ pub async fn add_version<C: ConnectionTrait + TransactionTrait>(
         .unwrap_or_else(|| current.title.clone());
     let number = current.latest_version + 1;
     let version = insert_version(
-        &txn,
+        txn,
         id,
         number,
         title.clone(),
@@ -232,26 +231,10 @@ pub async fn add_version<C: ConnectionTrait + TransactionTrait>(
     model.title = Set(title);
     model.latest_version = Set(number);
     model.updated_at = Set(audit.now);
-    let document = consent_document::Entity::update(model).exec(&txn).await?;
-    if input.requires_reconsent {
-        // Everyone who signed an earlier version is asked to sign this one.
-        let signers: Vec<Uuid> = entity::consent_request::Entity::find()
-            .filter(entity::consent_request::Column::DocumentId.eq(id))
-            .filter(entity::consent_request::Column::SignedAt.is_not_null())
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|r| r.participant_id)
-            .collect();
-        let people = entity::participant::Entity::find()
-            .filter(entity::participant::Column::Id.is_in(signers))
-            .all(&txn)
-            .await?;
-        super::requests::give(&txn, n, &document, &version, &people, true, audit).await?;
-    }
+    let document = consent_document::Entity::update(model).exec(txn).await?;
     audit
         .record(
-            &txn,
+            txn,
             Event::new(Action::ConsentVersionCreate)
                 .entity("consent_document", id)
                 .details(serde_json::json!({
@@ -260,8 +243,6 @@ pub async fn add_version<C: ConnectionTrait + TransactionTrait>(
                 })),
         )
         .await?;
-    txn.commit().await?;
-    n.mailer.wake();
     Ok(Document {
         document,
         current: version,

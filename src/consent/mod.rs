@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod documents;
 pub mod markdown;
 pub mod requests;
+pub mod revision;
 
 use sea_orm::DbErr;
 

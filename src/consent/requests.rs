@@ -123,7 +123,7 @@ pub async fn assign<C: ConnectionTrait + TransactionTrait>(
 
 /// Each of `people` without `version` waiting or signed gets it, by email where they have
 /// an address. In the caller's transaction.
-pub(super) async fn give(
+pub async fn give(
     db: &impl ConnectionTrait,
     n: Notifier<'_>,
     document: &consent_document::Model,

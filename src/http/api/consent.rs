@@ -205,7 +205,8 @@ impl ConsentApi {
         };
         let audit = audit_context(&state, &origin, staff.actor());
         let saved =
-            documents::add_version(&state.db, state.notifier(), id.0, &input, &audit).await?;
+            crate::consent::revision::save(&state.db, state.notifier(), id.0, &input, &audit)
+                .await?;
         Ok(CreatedConsentDocument::Created(Json(view(saved))))
     }
 }
