@@ -203,6 +203,7 @@ fn page_rule(path: &str, method: &str) -> Option<Rule> {
         | ("/admin/clients/:id/edit", _)
         | ("/admin/clients/:id/appointments", _)
         | ("/admin/clients/:id/series", _)
+        | ("/admin/clients/:id/consents", _)
         | ("/admin/series/:id", _)
         | ("/admin/clients/:id/intakes", _) => CONTACT,
         ("/admin/settings/outbox", _) | ("/admin/settings/outbox/:id/:action", _) => Rule::Client {
@@ -696,6 +697,11 @@ fn page_probes(s: &Seed) -> Vec<(&'static str, Method, String)> {
             "/admin/clients/:id/series",
             Method::POST,
             format!("/admin/clients/{c}/series"),
+        ),
+        (
+            "/admin/clients/:id/consents",
+            Method::POST,
+            format!("/admin/clients/{c}/consents"),
         ),
         (
             "/admin/series/:id",

@@ -492,3 +492,66 @@ async fn each_partner_signs_their_own_copy_and_a_new_version_asks_again() {
     let unknown = page("atc_nothing").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn staff_send_a_document_from_the_client_record_and_see_who_signed() {
+    let (app, _) = TestApp::at_monday_morning().await;
+    let couple = app.couple_in_care("2026-12-08T14:00:00Z").await;
+    let owner = &couple.owner;
+    let docs = documents(&app, owner).await;
+    let telehealth = of_kind(&docs, "telehealth")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/admin/clients/{}/consents", couple.client);
+    let r = app
+        .submit(
+            owner,
+            &path,
+            &[
+                ("consent_document_id", "nonsense"),
+                ("consent_participant_id", "all"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("id=\"consent_document_id-error\"")
+    );
+    let r = app
+        .submit(
+            owner,
+            &path,
+            &[
+                ("consent_document_id", &telehealth),
+                ("consent_participant_id", "all"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let record = app
+        .page(owner, &format!("/admin/clients/{}", couple.client))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(record.contains("Consent to video sessions"), "{record}");
+    assert_eq!(
+        record.matches("Not signed").count(),
+        2,
+        "one row per partner"
+    );
+    let list = assert_status(
+        app.get_as(
+            owner,
+            &format!("/api/v1/clients/{}/consents", couple.client),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+}

@@ -233,6 +233,25 @@ pub(super) async fn page(
             row
         })
         .collect();
+    let consent_rows: Vec<Value> = crate::consent::requests::list_for_client(db, &state.keys, id)
+        .await?
+        .into_iter()
+        .map(|l| {
+            json!({
+                "title": l.version.title,
+                "version": l.version.version,
+                "partner": people.get(&l.request.participant_id),
+                "status": l.status.as_str(),
+                "signed": l.request.signed_at.map(|at| when_local(at, admin)),
+                "altered": l.intact == Some(false),
+            })
+        })
+        .collect();
+    let consent_choices: Vec<Value> = crate::consent::documents::list(db)
+        .await?
+        .into_iter()
+        .map(|d| json!({ "id": d.document.id, "title": d.document.title }))
+        .collect();
     let questionnaire_choices: Vec<Value> = questionnaires::list(db)
         .await?
         .into_iter()
@@ -402,6 +421,8 @@ pub(super) async fn page(
             "participants": participants,
             "appointments": appointment_rows,
             "intakes": intake_rows,
+            "consents": consent_rows,
+            "consent_documents": consent_choices,
             "questionnaires": questionnaire_choices,
             "types": type_choices,
             "practitioners": practitioner_choices,
@@ -477,11 +498,7 @@ pub async fn send_intake(
         Ok::<_, ApiError>(())
     }
     .await;
-    let outcome = outcome.map(|()| done(&format!("/admin/clients/{id}"), Notice::IntakeSent));
-    settle(outcome, form, |status, shown| {
-        page(state, origin, admin, id, status, None, shown)
-    })
-    .await
+    back_to_record(state, origin, admin, form, id, outcome, Notice::IntakeSent).await
 }
 
 /// `POST /admin/clients/{id}/appointments`: staff book the couple's next session, inside the
@@ -553,6 +570,73 @@ pub async fn book(
             Notice::Booked,
         )
     });
+    settle(outcome, form, |status, shown| {
+        page(state, origin, admin, id, status, None, shown)
+    })
+    .await
+}
+
+/// `POST /admin/clients/{id}/consents`: a consent document to one partner, or to each, to
+/// sign through their own link.
+#[handler]
+pub async fn give_consent(
+    Data(state): Data<&AppState>,
+    Data(origin): Data<&Origin>,
+    Data(admin): Data<&Admin>,
+    Data(form): Data<&Form>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    clients::find(&state.db, id).await?;
+    let audit = admin.audit(state, origin);
+    let outcome = async {
+        let document: Uuid = form
+            .get("consent_document_id")
+            .parse()
+            .map_err(|_| ApiError::invalid("consent_document_id", "Choose a document"))?;
+        let participant = match form.get("consent_participant_id") {
+            "" | "all" => None,
+            raw => Some(
+                raw.parse::<Uuid>()
+                    .map_err(|_| ApiError::invalid("consent_participant_id", "Choose who signs"))?,
+            ),
+        };
+        crate::consent::requests::assign(
+            &state.db,
+            state.notifier(),
+            id,
+            participant,
+            document,
+            &audit,
+        )
+        .await
+        .map_err(|e| {
+            let mut failure = ApiError::from(e);
+            failure.rename_fields(|f| match f {
+                "document_id" => Some("consent_document_id".to_owned()),
+                "participant_id" => Some("consent_participant_id".to_owned()),
+                _ => None,
+            });
+            failure
+        })?;
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    back_to_record(state, origin, admin, form, id, outcome, Notice::ConsentSent).await
+}
+
+/// Ends a form posted from the record: back to it with `notice`, or the record again with
+/// the form's mistakes.
+async fn back_to_record(
+    state: &AppState,
+    origin: &Origin,
+    admin: &Admin,
+    form: &Form,
+    id: Uuid,
+    outcome: Result<(), ApiError>,
+    notice: Notice,
+) -> PageResult {
+    let outcome = outcome.map(|()| done(&format!("/admin/clients/{id}"), notice));
     settle(outcome, form, |status, shown| {
         page(state, origin, admin, id, status, None, shown)
     })

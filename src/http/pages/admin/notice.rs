@@ -43,10 +43,11 @@ pub enum Notice {
     SeriesBooked,
     SeriesChanged,
     SeriesCancelled,
+    ConsentSent,
 }
 
 impl Notice {
-    const ALL: [Notice; 29] = [
+    const ALL: [Notice; 30] = [
         Notice::Booked,
         Notice::Cancelled,
         Notice::Rescheduled,
@@ -76,6 +77,7 @@ impl Notice {
         Notice::SeriesBooked,
         Notice::SeriesChanged,
         Notice::SeriesCancelled,
+        Notice::ConsentSent,
     ];
 
     fn code(self) -> &'static str {
@@ -109,6 +111,7 @@ impl Notice {
             Notice::SeriesBooked => "series-booked",
             Notice::SeriesChanged => "series-moved",
             Notice::SeriesCancelled => "series-cancelled",
+            Notice::ConsentSent => "consent-sent",
         }
     }
 
@@ -151,6 +154,9 @@ impl Notice {
                 "The series is booked; each partner gets one email listing the sessions."
             }
             Notice::SeriesChanged => "The sessions are moved; the clients are told in one email.",
+            Notice::ConsentSent => {
+                "Sent: each partner signs through their own link (one who already has it is left as is)."
+            }
             Notice::SeriesCancelled => {
                 "The sessions are cancelled; the clients are told in one email."
             }

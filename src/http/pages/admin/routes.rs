@@ -49,6 +49,11 @@ pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
         ),
         ("/admin/series/:id", get(g(series::show)).boxed(), GET),
         (
+            "/admin/clients/:id/consents",
+            post(g(clients::give_consent)).boxed(),
+            POST,
+        ),
+        (
             "/admin/clients/:id/intakes",
             post(g(clients::send_intake)).boxed(),
             POST,
