@@ -139,7 +139,7 @@ async fn a_therapist_runs_her_week_and_the_front_desk_sees_nothing_clinical() {
         .unwrap();
     click(
         b,
-        Locator::XPath("//form[contains(@class,'inline-form')]//button"),
+        Locator::XPath("//form[.//select[@id='questionnaire_id']]//button"),
     )
     .await;
     wait_for_text(b, "The questionnaire is on its way.").await;
