@@ -13,7 +13,10 @@ use entity::{
     appointment_type::{self, LocationKind},
     join_link, participant, practice, practitioner,
 };
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::OnConflict,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -142,10 +145,40 @@ pub async fn join_tokens(
         });
         out.push((person.id, token.into_string()));
     }
-    if !fresh.is_empty() {
-        join_link::Entity::insert_many(fresh).exec(db).await?;
+    if fresh.is_empty() {
+        return Ok(out);
     }
-    Ok(out)
+    // Two requests for a page of the same appointment (the manage page, opened twice at
+    // once) may both find a partner without a link: the first one's stands, and the second
+    // reads it back rather than failing.
+    join_link::Entity::insert_many(fresh)
+        .on_conflict(
+            OnConflict::columns([
+                join_link::Column::AppointmentId,
+                join_link::Column::ParticipantId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    if written == Written::Now {
+        return Ok(out);
+    }
+    let kept = join_link::Entity::find()
+        .filter(join_link::Column::AppointmentId.eq(a.id))
+        .all(db)
+        .await?;
+    Ok(participants
+        .iter()
+        .filter_map(|person| {
+            let link = kept.iter().find(|l| l.participant_id == person.id)?;
+            let token = keys
+                .open(&link.token_sealed, &token_context(link.id))
+                .ok()?;
+            Some((person.id, token))
+        })
+        .collect())
 }
 
 /// The partner's link presented at `/join/{secret}`, with its appointment.

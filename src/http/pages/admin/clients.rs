@@ -338,24 +338,32 @@ pub(super) async fn page(
         })
         .collect();
 
-    let chosen_type = form["values"]["appointment_type_id"]
-        .as_str()
-        .unwrap_or_default();
-    let type_choices: Vec<Value> = all_types
-        .iter()
-        .filter(|t| t.active)
-        .map(|t| json!({ "id": t.id, "name": t.name, "minutes": t.duration_minutes, "selected": t.id.to_string() == chosen_type }))
-        .collect();
-    let chosen_practitioner = form["values"]["practitioner_id"]
-        .as_str()
-        .map(str::to_owned)
-        .or(record.client.primary_practitioner_id.map(|p| p.to_string()))
-        .unwrap_or_default();
-    let practitioner_choices: Vec<Value> = all_practitioners
-        .iter()
-        .map(|p| json!({ "id": p.id, "name": p.name, "selected": p.id.to_string() == chosen_practitioner }))
-        .collect();
-    // The series form chooses apart from the single booking's: a weekly run is of sessions.
+    // The single booking's form and the series form choose apart: a weekly run is of
+    // sessions, so its type defaults to the couples session.
+    let type_options = |chosen: &str| -> Vec<Value> {
+        all_types
+            .iter()
+            .filter(|t| t.active)
+            .map(|t| json!({ "id": t.id, "name": t.name, "minutes": t.duration_minutes, "selected": t.id.to_string() == chosen }))
+            .collect()
+    };
+    let practitioner_options = |field: &str| -> Vec<Value> {
+        let chosen = form["values"][field]
+            .as_str()
+            .map(str::to_owned)
+            .or(record.client.primary_practitioner_id.map(|p| p.to_string()))
+            .unwrap_or_default();
+        all_practitioners
+            .iter()
+            .map(|p| json!({ "id": p.id, "name": p.name, "selected": p.id.to_string() == chosen }))
+            .collect()
+    };
+    let type_choices = type_options(
+        form["values"]["appointment_type_id"]
+            .as_str()
+            .unwrap_or_default(),
+    );
+    let practitioner_choices = practitioner_options("practitioner_id");
     let series_type = form["values"]["series_type_id"]
         .as_str()
         .map(str::to_owned)
@@ -366,20 +374,8 @@ pub(super) async fn page(
                 .map(|t| t.id.to_string())
         })
         .unwrap_or_default();
-    let series_types: Vec<Value> = all_types
-        .iter()
-        .filter(|t| t.active)
-        .map(|t| json!({ "id": t.id, "name": t.name, "minutes": t.duration_minutes, "selected": t.id.to_string() == series_type }))
-        .collect();
-    let series_practitioner = form["values"]["series_practitioner_id"]
-        .as_str()
-        .map(str::to_owned)
-        .or(record.client.primary_practitioner_id.map(|p| p.to_string()))
-        .unwrap_or_default();
-    let series_practitioners: Vec<Value> = all_practitioners
-        .iter()
-        .map(|p| json!({ "id": p.id, "name": p.name, "selected": p.id.to_string() == series_practitioner }))
-        .collect();
+    let series_types = type_options(&series_type);
+    let series_practitioners = practitioner_options("series_practitioner_id");
     let every = form["values"]["every_weeks"].as_str().unwrap_or("1");
     let cadences: Vec<Value> = crate::scheduling::series::EVERY_WEEKS
         .map(|n| {
