@@ -124,6 +124,8 @@ pub enum Action {
     ConsentDocumentCreate,
     /// A consent document got a new version.
     ConsentVersionCreate,
+    /// Which appointment types require a consent document changed.
+    ConsentDocumentRequirements,
     /// A consent document was given to a partner to sign.
     ConsentAssign,
     /// A partner's consent document (or its signed copy) was opened.
@@ -178,7 +180,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 69] = [
+    pub const ALL: [Action; 70] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -213,6 +215,7 @@ impl Action {
         Action::VideoRoomShown,
         Action::ConsentDocumentCreate,
         Action::ConsentVersionCreate,
+        Action::ConsentDocumentRequirements,
         Action::ConsentAssign,
         Action::ConsentView,
         Action::ConsentSign,
@@ -286,6 +289,7 @@ impl Action {
             Action::VideoRoomShown => "video.room_shown",
             Action::ConsentDocumentCreate => "consent_document.create",
             Action::ConsentVersionCreate => "consent_document.version",
+            Action::ConsentDocumentRequirements => "consent_document.requirements",
             Action::ConsentAssign => "consent.assign",
             Action::ConsentView => "consent.view",
             Action::ConsentSign => "consent.sign",

@@ -1,6 +1,7 @@
-//! Periodic tidying that keeps tables from growing with dead rows: expired sessions now,
-//! more as capabilities arrive. Runs inside `attune serve`; each pass is idempotent, so
-//! several instances running it at once is harmless.
+//! Periodic work: tidying that keeps tables from growing with dead rows (expired sessions,
+//! old mail files), and the consent reminders, worked out as appointments come near. Runs
+//! inside `attune serve`; each pass is idempotent (a reminder is keyed, so it is queued
+//! once), so several instances running it at once is harmless.
 
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ pub struct Report {
     pub sessions_purged: u64,
     /// Messages the `file` transport wrote that outlived `ATTUNE_MAIL_FILE_RETENTION`.
     pub mail_files_pruned: u64,
+    /// Partners asked for the documents an appointment soon requires.
+    pub consent_reminders: u64,
 }
 
 /// One pass, now. Tests call this instead of waiting for the timer.
@@ -36,9 +39,21 @@ pub async fn run_once(state: &AppState) -> Result<Report, DbErr> {
         }
         _ => 0,
     };
+    let consent_reminders = crate::consent::reminders::send_due(
+        &state.db,
+        state.notifier(),
+        state.intake_timings().reminder_before,
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::consent::ConsentError::Db(e) => e,
+        other => DbErr::Custom(other.to_string()),
+    })? as u64;
     Ok(Report {
         sessions_purged: session::purge_expired(&state.db, &state.config.auth, now).await?,
         mail_files_pruned,
+        consent_reminders,
     })
 }
 
@@ -53,6 +68,7 @@ pub async fn run_forever(state: AppState) {
                 tracing::info!(
                     sessions_purged = report.sessions_purged,
                     mail_files_pruned = report.mail_files_pruned,
+                    consent_reminders = report.consent_reminders,
                     "housekeeping"
                 )
             }

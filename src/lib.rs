@@ -163,10 +163,18 @@ impl AppState {
     }
 
     /// What a scheduling change sets off in the rest of the practice.
-    pub fn followups(&self) -> intake::followups::IntakeFollowups {
-        intake::followups::IntakeFollowups {
-            timings: self.intake_timings(),
-        }
+    pub fn followups(
+        &self,
+    ) -> (
+        intake::followups::IntakeFollowups,
+        consent::followups::ConsentFollowups,
+    ) {
+        (
+            intake::followups::IntakeFollowups {
+                timings: self.intake_timings(),
+            },
+            consent::followups::ConsentFollowups,
+        )
     }
 }
 

@@ -17,6 +17,7 @@ pub mod calendar_feed;
 pub mod client;
 pub mod consent_document;
 pub mod consent_request;
+pub mod consent_requirement;
 pub mod consent_version;
 pub mod email_outbox;
 pub mod intake_assignment;

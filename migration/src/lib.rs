@@ -22,6 +22,7 @@ mod m20261203_000013_series;
 mod m20261204_000014_video;
 mod m20261204_000015_consent;
 mod m20261204_000016_consent_requests;
+mod m20261204_000017_consent_requirements;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_video::Migration),
             Box::new(m20261204_000015_consent::Migration),
             Box::new(m20261204_000016_consent_requests::Migration),
+            Box::new(m20261204_000017_consent_requirements::Migration),
         ]
     }
 }

@@ -4,8 +4,11 @@
 
 pub mod builtin;
 pub mod documents;
+pub mod followups;
 pub mod markdown;
+pub mod reminders;
 pub mod requests;
+pub mod requirements;
 pub mod revision;
 
 use sea_orm::DbErr;
@@ -76,6 +79,9 @@ pub enum ConsentError {
     UnknownClient,
     #[error("already signed")]
     AlreadySigned,
+    /// A sealed link cannot be opened with the configured keys.
+    #[error("a stored signing link cannot be decrypted with the configured keys")]
+    Unreadable,
     #[error(transparent)]
     Invalid(#[from] crate::validation::Invalid),
     #[error(transparent)]

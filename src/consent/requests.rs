@@ -121,8 +121,8 @@ pub async fn assign<C: ConnectionTrait + TransactionTrait>(
     Ok(made)
 }
 
-/// Each of `people` without `version` waiting or signed gets it, by email where they have
-/// an address. In the caller's transaction.
+/// Each of `people` with nothing of `document` waiting and no signature of it that still
+/// stands gets `version`, by email where they have an address. In the caller's transaction.
 pub async fn give(
     db: &impl ConnectionTrait,
     n: Notifier<'_>,
@@ -137,12 +137,29 @@ pub async fn give(
         .filter(consent_request::Column::ParticipantId.is_in(people.iter().map(|p| p.id)))
         .all(db)
         .await?;
+    let versions = consent_version::Entity::find()
+        .filter(consent_version::Column::DocumentId.eq(document.id))
+        .all(db)
+        .await?;
+    // A signature stands from the latest version that asked everyone again.
+    let floor = versions
+        .iter()
+        .filter(|v| v.requires_reconsent)
+        .map(|v| v.version)
+        .max()
+        .unwrap_or(1);
+    let stands = |r: &consent_request::Model| {
+        r.signed_at.is_some()
+            && versions
+                .iter()
+                .any(|v| v.id == r.version_id && v.version >= floor)
+    };
     let mut made = Vec::new();
     let mut emails = Vec::new();
     for person in people {
-        let covered = held.iter().any(|r| {
-            r.participant_id == person.id && (r.signed_at.is_none() || r.version_id == version.id)
-        });
+        let covered = held
+            .iter()
+            .any(|r| r.participant_id == person.id && (r.signed_at.is_none() || stands(r)));
         if covered {
             continue;
         }
@@ -199,6 +216,89 @@ pub async fn give(
     Ok(made)
 }
 
+/// `person`'s address changed: each document still waiting for them gets a new link (the
+/// old one, sent to the old address, stops working) and is sent to the new address.
+/// Answers how many were replaced. In the caller's transaction.
+pub async fn relink(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    person: &participant::Model,
+    now: DateTime<Utc>,
+) -> Result<usize, ConsentError> {
+    let waiting = consent_request::Entity::find()
+        .filter(consent_request::Column::ParticipantId.eq(person.id))
+        .filter(consent_request::Column::SignedAt.is_null())
+        .all(db)
+        .await?;
+    let mut emails = Vec::new();
+    for request in &waiting {
+        let token = Secret::generate(TOKEN_PREFIX);
+        consent_request::Entity::update_many()
+            .col_expr(
+                consent_request::Column::TokenHash,
+                sea_orm::sea_query::Expr::value(token.hash()),
+            )
+            .col_expr(
+                consent_request::Column::TokenSealed,
+                sea_orm::sea_query::Expr::value(
+                    n.keys.seal(token.expose(), &token_context(request.id)),
+                ),
+            )
+            .filter(consent_request::Column::Id.eq(request.id))
+            .exec(db)
+            .await?;
+        if let Some(address) = person.email.clone() {
+            let mut email = request_email(
+                db,
+                n,
+                person,
+                &address,
+                token.expose(),
+                false,
+                request.id,
+                now,
+            )
+            .await?;
+            // Keyed by the link too, so the new one is sent though the old one went.
+            email.key = format!("{}:{}", email.key, &token.hash()[..12]);
+            emails.push(email);
+        }
+    }
+    outbox::enqueue_all(db, n.keys, emails, now).await?;
+    Ok(waiting.len())
+}
+
+/// Gives each of `people` the latest version of each of `documents` ([`give`] decides who
+/// already has it). In the caller's transaction.
+pub async fn give_latest(
+    db: &impl ConnectionTrait,
+    n: Notifier<'_>,
+    documents: &[Uuid],
+    people: &[participant::Model],
+    audit: &AuditContext,
+) -> Result<(), ConsentError> {
+    if documents.is_empty() || people.is_empty() {
+        return Ok(());
+    }
+    let found = consent_document::Entity::find()
+        .filter(consent_document::Column::Id.is_in(documents.iter().copied()))
+        .all(db)
+        .await?;
+    let versions = consent_version::Entity::find()
+        .filter(consent_version::Column::DocumentId.is_in(found.iter().map(|d| d.id)))
+        .all(db)
+        .await?;
+    for document in &found {
+        if let Some(version) = versions
+            .iter()
+            .find(|v| v.document_id == document.id && v.version == document.latest_version)
+        {
+            give(db, n, document, version, people, false, audit).await?;
+        }
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn request_email(
     db: &impl ConnectionTrait,
@@ -216,6 +316,8 @@ async fn request_email(
     context.consent = Some(ConsentView {
         url: n.public_url.link(&format!("/consent/{token}")),
         again,
+        links: Vec::new(),
+        before: None,
     });
     let rendered = n
         .render(Kind::ConsentRequest, &context)
@@ -243,7 +345,7 @@ async fn request_email(
     })
 }
 
-fn db_error(e: crate::practice::PracticeError) -> ConsentError {
+pub(super) fn db_error(e: crate::practice::PracticeError) -> ConsentError {
     match e {
         crate::practice::PracticeError::Db(e) => ConsentError::Db(e),
         other => ConsentError::Db(sea_orm::DbErr::Custom(other.to_string())),

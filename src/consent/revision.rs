@@ -1,7 +1,9 @@
 //! Saving a new version of a consent document, and asking again everyone who signed an
 //! earlier one when the version says so, in one transaction.
 
-use entity::{consent_request, participant};
+use std::collections::HashMap;
+
+use entity::{consent_request, consent_version, participant};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
 };
@@ -50,4 +52,37 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
     txn.commit().await?;
     n.mailer.wake();
     Ok(saved)
+}
+
+/// For each document, the earliest version a signature must be of to still stand: the
+/// latest that asked everyone again, or 1.
+pub async fn reconsent_floors(
+    db: &impl ConnectionTrait,
+    documents: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, i32>, ConsentError> {
+    let asking = consent_version::Entity::find()
+        .filter(consent_version::Column::DocumentId.is_in(documents))
+        .filter(consent_version::Column::RequiresReconsent.eq(true))
+        .all(db)
+        .await?;
+    let mut floors: HashMap<Uuid, i32> = HashMap::new();
+    for v in asking {
+        let floor = floors.entry(v.document_id).or_insert(1);
+        *floor = (*floor).max(v.version);
+    }
+    Ok(floors)
+}
+
+/// The version number of each of `versions`.
+pub async fn version_numbers(
+    db: &impl ConnectionTrait,
+    versions: Vec<Uuid>,
+) -> Result<HashMap<Uuid, i32>, ConsentError> {
+    Ok(consent_version::Entity::find()
+        .filter(consent_version::Column::Id.is_in(versions))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.version))
+        .collect())
 }

@@ -43,10 +43,12 @@ pub enum Kind {
     SeriesChanged,
     /// A consent document for one partner to read and sign.
     ConsentRequest,
+    /// Before an appointment: the documents it requires that one partner has not signed.
+    ConsentReminder,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::BookingConfirmed,
         Kind::BookingRescheduled,
         Kind::BookingCancelled,
@@ -58,6 +60,7 @@ impl Kind {
         Kind::SeriesBooked,
         Kind::SeriesChanged,
         Kind::ConsentRequest,
+        Kind::ConsentReminder,
     ];
 
     /// Its name in the outbox, the API and the template directory.
@@ -74,6 +77,7 @@ impl Kind {
             Kind::SeriesBooked => "series_booked",
             Kind::SeriesChanged => "series_changed",
             Kind::ConsentRequest => "consent_request",
+            Kind::ConsentReminder => "consent_reminder",
         }
     }
 }

@@ -131,6 +131,20 @@ fn batches(rows: Vec<email_outbox::ActiveModel>) -> Vec<Vec<email_outbox::Active
     out
 }
 
+/// Which of `keys` are already in the outbox, whatever became of them.
+pub async fn queued_keys(
+    db: &impl ConnectionTrait,
+    keys: Vec<String>,
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    Ok(email_outbox::Entity::find()
+        .filter(email_outbox::Column::IdempotencyKey.is_in(keys))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.idempotency_key)
+        .collect())
+}
+
 /// Cancels an appointment's messages of these kinds that have not gone yet. One being sent
 /// at this moment cannot be called back and is left to finish.
 pub async fn cancel_pending(

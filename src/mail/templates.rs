@@ -45,7 +45,7 @@ macro_rules! kind_template {
 }
 
 /// Per kind, in the order of [`Kind::ALL`]: subject, text body, HTML body.
-const KINDS: [[Embedded; 3]; 11] = kind_templates!(
+const KINDS: [[Embedded; 3]; 12] = kind_templates!(
     "booking_confirmed",
     "booking_rescheduled",
     "booking_cancelled",
@@ -57,6 +57,7 @@ const KINDS: [[Embedded; 3]; 11] = kind_templates!(
     "series_booked",
     "series_changed",
     "consent_request",
+    "consent_reminder",
 );
 
 /// A message's rendered words.
@@ -170,6 +171,26 @@ pub struct ConsentView {
     pub url: String,
     /// A new version of one they signed before.
     pub again: bool,
+    /// For a reminder: every link still waiting, `url` first.
+    pub links: Vec<ConsentLink>,
+    /// For a reminder: when the appointment is, in the recipient's zone.
+    pub before: Option<String>,
+}
+
+/// One of several signing links, numbered from 1 (a title would name the therapy).
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsentLink {
+    pub number: usize,
+    pub url: String,
+}
+
+impl ConsentLink {
+    pub fn numbered(urls: Vec<String>) -> Vec<ConsentLink> {
+        urls.into_iter()
+            .enumerate()
+            .map(|(i, url)| ConsentLink { number: i + 1, url })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -270,6 +291,11 @@ pub fn sample(practice: PracticeView, base: &str) -> MessageContext {
         consent: Some(ConsentView {
             url: format!("{base}/consent/atc_sample"),
             again: false,
+            links: ConsentLink::numbered(vec![
+                format!("{base}/consent/atc_sample"),
+                format!("{base}/consent/atc_sample2"),
+            ]),
+            before: Some("Tuesday 8 December 2026, 9:00 am EST (America/New York)".into()),
         }),
         series: Some(SeriesView {
             cadence: "every week".into(),

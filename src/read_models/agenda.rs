@@ -1,5 +1,6 @@
-//! The agenda: the appointments in a span of time, each with what needs attention. Four
-//! queries however full the span is, and a fifth when it holds video sessions.
+//! The agenda: the appointments in a span of time, each with what needs attention. Five
+//! queries however full the span is, a sixth when it holds video sessions, and three more
+//! when a type on it requires consent documents.
 
 use std::collections::HashMap;
 
@@ -38,6 +39,9 @@ pub enum Attention {
     /// A partner joined this video session from outside the practitioner's licensed
     /// jurisdictions.
     OutsideLicence,
+    /// Before a session to come, this many of the documents its type requires are unsigned
+    /// (each partner counted apart).
+    ConsentUnsigned(usize),
 }
 
 /// One appointment on the agenda.
@@ -57,6 +61,8 @@ pub struct Facts<'a> {
     pub note: Option<NoteStatus>,
     /// A partner joined from outside the practitioner's licences.
     pub outside_licence: bool,
+    /// Required documents still unsigned.
+    pub unsigned: usize,
 }
 
 /// What needs attention for `a` at `now`. Clinical matters only for those who treat the
@@ -66,8 +72,12 @@ pub fn attention(a: &appointment::Model, facts: &Facts<'_>, now: DateTime<Utc>) 
     if facts.outside_licence {
         found.push(Attention::OutsideLicence);
     }
-    if a.status == AppointmentStatus::Confirmed && a.starts_at > now && facts.intake_waiting {
+    let ahead = a.status == AppointmentStatus::Confirmed && a.starts_at > now;
+    if ahead && facts.intake_waiting {
         found.push(Attention::IntakeNotSubmitted);
+    }
+    if ahead && facts.unsigned > 0 {
+        found.push(Attention::ConsentUnsigned(facts.unsigned));
     }
     if !facts.treats {
         return found;
@@ -170,6 +180,13 @@ pub async fn between(
         .filter(|l| l.outside_licence)
         .map(|l| l.appointment_id)
         .collect();
+    let ahead: Vec<&appointment::Model> = appointments
+        .iter()
+        .filter(|a| a.status == AppointmentStatus::Confirmed && a.starts_at > now)
+        .collect();
+    let unsigned = crate::consent::requirements::unsigned(db, &ahead)
+        .await
+        .map_err(consent_db)?;
     Ok(appointments
         .into_iter()
         .map(|a| {
@@ -181,6 +198,7 @@ pub async fn between(
                 altered: altered.contains_key(&a.client_id),
                 note: notes.get(&a.id).copied(),
                 outside_licence: outside.contains(&a.id),
+                unsigned: unsigned.get(&a.id).copied().unwrap_or(0),
             };
             let attention = attention(&a, &facts, now);
             Item {
@@ -190,6 +208,13 @@ pub async fn between(
             }
         })
         .collect())
+}
+
+fn consent_db(e: crate::consent::ConsentError) -> DbErr {
+    match e {
+        crate::consent::ConsentError::Db(e) => e,
+        other => DbErr::Custom(other.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +267,7 @@ mod tests {
             altered: false,
             note,
             outside_licence: false,
+            unsigned: 0,
         }
     }
 

@@ -1,10 +1,10 @@
 //! What the rest of the practice does, in the same transaction, when scheduling books an
-//! appointment or a partner's address changes: today, the intake questionnaires a booking
-//! hands out and the private intake links an address change replaces.
+//! appointment or a partner's address changes: the intake questionnaires and consent
+//! documents a booking hands out, and the private links an address change replaces.
 //!
 //! Scheduling knows these only through [`Followups`], which the capability above it
-//! implements, so scheduling stays below intake and a booking that rolls back takes its
-//! intakes with it.
+//! implements, so scheduling stays below intake and consent, and a booking that rolls back
+//! takes what it handed out with it.
 
 use std::future::Future;
 
@@ -64,4 +64,30 @@ pub trait Followups: Sync {
         person: &participant::Model,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<usize, FollowupError>> + Send;
+}
+
+/// Two capabilities' follow-ups, one after the other, in the same transaction.
+impl<A: Followups, B: Followups> Followups for (A, B) {
+    async fn booked(
+        &self,
+        db: &impl ConnectionTrait,
+        n: Notifier<'_>,
+        facts: &Facts<'_>,
+        audit: &AuditContext,
+        plan: &mut Plan,
+    ) -> Result<(), FollowupError> {
+        self.0.booked(db, n, facts, audit, plan).await?;
+        self.1.booked(db, n, facts, audit, plan).await
+    }
+
+    async fn readdressed(
+        &self,
+        db: &impl ConnectionTrait,
+        n: Notifier<'_>,
+        person: &participant::Model,
+        now: DateTime<Utc>,
+    ) -> Result<usize, FollowupError> {
+        Ok(self.0.readdressed(db, n, person, now).await?
+            + self.1.readdressed(db, n, person, now).await?)
+    }
 }

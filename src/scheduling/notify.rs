@@ -120,13 +120,18 @@ pub async fn withdraw_pending(
 ) -> Result<bool, NotifyError> {
     let obsolete: &[Kind] = match change {
         Change::Booked => &[],
-        Change::Rescheduled { .. } => &[Kind::Reminder, Kind::BookingRescheduled],
+        Change::Rescheduled { .. } => &[
+            Kind::Reminder,
+            Kind::ConsentReminder,
+            Kind::BookingRescheduled,
+        ],
         Change::Cancelled | Change::Relinked => &[
             Kind::Reminder,
+            Kind::ConsentReminder,
             Kind::BookingConfirmed,
             Kind::BookingRescheduled,
         ],
-        Change::Closed => &[Kind::Reminder],
+        Change::Closed => &[Kind::Reminder, Kind::ConsentReminder],
     };
     if !obsolete.is_empty() {
         outbox::cancel_pending(db, a.id, obsolete, now).await?;

@@ -84,7 +84,7 @@ pub async fn readdressed(
         let relinked = rotate_manage_link(db, n, a, now).await?;
         notify::appointment_changed(db, n, &relinked, Change::Relinked, now).await?;
     }
-    let intakes = followups
+    let others = followups
         .readdressed(db, n, person, now)
         .await
         .map_err(SchedulingError::Followup)?;
@@ -96,7 +96,7 @@ pub async fn readdressed(
                 .details(serde_json::json!({
                     "participant": person.id,
                     "appointments": ahead.len(),
-                    "intakes": intakes,
+                    "other_links": others,
                 })),
         )
         .await?;

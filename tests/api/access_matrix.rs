@@ -169,6 +169,7 @@ fn api_rule(operation: &str) -> Option<Rule> {
         | "listConsentDocuments"
         | "createConsentDocument"
         | "getConsentDocument"
+        | "setConsentRequirements"
         | "addConsentVersion"
         | "listQuestionnaires"
         | "createQuestionnaire"

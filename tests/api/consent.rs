@@ -555,3 +555,224 @@ async fn staff_send_a_document_from_the_client_record_and_see_who_signed() {
     .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 }
+
+/// The text parts of the messages to `address` whose body contains `marker`, oldest first.
+fn texts(smtp: &crate::common::smtp::SmtpServer, address: &str, marker: &str) -> Vec<String> {
+    smtp.received_by(address)
+        .into_iter()
+        .filter(|m| m.raw.contains(marker))
+        .map(|mail| {
+            let parsed = mailparse::parse_mail(mail.raw.as_bytes()).unwrap();
+            parsed
+                .subparts
+                .iter()
+                .find_map(|p| {
+                    p.subparts
+                        .iter()
+                        .chain(std::iter::once(p))
+                        .find(|q| q.ctype.mimetype == "text/plain")
+                        .map(|q| q.get_body().unwrap())
+                })
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The latest of [`texts`].
+fn latest_text(smtp: &crate::common::smtp::SmtpServer, address: &str, marker: &str) -> String {
+    texts(smtp, address, marker)
+        .pop()
+        .unwrap_or_else(|| panic!("no message to {address} with {marker:?}"))
+}
+
+#[tokio::test]
+async fn a_session_type_that_requires_documents_hands_them_out_and_asks_before_the_day() {
+    let smtp = crate::common::smtp::SmtpServer::start().await;
+    let clock = attune::clock::Clock::manual(crate::common::scheduling::monday_morning());
+    let app = TestApp::builder()
+        .clock(clock.clone())
+        .smtp(&smtp)
+        .spawn()
+        .await;
+    let couple = app.couple_in_care("2026-12-08T14:00:00Z").await;
+    let owner = &couple.owner;
+    let docs = documents(&app, owner).await;
+    let consent = of_kind(&docs, "informed_consent")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let telehealth = of_kind(&docs, "telehealth")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = app.type_id(owner, "couples-session").await;
+
+    // Only owners set requirements, and only to types that exist.
+    let bad = assert_problem(
+        app.send_as(
+            owner,
+            Method::PUT,
+            &format!("/api/v1/consent-documents/{consent}/required-for"),
+            json!({"appointment_type_ids": [uuid::Uuid::new_v4()]}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&bad), ["appointment_type_ids"]);
+    assert_problem(
+        app.send_as(
+            &couple.clinician,
+            Method::PUT,
+            &format!("/api/v1/consent-documents/{consent}/required-for"),
+            json!({"appointment_type_ids": [session]}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    for id in [&consent, &telehealth] {
+        let set = assert_status(
+            app.send_as(
+                owner,
+                Method::PUT,
+                &format!("/api/v1/consent-documents/{id}/required-for"),
+                json!({"appointment_type_ids": [session]}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(set["appointment_type_ids"], json!([session]));
+    }
+    let listed = documents(&app, owner).await;
+    assert_eq!(
+        of_kind(&listed, "telehealth")["required_for"],
+        json!([session])
+    );
+    assert_eq!(
+        of_kind(&listed, "practice_policies")["required_for"],
+        json!([])
+    );
+
+    // The first paid session, on Thursday: each partner is given both documents.
+    let first = app.first_practitioner_id().await;
+    let booked = assert_status(
+        app.send_as(
+            owner,
+            Method::POST,
+            "/api/v1/appointments",
+            json!({"client_id": couple.client, "appointment_type_id": session,
+                   "practitioner_id": first, "start": "2026-12-10T15:00:00Z"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/api/v1/clients/{}/consents", couple.client);
+    let given = assert_status(app.get_as(owner, &path).await, StatusCode::OK).await;
+    let items = given["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4, "two documents for each partner");
+    assert!(items.iter().all(|i| i["status"] == "pending"));
+
+    // The agenda and the record say what is missing.
+    let agenda = app
+        .page(owner, "/admin?from=2026-12-10&view=day")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(agenda.contains("4 consent documents unsigned"), "{agenda}");
+    let record = app
+        .page(owner, &format!("/admin/clients/{}", couple.client))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(record.contains("id=\"consent-missing\""), "{record}");
+    assert!(record.contains("Informed consent for couples therapy: Jane Doe"));
+
+    // Jane signs her informed consent.
+    app.dispatch_pending_emails().await;
+    let jane_link = signing_links(&texts(&smtp, "jane@example.org", "read and sign").join("\n"));
+    assert_eq!(jane_link.len(), 2);
+    let mut jane_signed = 0;
+    for token in &jane_link {
+        let page = app
+            .get_html(&format!("/consent/{token}"), None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        if page.contains("Informed consent for couples therapy") {
+            let r = app
+                .post_html(
+                    &format!("/consent/{token}"),
+                    None,
+                    &[("name", "Jane Doe"), ("agree", "1")],
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            jane_signed += 1;
+        }
+    }
+    assert_eq!(jane_signed, 1);
+    let agenda = app
+        .page(owner, "/admin?from=2026-12-10&view=day")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(agenda.contains("3 consent documents unsigned"), "{agenda}");
+
+    // Too early for the reminder; two days before, each partner is asked once for what is
+    // still missing.
+    let report = attune::housekeeping::run_once(&app.state).await.unwrap();
+    assert_eq!(report.consent_reminders, 0);
+    clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-12-08T16:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
+    let report = attune::housekeeping::run_once(&app.state).await.unwrap();
+    assert_eq!(report.consent_reminders, 2);
+    let report = attune::housekeeping::run_once(&app.state).await.unwrap();
+    assert_eq!(report.consent_reminders, 0, "asked once");
+    app.dispatch_pending_emails().await;
+    let jane = latest_text(&smtp, "jane@example.org", "Before your appointment");
+    let sam = latest_text(&smtp, "sam@example.org", "Before your appointment");
+    assert_eq!(signing_links(&jane).len(), 1, "{jane}");
+    assert_eq!(signing_links(&sam).len(), 2, "{sam}");
+    assert!(jane.contains("Thursday 10 December 2026"), "{jane}");
+    for text in [&jane, &sam] {
+        assert!(!text.contains("Informed consent") && !text.contains("Telehealth"));
+        assert!(!text.contains("Sam Roe") || !text.contains("Jane Doe"));
+    }
+    assert!(!jane.contains("Sam"), "nothing of the other partner");
+
+    // Cancelled, the session asks for nothing more.
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let owner = &owner;
+    let id = booked["id"].as_str().unwrap();
+    assert_status(
+        app.send_as(
+            owner,
+            Method::POST,
+            &format!("/api/v1/appointments/{id}/cancel"),
+            json!({"reason": "They moved away"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let agenda = app
+        .page(owner, "/admin?from=2026-12-10&view=day")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!agenda.contains("consent documents unsigned"));
+    let report = attune::housekeeping::run_once(&app.state).await.unwrap();
+    assert_eq!(report.consent_reminders, 0);
+    app.dispatch_pending_emails().await;
+}

@@ -13,7 +13,7 @@ use crate::{
     auth::{Permission, Staff},
     consent::{
         documents::{self, Document, VersionInput},
-        requests,
+        requests, requirements,
     },
 };
 
@@ -62,11 +62,15 @@ pub struct ConsentDocumentView {
     current: ConsentVersionView,
     /// Every version, earliest first; only on `GET /consent-documents/{id}`.
     versions: Option<Vec<ConsentVersionView>>,
+    /// The appointment types that require it: a booking of one gives it to each partner
+    /// who has not signed it.
+    required_for: Vec<Uuid>,
     updated_at: DateTime<Utc>,
 }
 
-fn view(d: Document) -> ConsentDocumentView {
+fn view(d: Document, required_for: Vec<Uuid>) -> ConsentDocumentView {
     ConsentDocumentView {
+        required_for,
         id: d.document.id,
         kind: d.document.kind,
         title: d.document.title,
@@ -91,6 +95,16 @@ pub struct NewConsentDocument {
     body: String,
     /// Required for a confidentiality policy: `no_secrets` or `limited_secrets`.
     secrets_policy: Option<String>,
+    /// Appointment types that require it before their first appointment.
+    #[serde(default)]
+    required_for: Option<Vec<Uuid>>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct ConsentRequirementsInput {
+    /// Every appointment type that requires the document; an empty list requires it for
+    /// none.
+    appointment_type_ids: Vec<Uuid>,
 }
 
 #[derive(Object, Deserialize)]
@@ -126,10 +140,15 @@ impl ConsentApi {
         state: Data<&AppState>,
         _staff: Staff,
     ) -> ApiResult<Json<ConsentDocumentList>, StaffRead> {
-        let items = documents::list(&state.db)
-            .await?
+        let listed = documents::list(&state.db).await?;
+        let mut required =
+            requirements::types_of(&state.db, listed.iter().map(|d| d.document.id)).await?;
+        let items = listed
             .into_iter()
-            .map(view)
+            .map(|d| {
+                let types = required.remove(&d.document.id).unwrap_or_default();
+                view(d, types)
+            })
             .collect();
         Ok(Json(ConsentDocumentList { items }))
     }
@@ -154,7 +173,22 @@ impl ConsentApi {
         };
         let audit = audit_context(&state, &origin, staff.actor());
         let created = documents::create(&state.db, &input, &audit).await?;
-        Ok(CreatedConsentDocument::Created(Json(view(created))))
+        let required = match body.required_for {
+            Some(types) => {
+                requirements::set(
+                    &state.db,
+                    created.document.id,
+                    &types,
+                    "required_for",
+                    &audit,
+                )
+                .await?
+            }
+            None => Vec::new(),
+        };
+        Ok(CreatedConsentDocument::Created(Json(view(
+            created, required,
+        ))))
     }
 
     /// One consent document with every version
@@ -173,7 +207,11 @@ impl ConsentApi {
             .ok_or_else(|| {
                 crate::http::problem::ApiError::not_found("There is no such consent document.")
             })?;
-        let mut body = view(Document { document, current });
+        let required = requirements::types_of(&state.db, [id.0])
+            .await?
+            .remove(&id.0)
+            .unwrap_or_default();
+        let mut body = view(Document { document, current }, required);
         body.versions = Some(versions.into_iter().map(Into::into).collect());
         Ok(Json(body))
     }
@@ -207,8 +245,50 @@ impl ConsentApi {
         let saved =
             crate::consent::revision::save(&state.db, state.notifier(), id.0, &input, &audit)
                 .await?;
-        Ok(CreatedConsentDocument::Created(Json(view(saved))))
+        let required = requirements::types_of(&state.db, [id.0])
+            .await?
+            .remove(&id.0)
+            .unwrap_or_default();
+        Ok(CreatedConsentDocument::Created(Json(view(saved, required))))
     }
+
+    /// Set which appointment types require it (owner)
+    ///
+    /// A booking of one of them gives the document's latest version to each partner who
+    /// has no signature of it that still stands; unsigned ones show on the agenda and the
+    /// client record, and a reminder asks for them before the appointment.
+    #[oai(
+        path = "/:id/required-for",
+        method = "put",
+        operation_id = "setConsentRequirements"
+    )]
+    async fn set_requirements(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<ConsentRequirementsInput>,
+    ) -> ApiResult<Json<ConsentRequirementsView>, StaffWrite> {
+        staff.require(Permission::ManageSettings)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let appointment_type_ids = requirements::set(
+            &state.db,
+            id.0,
+            &body.0.appointment_type_ids,
+            "appointment_type_ids",
+            &audit,
+        )
+        .await?;
+        Ok(Json(ConsentRequirementsView {
+            appointment_type_ids,
+        }))
+    }
+}
+
+#[derive(Object)]
+pub struct ConsentRequirementsView {
+    appointment_type_ids: Vec<Uuid>,
 }
 
 /// One document given to one partner, and where it stands.

@@ -44,6 +44,7 @@ pub enum EmailKind {
     SeriesBooked,
     SeriesChanged,
     ConsentRequest,
+    ConsentReminder,
 }
 
 impl From<EmailKind> for Kind {
@@ -60,6 +61,7 @@ impl From<EmailKind> for Kind {
             EmailKind::SeriesBooked => Kind::SeriesBooked,
             EmailKind::SeriesChanged => Kind::SeriesChanged,
             EmailKind::ConsentRequest => Kind::ConsentRequest,
+            EmailKind::ConsentReminder => Kind::ConsentReminder,
         }
     }
 }
@@ -78,6 +80,7 @@ impl From<Kind> for EmailKind {
             Kind::SeriesBooked => EmailKind::SeriesBooked,
             Kind::SeriesChanged => EmailKind::SeriesChanged,
             Kind::ConsentRequest => EmailKind::ConsentRequest,
+            Kind::ConsentReminder => EmailKind::ConsentReminder,
         }
     }
 }

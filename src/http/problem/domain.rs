@@ -202,6 +202,7 @@ impl From<crate::consent::ConsentError> for ApiError {
                 Self::conflict("This document is already signed.").with_reason("already_signed")
             }
             E::Invalid(invalid) => invalid.into(),
+            e @ E::Unreadable => Self::internal(e),
             E::Db(e) => e.into(),
         }
     }

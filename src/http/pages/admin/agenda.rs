@@ -1,7 +1,7 @@
 //! `/admin`: the agenda, a day or a week at a time, with what needs attention.
 
 use crate::http::pages::PageResult;
-use std::collections::HashMap;
+use std::{borrow::Cow, collections::HashMap};
 
 use chrono::{Duration, NaiveDate};
 use entity::appointment::AppointmentStatus;
@@ -146,14 +146,16 @@ pub fn status_label(status: AppointmentStatus) -> &'static str {
 
 /// A badge for what needs attention: its words and how loud it is.
 fn badge(need: Attention) -> serde_json::Value {
-    let (text, kind) = match need {
-        Attention::IntakeNotSubmitted => ("Intake not submitted", "wait"),
-        Attention::Flagged(Flag::Safety) => ("Safety flag", "alert"),
-        Attention::Flagged(Flag::Urgent) => ("Urgent flag", "alert"),
-        Attention::NoteNotWritten => ("Note not written", "wait"),
-        Attention::NoteNotSigned => ("Note not signed", "wait"),
-        Attention::IntegrityFailure => ("Record failed its integrity check", "alert"),
-        Attention::OutsideLicence => ("Joined from outside licensed jurisdictions", "alert"),
+    let (text, kind): (Cow<str>, &str) = match need {
+        Attention::IntakeNotSubmitted => ("Intake not submitted".into(), "wait"),
+        Attention::Flagged(Flag::Safety) => ("Safety flag".into(), "alert"),
+        Attention::Flagged(Flag::Urgent) => ("Urgent flag".into(), "alert"),
+        Attention::NoteNotWritten => ("Note not written".into(), "wait"),
+        Attention::NoteNotSigned => ("Note not signed".into(), "wait"),
+        Attention::IntegrityFailure => ("Record failed its integrity check".into(), "alert"),
+        Attention::OutsideLicence => ("Joined from outside licensed jurisdictions".into(), "alert"),
+        Attention::ConsentUnsigned(1) => ("1 consent document unsigned".into(), "wait"),
+        Attention::ConsentUnsigned(n) => (format!("{n} consent documents unsigned").into(), "wait"),
     };
     json!({ "text": text, "kind": kind })
 }

@@ -247,8 +247,9 @@ pub(super) async fn page(
             })
         })
         .collect();
-    let consent_choices: Vec<Value> = crate::consent::documents::list(db)
-        .await?
+    let documents = crate::consent::documents::list(db).await?;
+    let consent_missing = required_unsigned(db, &sessions, &documents, &people, now).await?;
+    let consent_choices: Vec<Value> = documents
         .into_iter()
         .map(|d| json!({ "id": d.document.id, "title": d.document.title }))
         .collect();
@@ -419,6 +420,7 @@ pub(super) async fn page(
             "intakes": intake_rows,
             "consents": consent_rows,
             "consent_documents": consent_choices,
+            "consent_missing": consent_missing,
             "questionnaires": questionnaire_choices,
             "types": type_choices,
             "practitioners": practitioner_choices,
@@ -570,6 +572,36 @@ pub async fn book(
         page(state, origin, admin, id, status, None, shown)
     })
     .await
+}
+
+/// Each document a session to come requires that a partner has not signed, once per
+/// partner and document, for the record to name.
+async fn required_unsigned(
+    db: &impl sea_orm::ConnectionTrait,
+    sessions: &[entity::appointment::Model],
+    documents: &[crate::consent::documents::Document],
+    people: &HashMap<Uuid, String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Value>, ApiError> {
+    let ahead: Vec<&entity::appointment::Model> = sessions
+        .iter()
+        .filter(|a| {
+            a.status == entity::appointment::AppointmentStatus::Confirmed && a.starts_at > now
+        })
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut rows = Vec::new();
+    for m in crate::consent::requirements::missing(db, &ahead).await? {
+        if !seen.insert((m.participant_id, m.document_id)) {
+            continue;
+        }
+        let title = documents
+            .iter()
+            .find(|d| d.document.id == m.document_id)
+            .map(|d| d.document.title.clone());
+        rows.push(json!({ "title": title, "partner": people.get(&m.participant_id) }));
+    }
+    Ok(rows)
 }
 
 /// `POST /admin/clients/{id}/consents`: a consent document to one partner, or to each, to

@@ -49,6 +49,7 @@ fn label(kind: Kind) -> &'static str {
         Kind::SeriesBooked => "Series of sessions booked (to the client)",
         Kind::SeriesChanged => "Sessions of a series moved or cancelled (to the client)",
         Kind::ConsentRequest => "A consent document to sign (to one partner)",
+        Kind::ConsentReminder => "Documents still to sign before an appointment (to one partner)",
     }
 }
 
