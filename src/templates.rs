@@ -72,6 +72,10 @@ const PAGES: &[Embedded] = &[
     embedded_template!("pages/admin/table", "pages/admin/table.hbs"),
     embedded_template!("pages/admin/email_preview", "pages/admin/email_preview.hbs"),
     embedded_template!("pages/admin/response", "pages/admin/response.hbs"),
+    embedded_template!(
+        "pages/admin/consent_version",
+        "pages/admin/consent_version.hbs"
+    ),
 ];
 
 /// A template that cannot be used, with where.

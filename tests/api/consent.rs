@@ -776,3 +776,137 @@ async fn a_session_type_that_requires_documents_hands_them_out_and_asks_before_t
     assert_eq!(report.consent_reminders, 0);
     app.dispatch_pending_emails().await;
 }
+
+#[tokio::test]
+async fn owners_edit_documents_from_the_dashboard_and_every_version_stays_readable() {
+    use crate::common::admin::{html, location};
+    let (app, _) = TestApp::at_monday_morning().await;
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let (_, assistant) = app.signed_in(Role::Assistant).await;
+    let list = html(
+        app.page(&owner, "/admin/settings/consent").await,
+        StatusCode::OK,
+    )
+    .await;
+    let telehealth = of_kind(&documents(&app, &owner).await, "telehealth").clone();
+    let id = telehealth["id"].as_str().unwrap();
+    let path = format!("/admin/settings/consent/{id}");
+    assert!(list.contains(&format!(r#"href="{path}""#)), "{list}");
+    assert!(list.contains("By hand only"));
+    assert_eq!(
+        app.page(&assistant, "/admin/settings/consent")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // A mistake is named beside its field, with what was typed kept.
+    let session = app.type_id(&owner, "couples-session").await;
+    let bad = html(
+        app.submit(&owner, &path, &[("title", "Telehealth"), ("body", "  ")])
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(bad.contains(r#"id="f-body-error""#), "{bad}");
+    assert!(bad.contains(r#"value="Telehealth""#));
+
+    // A changed text is a new version; the types ticked require it.
+    let body = format!(
+        "{}\n\nWe use an encrypted video service.",
+        telehealth["current"]["body"].as_str().unwrap()
+    );
+    let saved = app
+        .submit(
+            &owner,
+            &path,
+            &[
+                ("title", "Telehealth consent"),
+                ("body", &body),
+                ("required_for", &session),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert!(location(&saved).contains("version-saved"));
+    let now = assert_status(
+        app.get_as(&owner, &format!("/api/v1/consent-documents/{id}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(now["latest_version"], 2);
+    assert_eq!(now["title"], "Telehealth consent");
+    assert_eq!(now["required_for"], json!([session]));
+    assert_eq!(now["versions"][1]["requires_reconsent"], false);
+
+    // Saving the same text again only changes what it is required for.
+    let same = app
+        .submit(
+            &owner,
+            &path,
+            &[("title", "Telehealth consent"), ("body", &body)],
+        )
+        .await;
+    assert_eq!(same.status(), StatusCode::SEE_OTHER);
+    let now = assert_status(
+        app.get_as(&owner, &format!("/api/v1/consent-documents/{id}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(now["latest_version"], 2);
+    assert_eq!(now["required_for"], json!([]));
+
+    // The first version reads as it was, and says it was replaced.
+    let first = html(
+        app.page(&owner, &format!("{path}/versions/1")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(first.contains("A later version has replaced it"), "{first}");
+    assert!(!first.contains("encrypted video service"));
+    assert_eq!(
+        app.page(&owner, &format!("{path}/versions/9"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // A document of the practice's own, by form.
+    let bad = html(
+        app.submit(
+            &owner,
+            "/admin/settings/consent/new",
+            &[
+                ("kind", "poem"),
+                ("title", "Recording"),
+                ("body", "We never record."),
+            ],
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(bad.contains(r#"id="f-kind-error""#), "{bad}");
+    let added = app
+        .submit(
+            &owner,
+            "/admin/settings/consent/new",
+            &[
+                ("kind", "other"),
+                ("title", "Recording"),
+                ("body", "We never record."),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    assert_eq!(documents(&app, &owner).await.len(), 5);
+    assert_eq!(
+        app.audit_events(&owner, "consent_document.requirements")
+            .await
+            .len(),
+        3,
+        "set on the telehealth save, cleared on the next, and the new one's (none)"
+    );
+}

@@ -711,6 +711,7 @@ async fn the_settings_index_lists_only_what_the_role_may_open() {
     for href in [
         "/admin/settings/practice",
         "/admin/settings/practitioners",
+        "/admin/settings/consent",
         "/admin/settings/types",
         "/admin/settings/hours",
         "/admin/settings/calendar",
@@ -736,6 +737,7 @@ async fn the_settings_index_lists_only_what_the_role_may_open() {
     }
     for href in [
         "/admin/settings/practice",
+        "/admin/settings/consent",
         "/admin/settings/staff",
         "/admin/audit",
     ] {

@@ -14,6 +14,7 @@ mod audit_log;
 mod calendar;
 mod client_edit;
 mod clients;
+mod consent;
 mod emails;
 mod fields;
 mod listing;

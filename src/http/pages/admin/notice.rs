@@ -44,10 +44,12 @@ pub enum Notice {
     SeriesChanged,
     SeriesCancelled,
     ConsentSent,
+    DocumentAdded,
+    VersionSaved,
 }
 
 impl Notice {
-    const ALL: [Notice; 30] = [
+    const ALL: [Notice; 32] = [
         Notice::Booked,
         Notice::Cancelled,
         Notice::Rescheduled,
@@ -78,6 +80,8 @@ impl Notice {
         Notice::SeriesChanged,
         Notice::SeriesCancelled,
         Notice::ConsentSent,
+        Notice::DocumentAdded,
+        Notice::VersionSaved,
     ];
 
     fn code(self) -> &'static str {
@@ -112,6 +116,8 @@ impl Notice {
             Notice::SeriesChanged => "series-moved",
             Notice::SeriesCancelled => "series-cancelled",
             Notice::ConsentSent => "consent-sent",
+            Notice::DocumentAdded => "document-added",
+            Notice::VersionSaved => "version-saved",
         }
     }
 
@@ -154,6 +160,10 @@ impl Notice {
                 "The series is booked; each partner gets one email listing the sessions."
             }
             Notice::SeriesChanged => "The sessions are moved; the clients are told in one email.",
+            Notice::DocumentAdded => "Document added.",
+            Notice::VersionSaved => {
+                "A new version is saved; the earlier ones are kept as they were signed."
+            }
             Notice::ConsentSent => {
                 "Sent: each partner signs through their own link (one who already has it is left as is)."
             }

@@ -150,6 +150,26 @@ pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
             get(g(practice::edit)).post(g(practice::save)).boxed(),
             GET_POST,
         ),
+        (
+            "/admin/settings/consent",
+            get(g(consent::list)).boxed(),
+            GET,
+        ),
+        (
+            "/admin/settings/consent/new",
+            get(g(consent::new_form)).post(g(consent::create)).boxed(),
+            GET_POST,
+        ),
+        (
+            "/admin/settings/consent/:id",
+            get(g(consent::edit)).post(g(consent::save)).boxed(),
+            GET_POST,
+        ),
+        (
+            "/admin/settings/consent/:id/versions/:number",
+            get(g(consent::version)).boxed(),
+            GET,
+        ),
         ("/admin/settings/types", get(g(types::list)).boxed(), GET),
         (
             "/admin/settings/types/new",

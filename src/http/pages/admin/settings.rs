@@ -58,6 +58,12 @@ pub async fn index(Data(state): Data<&AppState>, Data(admin): Data<&Admin>) -> P
             "The people clients book.",
         ),
         (
+            owner,
+            "/admin/settings/consent",
+            "Consent documents",
+            "Informed consent, confidentiality, telehealth and policies each partner signs.",
+        ),
+        (
             may(Permission::Schedule),
             "/admin/settings/types",
             "Appointment types",
