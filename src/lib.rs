@@ -20,6 +20,7 @@ pub mod integrity;
 pub mod mail;
 pub mod notes;
 pub mod pagination;
+pub mod pdf;
 pub mod policy;
 pub mod practice;
 pub mod read_models;

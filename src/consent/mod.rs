@@ -3,6 +3,7 @@
 //! forever, so a signature always points at the exact text that was given.
 
 pub mod builtin;
+pub mod copy;
 pub mod documents;
 pub mod followups;
 pub mod markdown;

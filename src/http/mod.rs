@@ -92,6 +92,10 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
             get(pages::consent::show).post(pages::consent::sign).boxed(),
         ),
         (
+            "/consent/:token/copy.pdf",
+            get(pages::consent::copy_pdf).boxed(),
+        ),
+        (
             "/join/:token",
             get(pages::join::open).post(pages::join::join).boxed(),
         ),

@@ -93,6 +93,7 @@ fn api_rule(operation: &str) -> Option<Rule> {
         | "assignConsent"
         | "listClientConsents"
         | "getClientConsent"
+        | "getClientConsentPdf"
         | "rescheduleAppointment"
         | "cancelAppointment"
         | "completeAppointment"
@@ -205,6 +206,7 @@ fn page_rule(path: &str, method: &str) -> Option<Rule> {
         | ("/admin/clients/:id/appointments", _)
         | ("/admin/clients/:id/series", _)
         | ("/admin/clients/:id/consents", _)
+        | ("/admin/clients/:id/consents/:request/copy.pdf", _)
         | ("/admin/series/:id", _)
         | ("/admin/clients/:id/intakes", _) => CONTACT,
         ("/admin/settings/outbox", _) | ("/admin/settings/outbox/:id/:action", _) => Rule::Client {
@@ -550,6 +552,12 @@ fn api_probes(s: &Seed) -> Vec<(&'static str, Method, String, Option<Value>)> {
             None,
         ),
         (
+            "getClientConsentPdf",
+            Method::GET,
+            format!("{v}/clients/{c}/consents/{random}/copy.pdf"),
+            None,
+        ),
+        (
             "rescheduleAppointment",
             Method::POST,
             format!("{v}/appointments/{random}/reschedule"),
@@ -703,6 +711,14 @@ fn page_probes(s: &Seed) -> Vec<(&'static str, Method, String)> {
             "/admin/clients/:id/consents",
             Method::POST,
             format!("/admin/clients/{c}/consents"),
+        ),
+        (
+            "/admin/clients/:id/consents/:request/copy.pdf",
+            Method::GET,
+            format!(
+                "/admin/clients/{c}/consents/{}/copy.pdf",
+                uuid::Uuid::new_v4()
+            ),
         ),
         (
             "/admin/series/:id",

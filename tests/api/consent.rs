@@ -246,6 +246,18 @@ async fn bad_documents_name_their_field_and_only_owners_change_them() {
     assert_eq!(unchanged["latest_version"], 1);
 }
 
+/// Every page's text, as a PDF reader extracts it, white space runs made one space.
+fn pdf_text(bytes: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(bytes).expect("a PDF that parses");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    assert!(!pages.is_empty());
+    doc.extract_text(&pages)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn signing_links(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, _) in text.match_indices("/consent/atc_") {
@@ -411,6 +423,47 @@ async fn each_partner_signs_their_own_copy_and_a_new_version_asks_again() {
         attune::crypto::sha256_hex(html)
     );
     assert_eq!(app.audit_events(owner, "consent.sign").await.len(), 1);
+
+    // The same copy as a PDF, for the partner and for staff, the text and the signature in
+    // it; none for a partner who has not signed.
+    let fingerprint = signed[0]["text_sha256"].as_str().unwrap().to_owned();
+    let theirs = app
+        .client
+        .get(app.url(&format!("/consent/{jane}/copy.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), StatusCode::OK);
+    assert_eq!(theirs.headers()["content-type"], "application/pdf");
+    let bytes = theirs.bytes().await.unwrap();
+    if let Ok(out) = std::env::var("ATTUNE_DUMP_PDF") {
+        std::fs::write(out, &bytes).unwrap();
+    }
+    let text = pdf_text(&bytes);
+    for words in [
+        "Informed consent for couples therapy",
+        "What therapy involves",
+        "Signed by",
+        "Jane Doe",
+        fingerprint.as_str(),
+    ] {
+        assert!(text.contains(words), "{words:?} in {text}");
+    }
+    assert!(!text.contains("Sam"), "nothing of the other partner");
+    let staff_pdf = app
+        .get_as(owner, &format!("{path}/{request}/copy.pdf"))
+        .await;
+    assert_eq!(staff_pdf.status(), StatusCode::OK);
+    assert_eq!(pdf_text(&staff_pdf.bytes().await.unwrap()), text);
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/consent/{sam}/copy.pdf")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
     assert!(app.audit_events(owner, "consent.view").await.len() >= 3);
     assert_eq!(app.audit_events(owner, "consent.assign").await.len(), 2);
 

@@ -2,7 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::Path,
+    payload::{Binary, Json},
+};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -468,4 +472,45 @@ impl ClientConsentsApi {
             html: opened.html,
         }))
     }
+
+    /// One partner's copy as a PDF
+    ///
+    /// The same text and signature, for print or a records request; made without a
+    /// browser. Each look is audited.
+    #[oai(
+        path = "/:id/consents/:request/copy.pdf",
+        method = "get",
+        operation_id = "getClientConsentPdf"
+    )]
+    async fn copy_pdf(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        request: Path<Uuid>,
+    ) -> ApiResult<PdfFile, StaffReadOne> {
+        staff.require(Permission::ManageClients)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let opened = requests::for_staff(&state.db, &state.keys, id.0, request.0, &audit).await?;
+        let practice = crate::practice::settings(&state.db).await?;
+        let tz = crate::practice::zone_of(&practice);
+        let pdf = crate::consent::copy::pdf(&opened, &practice.name, tz);
+        Ok(PdfFile::Ok(
+            Binary(pdf),
+            "attachment; filename=\"signed-copy.pdf\"".to_owned(),
+        ))
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum PdfFile {
+    /// The PDF.
+    #[oai(status = 200, content_type = "application/pdf")]
+    Ok(
+        Binary<Vec<u8>>,
+        /// Saves as `signed-copy.pdf`.
+        #[oai(header = "Content-Disposition")]
+        String,
+    ),
 }

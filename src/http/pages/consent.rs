@@ -45,6 +45,31 @@ pub async fn show(
     render(state, &token, &opened, StatusCode::OK, json!({})).await
 }
 
+/// `GET /consent/{secret}/copy.pdf`: the signed copy as a PDF, once signed.
+#[handler]
+pub async fn copy_pdf(
+    Data(state): Data<&AppState>,
+    Data(origin): Data<&Origin>,
+    Path(token): Path<String>,
+) -> PageResult {
+    let audit = AuditContext::new(Actor::SYSTEM, origin.clone(), state.clock.now());
+    let opened = requests::open(&state.db, &state.keys, &token, &audit)
+        .await?
+        .filter(|o| o.request.signed_at.is_some())
+        .ok_or_else(|| ApiError::not_found("There is no signed copy at this address."))?;
+    let practice = crate::practice::settings(&state.db).await?;
+    let pdf =
+        crate::consent::copy::pdf(&opened, &practice.name, crate::practice::zone_of(&practice));
+    Ok(poem::Response::builder()
+        .content_type("application/pdf")
+        .header(
+            "Content-Disposition",
+            "attachment; filename=\"signed-copy.pdf\"",
+        )
+        .header("Cache-Control", "no-store")
+        .body(pdf))
+}
+
 /// `POST /consent/{secret}`: signs, then shows the signed copy.
 #[handler]
 pub async fn sign(

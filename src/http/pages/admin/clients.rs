@@ -244,6 +244,7 @@ pub(super) async fn page(
                 "status": l.status.as_str(),
                 "signed": l.request.signed_at.map(|at| when_local(at, admin)),
                 "altered": l.intact == Some(false),
+                "copy": format!("/admin/clients/{id}/consents/{}/copy.pdf", l.request.id),
             })
         })
         .collect();

@@ -440,3 +440,35 @@ pub async fn version(
         }),
     )
 }
+
+/// `GET /admin/clients/{id}/consents/{request}/copy.pdf`: one partner's copy, as the API
+/// gives it, each look audited.
+#[handler]
+pub async fn client_copy(
+    Data(state): Data<&AppState>,
+    Data(origin): Data<&Origin>,
+    Data(admin): Data<&Admin>,
+    Path((id, request)): Path<(String, String)>,
+) -> PageResult {
+    admin.staff.require(Permission::ManageClients)?;
+    let audit = admin.audit(state, origin);
+    let opened = crate::consent::requests::for_staff(
+        &state.db,
+        &state.keys,
+        parse_id(&id)?,
+        parse_id(&request)?,
+        &audit,
+    )
+    .await?;
+    let practice = crate::practice::settings(&state.db).await?;
+    let pdf =
+        crate::consent::copy::pdf(&opened, &practice.name, crate::practice::zone_of(&practice));
+    Ok(poem::Response::builder()
+        .content_type("application/pdf")
+        .header(
+            "Content-Disposition",
+            "attachment; filename=\"signed-copy.pdf\"",
+        )
+        .header("Cache-Control", "no-store")
+        .body(pdf))
+}

@@ -54,6 +54,11 @@ pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
             POST,
         ),
         (
+            "/admin/clients/:id/consents/:request/copy.pdf",
+            get(g(consent::client_copy)).boxed(),
+            GET,
+        ),
+        (
             "/admin/clients/:id/intakes",
             post(g(clients::send_intake)).boxed(),
             POST,
