@@ -105,6 +105,7 @@ fn bench(c: &mut Criterion) {
         pronouns: None,
         time_zone: Some("America/New_York".into()),
         preferred_contact: None,
+        email_reminders: true,
         created_at: now,
         updated_at: now,
     };

@@ -132,6 +132,13 @@ pub enum Action {
     ConsentView,
     /// A partner signed a consent document.
     ConsentSign,
+    /// A portal sign-in link was sent to a partner.
+    PortalLinkSent,
+    /// A partner signed in to their portal.
+    PortalSignIn,
+    PortalSignOut,
+    /// A partner changed how they are contacted, from the portal.
+    PortalContact,
     /// Staff read what a client wrote when booking.
     BookingMessageRead,
     CalendarFeedCreate,
@@ -180,7 +187,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 70] = [
+    pub const ALL: [Action; 74] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -219,6 +226,10 @@ impl Action {
         Action::ConsentAssign,
         Action::ConsentView,
         Action::ConsentSign,
+        Action::PortalLinkSent,
+        Action::PortalSignIn,
+        Action::PortalSignOut,
+        Action::PortalContact,
         Action::BookingMessageRead,
         Action::CalendarFeedCreate,
         Action::CalendarFeedRotate,
@@ -293,6 +304,10 @@ impl Action {
             Action::ConsentAssign => "consent.assign",
             Action::ConsentView => "consent.view",
             Action::ConsentSign => "consent.sign",
+            Action::PortalLinkSent => "portal.link_sent",
+            Action::PortalSignIn => "portal.sign_in",
+            Action::PortalSignOut => "portal.sign_out",
+            Action::PortalContact => "portal.contact",
             Action::BookingMessageRead => "booking.message_read",
             Action::CalendarFeedCreate => "calendar_feed.create",
             Action::CalendarFeedRotate => "calendar_feed.rotate",

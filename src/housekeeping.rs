@@ -22,6 +22,8 @@ pub struct Report {
     pub mail_files_pruned: u64,
     /// Partners asked for the documents an appointment soon requires.
     pub consent_reminders: u64,
+    /// Portal sign-in links and sessions past use.
+    pub portal_purged: u64,
 }
 
 /// One pass, now. Tests call this instead of waiting for the timer.
@@ -54,6 +56,12 @@ pub async fn run_once(state: &AppState) -> Result<Report, DbErr> {
         sessions_purged: session::purge_expired(&state.db, &state.config.auth, now).await?,
         mail_files_pruned,
         consent_reminders,
+        portal_purged: crate::portal::sign_in::purge(&state.db, now)
+            .await
+            .map_err(|e| match e {
+                crate::portal::PortalError::Db(e) => e,
+                other => DbErr::Custom(other.to_string()),
+            })?,
     })
 }
 
@@ -69,6 +77,7 @@ pub async fn run_forever(state: AppState) {
                     sessions_purged = report.sessions_purged,
                     mail_files_pruned = report.mail_files_pruned,
                     consent_reminders = report.consent_reminders,
+                    portal_purged = report.portal_purged,
                     "housekeeping"
                 )
             }

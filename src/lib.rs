@@ -22,6 +22,7 @@ pub mod notes;
 pub mod pagination;
 pub mod pdf;
 pub mod policy;
+pub mod portal;
 pub mod practice;
 pub mod read_models;
 pub mod rekey;

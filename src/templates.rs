@@ -52,6 +52,7 @@ const PAGES: &[Embedded] = &[
     embedded_template!("pages/intake_done", "pages/intake_done.hbs"),
     embedded_template!("pages/join", "pages/join.hbs"),
     embedded_template!("pages/consent", "pages/consent.hbs"),
+    embedded_template!("pages/portal", "pages/portal.hbs"),
     embedded_template!("pages/admin/login", "pages/admin/login.hbs"),
     embedded_template!("admin_layout", "partials/admin_layout.hbs"),
     embedded_template!("pages/admin/agenda", "pages/admin/agenda.hbs"),

@@ -26,6 +26,8 @@ pub mod integrity_state;
 pub mod join_link;
 pub mod note_addendum;
 pub mod participant;
+pub mod portal_link;
+pub mod portal_session;
 pub mod practice;
 pub mod practitioner;
 pub mod psychotherapy_note;

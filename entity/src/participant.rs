@@ -19,6 +19,9 @@ pub struct Model {
     pub pronouns: Option<String>,
     pub time_zone: Option<String>,
     pub preferred_contact: Option<String>,
+    /// Reminder emails wanted; a partner may turn them off from the portal (an inbox is
+    /// often shared).
+    pub email_reminders: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

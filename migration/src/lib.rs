@@ -23,6 +23,7 @@ mod m20261204_000014_video;
 mod m20261204_000015_consent;
 mod m20261204_000016_consent_requests;
 mod m20261204_000017_consent_requirements;
+mod m20261204_000018_portal;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_consent::Migration),
             Box::new(m20261204_000016_consent_requests::Migration),
             Box::new(m20261204_000017_consent_requirements::Migration),
+            Box::new(m20261204_000018_portal::Migration),
         ]
     }
 }

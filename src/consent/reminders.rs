@@ -113,7 +113,7 @@ pub async fn send_due<C: ConnectionTrait + TransactionTrait>(
             }
         }
         requests::give_latest(&txn, n, &never_given, std::slice::from_ref(person), &audit).await?;
-        let Some(address) = person.email.clone() else {
+        let Some(address) = person.email.clone().filter(|_| person.email_reminders) else {
             continue;
         };
         if links.is_empty() {

@@ -17,7 +17,9 @@ pub mod request_id;
 
 use std::collections::HashMap;
 
-use poem::{Endpoint, EndpointExt, IntoEndpoint, Response, Route, endpoint::BoxEndpoint, get};
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, Response, Route, endpoint::BoxEndpoint, get, post,
+};
 
 use crate::AppState;
 
@@ -99,6 +101,22 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
             "/join/:token",
             get(pages::join::open).post(pages::join::join).boxed(),
         ),
+        (
+            "/portal",
+            get(pages::portal::home).post(pages::portal::ask).boxed(),
+        ),
+        (
+            "/portal/in/:token",
+            get(pages::portal::link)
+                .post(pages::portal::use_link)
+                .boxed(),
+        ),
+        ("/portal/contact", post(pages::portal::save_contact).boxed()),
+        (
+            "/portal/questionnaires/:id",
+            post(pages::portal::open_questionnaire).boxed(),
+        ),
+        ("/portal/sign-out", post(pages::portal::sign_out).boxed()),
         // Sign-in is rate limited per address like the public pages.
         (
             "/admin/login",
@@ -118,8 +136,14 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
             || path == "/book"
             || path == "/booking/:token"
             || path == "/calendar/:file"
+            || path.ends_with(".pdf")
         {
             middleware::RouteInfo::get_only()
+        } else if path.starts_with("/portal/") && !path.starts_with("/portal/in/") {
+            middleware::RouteInfo {
+                allow: "POST".to_owned(),
+                path_params: Vec::new(),
+            }
         } else {
             middleware::RouteInfo::get_and_post()
         };

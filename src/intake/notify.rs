@@ -129,7 +129,7 @@ fn invitation(
         now,
         format!("intake_invitation:{}:{generation}", assignment.id),
     )];
-    if let Some(a) = i.appointment {
+    if let Some(a) = i.appointment.filter(|_| i.person.email_reminders) {
         let at = a.starts_at - i.remind_before;
         if at > now {
             messages.push((

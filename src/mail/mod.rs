@@ -45,10 +45,12 @@ pub enum Kind {
     ConsentRequest,
     /// Before an appointment: the documents it requires that one partner has not signed.
     ConsentReminder,
+    /// A one-time link that signs a partner in to their portal.
+    PortalLink,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::BookingConfirmed,
         Kind::BookingRescheduled,
         Kind::BookingCancelled,
@@ -61,6 +63,7 @@ impl Kind {
         Kind::SeriesChanged,
         Kind::ConsentRequest,
         Kind::ConsentReminder,
+        Kind::PortalLink,
     ];
 
     /// Its name in the outbox, the API and the template directory.
@@ -78,6 +81,7 @@ impl Kind {
             Kind::SeriesChanged => "series_changed",
             Kind::ConsentRequest => "consent_request",
             Kind::ConsentReminder => "consent_reminder",
+            Kind::PortalLink => "portal_link",
         }
     }
 }

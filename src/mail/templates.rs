@@ -45,7 +45,7 @@ macro_rules! kind_template {
 }
 
 /// Per kind, in the order of [`Kind::ALL`]: subject, text body, HTML body.
-const KINDS: [[Embedded; 3]; 12] = kind_templates!(
+const KINDS: [[Embedded; 3]; 13] = kind_templates!(
     "booking_confirmed",
     "booking_rescheduled",
     "booking_cancelled",
@@ -58,6 +58,7 @@ const KINDS: [[Embedded; 3]; 12] = kind_templates!(
     "series_changed",
     "consent_request",
     "consent_reminder",
+    "portal_link",
 );
 
 /// A message's rendered words.
@@ -137,6 +138,15 @@ pub struct MessageContext {
     pub intake: Option<IntakeView>,
     pub series: Option<SeriesView>,
     pub consent: Option<ConsentView>,
+    pub portal: Option<PortalView>,
+}
+
+/// A sign-in link to the recipient's own portal.
+#[derive(Clone, Debug, Serialize)]
+pub struct PortalView {
+    pub url: String,
+    /// How long it works.
+    pub minutes: i64,
 }
 
 impl MessageContext {
@@ -159,6 +169,7 @@ impl MessageContext {
             intake: None,
             series: None,
             consent: None,
+            portal: None,
         }
     }
 }
@@ -296,6 +307,10 @@ pub fn sample(practice: PracticeView, base: &str) -> MessageContext {
                 format!("{base}/consent/atc_sample2"),
             ]),
             before: Some("Tuesday 8 December 2026, 9:00 am EST (America/New York)".into()),
+        }),
+        portal: Some(PortalView {
+            url: format!("{base}/portal/in/atp_sample"),
+            minutes: 15,
         }),
         series: Some(SeriesView {
             cadence: "every week".into(),

@@ -117,6 +117,7 @@ pub async fn insert(
             pronouns: person.pronouns,
             time_zone: person.time_zone,
             preferred_contact: person.preferred_contact,
+            email_reminders: true,
             created_at: now,
             updated_at: now,
         })
@@ -216,6 +217,7 @@ async fn insert_participant(
         pronouns: Set(person.pronouns),
         time_zone: Set(person.time_zone),
         preferred_contact: Set(person.preferred_contact),
+        email_reminders: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
     })

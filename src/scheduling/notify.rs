@@ -488,6 +488,7 @@ impl<'a> Facts<'a> {
             intake: None,
             series: None,
             consent: None,
+            portal: None,
         }
     }
 
@@ -536,6 +537,10 @@ impl<'a> Facts<'a> {
         now: DateTime<Utc>,
         out: &mut Vec<NewEmail>,
     ) -> Result<(), NotifyError> {
+        // Turned off from the portal: an inbox is often shared.
+        if !person.email_reminders {
+            return Ok(());
+        }
         let a = self.appointment;
         for minutes in types::reminder_minutes(&self.appointment_type) {
             let at = a.starts_at - chrono::Duration::minutes(minutes.into());

@@ -30,6 +30,7 @@ mod notes;
 mod openapi;
 mod pages;
 mod plans;
+mod portal;
 mod practice;
 mod record;
 mod request_id;

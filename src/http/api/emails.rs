@@ -45,6 +45,7 @@ pub enum EmailKind {
     SeriesChanged,
     ConsentRequest,
     ConsentReminder,
+    PortalLink,
 }
 
 impl From<EmailKind> for Kind {
@@ -62,6 +63,7 @@ impl From<EmailKind> for Kind {
             EmailKind::SeriesChanged => Kind::SeriesChanged,
             EmailKind::ConsentRequest => Kind::ConsentRequest,
             EmailKind::ConsentReminder => Kind::ConsentReminder,
+            EmailKind::PortalLink => Kind::PortalLink,
         }
     }
 }
@@ -81,6 +83,7 @@ impl From<Kind> for EmailKind {
             Kind::SeriesChanged => EmailKind::SeriesChanged,
             Kind::ConsentRequest => EmailKind::ConsentRequest,
             Kind::ConsentReminder => EmailKind::ConsentReminder,
+            Kind::PortalLink => EmailKind::PortalLink,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod booking;
 pub mod consent;
 pub mod intake;
 pub mod join;
+pub mod portal;
 
 use poem::{
     IntoResponse, Response, handler,

@@ -50,6 +50,7 @@ fn label(kind: Kind) -> &'static str {
         Kind::SeriesChanged => "Sessions of a series moved or cancelled (to the client)",
         Kind::ConsentRequest => "A consent document to sign (to one partner)",
         Kind::ConsentReminder => "Documents still to sign before an appointment (to one partner)",
+        Kind::PortalLink => "Sign-in link to the portal (to one partner)",
     }
 }
 
