@@ -67,7 +67,9 @@ pub async fn run_once(state: &AppState) -> Result<Report, DbErr> {
 
 /// Runs a pass every [`EVERY`] until the task is dropped.
 pub async fn run_forever(state: AppState) {
-    let mut tick = tokio::time::interval(EVERY);
+    // The first pass waits a whole interval: a process that has just started has nothing
+    // overdue that ten minutes would spoil, and its start stays quiet.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + EVERY, EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
