@@ -10,6 +10,7 @@
 #[allow(dead_code)]
 mod common;
 
+mod accessibility;
 mod booking;
 mod dashboard;
 mod intake;
