@@ -12,6 +12,7 @@ mod common;
 
 mod accessibility;
 mod booking;
+mod consent;
 mod dashboard;
 mod intake;
 mod series;
