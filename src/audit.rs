@@ -139,6 +139,13 @@ pub enum Action {
     PortalSignOut,
     /// A partner changed how they are contacted, from the portal.
     PortalContact,
+    /// A fee, a type's claim codes, a client's own fee or the currency changed.
+    FeeUpdate,
+    /// A diagnosis code was added to a client's record.
+    DiagnosisAdd,
+    DiagnosisRemove,
+    /// A client's diagnosis codes were read.
+    DiagnosisRead,
     /// Staff read what a client wrote when booking.
     BookingMessageRead,
     CalendarFeedCreate,
@@ -187,7 +194,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 74] = [
+    pub const ALL: [Action; 78] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -230,6 +237,10 @@ impl Action {
         Action::PortalSignIn,
         Action::PortalSignOut,
         Action::PortalContact,
+        Action::FeeUpdate,
+        Action::DiagnosisAdd,
+        Action::DiagnosisRemove,
+        Action::DiagnosisRead,
         Action::BookingMessageRead,
         Action::CalendarFeedCreate,
         Action::CalendarFeedRotate,
@@ -308,6 +319,10 @@ impl Action {
             Action::PortalSignIn => "portal.sign_in",
             Action::PortalSignOut => "portal.sign_out",
             Action::PortalContact => "portal.contact",
+            Action::FeeUpdate => "fee.update",
+            Action::DiagnosisAdd => "diagnosis.add",
+            Action::DiagnosisRemove => "diagnosis.remove",
+            Action::DiagnosisRead => "diagnosis.read",
             Action::BookingMessageRead => "booking.message_read",
             Action::CalendarFeedCreate => "calendar_feed.create",
             Action::CalendarFeedRotate => "calendar_feed.rotate",

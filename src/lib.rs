@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod calendar;
 pub mod cli;
 pub mod clock;

@@ -26,7 +26,7 @@ struct Sealed {
     context: fn(Uuid) -> String,
 }
 
-const COLUMNS: [Sealed; 14] = [
+const COLUMNS: [Sealed; 15] = [
     Sealed {
         table: "appointments",
         column: "manage_token_sealed",
@@ -61,6 +61,11 @@ const COLUMNS: [Sealed; 14] = [
         table: "consent_requests",
         column: "signature_sealed",
         context: consent::requests::signature_context,
+    },
+    Sealed {
+        table: "client_diagnoses",
+        column: "code_sealed",
+        context: crate::billing::diagnoses::context,
     },
     Sealed {
         table: "busy_calendars",

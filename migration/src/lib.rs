@@ -24,6 +24,7 @@ mod m20261204_000015_consent;
 mod m20261204_000016_consent_requests;
 mod m20261204_000017_consent_requirements;
 mod m20261204_000018_portal;
+mod m20261204_000019_fees;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_consent_requests::Migration),
             Box::new(m20261204_000017_consent_requirements::Migration),
             Box::new(m20261204_000018_portal::Migration),
+            Box::new(m20261204_000019_fees::Migration),
         ]
     }
 }

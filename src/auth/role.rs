@@ -31,6 +31,8 @@ pub enum Permission {
     ManageAnyCalendar,
     /// A calendar feed that names clients in full.
     FullCalendarDetail,
+    /// Clients' fees, invoices and payments: the front desk's work as well as the owner's.
+    Bill,
 }
 
 impl Role {
@@ -41,7 +43,9 @@ impl Role {
         match self {
             Role::Owner => true,
             Role::Clinician => matches!(permission, Schedule | ManageClients | ReadClinical),
-            Role::Assistant => matches!(permission, Schedule | ManageClients | ManageOutbox),
+            Role::Assistant => {
+                matches!(permission, Schedule | ManageClients | ManageOutbox | Bill)
+            }
         }
     }
 
@@ -87,6 +91,8 @@ mod tests {
         assert!(!Role::Assistant.allows(ReadClinical));
         assert!(Role::Assistant.allows(Schedule));
         assert!(Role::Assistant.allows(ManageOutbox));
+        assert!(Role::Assistant.allows(Bill));
+        assert!(!Role::Clinician.allows(Bill));
     }
 
     #[test]

@@ -56,7 +56,10 @@ const CONTACT: Rule = Rule::Client {
 fn api_rule(operation: &str) -> Option<Rule> {
     Some(match operation {
         // Clinical content: owners and the couple's clinician.
-        "listNotes"
+        "listDiagnoses"
+        | "addDiagnosis"
+        | "removeDiagnosis"
+        | "listNotes"
         | "createNote"
         | "getNote"
         | "updateNote"
@@ -112,11 +115,23 @@ fn api_rule(operation: &str) -> Option<Rule> {
             may: OUTBOX,
             sees: &[Who::Owner],
         },
+        // A client's own fee: anyone reads it; the front desk and owners set it.
+        "getClientFee" => Rule::Client {
+            may: EVERYONE,
+            sees: &[],
+        },
+        "setClientFee" | "clearClientFee" => Rule::Client {
+            may: OUTBOX,
+            sees: &[],
+        },
         "listAuditEvents" => Rule::Client {
             may: &[Who::Owner],
             sees: &[],
         },
-        "listAppointmentTypes"
+        "getFees"
+        | "setCurrency"
+        | "setTypeFee"
+        | "listAppointmentTypes"
         | "createAppointmentType"
         | "getAppointmentType"
         | "updateAppointmentType"
@@ -549,6 +564,42 @@ fn api_probes(s: &Seed) -> Vec<(&'static str, Method, String, Option<Value>)> {
             "getClientConsent",
             Method::GET,
             format!("{v}/clients/{c}/consents/{random}"),
+            None,
+        ),
+        (
+            "listDiagnoses",
+            Method::GET,
+            format!("{v}/clients/{c}/diagnoses"),
+            None,
+        ),
+        (
+            "addDiagnosis",
+            Method::POST,
+            format!("{v}/clients/{c}/diagnoses"),
+            Some(json!({"code": "Z63.0"})),
+        ),
+        (
+            "removeDiagnosis",
+            Method::DELETE,
+            format!("{v}/clients/{c}/diagnoses/{random}"),
+            None,
+        ),
+        (
+            "getClientFee",
+            Method::GET,
+            format!("{v}/fees/clients/{c}"),
+            None,
+        ),
+        (
+            "setClientFee",
+            Method::PUT,
+            format!("{v}/fees/clients/{c}"),
+            Some(json!({"fee_minor": 9000})),
+        ),
+        (
+            "clearClientFee",
+            Method::DELETE,
+            format!("{v}/fees/clients/{c}"),
             None,
         ),
         (

@@ -15,6 +15,7 @@ mod clients;
 mod consent;
 mod emails;
 mod errors;
+mod fees;
 mod intake_public;
 mod intakes;
 mod json;
@@ -62,6 +63,8 @@ pub enum ApiTag {
     Intake,
     /// Session notes, addenda and psychotherapy notes.
     Notes,
+    /// Fees, claim codes and diagnosis codes.
+    Billing,
 }
 
 /// Every capability's API.
@@ -89,6 +92,7 @@ pub type Apis = (
     intake_public::IntakePublicApi,
     // The clinical record; nested, since a tuple of APIs holds at most 16.
     (notes::NotesApi, plans::PlansApi, record::RecordApi),
+    (fees::FeesApi, fees::DiagnosesApi),
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -116,6 +120,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             intakes::IntakesApi,
             intake_public::IntakePublicApi,
             (notes::NotesApi, plans::PlansApi, record::RecordApi),
+            (fees::FeesApi, fees::DiagnosesApi),
         ),
         "Attune API",
         env!("CARGO_PKG_VERSION"),

@@ -208,6 +208,19 @@ impl From<crate::consent::ConsentError> for ApiError {
     }
 }
 
+impl From<crate::billing::BillingError> for ApiError {
+    fn from(e: crate::billing::BillingError) -> Self {
+        use crate::billing::BillingError as E;
+        match e {
+            E::NotFound => Self::not_found("There is nothing at this address."),
+            E::Invalid(invalid) => invalid.into(),
+            E::Denied(d) => d.into(),
+            e @ E::Unreadable => Self::internal(e),
+            E::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::intake::questionnaires::QuestionnaireError> for ApiError {
     fn from(e: crate::intake::questionnaires::QuestionnaireError) -> Self {
         use crate::intake::questionnaires::QuestionnaireError as E;

@@ -1,0 +1,15 @@
+use sea_orm::entity::prelude::*;
+
+/// How the practice bills: one row (`id` 1), made when first saved; until then the defaults.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "billing_profile")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i32,
+    /// ISO 4217, e.g. `USD`; every amount is in its minor unit.
+    pub currency: String,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

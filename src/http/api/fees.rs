@@ -1,0 +1,379 @@
+//! `/fees`: what each appointment type costs and how it is coded on a claim, each client's own
+//! fee, and the currency; `/clients/{id}/diagnoses`: a client's diagnosis codes (clinical).
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    ApiResult, ApiTag, JsonBody, StaffAction, StaffRead, StaffReadOne, StaffWrite, audit_context,
+};
+use crate::{
+    AppState,
+    audit::Origin,
+    auth::{Permission, Staff},
+    billing::{
+        diagnoses::{self, Diagnosis, DiagnosisInput},
+        fees::{self, ClientFeeInput, TypeFeeInput},
+        money,
+    },
+};
+
+/// A type's fee and claim codes.
+#[derive(Object)]
+pub struct TypeFeeView {
+    appointment_type_id: Uuid,
+    appointment_type: String,
+    /// In the currency's minor unit (15000 is 150.00); null: no fee set.
+    fee_minor: Option<i64>,
+    /// The fee as people write it, e.g. `$150.00`.
+    fee: Option<String>,
+    cpt_code: Option<String>,
+    place_of_service: Option<String>,
+    modifier: Option<String>,
+}
+
+/// A client's own fee, in place of the types' fees.
+#[derive(Object)]
+pub struct ClientFeeView {
+    client_id: Uuid,
+    fee_minor: i64,
+    fee: String,
+    /// `custom` or `sliding_scale`.
+    kind: String,
+    note: Option<String>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Object)]
+pub struct FeeSchedule {
+    /// ISO 4217; every amount is in its minor unit.
+    currency: String,
+    types: Vec<TypeFeeView>,
+    clients: Vec<ClientFeeView>,
+}
+
+fn client_view(f: entity::client_fee::Model, currency: &str) -> ClientFeeView {
+    ClientFeeView {
+        fee: money::format(f.fee_minor, currency),
+        client_id: f.client_id,
+        fee_minor: f.fee_minor,
+        kind: f.kind,
+        note: f.note,
+        updated_at: f.updated_at,
+    }
+}
+
+fn type_view(
+    t: &entity::appointment_type::Model,
+    f: Option<entity::type_fee::Model>,
+    currency: &str,
+) -> TypeFeeView {
+    TypeFeeView {
+        appointment_type_id: t.id,
+        appointment_type: t.name.clone(),
+        fee_minor: f.as_ref().map(|f| f.fee_minor),
+        fee: f.as_ref().map(|f| money::format(f.fee_minor, currency)),
+        cpt_code: f.as_ref().and_then(|f| f.cpt_code.clone()),
+        place_of_service: f.as_ref().and_then(|f| f.place_of_service.clone()),
+        modifier: f.and_then(|f| f.modifier),
+    }
+}
+
+#[derive(Object, Deserialize)]
+pub struct CurrencyInput {
+    /// ISO 4217, e.g. `USD`, `CAD`, `EUR`, `GBP`.
+    currency: String,
+}
+
+#[derive(Object, Deserialize)]
+pub struct TypeFeeBody {
+    /// A whole number of the currency's minor unit: 15000 is 150.00.
+    fee_minor: Option<i64>,
+    /// e.g. `90791` intake, `90847` couples with the client present, `90846` without,
+    /// `90834`/`90837` individual.
+    cpt_code: Option<String>,
+    /// `02`/`10` telehealth, `11` office.
+    place_of_service: Option<String>,
+    /// e.g. `95` for video.
+    modifier: Option<String>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct ClientFeeBody {
+    fee_minor: Option<i64>,
+    /// `custom` (default) or `sliding_scale`.
+    kind: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum Cleared {
+    /// The client pays the types' fees again.
+    #[oai(status = 204)]
+    Cleared,
+}
+
+pub struct FeesApi;
+
+#[OpenApi(prefix_path = "/fees", tag = "ApiTag::Billing")]
+impl FeesApi {
+    /// The fee schedule
+    ///
+    /// Every appointment type with its fee and claim codes, and every client's own fee.
+    #[oai(path = "/", method = "get", operation_id = "getFees")]
+    async fn schedule(
+        &self,
+        state: Data<&AppState>,
+        _staff: Staff,
+    ) -> ApiResult<Json<FeeSchedule>, StaffRead> {
+        let s = fees::schedule(&state.db).await?;
+        let currency = s.currency.clone();
+        Ok(Json(FeeSchedule {
+            types: s
+                .types
+                .iter()
+                .map(|(t, f)| type_view(t, f.clone(), &currency))
+                .collect(),
+            clients: s
+                .clients
+                .into_iter()
+                .map(|f| client_view(f, &currency))
+                .collect(),
+            currency,
+        }))
+    }
+
+    /// Set the currency (owner)
+    #[oai(path = "/currency", method = "put", operation_id = "setCurrency")]
+    async fn set_currency(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        body: JsonBody<CurrencyInput>,
+    ) -> ApiResult<Json<CurrencyInput>, StaffWrite> {
+        staff.require(Permission::ManageSettings)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let currency = fees::set_currency(&state.db, &body.0.currency, &audit).await?;
+        Ok(Json(CurrencyInput { currency }))
+    }
+
+    /// Set a type's fee and claim codes (owner)
+    #[oai(path = "/types/:id", method = "put", operation_id = "setTypeFee")]
+    async fn set_type_fee(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<TypeFeeBody>,
+    ) -> ApiResult<Json<TypeFeeView>, StaffWrite> {
+        staff.require(Permission::ManageSettings)?;
+        let body = body.0;
+        let input = TypeFeeInput {
+            fee_minor: body.fee_minor,
+            cpt_code: body.cpt_code,
+            place_of_service: body.place_of_service,
+            modifier: body.modifier,
+        };
+        let audit = audit_context(&state, &origin, staff.actor());
+        let saved = fees::set_type_fee(&state.db, id.0, &input, &audit).await?;
+        let t = crate::scheduling::types::find(&state.db, id.0).await?;
+        let currency = fees::currency(&state.db).await?;
+        Ok(Json(type_view(&t, Some(saved), &currency)))
+    }
+
+    /// A client's own fee
+    #[oai(path = "/clients/:id", method = "get", operation_id = "getClientFee")]
+    async fn client_fee(
+        &self,
+        state: Data<&AppState>,
+        _staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<ClientFeeView>, StaffReadOne> {
+        let s = fees::schedule(&state.db).await?;
+        let own = s
+            .clients
+            .into_iter()
+            .find(|f| f.client_id == id.0)
+            .ok_or_else(|| {
+                crate::http::problem::ApiError::not_found(
+                    "This client pays the appointment types' fees.",
+                )
+            })?;
+        Ok(Json(client_view(own, &s.currency)))
+    }
+
+    /// Set a client's own fee (owner or front desk)
+    ///
+    /// A custom or sliding-scale fee per session, in place of the types' fees.
+    #[oai(path = "/clients/:id", method = "put", operation_id = "setClientFee")]
+    async fn set_client_fee(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<ClientFeeBody>,
+    ) -> ApiResult<Json<ClientFeeView>, StaffWrite> {
+        staff.require(Permission::Bill)?;
+        let body = body.0;
+        let input = ClientFeeInput {
+            fee_minor: body.fee_minor,
+            kind: body.kind,
+            note: body.note,
+        };
+        let audit = audit_context(&state, &origin, staff.actor());
+        let saved = fees::set_client_fee(&state.db, id.0, &input, &audit).await?;
+        let currency = fees::currency(&state.db).await?;
+        Ok(Json(client_view(saved, &currency)))
+    }
+
+    /// Remove a client's own fee (owner or front desk)
+    #[oai(
+        path = "/clients/:id",
+        method = "delete",
+        operation_id = "clearClientFee"
+    )]
+    async fn clear_client_fee(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Cleared, StaffAction> {
+        staff.require(Permission::Bill)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        fees::clear_client_fee(&state.db, id.0, &audit).await?;
+        Ok(Cleared::Cleared)
+    }
+}
+
+/// A diagnosis code on a client's record.
+#[derive(Object)]
+pub struct DiagnosisView {
+    id: Uuid,
+    /// One partner's; null: the couple's.
+    participant_id: Option<Uuid>,
+    /// ICD-10-CM, e.g. `Z63.0`.
+    code: String,
+    description: Option<String>,
+    /// Order on a claim: 1 is the primary diagnosis.
+    position: i32,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Diagnosis> for DiagnosisView {
+    fn from(d: Diagnosis) -> Self {
+        Self {
+            id: d.id,
+            participant_id: d.participant_id,
+            code: d.coded.code,
+            description: d.coded.description,
+            position: d.position,
+            created_at: d.created_at,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct DiagnosisList {
+    items: Vec<DiagnosisView>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct NewDiagnosis {
+    /// ICD-10-CM, with or without its dot.
+    code: String,
+    description: Option<String>,
+    /// One partner's; leave out for the couple's.
+    participant_id: Option<Uuid>,
+}
+
+#[derive(ApiResponse)]
+pub enum AddedDiagnosis {
+    #[oai(status = 201)]
+    Created(Json<DiagnosisView>),
+}
+
+#[derive(ApiResponse)]
+pub enum RemovedDiagnosis {
+    #[oai(status = 204)]
+    Removed,
+}
+
+pub struct DiagnosesApi;
+
+#[OpenApi(prefix_path = "/clients", tag = "ApiTag::Billing")]
+impl DiagnosesApi {
+    /// A client's diagnosis codes (owners and the client's clinician)
+    ///
+    /// Each read is in the audit log.
+    #[oai(
+        path = "/:id/diagnoses",
+        method = "get",
+        operation_id = "listDiagnoses"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<DiagnosisList>, StaffReadOne> {
+        let audit = audit_context(&state, &origin, staff.actor());
+        let items = diagnoses::list(&state.db, &state.keys, &staff, id.0, &audit)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        Ok(Json(DiagnosisList { items }))
+    }
+
+    /// Add a diagnosis code (owners and the client's clinician)
+    #[oai(
+        path = "/:id/diagnoses",
+        method = "post",
+        operation_id = "addDiagnosis"
+    )]
+    async fn add(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<NewDiagnosis>,
+    ) -> ApiResult<AddedDiagnosis, StaffWrite> {
+        let body = body.0;
+        let input = DiagnosisInput {
+            code: body.code,
+            description: body.description,
+            participant_id: body.participant_id,
+        };
+        let audit = audit_context(&state, &origin, staff.actor());
+        let added = diagnoses::add(&state.db, &state.keys, &staff, id.0, &input, &audit).await?;
+        Ok(AddedDiagnosis::Created(Json(added.into())))
+    }
+
+    /// Remove a diagnosis code (owners and the client's clinician)
+    #[oai(
+        path = "/:id/diagnoses/:diagnosis",
+        method = "delete",
+        operation_id = "removeDiagnosis"
+    )]
+    async fn remove(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        diagnosis: Path<Uuid>,
+    ) -> ApiResult<RemovedDiagnosis, StaffAction> {
+        let audit = audit_context(&state, &origin, staff.actor());
+        diagnoses::remove(&state.db, &staff, id.0, diagnosis.0, &audit).await?;
+        Ok(RemovedDiagnosis::Removed)
+    }
+}
