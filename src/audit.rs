@@ -146,6 +146,12 @@ pub enum Action {
     DiagnosisRemove,
     /// A client's diagnosis codes were read.
     DiagnosisRead,
+    InvoiceCreate,
+    InvoiceIssue,
+    InvoiceVoid,
+    InvoiceDelete,
+    /// A payment, refund or credit was recorded.
+    PaymentRecord,
     /// Staff read what a client wrote when booking.
     BookingMessageRead,
     CalendarFeedCreate,
@@ -194,7 +200,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 78] = [
+    pub const ALL: [Action; 83] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -241,6 +247,11 @@ impl Action {
         Action::DiagnosisAdd,
         Action::DiagnosisRemove,
         Action::DiagnosisRead,
+        Action::InvoiceCreate,
+        Action::InvoiceIssue,
+        Action::InvoiceVoid,
+        Action::InvoiceDelete,
+        Action::PaymentRecord,
         Action::BookingMessageRead,
         Action::CalendarFeedCreate,
         Action::CalendarFeedRotate,
@@ -323,6 +334,11 @@ impl Action {
             Action::DiagnosisAdd => "diagnosis.add",
             Action::DiagnosisRemove => "diagnosis.remove",
             Action::DiagnosisRead => "diagnosis.read",
+            Action::InvoiceCreate => "invoice.create",
+            Action::InvoiceIssue => "invoice.issue",
+            Action::InvoiceVoid => "invoice.void",
+            Action::InvoiceDelete => "invoice.delete",
+            Action::PaymentRecord => "payment.record",
             Action::BookingMessageRead => "booking.message_read",
             Action::CalendarFeedCreate => "calendar_feed.create",
             Action::CalendarFeedRotate => "calendar_feed.rotate",

@@ -25,6 +25,7 @@ mod m20261204_000016_consent_requests;
 mod m20261204_000017_consent_requirements;
 mod m20261204_000018_portal;
 mod m20261204_000019_fees;
+mod m20261204_000020_invoices;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000017_consent_requirements::Migration),
             Box::new(m20261204_000018_portal::Migration),
             Box::new(m20261204_000019_fees::Migration),
+            Box::new(m20261204_000020_invoices::Migration),
         ]
     }
 }

@@ -1,12 +1,15 @@
 //! Getting paid. So far: what each appointment type costs and how it is coded on a claim, a
-//! client's own (custom or sliding-scale) fee, the practice's currency, and each client's
-//! diagnosis codes. Every amount is a whole number of the currency's minor unit (cents):
+//! client's own (custom or sliding-scale) fee, the practice's currency, each client's
+//! diagnosis codes, how a couple splits what they owe, invoices and payments. Every amount is a whole number of the currency's minor unit (cents):
 //! never a float.
 
 pub mod codes;
 pub mod diagnoses;
 pub mod fees;
+pub mod invoices;
 pub mod money;
+pub mod payments;
+pub mod split;
 
 use sea_orm::DbErr;
 
@@ -14,6 +17,9 @@ use sea_orm::DbErr;
 pub enum BillingError {
     #[error("not found")]
     NotFound,
+    /// The record is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(&'static str),
     #[error(transparent)]
     Invalid(#[from] crate::validation::Invalid),
     #[error(transparent)]

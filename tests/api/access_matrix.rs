@@ -120,7 +120,9 @@ fn api_rule(operation: &str) -> Option<Rule> {
             may: EVERYONE,
             sees: &[],
         },
-        "setClientFee" | "clearClientFee" => Rule::Client {
+        "setClientFee" | "clearClientFee" | "setBillingSplit" | "createInvoices"
+        | "listInvoices" | "getInvoice" | "deleteInvoice" | "issueInvoice" | "voidInvoice"
+        | "listPayments" | "recordPayment" => Rule::Client {
             may: OUTBOX,
             sees: &[],
         },
@@ -589,6 +591,60 @@ fn api_probes(s: &Seed) -> Vec<(&'static str, Method, String, Option<Value>)> {
             Method::GET,
             format!("{v}/fees/clients/{c}"),
             None,
+        ),
+        (
+            "setBillingSplit",
+            Method::PUT,
+            format!("{v}/fees/clients/{c}/split"),
+            Some(json!({"mode": "split", "first_percent": 50})),
+        ),
+        (
+            "createInvoices",
+            Method::POST,
+            format!("{v}/invoices"),
+            Some(json!({"client_id": c, "appointment_ids": [random]})),
+        ),
+        (
+            "listInvoices",
+            Method::GET,
+            format!("{v}/invoices?client_id={c}"),
+            None,
+        ),
+        (
+            "getInvoice",
+            Method::GET,
+            format!("{v}/invoices/{random}"),
+            None,
+        ),
+        (
+            "deleteInvoice",
+            Method::DELETE,
+            format!("{v}/invoices/{random}"),
+            None,
+        ),
+        (
+            "issueInvoice",
+            Method::POST,
+            format!("{v}/invoices/{random}/issue"),
+            None,
+        ),
+        (
+            "voidInvoice",
+            Method::POST,
+            format!("{v}/invoices/{random}/void"),
+            Some(json!({"reason": "test"})),
+        ),
+        (
+            "listPayments",
+            Method::GET,
+            format!("{v}/invoices/{random}/payments"),
+            None,
+        ),
+        (
+            "recordPayment",
+            Method::POST,
+            format!("{v}/invoices/{random}/payments"),
+            Some(json!({"amount_minor": 100, "method": "cash", "received_on": "2026-12-08"})),
         ),
         (
             "setClientFee",

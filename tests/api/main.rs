@@ -25,6 +25,7 @@ mod health;
 mod intake;
 mod intake_pages;
 mod integrity;
+mod invoices;
 mod mail;
 mod migrations;
 mod notes;

@@ -109,6 +109,15 @@ pub struct ClientFeeBody {
     note: Option<String>,
 }
 
+#[derive(Object, Deserialize)]
+pub struct SplitBody {
+    /// `one_payer`, `split` or `alternate`.
+    mode: String,
+    payer_participant_id: Option<Uuid>,
+    /// 0 to 100: the first partner's share.
+    first_percent: Option<i32>,
+}
+
 #[derive(ApiResponse)]
 pub enum Cleared {
     /// The client pays the types' fees again.
@@ -230,6 +239,42 @@ impl FeesApi {
         let saved = fees::set_client_fee(&state.db, id.0, &input, &audit).await?;
         let currency = fees::currency(&state.db).await?;
         Ok(Json(client_view(saved, &currency)))
+    }
+
+    /// Who of the couple pays (owner or front desk)
+    ///
+    /// `one_payer` (with `payer_participant_id`), `split` (with `first_percent`, the first
+    /// partner's share; the second pays the rest) or `alternate` (each session in turn).
+    #[oai(
+        path = "/clients/:id/split",
+        method = "put",
+        operation_id = "setBillingSplit"
+    )]
+    async fn set_split(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<SplitBody>,
+    ) -> ApiResult<Json<SplitBody>, StaffWrite> {
+        staff.require(Permission::Bill)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let b = body.0;
+        let saved = crate::billing::invoices::set_split(
+            &state.db,
+            id.0,
+            &b.mode,
+            b.payer_participant_id,
+            b.first_percent,
+            &audit,
+        )
+        .await?;
+        Ok(Json(SplitBody {
+            mode: saved.mode,
+            payer_participant_id: saved.payer_participant_id,
+            first_percent: saved.first_percent,
+        }))
     }
 
     /// Remove a client's own fee (owner or front desk)

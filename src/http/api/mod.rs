@@ -18,6 +18,7 @@ mod errors;
 mod fees;
 mod intake_public;
 mod intakes;
+mod invoices;
 mod json;
 mod notes;
 mod plans;
@@ -92,7 +93,7 @@ pub type Apis = (
     intake_public::IntakePublicApi,
     // The clinical record; nested, since a tuple of APIs holds at most 16.
     (notes::NotesApi, plans::PlansApi, record::RecordApi),
-    (fees::FeesApi, fees::DiagnosesApi),
+    (fees::FeesApi, fees::DiagnosesApi, invoices::InvoicesApi),
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -120,7 +121,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             intakes::IntakesApi,
             intake_public::IntakePublicApi,
             (notes::NotesApi, plans::PlansApi, record::RecordApi),
-            (fees::FeesApi, fees::DiagnosesApi),
+            (fees::FeesApi, fees::DiagnosesApi, invoices::InvoicesApi),
         ),
         "Attune API",
         env!("CARGO_PKG_VERSION"),

@@ -213,6 +213,7 @@ impl From<crate::billing::BillingError> for ApiError {
         use crate::billing::BillingError as E;
         match e {
             E::NotFound => Self::not_found("There is nothing at this address."),
+            E::Conflict(why) => Self::conflict(format!("Not possible: {why}.")),
             E::Invalid(invalid) => invalid.into(),
             E::Denied(d) => d.into(),
             e @ E::Unreadable => Self::internal(e),
