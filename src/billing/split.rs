@@ -35,7 +35,7 @@ pub fn shares(split: Split, fee: i64, nth: usize) -> Vec<(Uuid, i64)> {
             vec![(first, mine), (second, fee - mine)]
         }
         Split::Alternate { first, second } => {
-            vec![(if nth % 2 == 0 { first } else { second }, fee)]
+            vec![(if nth.is_multiple_of(2) { first } else { second }, fee)]
         }
     };
     out.into_iter().filter(|(_, amount)| *amount != 0).collect()
