@@ -152,6 +152,8 @@ pub enum Action {
     InvoiceDelete,
     /// A payment, refund or credit was recorded.
     PaymentRecord,
+    /// A superbill was made (it carries diagnoses).
+    SuperbillCreate,
     /// Staff read what a client wrote when booking.
     BookingMessageRead,
     CalendarFeedCreate,
@@ -200,7 +202,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 83] = [
+    pub const ALL: [Action; 84] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -252,6 +254,7 @@ impl Action {
         Action::InvoiceVoid,
         Action::InvoiceDelete,
         Action::PaymentRecord,
+        Action::SuperbillCreate,
         Action::BookingMessageRead,
         Action::CalendarFeedCreate,
         Action::CalendarFeedRotate,
@@ -339,6 +342,7 @@ impl Action {
             Action::InvoiceVoid => "invoice.void",
             Action::InvoiceDelete => "invoice.delete",
             Action::PaymentRecord => "payment.record",
+            Action::SuperbillCreate => "superbill.create",
             Action::BookingMessageRead => "booking.message_read",
             Action::CalendarFeedCreate => "calendar_feed.create",
             Action::CalendarFeedRotate => "calendar_feed.rotate",

@@ -10,6 +10,14 @@ pub struct Model {
     /// ISO 4217, e.g. `USD`; every amount is in its minor unit.
     pub currency: String,
     pub updated_at: DateTimeUtc,
+    /// The treating provider or practice as a claim names it.
+    pub provider_name: Option<String>,
+    /// National Provider Identifier: ten digits.
+    pub npi: Option<String>,
+    /// The tax id (an EIN, or a social security number for a solo provider), sealed.
+    pub tin_sealed: Option<String>,
+    pub license: Option<String>,
+    pub address: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -33,6 +33,7 @@ pub mod integrity_state;
 pub mod join_link;
 pub mod note_addendum;
 pub mod participant;
+pub mod participant_billing;
 pub mod payment;
 pub mod portal_link;
 pub mod portal_session;

@@ -26,6 +26,7 @@ mod m20261204_000017_consent_requirements;
 mod m20261204_000018_portal;
 mod m20261204_000019_fees;
 mod m20261204_000020_invoices;
+mod m20261204_000021_billing_identity;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000018_portal::Migration),
             Box::new(m20261204_000019_fees::Migration),
             Box::new(m20261204_000020_invoices::Migration),
+            Box::new(m20261204_000021_billing_identity::Migration),
         ]
     }
 }

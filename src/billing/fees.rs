@@ -44,6 +44,7 @@ pub async fn set_currency(
         id: Set(1),
         currency: Set(code.clone()),
         updated_at: Set(audit.now),
+        ..Default::default()
     })
     .on_conflict(
         OnConflict::column(billing_profile::Column::Id)

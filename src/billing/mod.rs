@@ -6,10 +6,12 @@
 pub mod codes;
 pub mod diagnoses;
 pub mod fees;
+pub mod identity;
 pub mod invoices;
 pub mod money;
 pub mod payments;
 pub mod split;
+pub mod superbill;
 
 use sea_orm::DbErr;
 

@@ -57,6 +57,7 @@ fn api_rule(operation: &str) -> Option<Rule> {
     Some(match operation {
         // Clinical content: owners and the couple's clinician.
         "listDiagnoses"
+        | "getSuperbill"
         | "addDiagnosis"
         | "removeDiagnosis"
         | "listNotes"
@@ -120,9 +121,9 @@ fn api_rule(operation: &str) -> Option<Rule> {
             may: EVERYONE,
             sees: &[],
         },
-        "setClientFee" | "clearClientFee" | "setBillingSplit" | "createInvoices"
-        | "listInvoices" | "getInvoice" | "deleteInvoice" | "issueInvoice" | "voidInvoice"
-        | "listPayments" | "recordPayment" => Rule::Client {
+        "setClientFee" | "setPayerDetails" | "clearClientFee" | "setBillingSplit"
+        | "createInvoices" | "listInvoices" | "getInvoice" | "deleteInvoice" | "issueInvoice"
+        | "voidInvoice" | "listPayments" | "recordPayment" => Rule::Client {
             may: OUTBOX,
             sees: &[],
         },
@@ -131,6 +132,8 @@ fn api_rule(operation: &str) -> Option<Rule> {
             sees: &[],
         },
         "getFees"
+        | "getBillingProvider"
+        | "setBillingProvider"
         | "setCurrency"
         | "setTypeFee"
         | "listAppointmentTypes"
@@ -591,6 +594,21 @@ fn api_probes(s: &Seed) -> Vec<(&'static str, Method, String, Option<Value>)> {
             Method::GET,
             format!("{v}/fees/clients/{c}"),
             None,
+        ),
+        (
+            "getSuperbill",
+            Method::GET,
+            format!(
+                "{v}/clients/{c}/superbill?from=2026-12-01&to=2026-12-31&participant_id={}",
+                s.participant
+            ),
+            None,
+        ),
+        (
+            "setPayerDetails",
+            Method::PUT,
+            format!("{v}/clients/{c}/participants/{}/billing", s.participant),
+            Some(json!({"date_of_birth": "1988-04-02"})),
         ),
         (
             "setBillingSplit",

@@ -7,12 +7,8 @@ use serde_json::{Value, json};
 
 use crate::common::{TestApp, assert_problem, assert_status, error_fields};
 
-#[tokio::test]
-async fn a_couples_sessions_are_invoiced_to_each_partner_and_paid_in_parts() {
-    let (app, clock) = TestApp::at_monday_morning().await;
-    let couple = app.couple_in_care("2026-12-08T14:00:00Z").await;
-    let owner = &couple.owner;
-    let (_, desk) = app.signed_in(Role::Assistant).await;
+/// The couples session at 175.01, coded for a video claim; its type id.
+async fn priced_session(app: &TestApp, owner: &crate::common::Caller) -> String {
     let session = app.type_id(owner, "couples-session").await;
     assert_status(
         app.send_as(
@@ -25,6 +21,16 @@ async fn a_couples_sessions_are_invoiced_to_each_partner_and_paid_in_parts() {
         StatusCode::OK,
     )
     .await;
+    session
+}
+
+#[tokio::test]
+async fn a_couples_sessions_are_invoiced_to_each_partner_and_paid_in_parts() {
+    let (app, clock) = TestApp::at_monday_morning().await;
+    let couple = app.couple_in_care("2026-12-08T14:00:00Z").await;
+    let owner = &couple.owner;
+    let (_, desk) = app.signed_in(Role::Assistant).await;
+    let session = priced_session(&app, owner).await;
     let split = format!("/api/v1/fees/clients/{}/split", couple.client);
     for (body, field) in [
         (
@@ -350,4 +356,232 @@ async fn a_couples_sessions_are_invoiced_to_each_partner_and_paid_in_parts() {
     assert_eq!(all["items"].as_array().unwrap().len(), 3);
     assert_eq!(app.audit_events(&owner, "invoice.issue").await.len(), 3);
     assert_eq!(app.audit_events(&owner, "payment.record").await.len(), 3);
+}
+
+/// Every page's text of a PDF, as a reader extracts it, without white space (a reader
+/// joins a wrapped line to the next without one).
+fn pdf_text(bytes: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(bytes).expect("a PDF that parses");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages)
+        .unwrap()
+        .split_whitespace()
+        .collect()
+}
+
+fn squeezed(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
+#[tokio::test]
+async fn each_paying_partner_gets_a_superbill_with_their_own_diagnoses() {
+    let (app, clock) = TestApp::at_monday_morning().await;
+    let couple = app.couple_in_care("2026-12-08T14:00:00Z").await;
+    let owner = &couple.owner;
+    let session = priced_session(&app, owner).await;
+    assert_status(
+        app.send_as(
+            owner,
+            Method::PUT,
+            &format!("/api/v1/fees/clients/{}/split", couple.client),
+            json!({"mode": "split", "first_percent": 50}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let first = app.first_practitioner_id().await;
+    let a = assert_status(
+        app.send_as(
+            owner,
+            Method::POST,
+            "/api/v1/appointments",
+            json!({"client_id": couple.client, "appointment_type_id": session,
+                   "practitioner_id": first, "start": "2026-12-09T15:00:00Z"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-12-11T09:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let clinician = app.login(&couple.clinician_account).await;
+    assert_status(
+        app.send_as(
+            &owner,
+            Method::POST,
+            &format!("/api/v1/appointments/{a}/complete"),
+            json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    app.dispatch_pending_emails().await;
+    let drafted = assert_status(
+        app.send_as(
+            &owner,
+            Method::POST,
+            "/api/v1/invoices",
+            json!({"client_id": couple.client, "appointment_ids": [a]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let client = assert_status(
+        app.get_as(&owner, &format!("/api/v1/clients/{}", couple.client))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let jane = client["participants"][0]["id"].as_str().unwrap().to_owned();
+    let sam = client["participants"][1]["id"].as_str().unwrap().to_owned();
+    for inv in drafted["items"].as_array().unwrap() {
+        let id = inv["id"].as_str().unwrap();
+        assert_status(
+            app.post_empty_as(&owner, &format!("/api/v1/invoices/{id}/issue"))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        if inv["participant_id"] == jane.as_str() {
+            assert_status(
+                app.send_as(
+                    &owner,
+                    Method::POST,
+                    &format!("/api/v1/invoices/{id}/payments"),
+                    json!({"amount_minor": inv["total_minor"], "method": "card_terminal", "received_on": "2026-12-11"}),
+                )
+                .await,
+                StatusCode::CREATED,
+            )
+            .await;
+        }
+    }
+
+    // Who bills, checked: an NPI carries its own check digit.
+    let bad = assert_problem(
+        app.send_as(
+            &owner,
+            Method::PUT,
+            "/api/v1/fees/provider",
+            json!({"npi": "1234567890", "tin": "12-34"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&bad), ["npi", "tin"]);
+    assert_status(
+        app.send_as(
+            &owner,
+            Method::PUT,
+            "/api/v1/fees/provider",
+            json!({"name": "Dr. Ana Reyes, PhD", "npi": "1234567893", "tin": "12-3456789",
+                   "license": "NY Psychologist 012345", "address": "12 Main St, Albany NY 12207"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let payer = format!(
+        "/api/v1/clients/{}/participants/{jane}/billing",
+        couple.client
+    );
+    let bad = assert_problem(
+        app.send_as(
+            &owner,
+            Method::PUT,
+            &payer,
+            json!({"date_of_birth": "2030-01-01"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&bad), ["date_of_birth"]);
+    assert_status(
+        app.send_as(
+            &owner,
+            Method::PUT,
+            &payer,
+            json!({"date_of_birth": "1988-04-02", "address": "5 Elm Rd, Troy NY"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let dx = format!("/api/v1/clients/{}/diagnoses", couple.client);
+    for body in [
+        json!({"code": "Z63.0"}),
+        json!({"code": "F43.23", "participant_id": jane}),
+    ] {
+        assert_status(
+            app.send_as(&clinician, Method::POST, &dx, body).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+
+    // Jane's: her identifiers, the couple's and her own diagnosis, her half, paid.
+    let bill = |who: &str| {
+        format!(
+            "/api/v1/clients/{}/superbill?from=2026-12-01&to=2026-12-31&participant_id={who}",
+            couple.client
+        )
+    };
+    let r = app.get_as(&clinician, &bill(&jane)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&r.bytes().await.unwrap());
+    for words in [
+        "1234567893",
+        "123456789",
+        "NY Psychologist 012345",
+        "Jane Doe",
+        "1988-04-02",
+        "Z63.0",
+        "F43.23",
+        "2026-12-09",
+        "CPT 90847",
+        "place of service 10",
+        "modifier 95",
+        "fee $87.51, paid $87.51",
+        "Total paid $87.51",
+    ] {
+        assert!(text.contains(&squeezed(words)), "{words:?} in {text}");
+    }
+    // Sam's: his half, unpaid, and nothing of Jane's own diagnosis.
+    let text = pdf_text(&app.get_as(&owner, &bill(&sam)).await.bytes().await.unwrap());
+    assert!(
+        text.contains("SamRoe") && text.contains(&squeezed("fee $87.50, paid $0.00")),
+        "{text}"
+    );
+    assert!(text.contains("Z63.0") && !text.contains("F43.23"), "{text}");
+
+    // Diagnoses are on it: the front desk may not make one. Bad dates are named.
+    let (_, desk) = app.signed_in(Role::Assistant).await;
+    assert_problem(app.get_as(&desk, &bill(&jane)).await, StatusCode::FORBIDDEN).await;
+    let problem = assert_problem(
+        app.get_as(
+            &owner,
+            &format!(
+                "/api/v1/clients/{}/superbill?from=12/01/2026&to=2026-12-31",
+                couple.client
+            ),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["from", "participant_id"]);
+    assert_eq!(app.audit_events(&owner, "superbill.create").await.len(), 2);
 }

@@ -3,12 +3,17 @@
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::{Binary, Json},
+};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    ApiResult, ApiTag, JsonBody, StaffAction, StaffRead, StaffReadOne, StaffWrite, audit_context,
+    ApiResult, ApiTag, JsonBody, StaffAction, StaffRead, StaffReadOne, StaffReadQuery, StaffWrite,
+    audit_context,
 };
 use crate::{
     AppState,
@@ -107,6 +112,53 @@ pub struct ClientFeeBody {
     /// `custom` (default) or `sliding_scale`.
     kind: Option<String>,
     note: Option<String>,
+}
+
+#[derive(Object, Deserialize)]
+pub struct ProviderBody {
+    name: Option<String>,
+    /// Ten digits.
+    npi: Option<String>,
+    /// Nine digits.
+    tin: Option<String>,
+    license: Option<String>,
+    address: Option<String>,
+}
+
+impl From<crate::billing::identity::Provider> for ProviderBody {
+    fn from(p: crate::billing::identity::Provider) -> Self {
+        Self {
+            name: p.name,
+            npi: p.npi,
+            tin: p.tin,
+            license: p.license,
+            address: p.address,
+        }
+    }
+}
+
+#[derive(Object, Deserialize)]
+pub struct PayerBody {
+    /// `YYYY-MM-DD`.
+    date_of_birth: Option<String>,
+    address: Option<String>,
+}
+
+#[derive(Object)]
+pub struct PayerView {
+    date_of_birth: Option<chrono::NaiveDate>,
+    address: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum SuperbillPdf {
+    #[oai(status = 200, content_type = "application/pdf")]
+    Ok(
+        Binary<Vec<u8>>,
+        /// Saves as `superbill.pdf`.
+        #[oai(header = "Content-Disposition")]
+        String,
+    ),
 }
 
 #[derive(Object, Deserialize)]
@@ -239,6 +291,54 @@ impl FeesApi {
         let saved = fees::set_client_fee(&state.db, id.0, &input, &audit).await?;
         let currency = fees::currency(&state.db).await?;
         Ok(Json(client_view(saved, &currency)))
+    }
+
+    /// The practice as a claim names it (owner)
+    #[oai(
+        path = "/provider",
+        method = "get",
+        operation_id = "getBillingProvider"
+    )]
+    async fn provider(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+    ) -> ApiResult<Json<ProviderBody>, StaffRead> {
+        staff.require(Permission::ManageSettings)?;
+        Ok(Json(ProviderBody::from(
+            crate::billing::identity::provider(&state.db, &state.keys).await?,
+        )))
+    }
+
+    /// Set the practice's identity for claims (owner)
+    ///
+    /// The name, NPI (checked by its check digit), tax id (sealed), licence and address a
+    /// superbill carries.
+    #[oai(
+        path = "/provider",
+        method = "put",
+        operation_id = "setBillingProvider"
+    )]
+    async fn set_provider(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        body: JsonBody<ProviderBody>,
+    ) -> ApiResult<Json<ProviderBody>, StaffWrite> {
+        staff.require(Permission::ManageSettings)?;
+        let b = body.0;
+        let input = crate::billing::identity::Provider {
+            name: b.name,
+            npi: b.npi,
+            tin: b.tin,
+            license: b.license,
+            address: b.address,
+        };
+        let audit = audit_context(&state, &origin, staff.actor());
+        let saved =
+            crate::billing::identity::set_provider(&state.db, &state.keys, &input, &audit).await?;
+        Ok(Json(ProviderBody::from(saved)))
     }
 
     /// Who of the couple pays (owner or front desk)
@@ -401,6 +501,97 @@ impl DiagnosesApi {
         let audit = audit_context(&state, &origin, staff.actor());
         let added = diagnoses::add(&state.db, &state.keys, &staff, id.0, &input, &audit).await?;
         Ok(AddedDiagnosis::Created(Json(added.into())))
+    }
+
+    /// A paying partner's details for claims (owner or front desk)
+    ///
+    /// Date of birth and address, as a superbill names them; sealed.
+    #[oai(
+        path = "/:id/participants/:participant/billing",
+        method = "put",
+        operation_id = "setPayerDetails"
+    )]
+    async fn set_payer(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        participant: Path<Uuid>,
+        body: JsonBody<PayerBody>,
+    ) -> ApiResult<Json<PayerView>, StaffWrite> {
+        staff.require(Permission::Bill)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let saved = crate::billing::identity::set_payer(
+            &state.db,
+            &state.keys,
+            id.0,
+            participant.0,
+            body.0.date_of_birth.as_deref(),
+            body.0.address.as_deref(),
+            &audit,
+        )
+        .await?;
+        Ok(Json(PayerView {
+            date_of_birth: saved.date_of_birth,
+            address: saved.address,
+        }))
+    }
+
+    /// A superbill for one paying partner (owners and the client's clinician)
+    ///
+    /// A PDF of the partner's issued invoices' sessions in `[from, to]` (`YYYY-MM-DD`): the
+    /// provider's NPI, tax id, licence and address, the partner's name, date of birth and
+    /// address, the diagnosis codes, and per session the date, CPT, place of service,
+    /// modifier, units, fee and amount paid. Audited.
+    #[oai(path = "/:id/superbill", method = "get", operation_id = "getSuperbill")]
+    #[allow(clippy::too_many_arguments)]
+    async fn superbill(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        from: Query<Option<String>>,
+        to: Query<Option<String>>,
+        participant_id: Query<Option<String>>,
+    ) -> ApiResult<SuperbillPdf, StaffReadQuery> {
+        let mut errors = crate::validation::FieldErrors::default();
+        let day = |raw: &Option<String>| {
+            raw.as_deref()
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .filter(crate::types::plausible_date)
+                .ok_or("must be a date, YYYY-MM-DD")
+        };
+        let start = errors.check("from", day(&from.0));
+        let end = errors.check("to", day(&to.0));
+        let payer = errors.check(
+            "participant_id",
+            participant_id
+                .0
+                .as_deref()
+                .and_then(|p| p.parse::<Uuid>().ok())
+                .ok_or("must be the id of the partner who paid"),
+        );
+        errors
+            .into_result()
+            .map_err(crate::http::problem::ApiError::from)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let pdf = crate::billing::superbill::pdf(
+            &state.db,
+            &state.keys,
+            &staff,
+            id.0,
+            payer.expect("checked"),
+            start.expect("checked"),
+            end.expect("checked"),
+            &audit,
+        )
+        .await?;
+        Ok(SuperbillPdf::Ok(
+            Binary(pdf),
+            "attachment; filename=\"superbill.pdf\"".to_owned(),
+        ))
     }
 
     /// Remove a diagnosis code (owners and the client's clinician)

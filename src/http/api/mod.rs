@@ -156,6 +156,10 @@ errors_set!(
     pub StaffList = [Unauthorized, Forbidden, Validation, Internal, Unavailable]
 );
 errors_set!(
+    /// A staff read of one thing by id, shaped by a query.
+    pub StaffReadQuery = [BadRequest, Unauthorized, Forbidden, NotFound, Validation, Internal, Unavailable]
+);
+errors_set!(
     /// A staff action on one thing by id, without a body (POST or DELETE).
     pub StaffAction = [BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Internal, Unavailable]
 );
