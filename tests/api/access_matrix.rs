@@ -122,8 +122,8 @@ fn api_rule(operation: &str) -> Option<Rule> {
             sees: &[],
         },
         "setClientFee" | "setPayerDetails" | "clearClientFee" | "setBillingSplit"
-        | "createInvoices" | "listInvoices" | "getInvoice" | "deleteInvoice" | "issueInvoice"
-        | "voidInvoice" | "listPayments" | "recordPayment" => Rule::Client {
+        | "createInvoices" | "getStatement" | "listInvoices" | "getInvoice" | "deleteInvoice"
+        | "issueInvoice" | "voidInvoice" | "listPayments" | "recordPayment" => Rule::Client {
             may: OUTBOX,
             sees: &[],
         },
@@ -632,6 +632,15 @@ fn api_probes(s: &Seed) -> Vec<(&'static str, Method, String, Option<Value>)> {
             "getInvoice",
             Method::GET,
             format!("{v}/invoices/{random}"),
+            None,
+        ),
+        (
+            "getStatement",
+            Method::GET,
+            format!(
+                "{v}/invoices/statement?client_id={c}&participant_id={}",
+                s.participant
+            ),
             None,
         ),
         (

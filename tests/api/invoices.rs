@@ -339,6 +339,39 @@ async fn a_couples_sessions_are_invoiced_to_each_partner_and_paid_in_parts() {
     .await;
     assert_eq!(issued["number"], 3);
 
+    // Each partner's statement: what was charged, paid and is owed, void invoices left out.
+    let statement = |who: &Value| {
+        format!(
+            "{invoices}/statement?client_id={}&participant_id={}",
+            couple.client,
+            who.as_str().unwrap()
+        )
+    };
+    let hers = assert_status(
+        app.get_as(&desk, &statement(&jane["participant_id"])).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (
+            hers["charged_minor"].as_i64(),
+            hers["paid_minor"].as_i64(),
+            hers["balance_minor"].as_i64()
+        ),
+        (Some(17502), Some(17000), Some(502))
+    );
+    let his = assert_status(
+        app.get_as(&desk, &statement(&sam["participant_id"])).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        his["invoices"].as_array().unwrap().len(),
+        1,
+        "the void one is left out"
+    );
+    assert_eq!(his["balance"], "$175.00");
+
     // A clinician does not handle money.
     let clinician = app.create_staff(Role::Clinician).await;
     let clinician = app.login(&clinician).await;

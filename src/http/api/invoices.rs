@@ -12,7 +12,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    ApiResult, ApiTag, JsonBody, StaffAction, StaffList, StaffReadOne, StaffWrite, audit_context,
+    ApiResult, ApiTag, JsonBody, StaffAction, StaffList, StaffReadOne, StaffReadQuery, StaffWrite,
+    audit_context,
 };
 use crate::{
     AppState,
@@ -104,6 +105,16 @@ fn view(f: Full) -> InvoiceView {
 #[derive(Object)]
 pub struct InvoiceList {
     items: Vec<InvoiceView>,
+}
+
+#[derive(Object)]
+pub struct Statement {
+    currency: String,
+    charged_minor: i64,
+    paid_minor: i64,
+    balance_minor: i64,
+    balance: String,
+    invoices: Vec<InvoiceView>,
 }
 
 #[derive(Object, Deserialize)]
@@ -234,6 +245,40 @@ impl InvoicesApi {
             .map(view)
             .collect();
         Ok(Json(InvoiceList { items }))
+    }
+
+    /// One partner's statement
+    ///
+    /// Every issued invoice of theirs (void ones left out), what was charged, paid and is
+    /// still owed.
+    #[oai(path = "/statement", method = "get", operation_id = "getStatement")]
+    async fn statement(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+        client_id: Query<Uuid>,
+        participant_id: Query<Uuid>,
+    ) -> ApiResult<Json<Statement>, StaffReadQuery> {
+        staff.require(Permission::Bill)?;
+        let theirs: Vec<Full> = invoices::list(&state.db, Some(client_id.0))
+            .await?
+            .into_iter()
+            .filter(|f| {
+                f.invoice.participant_id == participant_id.0
+                    && matches!(f.invoice.status.as_str(), "issued" | "paid")
+            })
+            .collect();
+        let currency = crate::billing::fees::currency(&state.db).await?;
+        let charged: i64 = theirs.iter().map(|f| f.invoice.total_minor).sum();
+        let paid: i64 = theirs.iter().map(|f| f.paid_minor).sum();
+        Ok(Json(Statement {
+            charged_minor: charged,
+            paid_minor: paid,
+            balance_minor: charged - paid,
+            balance: money::format(charged - paid, &currency),
+            currency,
+            invoices: theirs.into_iter().map(view).collect(),
+        }))
     }
 
     /// One invoice
