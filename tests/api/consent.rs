@@ -611,24 +611,7 @@ async fn staff_send_a_document_from_the_client_record_and_see_who_signed() {
 
 /// The text parts of the messages to `address` whose body contains `marker`, oldest first.
 fn texts(smtp: &crate::common::smtp::SmtpServer, address: &str, marker: &str) -> Vec<String> {
-    smtp.received_by(address)
-        .into_iter()
-        .filter(|m| m.raw.contains(marker))
-        .map(|mail| {
-            let parsed = mailparse::parse_mail(mail.raw.as_bytes()).unwrap();
-            parsed
-                .subparts
-                .iter()
-                .find_map(|p| {
-                    p.subparts
-                        .iter()
-                        .chain(std::iter::once(p))
-                        .find(|q| q.ctype.mimetype == "text/plain")
-                        .map(|q| q.get_body().unwrap())
-                })
-                .unwrap_or_default()
-        })
-        .collect()
+    smtp.texts_to(address, marker)
 }
 
 /// The latest of [`texts`].

@@ -9,24 +9,7 @@ use crate::common::{TestApp, assert_status, smtp::SmtpServer};
 
 /// The text part of every message to `address` so far, joined.
 fn mail_to(smtp: &SmtpServer, address: &str) -> String {
-    smtp.received_by(address)
-        .into_iter()
-        .map(|m| {
-            let parsed = mailparse::parse_mail(m.raw.as_bytes()).unwrap();
-            parsed
-                .subparts
-                .iter()
-                .find_map(|p| {
-                    p.subparts
-                        .iter()
-                        .chain(std::iter::once(p))
-                        .find(|q| q.ctype.mimetype == "text/plain")
-                        .map(|q| q.get_body().unwrap())
-                })
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    smtp.texts_to(address, "").join("\n")
 }
 
 /// Every secret in `text` after `marker` (e.g. `/portal/in/`), in order, without repeats.

@@ -106,6 +106,29 @@ impl SmtpServer {
             .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(address)))
             .collect()
     }
+
+    /// The plain-text part of each message to `address` whose raw form contains `marker`,
+    /// oldest first.
+    pub fn texts_to(&self, address: &str, marker: &str) -> Vec<String> {
+        self.received_by(address)
+            .into_iter()
+            .filter(|m| m.raw.contains(marker))
+            .map(|m| {
+                let parsed = mailparse::parse_mail(m.raw.as_bytes()).unwrap();
+                parsed
+                    .subparts
+                    .iter()
+                    .find_map(|p| {
+                        p.subparts
+                            .iter()
+                            .chain(std::iter::once(p))
+                            .find(|q| q.ctype.mimetype == "text/plain")
+                            .map(|q| q.get_body().unwrap())
+                    })
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
 }
 
 impl Drop for SmtpServer {
