@@ -154,6 +154,13 @@ pub enum Action {
     PaymentRecord,
     /// A superbill was made (it carries diagnoses).
     SuperbillCreate,
+    /// A late-cancellation or no-show fee was confirmed, so it can be invoiced.
+    FeeConfirm,
+    FeeWaive,
+    /// A Good Faith Estimate was delivered (email and portal).
+    EstimateDeliver,
+    /// A Good Faith Estimate was read (it carries diagnoses and dates of birth).
+    EstimateRead,
     /// Staff read what a client wrote when booking.
     BookingMessageRead,
     CalendarFeedCreate,
@@ -202,7 +209,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 84] = [
+    pub const ALL: [Action; 88] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -255,6 +262,10 @@ impl Action {
         Action::InvoiceDelete,
         Action::PaymentRecord,
         Action::SuperbillCreate,
+        Action::FeeConfirm,
+        Action::FeeWaive,
+        Action::EstimateDeliver,
+        Action::EstimateRead,
         Action::BookingMessageRead,
         Action::CalendarFeedCreate,
         Action::CalendarFeedRotate,
@@ -343,6 +354,10 @@ impl Action {
             Action::InvoiceDelete => "invoice.delete",
             Action::PaymentRecord => "payment.record",
             Action::SuperbillCreate => "superbill.create",
+            Action::FeeConfirm => "fee.confirm",
+            Action::FeeWaive => "fee.waive",
+            Action::EstimateDeliver => "estimate.deliver",
+            Action::EstimateRead => "estimate.read",
             Action::BookingMessageRead => "booking.message_read",
             Action::CalendarFeedCreate => "calendar_feed.create",
             Action::CalendarFeedRotate => "calendar_feed.rotate",

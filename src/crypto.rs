@@ -53,7 +53,11 @@ pub fn hash_secret(presented: &str) -> String {
 
 /// SHA-256 of a text, in hex (e.g. of a note as signed, to notice a later change).
 pub fn sha256_hex(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
+    sha256_bytes_hex(text.as_bytes())
+}
+
+pub fn sha256_bytes_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// A value bound to a secret without revealing it: `base64url(SHA-256(label ":" secret))`.

@@ -55,6 +55,7 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
                 .to_string(),
         )),
         video_room_template: Set(None),
+        fee_policy: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })

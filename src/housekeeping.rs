@@ -24,6 +24,8 @@ pub struct Report {
     pub consent_reminders: u64,
     /// Portal sign-in links and sessions past use.
     pub portal_purged: u64,
+    /// Good Faith Estimates made and delivered (first ones and new versions).
+    pub estimates_delivered: u64,
 }
 
 /// One pass, now. Tests call this instead of waiting for the timer.
@@ -52,7 +54,24 @@ pub async fn run_once(state: &AppState) -> Result<Report, DbErr> {
         crate::consent::ConsentError::Db(e) => e,
         other => DbErr::Custom(other.to_string()),
     })? as u64;
+    let tz = crate::practice::time_zone(&state.db)
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    let estimates_delivered =
+        crate::billing::estimates::deliver_due(&state.db, state.notifier(), tz, now)
+            .await
+            .map_err(|e| match e {
+                crate::billing::BillingError::Db(e) => e,
+                other => DbErr::Custom(other.to_string()),
+            })? as u64;
+    crate::billing::pending::sweep(&state.db, now)
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    if estimates_delivered > 0 {
+        state.mail.wake();
+    }
     Ok(Report {
+        estimates_delivered,
         sessions_purged: session::purge_expired(&state.db, &state.config.auth, now).await?,
         mail_files_pruned,
         consent_reminders,

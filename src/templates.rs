@@ -40,6 +40,7 @@ const PAGES: &[Embedded] = &[
     embedded_template!("layout", "partials/layout.hbs"),
     embedded_template!("field", "partials/field.hbs"),
     embedded_template!("intake_item", "partials/intake_item.hbs"),
+    embedded_template!("client_notices", "partials/client_notices.hbs"),
     embedded_template!("pages/home", "pages/home.hbs"),
     embedded_template!("pages/problems", "pages/problems.hbs"),
     embedded_template!("pages/error", "pages/error.hbs"),

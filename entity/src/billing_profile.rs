@@ -18,6 +18,16 @@ pub struct Model {
     pub tin_sealed: Option<String>,
     pub license: Option<String>,
     pub address: Option<String>,
+    /// What a cancellation inside the type's cutoff costs, in percent of the session's fee;
+    /// `None`: nothing, and clients cannot cancel inside the cutoff.
+    pub late_cancel_percent: Option<i32>,
+    /// What a missed session costs, in percent of its fee; `None`: nothing.
+    pub no_show_percent: Option<i32>,
+    /// Whether self-pay clients get Good Faith Estimates (a US rule).
+    pub good_faith_estimates: bool,
+    /// How many sessions an estimate expects over its twelve months, unless a client's says
+    /// otherwise.
+    pub expected_sessions: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -14,6 +14,8 @@ pub struct Model {
     /// For `split`: the first partner's share in percent; the second pays the rest.
     pub first_percent: Option<i32>,
     pub updated_at: DateTimeUtc,
+    /// Pays without insurance, so is owed a Good Faith Estimate where the practice gives them.
+    pub self_pay: bool,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -15,6 +15,9 @@ pub struct Model {
     /// Where each video appointment's own room is: a URL with `{room}` in it, filled with
     /// the appointment's unguessable room name (`https://meet.example.org/{room}`).
     pub video_room_template: Option<String>,
+    /// The late-cancellation and no-show fee policy as clients read it at booking and in
+    /// reminders; written with billing's policy.
+    pub fee_policy: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -76,6 +76,24 @@ pub async fn list(
     rows.into_iter().map(|r| opened(keys, r)).collect()
 }
 
+/// The client's diagnoses for a document the practice gives the couple itself (a Good Faith
+/// Estimate); the caller audits the read.
+pub(super) async fn for_document(
+    db: &impl ConnectionTrait,
+    keys: &DataKeys,
+    client_id: Uuid,
+) -> Result<Vec<Diagnosis>, BillingError> {
+    client_diagnosis::Entity::find()
+        .filter(client_diagnosis::Column::ClientId.eq(client_id))
+        .order_by_asc(client_diagnosis::Column::Position)
+        .order_by_asc(client_diagnosis::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| opened(keys, r))
+        .collect()
+}
+
 fn opened(keys: &DataKeys, r: client_diagnosis::Model) -> Result<Diagnosis, BillingError> {
     let json = keys
         .open(&r.code_sealed, &context(r.id))

@@ -24,7 +24,7 @@ pub fn details_context(participant: Uuid) -> String {
 }
 
 /// The practice as a claim names it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Provider {
     pub name: Option<String>,
     pub npi: Option<String>,
@@ -130,6 +130,7 @@ pub async fn set_provider(
         tin_sealed: Set(tin.as_ref().map(|t| keys.seal(t, &tin_context()))),
         license: Set(license.clone()),
         address: Set(address.clone()),
+        ..Default::default()
     })
     .on_conflict(
         OnConflict::column(billing_profile::Column::Id)

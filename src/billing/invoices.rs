@@ -1,4 +1,5 @@
-//! Invoices: drafted from a couple's completed sessions and no-shows, one per paying
+//! Invoices: drafted from a couple's completed sessions and confirmed no-show and
+//! late-cancellation fees, one per paying
 //! partner by the couple's split; numbered without gaps when issued (the number is taken in
 //! the issuing transaction, so a failed issue leaves none unused); voided, never deleted,
 //! once issued.
@@ -9,7 +10,7 @@ use chrono::NaiveDate;
 use entity::{
     appointment::{self, AppointmentStatus},
     appointment_type, client_billing, invoice, invoice_line, invoice_number, participant, payment,
-    type_fee,
+    pending_fee, type_fee,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -20,6 +21,7 @@ use uuid::Uuid;
 use super::{
     BillingError,
     fees::{self, fee_for},
+    pending,
     split::{self, Split},
 };
 use crate::{
@@ -141,12 +143,14 @@ pub async fn set_split(
         }
     };
     errors.into_result()?;
+    let self_pay = self_pay(db, client_id).await?;
     let row = client_billing::Model {
         client_id,
         mode: mode.to_owned(),
         payer_participant_id: payer,
         first_percent,
         updated_at: audit.now,
+        self_pay,
     };
     client_billing::Entity::insert(client_billing::ActiveModel::from(row.clone()))
         .on_conflict(
@@ -170,6 +174,58 @@ pub async fn set_split(
         )
         .await?;
     Ok(row)
+}
+
+/// Whether couple `client_id` pays for themselves (and so is owed a Good Faith Estimate).
+pub async fn self_pay(db: &impl ConnectionTrait, client_id: Uuid) -> Result<bool, BillingError> {
+    Ok(client_billing::Entity::find_by_id(client_id)
+        .one(db)
+        .await?
+        .is_none_or(|r| r.self_pay))
+}
+
+pub async fn set_self_pay(
+    db: &impl ConnectionTrait,
+    client_id: Uuid,
+    self_pay: bool,
+    audit: &AuditContext,
+) -> Result<bool, BillingError> {
+    if participant::Entity::find()
+        .filter(participant::Column::ClientId.eq(client_id))
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(BillingError::NotFound);
+    }
+    let row = client_billing::ActiveModel {
+        client_id: Set(client_id),
+        mode: Set("one_payer".to_owned()),
+        payer_participant_id: Set(None),
+        first_percent: Set(None),
+        updated_at: Set(audit.now),
+        self_pay: Set(self_pay),
+    };
+    client_billing::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(client_billing::Column::ClientId)
+                .update_columns([
+                    client_billing::Column::SelfPay,
+                    client_billing::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    audit
+        .record(
+            db,
+            Event::new(Action::FeeUpdate)
+                .entity("client", client_id)
+                .details(serde_json::json!({ "self_pay": self_pay })),
+        )
+        .await?;
+    Ok(self_pay)
 }
 
 /// Draft invoices for the sessions `appointment_ids` of client `client_id`: one per payer,
@@ -200,19 +256,36 @@ pub async fn draft<C: ConnectionTrait + TransactionTrait>(
             "names a session that is not this client's",
         ));
     }
-    if let Some(a) = sessions.iter().find(|a| {
-        !matches!(
-            a.status,
-            AppointmentStatus::Completed | AppointmentStatus::NoShow
-        )
-    }) {
-        return Err(invalid(
-            "appointment_ids",
-            format!(
-                "{} was not held or missed: mark it completed or a no-show first",
-                a.id
-            ),
-        ));
+    // A missed or late-cancelled session is billed only at the fee the therapist confirmed.
+    let confirmed = pending_fee::Entity::find()
+        .filter(pending_fee::Column::AppointmentId.is_in(sessions.iter().map(|a| a.id)))
+        .filter(pending_fee::Column::Status.eq(pending::CONFIRMED))
+        .all(&txn)
+        .await?;
+    for a in &sessions {
+        let fee_confirmed = confirmed.iter().any(|f| f.appointment_id == a.id);
+        match a.status {
+            AppointmentStatus::Completed => {}
+            AppointmentStatus::NoShow | AppointmentStatus::Cancelled if fee_confirmed => {}
+            AppointmentStatus::NoShow | AppointmentStatus::Cancelled => {
+                return Err(invalid(
+                    "appointment_ids",
+                    format!(
+                        "{} has no confirmed fee: confirm its no-show or late-cancellation fee first",
+                        a.id
+                    ),
+                ));
+            }
+            _ => {
+                return Err(invalid(
+                    "appointment_ids",
+                    format!(
+                        "{} was not held or missed: mark it completed or a no-show first",
+                        a.id
+                    ),
+                ));
+            }
+        }
     }
     // Billed already: each (session, payer) on an invoice that is not void. A session whose
     // invoice to one partner was voided may be drafted again for that partner alone.
@@ -238,21 +311,34 @@ pub async fn draft<C: ConnectionTrait + TransactionTrait>(
     let currency = fees::currency(&txn).await?;
     let mut by_payer: BTreeMap<Uuid, Vec<invoice_line::Model>> = BTreeMap::new();
     for a in &sessions {
-        let fee = fee_for(&txn, client_id, a.appointment_type_id)
-            .await?
-            .ok_or_else(|| {
-                invalid(
-                    "appointment_ids",
-                    "names a session whose type has no fee set",
-                )
-            })?;
         let ty = types.iter().find(|t| t.id == a.appointment_type_id);
+        let name = ty.map_or("Session", |t| t.name.as_str());
         let code = codes
             .iter()
             .find(|c| c.appointment_type_id == a.appointment_type_id);
-        let missed = a.status == AppointmentStatus::NoShow;
-        let name = ty.map_or("Session", |t| t.name.as_str());
-        for (payer, amount) in split::shares(split, fee.minor, nth) {
+        let charge = confirmed.iter().find(|f| f.appointment_id == a.id);
+        let whole = match charge {
+            Some(f) => f.amount_minor,
+            None => {
+                fee_for(&txn, client_id, a.appointment_type_id)
+                    .await?
+                    .ok_or_else(|| {
+                        invalid(
+                            "appointment_ids",
+                            "names a session whose type has no fee set",
+                        )
+                    })?
+                    .minor
+            }
+        };
+        let (kind, description) = match charge.map(|f| f.kind.as_str()) {
+            Some("late_cancellation") => ("late_cancellation", format!("Late cancellation: {name}")),
+            Some(_) => ("no_show", format!("Missed appointment: {name}")),
+            None => ("session", name.to_owned()),
+        };
+        // A missed or cancelled session is no service: it carries no procedure code.
+        let held = charge.is_none();
+        for (payer, amount) in split::shares(split, whole, nth) {
             if billed
                 .iter()
                 .any(|(l, p)| l.appointment_id == Some(a.id) && *p == payer)
@@ -267,24 +353,19 @@ pub async fn draft<C: ConnectionTrait + TransactionTrait>(
                     invoice_id: Uuid::nil(),
                     position: 0,
                     appointment_id: Some(a.id),
-                    kind: if missed { "no_show" } else { "session" }.to_owned(),
-                    description: if missed {
-                        format!("Missed appointment: {name}")
-                    } else {
-                        name.to_owned()
-                    },
+                    kind: kind.to_owned(),
+                    description: description.clone(),
                     service_date: service_date(a, tz),
-                    // A missed session is no service: it carries no procedure code.
-                    cpt_code: code.and_then(|c| c.cpt_code.clone()).filter(|_| !missed),
+                    cpt_code: code.and_then(|c| c.cpt_code.clone()).filter(|_| held),
                     place_of_service: code
                         .and_then(|c| c.place_of_service.clone())
-                        .filter(|_| !missed),
-                    modifier: code.and_then(|c| c.modifier.clone()).filter(|_| !missed),
+                        .filter(|_| held),
+                    modifier: code.and_then(|c| c.modifier.clone()).filter(|_| held),
                     units: 1,
                     amount_minor: amount,
                 });
         }
-        if !missed {
+        if held {
             nth += 1;
         }
     }

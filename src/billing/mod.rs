@@ -5,11 +5,14 @@
 
 pub mod codes;
 pub mod diagnoses;
+pub mod estimates;
 pub mod fees;
 pub mod identity;
 pub mod invoices;
 pub mod money;
 pub mod payments;
+pub mod pending;
+pub mod policy;
 pub mod split;
 pub mod superbill;
 

@@ -47,10 +47,13 @@ pub enum Kind {
     ConsentReminder,
     /// A one-time link that signs a partner in to their portal.
     PortalLink,
+    /// A Good Faith Estimate is ready on the partner's page (the estimate itself stays there:
+    /// it names diagnoses).
+    EstimateReady,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::BookingConfirmed,
         Kind::BookingRescheduled,
         Kind::BookingCancelled,
@@ -64,6 +67,7 @@ impl Kind {
         Kind::ConsentRequest,
         Kind::ConsentReminder,
         Kind::PortalLink,
+        Kind::EstimateReady,
     ];
 
     /// Its name in the outbox, the API and the template directory.
@@ -82,6 +86,7 @@ impl Kind {
             Kind::ConsentRequest => "consent_request",
             Kind::ConsentReminder => "consent_reminder",
             Kind::PortalLink => "portal_link",
+            Kind::EstimateReady => "estimate_ready",
         }
     }
 }

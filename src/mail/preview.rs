@@ -29,10 +29,7 @@ pub async fn render(
 ) -> Result<Rendered, PreviewError> {
     let practice = crate::practice::settings(db).await?;
     let context = templates::sample(
-        PracticeView {
-            name: practice.name,
-            email: practice.contact_email,
-        },
+        PracticeView::from(&practice),
         public_url.link("/").trim_end_matches('/'),
     );
     Ok(mailer.templates.render(kind, &context)?)

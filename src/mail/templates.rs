@@ -45,7 +45,7 @@ macro_rules! kind_template {
 }
 
 /// Per kind, in the order of [`Kind::ALL`]: subject, text body, HTML body.
-const KINDS: [[Embedded; 3]; 13] = kind_templates!(
+const KINDS: [[Embedded; 3]; 14] = kind_templates!(
     "booking_confirmed",
     "booking_rescheduled",
     "booking_cancelled",
@@ -59,6 +59,7 @@ const KINDS: [[Embedded; 3]; 13] = kind_templates!(
     "consent_request",
     "consent_reminder",
     "portal_link",
+    "estimate_ready",
 );
 
 /// A message's rendered words.
@@ -139,6 +140,19 @@ pub struct MessageContext {
     pub series: Option<SeriesView>,
     pub consent: Option<ConsentView>,
     pub portal: Option<PortalView>,
+    pub estimate: Option<EstimateView>,
+}
+
+/// A Good Faith Estimate waiting on the recipient's page: its total, never its services or
+/// diagnoses.
+#[derive(Clone, Debug, Serialize)]
+pub struct EstimateView {
+    /// Expected charges over the estimate's twelve months, e.g. `$2,100.00`.
+    pub total: String,
+    /// Where to sign in to read and keep it.
+    pub url: String,
+    /// A new version of one given before.
+    pub revised: bool,
 }
 
 /// A sign-in link to the recipient's own portal.
@@ -157,10 +171,7 @@ impl MessageContext {
         booking_url: String,
     ) -> Self {
         MessageContext {
-            practice: PracticeView {
-                name: practice.name.clone(),
-                email: practice.contact_email.clone(),
-            },
+            practice: PracticeView::from(practice),
             recipient: RecipientView {
                 first_name: first_name.to_owned(),
             },
@@ -170,6 +181,7 @@ impl MessageContext {
             series: None,
             consent: None,
             portal: None,
+            estimate: None,
         }
     }
 }
@@ -208,6 +220,18 @@ impl ConsentLink {
 pub struct PracticeView {
     pub name: String,
     pub email: Option<String>,
+    /// What a late cancellation or a missed session costs, when anything.
+    pub fee_policy: Option<String>,
+}
+
+impl From<&entity::practice::Model> for PracticeView {
+    fn from(p: &entity::practice::Model) -> Self {
+        PracticeView {
+            name: p.name.clone(),
+            email: p.contact_email.clone(),
+            fee_policy: p.fee_policy.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -312,6 +336,11 @@ pub fn sample(practice: PracticeView, base: &str) -> MessageContext {
             url: format!("{base}/portal/in/atp_sample"),
             minutes: 15,
         }),
+        estimate: Some(EstimateView {
+            total: "$2,100.00".into(),
+            url: format!("{base}/portal"),
+            revised: false,
+        }),
         series: Some(SeriesView {
             cadence: "every week".into(),
             sessions: vec![
@@ -357,6 +386,7 @@ mod tests {
         PracticeView {
             name: "Riverbend Counseling".into(),
             email: Some("hello@riverbend.example".into()),
+            fee_policy: Some("A missed appointment is charged the full session fee.".into()),
         }
     }
 

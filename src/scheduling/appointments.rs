@@ -475,7 +475,17 @@ pub enum CancelledBy {
     Staff,
 }
 
+/// Whether a client may still cancel after the type's cutoff. Billing decides (only where
+/// the practice charges a late-cancellation fee, which the therapist then confirms or
+/// waives); scheduling only obeys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterCutoff {
+    Refuse,
+    Allow,
+}
+
 /// Cancels a live appointment; the reason, if any, is kept encrypted.
+#[allow(clippy::too_many_arguments)]
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     db: &C,
@@ -484,12 +494,13 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     id: Uuid,
     reason: Option<CancelReason>,
     by: CancelledBy,
+    after_cutoff: AfterCutoff,
     audit: &AuditContext,
 ) -> Result<appointment::Model, SchedulingError> {
     let txn = db::begin_write(db).await?;
     let current = live(&txn, id).await?;
     let snapshot = cache.get(&txn, audit.now).await?;
-    if by == CancelledBy::Client {
+    if by == CancelledBy::Client && after_cutoff == AfterCutoff::Refuse {
         let ty = snapshot
             .type_or_read(&txn, current.appointment_type_id)
             .await?;

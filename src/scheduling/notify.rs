@@ -454,10 +454,7 @@ impl<'a> Facts<'a> {
         let a = self.appointment;
         let ty = &self.appointment_type;
         MessageContext {
-            practice: PracticeView {
-                name: self.practice.name.clone(),
-                email: self.practice.contact_email.clone(),
-            },
+            practice: PracticeView::from(&self.practice),
             recipient: RecipientView { first_name },
             appointment: Some(AppointmentView {
                 when: when::with_zone(a.starts_at, tz),
@@ -489,6 +486,7 @@ impl<'a> Facts<'a> {
             series: None,
             consent: None,
             portal: None,
+            estimate: None,
         }
     }
 

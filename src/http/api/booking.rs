@@ -556,6 +556,7 @@ impl BookingApi {
             managed.appointment.id,
             reason,
             CancelledBy::Client,
+            crate::billing::policy::after_cutoff(&state.db).await?,
             &audit,
         )
         .await?;

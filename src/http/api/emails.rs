@@ -46,6 +46,7 @@ pub enum EmailKind {
     ConsentRequest,
     ConsentReminder,
     PortalLink,
+    EstimateReady,
 }
 
 impl From<EmailKind> for Kind {
@@ -64,6 +65,7 @@ impl From<EmailKind> for Kind {
             EmailKind::ConsentRequest => Kind::ConsentRequest,
             EmailKind::ConsentReminder => Kind::ConsentReminder,
             EmailKind::PortalLink => Kind::PortalLink,
+            EmailKind::EstimateReady => Kind::EstimateReady,
         }
     }
 }
@@ -84,6 +86,7 @@ impl From<Kind> for EmailKind {
             Kind::ConsentRequest => EmailKind::ConsentRequest,
             Kind::ConsentReminder => EmailKind::ConsentReminder,
             Kind::PortalLink => EmailKind::PortalLink,
+            Kind::EstimateReady => EmailKind::EstimateReady,
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::{
         diagnoses::{self, Diagnosis, DiagnosisInput},
         fees::{self, ClientFeeInput, TypeFeeInput},
         money,
+        policy::{self, Policy},
     },
 };
 
@@ -168,6 +169,44 @@ pub struct SplitBody {
     payer_participant_id: Option<Uuid>,
     /// 0 to 100: the first partner's share.
     first_percent: Option<i32>,
+}
+
+/// The practice's billing policy.
+#[derive(Object, Deserialize)]
+pub struct PolicyBody {
+    /// Percent of the session fee a client's cancellation after the type's cutoff costs
+    /// (1 to 100); null: none, and clients cannot cancel after the cutoff themselves.
+    late_cancel_percent: Option<i32>,
+    /// Percent of the session fee a missed session costs (1 to 100); null: none.
+    no_show_percent: Option<i32>,
+    /// Give self-pay clients Good Faith Estimates (the US No Surprises Act).
+    #[oai(default)]
+    #[serde(default)]
+    good_faith_estimates: bool,
+    /// Sessions an estimate expects over its twelve months (default 12).
+    expected_sessions: Option<i32>,
+    /// The fee policy as clients read it at booking and in reminders; null when none.
+    #[oai(read_only)]
+    #[serde(skip)]
+    notice: Option<String>,
+}
+
+impl From<Policy> for PolicyBody {
+    fn from(p: Policy) -> Self {
+        Self {
+            notice: p.fee_notice(),
+            late_cancel_percent: p.late_cancel_percent,
+            no_show_percent: p.no_show_percent,
+            good_faith_estimates: p.good_faith_estimates,
+            expected_sessions: Some(p.expected_sessions),
+        }
+    }
+}
+
+#[derive(Object, Deserialize)]
+pub struct SelfPayBody {
+    /// Pays without insurance (the default), so is owed a Good Faith Estimate.
+    self_pay: bool,
 }
 
 #[derive(ApiResponse)]
@@ -375,6 +414,65 @@ impl FeesApi {
             payer_participant_id: saved.payer_participant_id,
             first_percent: saved.first_percent,
         }))
+    }
+
+    /// The billing policy
+    ///
+    /// Late-cancellation and no-show fees, and whether Good Faith Estimates are given.
+    #[oai(path = "/policy", method = "get", operation_id = "getBillingPolicy")]
+    async fn policy(
+        &self,
+        state: Data<&AppState>,
+        _staff: Staff,
+    ) -> ApiResult<Json<PolicyBody>, StaffRead> {
+        Ok(Json(policy::policy(&state.db).await?.into()))
+    }
+
+    /// Set the billing policy (owner)
+    #[oai(path = "/policy", method = "put", operation_id = "setBillingPolicy")]
+    async fn set_policy(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        body: JsonBody<PolicyBody>,
+    ) -> ApiResult<Json<PolicyBody>, StaffWrite> {
+        staff.require(Permission::ManageSettings)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let b = body.0;
+        let input = Policy {
+            late_cancel_percent: b.late_cancel_percent,
+            no_show_percent: b.no_show_percent,
+            good_faith_estimates: b.good_faith_estimates,
+            expected_sessions: b
+                .expected_sessions
+                .unwrap_or(Policy::default().expected_sessions),
+        };
+        Ok(Json(
+            policy::set_policy(&state.db, input, &audit).await?.into(),
+        ))
+    }
+
+    /// Whether a couple pays for themselves (owner or front desk)
+    #[oai(
+        path = "/clients/:id/self-pay",
+        method = "put",
+        operation_id = "setSelfPay"
+    )]
+    async fn set_self_pay(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+        body: JsonBody<SelfPayBody>,
+    ) -> ApiResult<Json<SelfPayBody>, StaffWrite> {
+        staff.require(Permission::Bill)?;
+        let audit = audit_context(&state, &origin, staff.actor());
+        let self_pay =
+            crate::billing::invoices::set_self_pay(&state.db, id.0, body.0.self_pay, &audit)
+                .await?;
+        Ok(Json(SelfPayBody { self_pay }))
     }
 
     /// Remove a client's own fee (owner or front desk)

@@ -23,6 +23,7 @@ use crate::{
         invoices::{self, Full},
         money,
         payments::{self, PaymentInput},
+        pending,
     },
 };
 
@@ -197,6 +198,42 @@ pub enum PaymentRecorded {
     Created(Json<RecordedPayment>),
 }
 
+/// A late-cancellation or no-show fee waiting for the therapist, or decided.
+#[derive(Object)]
+pub struct PendingFeeView {
+    id: Uuid,
+    appointment_id: Uuid,
+    client_id: Uuid,
+    /// `late_cancellation` or `no_show`.
+    kind: String,
+    /// The couple's whole fee, split like a session's when invoiced.
+    amount_minor: i64,
+    amount: String,
+    /// `pending`, `confirmed` or `waived`.
+    status: String,
+    decided_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+fn fee_view(f: entity::pending_fee::Model, currency: &str) -> PendingFeeView {
+    PendingFeeView {
+        amount: money::format(f.amount_minor, currency),
+        id: f.id,
+        appointment_id: f.appointment_id,
+        client_id: f.client_id,
+        kind: f.kind,
+        amount_minor: f.amount_minor,
+        status: f.status,
+        decided_at: f.decided_at,
+        created_at: f.created_at,
+    }
+}
+
+#[derive(Object)]
+pub struct PendingFeeList {
+    items: Vec<PendingFeeView>,
+}
+
 pub struct InvoicesApi;
 
 #[OpenApi(prefix_path = "/invoices", tag = "ApiTag::Billing")]
@@ -339,6 +376,74 @@ impl InvoicesApi {
         )))
     }
 
+    /// Late-cancellation and no-show fees
+    ///
+    /// Made by the practice's policy (`PUT /fees/policy`) for each client cancellation after
+    /// the cutoff and each session marked missed; `status` is `pending`, `confirmed` or
+    /// `waived`.
+    #[oai(path = "/pending-fees", method = "get", operation_id = "listPendingFees")]
+    async fn pending_fees(
+        &self,
+        state: Data<&AppState>,
+        staff: Staff,
+        client_id: Query<Option<Uuid>>,
+        status: Query<Option<String>>,
+    ) -> ApiResult<Json<PendingFeeList>, StaffReadQuery> {
+        staff.require(Permission::Bill)?;
+        if let Some(s) = status.0.as_deref()
+            && ![pending::PENDING, pending::CONFIRMED, pending::WAIVED].contains(&s)
+        {
+            return Err(crate::http::problem::ApiError::invalid(
+                "status",
+                "must be pending, confirmed or waived",
+            )
+            .into());
+        }
+        pending::sweep(&state.db, state.clock.now()).await?;
+        let currency = crate::billing::fees::currency(&state.db).await?;
+        let items = pending::list(&state.db, client_id.0, status.0.as_deref())
+            .await?
+            .into_iter()
+            .map(|f| fee_view(f, &currency))
+            .collect();
+        Ok(Json(PendingFeeList { items }))
+    }
+
+    /// Confirm a late-cancellation or no-show fee (owner or front desk)
+    ///
+    /// It can then be invoiced (`POST /invoices` with its appointment). A decided fee is
+    /// final: 409.
+    #[oai(
+        path = "/pending-fees/:id/confirm",
+        method = "post",
+        operation_id = "confirmPendingFee"
+    )]
+    async fn confirm_fee(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<PendingFeeView>, StaffAction> {
+        self.decide(&state, &origin, &staff, id.0, true).await
+    }
+
+    /// Waive a late-cancellation or no-show fee (owner or front desk)
+    #[oai(
+        path = "/pending-fees/:id/waive",
+        method = "post",
+        operation_id = "waivePendingFee"
+    )]
+    async fn waive_fee(
+        &self,
+        state: Data<&AppState>,
+        origin: Data<&Origin>,
+        staff: Staff,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<PendingFeeView>, StaffAction> {
+        self.decide(&state, &origin, &staff, id.0, false).await
+    }
+
     /// An invoice's payments
     #[oai(path = "/:id/payments", method = "get", operation_id = "listPayments")]
     async fn payments(
@@ -386,5 +491,22 @@ impl InvoicesApi {
             payment: payment.into(),
             invoice: view(invoice),
         })))
+    }
+}
+
+impl InvoicesApi {
+    async fn decide(
+        &self,
+        state: &AppState,
+        origin: &Origin,
+        staff: &Staff,
+        id: Uuid,
+        confirm: bool,
+    ) -> ApiResult<Json<PendingFeeView>, StaffAction> {
+        staff.require(Permission::Bill)?;
+        let audit = audit_context(state, origin, staff.actor());
+        let fee = pending::decide(&state.db, id, confirm, &audit).await?;
+        let currency = crate::billing::fees::currency(&state.db).await?;
+        Ok(Json(fee_view(fee, &currency)))
     }
 }

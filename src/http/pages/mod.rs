@@ -96,6 +96,16 @@ pub async fn page(
     render_html(state, status, template, &context)
 }
 
+/// What a client reads of fees before committing to anything: the late-cancellation and
+/// no-show policy and, where the practice gives them, the right to a Good Faith Estimate.
+pub async fn client_notices(state: &AppState) -> Result<Value, ApiError> {
+    let policy = crate::billing::policy::policy(&state.db).await?;
+    Ok(serde_json::json!({
+        "fee_policy": policy.fee_notice(),
+        "good_faith_estimates": policy.good_faith_estimates,
+    }))
+}
+
 /// Renders `template` with a context that is already complete.
 pub fn render_html(
     state: &AppState,

@@ -178,7 +178,16 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     audit: &AuditContext,
 ) -> Result<appointment::Model, SchedulingError> {
     if scope == Scope::This {
-        return appointments::cancel(db, cache, notify, id, reason, CancelledBy::Staff, audit)
+        return appointments::cancel(
+            db,
+            cache,
+            notify,
+            id,
+            reason,
+            CancelledBy::Staff,
+            appointments::AfterCutoff::Refuse,
+            audit,
+        )
             .await;
     }
     let txn = db::begin_write(db).await?;

@@ -51,6 +51,7 @@ fn label(kind: Kind) -> &'static str {
         Kind::ConsentRequest => "A consent document to sign (to one partner)",
         Kind::ConsentReminder => "Documents still to sign before an appointment (to one partner)",
         Kind::PortalLink => "Sign-in link to the portal (to one partner)",
+        Kind::EstimateReady => "A Good Faith Estimate is ready (to each partner)",
     }
 }
 

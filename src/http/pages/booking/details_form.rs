@@ -233,6 +233,7 @@ async fn details_page(
         })
         .collect();
     let context = json!({
+        "notices": client_notices(state).await?,
         "type": type_context(ty),
         "action": format!("/book/{}", ty.slug),
         "times_href": format!("/book/{}?tz={}", ty.slug, enc(tz.name())),

@@ -24,7 +24,7 @@ use poem::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::page;
+use super::{client_notices, page};
 use crate::when;
 use crate::{
     AppState, practice,
@@ -104,7 +104,7 @@ pub async fn choose_type(Data(state): Data<&AppState>) -> PageResult {
         StatusCode::OK,
         "pages/book_types",
         "Book",
-        json!({ "types": items }),
+        json!({ "types": items, "notices": client_notices(state).await? }),
     )
     .await
 }
@@ -122,6 +122,7 @@ pub async fn choose_time(
     let days = free_days(state, &ty, tz, week, None).await?;
     let base = format!("/book/{}", ty.slug);
     let context = json!({
+        "notices": client_notices(state).await?,
         "type": type_context(&ty),
         "single_type": types::list_public(&state.db).await?.len() == 1,
         "tz": tz.name(),

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::*;
-use crate::http::pages::page;
+use crate::http::pages::{client_notices, page};
 use crate::when;
 use crate::{
     AppState,
@@ -39,8 +39,14 @@ pub async fn manage(
     let client_tz = q.tz.as_deref().and_then(|t| TimeZone::parse(t).ok());
     let a = &managed.appointment;
     let status = appointments::status_name(a.status);
-    let can_change = a.status == entity::appointment::AppointmentStatus::Confirmed
-        && state.clock.now() <= managed.cutoff();
+    let live = a.status == entity::appointment::AppointmentStatus::Confirmed;
+    let can_change = live && state.clock.now() <= managed.cutoff();
+    // After the cutoff a client may still cancel where the practice charges for it.
+    let can_cancel_late = live
+        && !can_change
+        && state.clock.now() < a.starts_at
+        && crate::billing::policy::after_cutoff(&state.db).await?
+            == appointments::AfterCutoff::Allow;
     let tz_query = client_tz
         .map(|t| format!("?tz={}", enc(t.name())))
         .unwrap_or_default();
@@ -72,6 +78,8 @@ pub async fn manage(
         "status": status,
         "is_cancelled": status == "cancelled",
         "can_change": can_change,
+        "can_cancel_late": can_cancel_late,
+        "notices": client_notices(state).await?,
         "change_until": when::full(managed.cutoff(), practice_tz),
         "type": type_context(&managed.appointment_type),
         "practitioner": managed.practitioner.name,
@@ -102,6 +110,10 @@ pub async fn cancel_confirm(
     let managed = managed(state, &token).await?;
     let practice_tz = practice::time_zone(&state.db).await?;
     let context = json!({
+        "late": state.clock.now() > managed.cutoff()
+            && crate::billing::policy::after_cutoff(&state.db).await?
+                == appointments::AfterCutoff::Allow,
+        "notices": client_notices(state).await?,
         "type": type_context(&managed.appointment_type),
         "when_practice": when::full(managed.appointment.starts_at, practice_tz),
         "action": format!("/booking/{token}/cancel"),
@@ -148,6 +160,7 @@ pub async fn cancel(
         managed.appointment.id,
         reason,
         CancelledBy::Client,
+        crate::billing::policy::after_cutoff(&state.db).await?,
         &audit,
     )
     .await?;
@@ -185,6 +198,7 @@ pub async fn reschedule_times(
             "back_href": format!("/booking/{token}?tz={}", enc(tz.name())),
         },
         "notice": q.problem.as_deref().and_then(move_problem),
+        "notices": client_notices(state).await?,
     });
     page(
         state,
