@@ -25,7 +25,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{BillingError, diagnoses, fees, identity, invoices, money, policy};
+use super::{BillingError, Reader, diagnoses, fees, identity, invoices, money, policy};
 use crate::{
     audit::{Action, Actor, AuditContext, Event, Origin},
     crypto::{DataKeys, sha256_hex},
@@ -618,13 +618,6 @@ pub async fn list(
         .await?)
 }
 
-/// Who reads an estimate's PDF: it names diagnoses, so staff only by the clinical policy,
-/// and otherwise one of the couple.
-pub enum Reader<'a> {
-    Staff(&'a crate::auth::Staff),
-    Partner,
-}
-
 /// The PDF of one version as delivered, after checking it is the copy that was delivered;
 /// the read is audited.
 pub async fn pdf(
@@ -635,14 +628,7 @@ pub async fn pdf(
     id: Uuid,
     audit: &AuditContext,
 ) -> Result<(gfe::Model, Vec<u8>), BillingError> {
-    if let Reader::Staff(staff) = reader {
-        crate::policy::clinical_role(staff)?;
-        let client = entity::client::Entity::find_by_id(client_id)
-            .one(db)
-            .await?
-            .ok_or(BillingError::NotFound)?;
-        crate::policy::clinical(staff, &client)?;
-    }
+    reader.may_read(db, client_id).await?;
     let row = gfe::Entity::find_by_id(id)
         .one(db)
         .await?

@@ -20,6 +20,19 @@ use crate::{
     validation::FieldErrors,
 };
 
+/// How a method reads on a receipt.
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "card_terminal" => "Card",
+        "cash" => "Cash",
+        "check" => "Check",
+        "transfer" => "Bank transfer",
+        "credit" => "Credit",
+        "online_card" => "Card (online)",
+        _ => "Other",
+    }
+}
+
 pub const METHODS: [&str; 6] = [
     "card_terminal",
     "cash",

@@ -1,7 +1,8 @@
 //! A superbill: what one paying partner was charged and paid over a span of dates, with the
 //! provider's identifiers, the partner's, the diagnosis codes and each session's procedure
 //! codes, for them to claim out of network. A PDF made in process. Diagnoses are clinical,
-//! so it is for owners and the couple's own clinician, and each one made is audited.
+//! so it is for owners, the couple's own clinician and the partner it is for, and each one
+//! made is audited.
 
 use chrono::NaiveDate;
 use entity::participant;
@@ -9,13 +10,12 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 use super::{
-    BillingError, diagnoses, identity,
+    BillingError, Reader, diagnoses, identity,
     invoices::{self, Status},
     money,
 };
 use crate::{
     audit::{Action, AuditContext, Event},
-    auth::Staff,
     crypto::DataKeys,
     pdf::{self, Block},
     types::joined,
@@ -84,7 +84,7 @@ pub async fn rows(
 pub async fn pdf(
     db: &impl ConnectionTrait,
     keys: &DataKeys,
-    staff: &Staff,
+    reader: Reader<'_>,
     client_id: Uuid,
     payer: Uuid,
     from: NaiveDate,
@@ -97,8 +97,24 @@ pub async fn pdf(
             "must not be before from",
         )])));
     }
-    // The clinical check comes first: diagnoses are on it.
-    let diagnoses = diagnoses::list(db, keys, staff, client_id, audit).await?;
+    // The check comes first: diagnoses are on it.
+    let diagnoses = match reader {
+        Reader::Staff(staff) => diagnoses::list(db, keys, staff, client_id, audit).await?,
+        Reader::Partner(person) => {
+            if person != payer {
+                return Err(BillingError::NotFound);
+            }
+            reader.may_read(db, client_id).await?;
+            let found = diagnoses::for_document(db, keys, client_id).await?;
+            audit
+                .record(
+                    db,
+                    Event::new(Action::DiagnosisRead).entity("client", client_id),
+                )
+                .await?;
+            found
+        }
+    };
     let person = participant::Entity::find_by_id(payer)
         .one(db)
         .await?

@@ -54,6 +54,9 @@ pub struct Config {
     pub intake: IntakeSettings,
     /// A directory whose template files replace the built-in ones at the same paths.
     pub templates_dir: Option<std::path::PathBuf>,
+    /// The online card processor, by name (`ATTUNE_CARD_PROCESSOR`). Only `none` exists:
+    /// see [`crate::billing::processor`].
+    pub card_processor: String,
 }
 
 /// Intake questionnaire links and their reminder.
@@ -370,6 +373,22 @@ impl Config {
             })
             .transpose()?;
 
+        // The seam for an online card processor: none ships, since none can be reached from
+        // here to be tested, so naming one is an error rather than a silent no-op.
+        let card_processor = match get("ATTUNE_CARD_PROCESSOR").as_deref().map(str::trim) {
+            None | Some("none") => "none".to_owned(),
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "ATTUNE_CARD_PROCESSOR",
+                    format!(
+                        "{other:?} is not available: no online card processor ships with \
+                         Attune, so the only value is none (record card payments taken on a \
+                         terminal with method card_terminal)"
+                    ),
+                ));
+            }
+        };
+
         let seed = SeedSettings {
             practice_name: display_name(&get, "ATTUNE_PRACTICE_NAME", DEFAULT_PRACTICE_NAME)?,
             practice_email: get("ATTUNE_PRACTICE_EMAIL")
@@ -407,6 +426,7 @@ impl Config {
                 reminder_before: duration("ATTUNE_INTAKE_REMINDER", "2d")?,
             },
             templates_dir,
+            card_processor,
         })
     }
 

@@ -93,6 +93,7 @@ fn each_bad_value_names_its_variable() {
         ("ATTUNE_MAIL_MAX_ATTEMPTS", "0"),
         ("ATTUNE_SMTP_TIMEOUT", "forever"),
         ("ATTUNE_TEMPLATES_DIR", "/no/such/directory"),
+        ("ATTUNE_CARD_PROCESSOR", "stripe"),
     ];
     for (var, value) in cases {
         let err = parse(&[(var, value)]).expect_err(&format!("{var}={value:?} was accepted"));

@@ -117,6 +117,11 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
             post(pages::portal::open_questionnaire).boxed(),
         ),
         ("/portal/sign-out", post(pages::portal::sign_out).boxed()),
+        (
+            "/portal/estimates/:id",
+            post(pages::portal::estimate_pdf).boxed(),
+        ),
+        ("/portal/superbill", post(pages::portal::superbill_pdf).boxed()),
         // Sign-in is rate limited per address like the public pages.
         (
             "/admin/login",

@@ -2,10 +2,12 @@
 //! address, for a short session on one device. It shows that partner alone: the couple's
 //! sessions to come (join, move, cancel through the links they already have), the
 //! documents given to them to sign and their signed copies, the questionnaires given to
-//! them, and how they want to be contacted. Nothing the other partner wrote is reachable
+//! them, their own invoices, receipts and superbills, the couple's Good Faith Estimates, and
+//! how they want to be contacted. Nothing the other partner wrote is reachable
 //! from it.
 
 pub mod contact;
+pub mod money;
 pub mod overview;
 pub mod sign_in;
 

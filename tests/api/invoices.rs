@@ -126,6 +126,53 @@ async fn a_couples_sessions_are_invoiced_to_each_partner_and_paid_in_parts() {
         assert_eq!(error_fields(&problem), ["appointment_ids"]);
     }
 
+    // The missed session is billed only once its fee is confirmed.
+    let missed = assert_problem(
+        app.send_as(
+            &desk,
+            Method::POST,
+            invoices,
+            json!({"client_id": couple.client, "appointment_ids": sessions}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&missed), ["appointment_ids"]);
+    assert!(missed.to_string().contains("no confirmed fee"), "{missed}");
+    assert_status(
+        app.send_as(
+            &owner,
+            Method::PUT,
+            "/api/v1/fees/policy",
+            json!({"late_cancel_percent": 50, "no_show_percent": 100}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let pending = app
+        .get_as(&desk, "/api/v1/invoices/pending-fees?status=pending")
+        .await;
+    let pending = assert_status(pending, StatusCode::OK).await;
+    let fees = pending["items"].as_array().unwrap();
+    assert_eq!(fees.len(), 1, "{pending}");
+    assert_eq!(fees[0]["kind"], "no_show");
+    assert_eq!(fees[0]["amount_minor"], 17501);
+    assert_eq!(fees[0]["appointment_id"], sessions[1].as_str());
+    assert_status(
+        app.post_empty_as(
+            &desk,
+            &format!(
+                "/api/v1/invoices/pending-fees/{}/confirm",
+                fees[0]["id"].as_str().unwrap()
+            ),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
     // One draft per partner; the halves add up to the fee to the cent.
     let drafted = assert_status(
         app.send_as(

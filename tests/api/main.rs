@@ -26,6 +26,7 @@ mod intake;
 mod intake_pages;
 mod integrity;
 mod invoices;
+mod late_fees;
 mod mail;
 mod migrations;
 mod notes;

@@ -29,7 +29,7 @@ fn secrets(text: &str, marker: &str) -> Vec<String> {
 
 /// Asks for a link for `address`; the link is sent apart from the answer, so this waits
 /// for it to be queued and sends it.
-async fn ask(app: &TestApp, address: &str) -> String {
+pub(crate) async fn ask(app: &TestApp, address: &str) -> String {
     let r = app.post_html("/portal", None, &[("email", address)]).await;
     assert_eq!(r.status(), StatusCode::OK);
     let body = r.text().await.unwrap();
@@ -43,7 +43,7 @@ async fn ask(app: &TestApp, address: &str) -> String {
 }
 
 /// Signs in with the latest link sent to `address`: the `cookie` header to send after.
-async fn sign_in(app: &TestApp, smtp: &SmtpServer, address: &str) -> String {
+pub(crate) async fn sign_in(app: &TestApp, smtp: &SmtpServer, address: &str) -> String {
     ask(app, address).await;
     let link = secrets(&mail_to(smtp, address), "/portal/in/")
         .pop()
@@ -65,7 +65,7 @@ async fn sign_in(app: &TestApp, smtp: &SmtpServer, address: &str) -> String {
     set.split(';').next().unwrap().to_owned()
 }
 
-fn form_token(page: &str) -> String {
+pub(crate) fn form_token(page: &str) -> String {
     let at = page.find(r#"name="token" value=""#).expect("a form token") + 20;
     page[at..at + 32].to_owned()
 }

@@ -59,6 +59,8 @@ pub struct FeeSchedule {
     currency: String,
     types: Vec<TypeFeeView>,
     clients: Vec<ClientFeeView>,
+    /// The online card processor (`ATTUNE_CARD_PROCESSOR`): `none`, as none ships.
+    card_processor: String,
 }
 
 fn client_view(f: entity::client_fee::Model, currency: &str) -> ClientFeeView {
@@ -243,6 +245,9 @@ impl FeesApi {
                 .map(|f| client_view(f, &currency))
                 .collect(),
             currency,
+            card_processor: crate::billing::processor::from_setting(&state.config.card_processor)
+                .name()
+                .to_owned(),
         }))
     }
 
@@ -678,7 +683,7 @@ impl DiagnosesApi {
         let pdf = crate::billing::superbill::pdf(
             &state.db,
             &state.keys,
-            &staff,
+            crate::billing::Reader::Staff(&staff),
             id.0,
             payer.expect("checked"),
             start.expect("checked"),

@@ -15,6 +15,7 @@ mod clients;
 mod consent;
 mod emails;
 mod errors;
+mod estimates;
 mod fees;
 mod intake_public;
 mod intakes;
@@ -93,7 +94,12 @@ pub type Apis = (
     intake_public::IntakePublicApi,
     // The clinical record; nested, since a tuple of APIs holds at most 16.
     (notes::NotesApi, plans::PlansApi, record::RecordApi),
-    (fees::FeesApi, fees::DiagnosesApi, invoices::InvoicesApi),
+    (
+        fees::FeesApi,
+        fees::DiagnosesApi,
+        invoices::InvoicesApi,
+        estimates::EstimatesApi,
+    ),
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -121,7 +127,12 @@ pub fn service() -> OpenApiService<Apis, ()> {
             intakes::IntakesApi,
             intake_public::IntakePublicApi,
             (notes::NotesApi, plans::PlansApi, record::RecordApi),
-            (fees::FeesApi, fees::DiagnosesApi, invoices::InvoicesApi),
+            (
+                fees::FeesApi,
+                fees::DiagnosesApi,
+                invoices::InvoicesApi,
+                estimates::EstimatesApi,
+            ),
         ),
         "Attune API",
         env!("CARGO_PKG_VERSION"),

@@ -11,7 +11,7 @@ use poem::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{booking::see_other, page};
+use super::{booking::see_other, client_notices, page};
 use crate::{
     AppState,
     audit::{Actor, AuditContext, Origin},
@@ -276,6 +276,7 @@ async fn overview_page(
             })
         })
         .collect();
+    let money = money_context(state, person, tz).await?;
     page(
         state,
         status,
@@ -283,6 +284,8 @@ async fn overview_page(
         "Your page",
         json!({
             "state": "home",
+            "money": money,
+            "notices": client_notices(state).await?,
             "first_name": person.first_name,
             "address": person.email,
             "reminders": person.email_reminders,
@@ -296,6 +299,165 @@ async fn overview_page(
         }),
     )
     .await
+}
+
+/// The partner's invoices, receipts and the couple's estimates, as the page shows them.
+async fn money_context(
+    state: &AppState,
+    person: &entity::participant::Model,
+    tz: crate::types::TimeZone,
+) -> Result<Value, ApiError> {
+    use crate::billing::money::format;
+    let m = crate::portal::money::of(&state.db, person).await?;
+    let c = &m.currency;
+    let day = |at: chrono::DateTime<chrono::Utc>| crate::when::day(at.with_timezone(&tz.tz()).date_naive());
+    let invoices: Vec<Value> = m
+        .invoices
+        .iter()
+        .map(|f| {
+            let i = &f.invoice;
+            json!({
+                "number": i.number,
+                "issued": i.issued_at.map(day),
+                "status": match i.status.as_str() {
+                    "paid" => "Paid",
+                    "void" => "Void",
+                    _ => "Open",
+                },
+                "open": i.status == "issued",
+                "total": format(i.total_minor, c),
+                "balance": format(f.balance_minor(), c),
+                "lines": f.lines.iter().map(|l| json!({
+                    "date": crate::when::day(l.service_date),
+                    "description": l.description,
+                    "amount": format(l.amount_minor, c),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let receipts: Vec<Value> = m
+        .payments
+        .iter()
+        .map(|p| {
+            let number = m
+                .invoices
+                .iter()
+                .find(|f| f.invoice.id == p.invoice_id)
+                .and_then(|f| f.invoice.number);
+            json!({
+                "date": crate::when::day(p.received_on),
+                "amount": format(p.amount_minor.abs(), c),
+                "refund": p.amount_minor < 0,
+                "method": crate::billing::payments::method_label(&p.method),
+                "invoice": number,
+            })
+        })
+        .collect();
+    let estimates: Vec<Value> = m
+        .estimates
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "version": e.version,
+                "current": e.current,
+                "total": format(e.total_minor, &e.currency),
+                "delivered": crate::when::full(e.delivered_at, tz),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "invoices": invoices,
+        "receipts": receipts,
+        "estimates": estimates,
+        "owed": format(m.owed_minor, c),
+        "owes": m.owed_minor > 0,
+        "any": !m.invoices.is_empty() || !m.estimates.is_empty(),
+    }))
+}
+
+/// `POST /portal/estimates/{id}`: a Good Faith Estimate's PDF, as delivered.
+#[handler]
+pub async fn estimate_pdf(
+    Data(state): Data<&AppState>,
+    Data(origin): Data<&Origin>,
+    req: &Request,
+    Path(id): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> PageResult {
+    let visitor = posting(state, req, &form.token).await?;
+    let id = id
+        .parse()
+        .map_err(|_| ApiError::not_found("There is nothing at this address."))?;
+    let audit = audit_of(state, origin).as_actor(Actor::client_link(visitor.person.id));
+    let (row, bytes) = crate::billing::estimates::pdf(
+        &state.db,
+        &state.keys,
+        crate::billing::Reader::Partner(visitor.person.id),
+        visitor.person.client_id,
+        id,
+        &audit,
+    )
+    .await?;
+    Ok(pdf_response(
+        bytes,
+        &format!("good-faith-estimate-v{}.pdf", row.version),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct SuperbillForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// `POST /portal/superbill`: the partner's own superbill for a span of dates.
+#[handler]
+pub async fn superbill_pdf(
+    Data(state): Data<&AppState>,
+    Data(origin): Data<&Origin>,
+    req: &Request,
+    Form(form): Form<SuperbillForm>,
+) -> PageResult {
+    let visitor = posting(state, req, &form.token).await?;
+    let mut errors = crate::validation::FieldErrors::default();
+    let day = |raw: &str| {
+        chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+            .ok()
+            .filter(crate::types::plausible_date)
+            .ok_or("must be a date")
+    };
+    let from = errors.check("from", day(&form.from));
+    let to = errors.check("to", day(&form.to));
+    errors.into_result()?;
+    let audit = audit_of(state, origin).as_actor(Actor::client_link(visitor.person.id));
+    let bytes = crate::billing::superbill::pdf(
+        &state.db,
+        &state.keys,
+        crate::billing::Reader::Partner(visitor.person.id),
+        visitor.person.client_id,
+        visitor.person.id,
+        from.expect("checked"),
+        to.expect("checked"),
+        &audit,
+    )
+    .await?;
+    Ok(pdf_response(bytes, "superbill.pdf"))
+}
+
+fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
+    Response::builder()
+        .content_type("application/pdf")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        )
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(bytes)
 }
 
 #[derive(Deserialize)]
