@@ -144,7 +144,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [GoodFaithEstimates::Table.into_iden(), PendingFees::Table.into_iden()] {
+        for table in [
+            GoodFaithEstimates::Table.into_iden(),
+            PendingFees::Table.into_iden(),
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

@@ -19,8 +19,8 @@ use entity::{
     appointment_type, good_faith_estimate as gfe, invoice, participant, type_fee,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
+    TransactionTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -208,7 +208,10 @@ pub async fn compose(
     let paid = paid_sessions(db, client_id).await?;
     let mut counts: Vec<(Uuid, i64, i64)> = Vec::new();
     for (a, fee) in &paid {
-        match counts.iter_mut().find(|(t, _, _)| *t == a.appointment_type_id) {
+        match counts
+            .iter_mut()
+            .find(|(t, _, _)| *t == a.appointment_type_id)
+        {
             Some(c) => c.1 += 1,
             None => counts.push((a.appointment_type_id, 1, *fee)),
         }
@@ -253,7 +256,9 @@ pub async fn compose(
         .enumerate()
         .map(|(i, (type_id, n, fee))| {
             let quantity = if Some(i) == main {
-                (i64::from(policy.expected_sessions) - others).max(*n).max(1)
+                (i64::from(policy.expected_sessions) - others)
+                    .max(*n)
+                    .max(1)
             } else {
                 *n
             };
@@ -287,9 +292,9 @@ pub async fn compose(
         total_minor: services.iter().map(|s| s.total_minor).sum(),
         services,
         diagnoses,
-        from: paid
-            .first()
-            .map_or(today, |(a, _)| a.starts_at.with_timezone(&tz.tz()).date_naive()),
+        from: paid.first().map_or(today, |(a, _)| {
+            a.starts_at.with_timezone(&tz.tz()).date_naive()
+        }),
     })
 }
 
@@ -551,16 +556,38 @@ pub async fn deliver_due<C: ConnectionTrait + TransactionTrait>(
             txn.rollback().await?;
             continue;
         };
-        let content = compose(&txn, n.keys, client_id, tz, now.with_timezone(&tz.tz()).date_naive()).await?;
+        let content = compose(
+            &txn,
+            n.keys,
+            client_id,
+            tz,
+            now.with_timezone(&tz.tz()).date_naive(),
+        )
+        .await?;
         let (reason, scheduled_at, session) = match &current {
-            None => (Reason::Scheduled, first.0.created_at, Some(first.0.starts_at)),
+            None => (
+                Reason::Scheduled,
+                first.0.created_at,
+                Some(first.0.starts_at),
+            ),
             Some(c) if c.content_sha256 != content.digest() => (Reason::Changed, now, None),
             Some(_) => {
                 txn.rollback().await?;
                 continue;
             }
         };
-        issue(&txn, n, &content, client_id, reason, scheduled_at, session, tz, &audit).await?;
+        issue(
+            &txn,
+            n,
+            &content,
+            client_id,
+            reason,
+            scheduled_at,
+            session,
+            tz,
+            &audit,
+        )
+        .await?;
         txn.commit().await?;
         delivered += 1;
     }
@@ -634,7 +661,9 @@ pub async fn pdf(
         .await?
         .filter(|r| r.client_id == client_id)
         .ok_or(BillingError::NotFound)?;
-    let unchanged = keys.verify_tag(&row.tag, tag_message(&row).as_bytes()).is_ok();
+    let unchanged = keys
+        .verify_tag(&row.tag, tag_message(&row).as_bytes())
+        .is_ok();
     let bytes = keys
         .open(&row.pdf_sealed, &pdf_context(row.id))
         .ok()
@@ -669,7 +698,11 @@ pub async fn exposure(
     let Some(current) = versions.iter().find(|v| v.current) else {
         return Ok(None);
     };
-    let since = versions.iter().map(|v| v.delivered_at).min().unwrap_or(current.delivered_at);
+    let since = versions
+        .iter()
+        .map(|v| v.delivered_at)
+        .min()
+        .unwrap_or(current.delivered_at);
     let billed: i64 = invoice::Entity::find()
         .filter(invoice::Column::ClientId.eq(client_id))
         .filter(invoice::Column::Status.ne(super::invoices::Status::Void.as_str()))
@@ -711,14 +744,23 @@ mod tests {
         let end_of = |day: &str| tz.start_of(d(day) + Duration::days(1));
         // Two weeks ahead: three business days.
         let far = tz.start_of(d("2026-12-21")) + Duration::hours(10);
-        assert_eq!(due_by(monday, Some(far), Reason::Scheduled, tz), end_of("2026-12-10"));
+        assert_eq!(
+            due_by(monday, Some(far), Reason::Scheduled, tz),
+            end_of("2026-12-10")
+        );
         // A week ahead: one business day.
         let near = tz.start_of(d("2026-12-14")) + Duration::hours(10);
-        assert_eq!(due_by(monday, Some(near), Reason::Scheduled, tz), end_of("2026-12-08"));
+        assert_eq!(
+            due_by(monday, Some(near), Reason::Scheduled, tz),
+            end_of("2026-12-08")
+        );
         // Two days ahead: before the session.
         let close = tz.start_of(d("2026-12-09")) + Duration::hours(10);
         assert_eq!(due_by(monday, Some(close), Reason::Scheduled, tz), close);
         // Asked for: three business days.
-        assert_eq!(due_by(monday, None, Reason::Requested, tz), end_of("2026-12-10"));
+        assert_eq!(
+            due_by(monday, None, Reason::Requested, tz),
+            end_of("2026-12-10")
+        );
     }
 }

@@ -332,7 +332,9 @@ pub async fn draft<C: ConnectionTrait + TransactionTrait>(
             }
         };
         let (kind, description) = match charge.map(|f| f.kind.as_str()) {
-            Some("late_cancellation") => ("late_cancellation", format!("Late cancellation: {name}")),
+            Some("late_cancellation") => {
+                ("late_cancellation", format!("Late cancellation: {name}"))
+            }
             Some(_) => ("no_show", format!("Missed appointment: {name}")),
             None => ("session", name.to_owned()),
         };

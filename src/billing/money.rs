@@ -35,7 +35,20 @@ pub fn codes() -> impl Iterator<Item = &'static str> {
     CURRENCIES.iter().map(|(c, _, _)| *c)
 }
 
-/// `minor` written for people: `$150.00`, `¥15000`, `-$20.00`.
+/// Whole units in groups of three: `2,100`.
+fn grouped(whole: u64) -> String {
+    let digits = whole.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `minor` written for people: `$150.00`, `$2,100.00`, `¥15,000`, `-$20.00`.
 pub fn format(minor: i64, currency: &str) -> String {
     let (digits, symbol) = CURRENCIES
         .iter()
@@ -44,12 +57,12 @@ pub fn format(minor: i64, currency: &str) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
     if digits == 0 {
-        return format!("{sign}{symbol}{abs}");
+        return format!("{sign}{symbol}{}", grouped(abs));
     }
     let unit = 10u64.pow(digits);
     format!(
         "{sign}{symbol}{}.{:0width$}",
-        abs / unit,
+        grouped(abs / unit),
         abs % unit,
         width = digits as usize
     )
@@ -64,7 +77,10 @@ mod tests {
         assert_eq!(format(15000, "USD"), "$150.00");
         assert_eq!(format(5, "EUR"), "€0.05");
         assert_eq!(format(-2050, "GBP"), "-£20.50");
-        assert_eq!(format(15000, "JPY"), "¥15000");
+        assert_eq!(format(15000, "JPY"), "¥15,000");
+        assert_eq!(format(210_000, "USD"), "$2,100.00");
+        assert_eq!(format(100_000_000_000, "USD"), "$1,000,000,000.00");
+        assert_eq!(format(99_999, "USD"), "$999.99");
         assert!(known("CAD") && !known("usd") && !known("XYZ"));
     }
 }

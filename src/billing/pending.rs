@@ -69,13 +69,17 @@ pub async fn sweep(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<usiz
     } else {
         let held = appointment::Entity::find()
             .filter(
-                appointment::Column::Id
-                    .is_in(existing.iter().filter(|f| f.status == PENDING).map(|f| f.appointment_id)),
+                appointment::Column::Id.is_in(
+                    existing
+                        .iter()
+                        .filter(|f| f.status == PENDING)
+                        .map(|f| f.appointment_id),
+                ),
             )
-            .filter(appointment::Column::Status.is_in([
-                AppointmentStatus::Completed,
-                AppointmentStatus::Confirmed,
-            ]))
+            .filter(
+                appointment::Column::Status
+                    .is_in([AppointmentStatus::Completed, AppointmentStatus::Confirmed]),
+            )
             .all(db)
             .await?;
         held.iter().map(|a| a.id).collect()
@@ -126,9 +130,10 @@ pub async fn sweep(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<usiz
             _ if late(a, ty) => (Kind::LateCancellation, policy.late_cancel_percent),
             _ => continue,
         };
-        let (Some(percent), Some(fee)) =
-            (percent, fees::fee_for(db, a.client_id, a.appointment_type_id).await?)
-        else {
+        let (Some(percent), Some(fee)) = (
+            percent,
+            fees::fee_for(db, a.client_id, a.appointment_type_id).await?,
+        ) else {
             continue;
         };
         let amount = percent_of(fee.minor, percent);

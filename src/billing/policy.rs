@@ -155,6 +155,20 @@ pub async fn set_policy<C: ConnectionTrait + TransactionTrait>(
     Ok(input)
 }
 
+/// Whether a client cancelling at `now` an appointment whose cutoff is `cutoff` may go
+/// ahead: before the cutoff, always; after it, only where the practice charges for it (the
+/// policy is read only then, so the usual cancellation costs nothing more).
+pub async fn client_may_cancel(
+    db: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+    cutoff: chrono::DateTime<chrono::Utc>,
+) -> Result<AfterCutoff, BillingError> {
+    if now <= cutoff {
+        return Ok(AfterCutoff::Refuse);
+    }
+    after_cutoff(db).await
+}
+
 /// Whether clients may cancel after the cutoff: only where the practice charges for it.
 pub async fn after_cutoff(db: &impl ConnectionTrait) -> Result<AfterCutoff, BillingError> {
     Ok(if policy(db).await?.late_cancel_percent.is_some() {

@@ -95,7 +95,8 @@ mod tests {
         let p = from_setting("none");
         assert_eq!(p.name(), "none");
         assert!(matches!(
-            p.checkout(Uuid::nil(), 100, "USD", "https://x.example/").await,
+            p.checkout(Uuid::nil(), 100, "USD", "https://x.example/")
+                .await,
             Err(ProcessorError::Unavailable)
         ));
         assert!(matches!(

@@ -121,7 +121,10 @@ pub fn app(state: AppState, extra: ExtraRoutes) -> impl Endpoint<Output = Respon
             "/portal/estimates/:id",
             post(pages::portal::estimate_pdf).boxed(),
         ),
-        ("/portal/superbill", post(pages::portal::superbill_pdf).boxed()),
+        (
+            "/portal/superbill",
+            post(pages::portal::superbill_pdf).boxed(),
+        ),
         // Sign-in is rate limited per address like the public pages.
         (
             "/admin/login",

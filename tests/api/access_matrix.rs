@@ -58,6 +58,7 @@ fn api_rule(operation: &str) -> Option<Rule> {
         // Clinical content: owners and the couple's clinician.
         "listDiagnoses"
         | "getSuperbill"
+        | "getGoodFaithEstimatePdf"
         | "addDiagnosis"
         | "removeDiagnosis"
         | "listNotes"
@@ -121,9 +122,25 @@ fn api_rule(operation: &str) -> Option<Rule> {
             may: EVERYONE,
             sees: &[],
         },
-        "setClientFee" | "setPayerDetails" | "clearClientFee" | "setBillingSplit"
-        | "createInvoices" | "getStatement" | "listInvoices" | "getInvoice" | "deleteInvoice"
-        | "issueInvoice" | "voidInvoice" | "listPayments" | "recordPayment" => Rule::Client {
+        "setClientFee"
+        | "setPayerDetails"
+        | "clearClientFee"
+        | "setBillingSplit"
+        | "createInvoices"
+        | "getStatement"
+        | "listInvoices"
+        | "getInvoice"
+        | "deleteInvoice"
+        | "issueInvoice"
+        | "voidInvoice"
+        | "listPayments"
+        | "recordPayment"
+        | "setSelfPay"
+        | "listPendingFees"
+        | "confirmPendingFee"
+        | "waivePendingFee"
+        | "listGoodFaithEstimates"
+        | "requestGoodFaithEstimate" => Rule::Client {
             may: OUTBOX,
             sees: &[],
         },
@@ -132,6 +149,8 @@ fn api_rule(operation: &str) -> Option<Rule> {
             sees: &[],
         },
         "getFees"
+        | "getBillingPolicy"
+        | "setBillingPolicy"
         | "getBillingProvider"
         | "setBillingProvider"
         | "setCurrency"
@@ -683,6 +702,48 @@ fn api_probes(s: &Seed) -> Vec<(&'static str, Method, String, Option<Value>)> {
             "clearClientFee",
             Method::DELETE,
             format!("{v}/fees/clients/{c}"),
+            None,
+        ),
+        (
+            "setSelfPay",
+            Method::PUT,
+            format!("{v}/fees/clients/{c}/self-pay"),
+            Some(json!({"self_pay": true})),
+        ),
+        (
+            "listPendingFees",
+            Method::GET,
+            format!("{v}/invoices/pending-fees?client_id={c}"),
+            None,
+        ),
+        (
+            "confirmPendingFee",
+            Method::POST,
+            format!("{v}/invoices/pending-fees/{random}/confirm"),
+            None,
+        ),
+        (
+            "waivePendingFee",
+            Method::POST,
+            format!("{v}/invoices/pending-fees/{random}/waive"),
+            None,
+        ),
+        (
+            "listGoodFaithEstimates",
+            Method::GET,
+            format!("{v}/clients/{c}/good-faith-estimates"),
+            None,
+        ),
+        (
+            "requestGoodFaithEstimate",
+            Method::POST,
+            format!("{v}/clients/{c}/good-faith-estimates"),
+            None,
+        ),
+        (
+            "getGoodFaithEstimatePdf",
+            Method::GET,
+            format!("{v}/clients/{c}/good-faith-estimates/{random}/pdf"),
             None,
         ),
         (

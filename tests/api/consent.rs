@@ -246,18 +246,6 @@ async fn bad_documents_name_their_field_and_only_owners_change_them() {
     assert_eq!(unchanged["latest_version"], 1);
 }
 
-/// Every page's text, as a PDF reader extracts it, white space runs made one space.
-fn pdf_text(bytes: &[u8]) -> String {
-    let doc = lopdf::Document::load_mem(bytes).expect("a PDF that parses");
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    assert!(!pages.is_empty());
-    doc.extract_text(&pages)
-        .unwrap()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn signing_links(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, _) in text.match_indices("/consent/atc_") {
@@ -439,7 +427,7 @@ async fn each_partner_signs_their_own_copy_and_a_new_version_asks_again() {
     if let Ok(out) = std::env::var("ATTUNE_DUMP_PDF") {
         std::fs::write(out, &bytes).unwrap();
     }
-    let text = pdf_text(&bytes);
+    let text = crate::common::pdf::text(&bytes);
     for words in [
         "Informed consent for couples therapy",
         "What therapy involves",
@@ -454,7 +442,10 @@ async fn each_partner_signs_their_own_copy_and_a_new_version_asks_again() {
         .get_as(owner, &format!("{path}/{request}/copy.pdf"))
         .await;
     assert_eq!(staff_pdf.status(), StatusCode::OK);
-    assert_eq!(pdf_text(&staff_pdf.bytes().await.unwrap()), text);
+    assert_eq!(
+        crate::common::pdf::text(&staff_pdf.bytes().await.unwrap()),
+        text
+    );
     assert_eq!(
         app.client
             .get(app.url(&format!("/consent/{sam}/copy.pdf")))

@@ -440,19 +440,6 @@ async fn a_couples_sessions_are_invoiced_to_each_partner_and_paid_in_parts() {
 
 /// Every page's text of a PDF, as a reader extracts it, without white space (a reader
 /// joins a wrapped line to the next without one).
-fn pdf_text(bytes: &[u8]) -> String {
-    let doc = lopdf::Document::load_mem(bytes).expect("a PDF that parses");
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    doc.extract_text(&pages)
-        .unwrap()
-        .split_whitespace()
-        .collect()
-}
-
-fn squeezed(s: &str) -> String {
-    s.split_whitespace().collect()
-}
-
 #[tokio::test]
 async fn each_paying_partner_gets_a_superbill_with_their_own_diagnoses() {
     let (app, clock) = TestApp::at_monday_morning().await;
@@ -621,7 +608,7 @@ async fn each_paying_partner_gets_a_superbill_with_their_own_diagnoses() {
     let r = app.get_as(&clinician, &bill(&jane)).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/pdf");
-    let text = pdf_text(&r.bytes().await.unwrap());
+    let text = crate::common::pdf::squeezed_text(&r.bytes().await.unwrap());
     for words in [
         "1234567893",
         "123456789",
@@ -637,12 +624,18 @@ async fn each_paying_partner_gets_a_superbill_with_their_own_diagnoses() {
         "fee $87.51, paid $87.51",
         "Total paid $87.51",
     ] {
-        assert!(text.contains(&squeezed(words)), "{words:?} in {text}");
+        assert!(
+            text.contains(&crate::common::pdf::squeezed(words)),
+            "{words:?} in {text}"
+        );
     }
     // Sam's: his half, unpaid, and nothing of Jane's own diagnosis.
-    let text = pdf_text(&app.get_as(&owner, &bill(&sam)).await.bytes().await.unwrap());
+    let text = crate::common::pdf::squeezed_text(
+        &app.get_as(&owner, &bill(&sam)).await.bytes().await.unwrap(),
+    );
     assert!(
-        text.contains("SamRoe") && text.contains(&squeezed("fee $87.50, paid $0.00")),
+        text.contains("SamRoe")
+            && text.contains(&crate::common::pdf::squeezed("fee $87.50, paid $0.00")),
         "{text}"
     );
     assert!(text.contains("Z63.0") && !text.contains("F43.23"), "{text}");

@@ -60,7 +60,12 @@ async fn the_policy_is_checked_and_shown_before_booking_and_in_reminders() {
         StatusCode::FORBIDDEN,
     )
     .await;
-    let book = app.get("/book/free-consultation").await.text().await.unwrap();
+    let book = app
+        .get("/book/free-consultation")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!book.contains("Cancellation policy"), "none set yet");
     assert!(!book.contains("Good Faith Estimate"));
 
@@ -79,7 +84,12 @@ async fn the_policy_is_checked_and_shown_before_booking_and_in_reminders() {
     .await;
     assert_eq!(read, saved);
 
-    let book = app.get("/book/free-consultation").await.text().await.unwrap();
+    let book = app
+        .get("/book/free-consultation")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(book.contains(NOTICE), "{book}");
     assert!(book.contains("Your right to a Good Faith Estimate"));
     assert!(book.contains("$400 or more"));
@@ -101,7 +111,9 @@ async fn the_policy_is_checked_and_shown_before_booking_and_in_reminders() {
     let reminder = texts.iter().find(|t| t.contains("A reminder")).unwrap();
     for text in [confirmation, reminder] {
         assert!(
-            text.replace("\r\n", " ").replace('\n', " ").contains(NOTICE),
+            text.replace("\r\n", " ")
+                .replace('\n', " ")
+                .contains(NOTICE),
             "{text}"
         );
     }
@@ -143,7 +155,12 @@ async fn a_late_cancellation_and_a_no_show_wait_for_the_therapist_then_are_invoi
     clock.set(start - chrono::TimeDelta::hours(6));
     let refused = assert_problem(app.cancel_booking(&token).await, StatusCode::CONFLICT).await;
     assert_eq!(refused["reason"], "past_cutoff");
-    let page = app.get(&format!("/booking/{token}")).await.text().await.unwrap();
+    let page = app
+        .get(&format!("/booking/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("please contact the practice"));
 
     // With one, the client may still cancel, and is told what it may cost.
@@ -155,7 +172,12 @@ async fn a_late_cancellation_and_a_no_show_wait_for_the_therapist_then_are_invoi
         json!({"late_cancel_percent": 50, "no_show_percent": 100}),
     )
     .await;
-    let page = app.get(&format!("/booking/{token}")).await.text().await.unwrap();
+    let page = app
+        .get(&format!("/booking/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("a late-cancellation fee may apply"), "{page}");
     let confirm = app
         .get(&format!("/booking/{token}/cancel"))
@@ -171,7 +193,10 @@ async fn a_late_cancellation_and_a_no_show_wait_for_the_therapist_then_are_invoi
     let fees = listed["items"].as_array().unwrap();
     assert_eq!(fees.len(), 1, "{listed}");
     assert_eq!(fees[0]["kind"], "late_cancellation");
-    assert_eq!(fees[0]["amount_minor"], 2501, "half of 50.01, rounded half up");
+    assert_eq!(
+        fees[0]["amount_minor"], 2501,
+        "half of 50.01, rounded half up"
+    );
     assert_eq!(fees[0]["amount"], "$25.01");
     assert_eq!(fees[0]["status"], "pending");
     let again = assert_status(app.get_as(&desk, &fees_path).await, StatusCode::OK).await;

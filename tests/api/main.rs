@@ -20,6 +20,7 @@ mod dashboard_record;
 mod dashboard_settings;
 mod edges;
 mod errors;
+mod estimates;
 mod fees;
 mod health;
 mod intake;

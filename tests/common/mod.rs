@@ -12,6 +12,7 @@ pub mod clinical;
 pub mod database;
 pub mod independent;
 pub mod intake;
+pub mod pdf;
 pub mod probe;
 pub mod scheduling;
 pub mod smtp;

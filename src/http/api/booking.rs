@@ -556,7 +556,8 @@ impl BookingApi {
             managed.appointment.id,
             reason,
             CancelledBy::Client,
-            crate::billing::policy::after_cutoff(&state.db).await?,
+            crate::billing::policy::client_may_cancel(&state.db, audit.now, managed.cutoff())
+                .await?,
             &audit,
         )
         .await?;

@@ -381,7 +381,11 @@ impl InvoicesApi {
     /// Made by the practice's policy (`PUT /fees/policy`) for each client cancellation after
     /// the cutoff and each session marked missed; `status` is `pending`, `confirmed` or
     /// `waived`.
-    #[oai(path = "/pending-fees", method = "get", operation_id = "listPendingFees")]
+    #[oai(
+        path = "/pending-fees",
+        method = "get",
+        operation_id = "listPendingFees"
+    )]
     async fn pending_fees(
         &self,
         state: Data<&AppState>,

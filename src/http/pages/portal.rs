@@ -310,7 +310,9 @@ async fn money_context(
     use crate::billing::money::format;
     let m = crate::portal::money::of(&state.db, person).await?;
     let c = &m.currency;
-    let day = |at: chrono::DateTime<chrono::Utc>| crate::when::day(at.with_timezone(&tz.tz()).date_naive());
+    let day = |at: chrono::DateTime<chrono::Utc>| {
+        crate::when::day(at.with_timezone(&tz.tz()).date_naive())
+    };
     let invoices: Vec<Value> = m
         .invoices
         .iter()

@@ -188,7 +188,7 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
             appointments::AfterCutoff::Refuse,
             audit,
         )
-            .await;
+        .await;
     }
     let txn = db::begin_write(db).await?;
     let (anchor, series, members) = in_scope(&txn, id, scope, audit.now).await?;
