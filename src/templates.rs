@@ -74,6 +74,12 @@ const PAGES: &[Embedded] = &[
     embedded_template!("pages/admin/table", "pages/admin/table.hbs"),
     embedded_template!("pages/admin/email_preview", "pages/admin/email_preview.hbs"),
     embedded_template!("pages/admin/response", "pages/admin/response.hbs"),
+    embedded_template!("pages/admin/billing", "pages/admin/billing.hbs"),
+    embedded_template!("pages/admin/invoice", "pages/admin/invoice.hbs"),
+    embedded_template!(
+        "pages/admin/client_billing",
+        "pages/admin/client_billing.hbs"
+    ),
     embedded_template!(
         "pages/admin/consent_version",
         "pages/admin/consent_version.hbs"

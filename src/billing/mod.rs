@@ -15,6 +15,7 @@ pub mod pending;
 pub mod policy;
 pub mod processor;
 pub mod split;
+pub mod statement;
 pub mod superbill;
 
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};

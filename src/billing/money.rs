@@ -68,9 +68,75 @@ pub fn format(minor: i64, currency: &str) -> String {
     )
 }
 
+/// An amount as people type it (`175`, `175.5`, `1,750.00`, `$175.00`) in `currency`'s
+/// minor unit, exactly: the digits are read as digits, never through a float.
+pub fn parse(typed: &str, currency: &str) -> Result<i64, String> {
+    let digits = CURRENCIES
+        .iter()
+        .find(|(c, _, _)| *c == currency)
+        .map_or(2, |(_, d, _)| *d) as usize;
+    let unit = 10i64.pow(digits as u32);
+    let cleaned: String = typed
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '\u{a0}'))
+        .skip_while(|c| !c.is_ascii_digit() && *c != '-' && *c != '.')
+        .collect();
+    let (negative, cleaned) = match cleaned.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cleaned.as_str()),
+    };
+    let shape = if digits == 0 {
+        "a whole amount, like 15000".to_owned()
+    } else {
+        format!("an amount like 175.00 (at most {digits} decimals)")
+    };
+    let (whole, fraction) = cleaned.split_once('.').unwrap_or((cleaned, ""));
+    let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty())
+        || !all_digits(whole)
+        || !all_digits(fraction)
+        || fraction.len() > digits
+        || whole.len() > 12
+    {
+        return Err(format!("must be {shape}"));
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| format!("must be {shape}"))?
+    };
+    let fraction: i64 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<digits$}")
+            .parse()
+            .map_err(|_| format!("must be {shape}"))?
+    };
+    let minor = whole * unit + fraction;
+    if minor > MAX_MINOR {
+        return Err("is more than any one charge could be".to_owned());
+    }
+    Ok(if negative { -minor } else { minor })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_amounts_are_read_exactly() {
+        assert_eq!(parse("175", "USD"), Ok(17500));
+        assert_eq!(parse("175.5", "USD"), Ok(17550));
+        assert_eq!(parse("$1,750.01", "USD"), Ok(175_001));
+        assert_eq!(parse("-20.00", "USD"), Ok(-2000));
+        assert_eq!(parse(".99", "USD"), Ok(99));
+        assert_eq!(parse("15000", "JPY"), Ok(15000));
+        for bad in ["", "abc", "1.234", "1.2.3", "12a", "99999999999999"] {
+            assert!(parse(bad, "USD").is_err(), "{bad:?}");
+        }
+        assert!(parse("150.5", "JPY").is_err());
+    }
 
     #[test]
     fn amounts_are_written_exactly_in_their_minor_unit() {

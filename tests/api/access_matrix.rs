@@ -232,6 +232,17 @@ fn page_rule(path: &str, method: &str) -> Option<Rule> {
         | ("/admin/notes/:id", _)
         | ("/admin/notes/:id/sign", _)
         | ("/admin/notes/:id/addenda", _) => CLINICAL,
+        ("/admin/clients/:id/superbill.pdf", _)
+        | ("/admin/clients/:id/estimates/:estimate/pdf", _) => CLINICAL,
+        ("/admin/billing", _)
+        | ("/admin/billing/fees/:id/:action", _)
+        | ("/admin/invoices/:id", _)
+        | ("/admin/invoices/:id/:action", _)
+        | ("/admin/clients/:id/billing", _)
+        | ("/admin/clients/:id/billing/:action", _) => Rule::Client {
+            may: OUTBOX,
+            sees: &[],
+        },
         ("/admin/clients/:id/psychotherapy-notes", _) => Rule::Client {
             may: TREAT,
             sees: &[Who::Treating],
@@ -939,6 +950,42 @@ fn page_probes(s: &Seed) -> Vec<(&'static str, Method, String)> {
             "/admin/notes/:id/sign",
             Method::POST,
             format!("/admin/notes/{n}/sign"),
+        ),
+        ("/admin/billing", Method::GET, "/admin/billing".into()),
+        (
+            "/admin/billing/fees/:id/:action",
+            Method::POST,
+            format!("/admin/billing/fees/{}/confirm", uuid::Uuid::new_v4()),
+        ),
+        (
+            "/admin/invoices/:id",
+            Method::GET,
+            format!("/admin/invoices/{}", uuid::Uuid::new_v4()),
+        ),
+        (
+            "/admin/invoices/:id/:action",
+            Method::POST,
+            format!("/admin/invoices/{}/issue", uuid::Uuid::new_v4()),
+        ),
+        (
+            "/admin/clients/:id/billing",
+            Method::GET,
+            format!("/admin/clients/{c}/billing"),
+        ),
+        (
+            "/admin/clients/:id/billing/:action",
+            Method::POST,
+            format!("/admin/clients/{c}/billing/none"),
+        ),
+        (
+            "/admin/clients/:id/superbill.pdf",
+            Method::GET,
+            format!("/admin/clients/{c}/superbill.pdf"),
+        ),
+        (
+            "/admin/clients/:id/estimates/:estimate/pdf",
+            Method::GET,
+            format!("/admin/clients/{c}/estimates/{}/pdf", uuid::Uuid::new_v4()),
         ),
     ]
 }

@@ -16,6 +16,7 @@ mod cli;
 mod concurrency;
 mod consent;
 mod dashboard;
+mod dashboard_billing;
 mod dashboard_record;
 mod dashboard_settings;
 mod edges;

@@ -297,24 +297,15 @@ impl InvoicesApi {
         participant_id: Query<Uuid>,
     ) -> ApiResult<Json<Statement>, StaffReadQuery> {
         staff.require(Permission::Bill)?;
-        let theirs: Vec<Full> = invoices::list(&state.db, Some(client_id.0))
-            .await?
-            .into_iter()
-            .filter(|f| {
-                f.invoice.participant_id == participant_id.0
-                    && matches!(f.invoice.status.as_str(), "issued" | "paid")
-            })
-            .collect();
+        let s = crate::billing::statement::of(&state.db, client_id.0, participant_id.0).await?;
         let currency = crate::billing::fees::currency(&state.db).await?;
-        let charged: i64 = theirs.iter().map(|f| f.invoice.total_minor).sum();
-        let paid: i64 = theirs.iter().map(|f| f.paid_minor).sum();
         Ok(Json(Statement {
-            charged_minor: charged,
-            paid_minor: paid,
-            balance_minor: charged - paid,
-            balance: money::format(charged - paid, &currency),
+            charged_minor: s.charged_minor,
+            paid_minor: s.paid_minor,
+            balance_minor: s.balance_minor(),
+            balance: money::format(s.balance_minor(), &currency),
             currency,
-            invoices: theirs.into_iter().map(view).collect(),
+            invoices: s.invoices.into_iter().map(view).collect(),
         }))
     }
 

@@ -402,6 +402,11 @@ pub(super) async fn page(
             })
         })
         .collect();
+    let bills = admin.staff.role.allows(crate::auth::Permission::Bill);
+    let over_estimate = bills
+        && crate::billing::estimates::exposure(&state.db, id)
+            .await?
+            .is_some_and(|e| e.over_margin);
     render_status(
         state,
         admin,
@@ -410,6 +415,8 @@ pub(super) async fn page(
         "pages/admin/client",
         "Client",
         json!({
+            "bills": bills,
+            "over_estimate": over_estimate,
             "notice": notice,
             "id": id,
             "name": record.client.display_name,

@@ -11,6 +11,8 @@
 mod agenda;
 mod appointments;
 mod audit_log;
+mod billing;
+mod billing_settings;
 mod calendar;
 mod client_edit;
 mod clients;
@@ -203,6 +205,7 @@ impl<E: Endpoint> Endpoint for GateEndpoint<E> {
 pub enum Section {
     Agenda,
     Clients,
+    Billing,
     Settings,
     Audit,
 }
@@ -241,6 +244,12 @@ pub fn render_status(
     let nav = [
         (Section::Agenda, "Agenda", "/admin", true),
         (Section::Clients, "Clients", "/admin/clients", true),
+        (
+            Section::Billing,
+            "Billing",
+            "/admin/billing",
+            admin.staff.role.allows(Permission::Bill),
+        ),
         (Section::Settings, "Settings", "/admin/settings", true),
         (
             Section::Audit,

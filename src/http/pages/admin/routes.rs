@@ -25,6 +25,38 @@ pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
             POST,
         ),
         ("/admin/clients", get(g(clients::list)).boxed(), GET),
+        ("/admin/billing", get(g(billing::overview)).boxed(), GET),
+        (
+            "/admin/billing/fees/:id/:action",
+            post(g(billing::decide)).boxed(),
+            POST,
+        ),
+        ("/admin/invoices/:id", get(g(billing::invoice)).boxed(), GET),
+        (
+            "/admin/invoices/:id/:action",
+            post(g(billing::invoice_action)).boxed(),
+            POST,
+        ),
+        (
+            "/admin/clients/:id/billing",
+            get(g(billing::client)).boxed(),
+            GET,
+        ),
+        (
+            "/admin/clients/:id/billing/:action",
+            post(g(billing::client_action)).boxed(),
+            POST,
+        ),
+        (
+            "/admin/clients/:id/superbill.pdf",
+            get(g(billing::superbill)).boxed(),
+            GET,
+        ),
+        (
+            "/admin/clients/:id/estimates/:estimate/pdf",
+            get(g(billing::estimate)).boxed(),
+            GET,
+        ),
         ("/admin/clients/:id", get(g(clients::show)).boxed(), GET),
         (
             "/admin/clients/:id/edit",
@@ -91,6 +123,13 @@ pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
             POST,
         ),
         ("/admin/settings", get(g(settings::index)).boxed(), GET),
+        (
+            "/admin/settings/billing",
+            get(g(billing_settings::edit))
+                .post(g(billing_settings::save))
+                .boxed(),
+            GET_POST,
+        ),
         (
             "/admin/settings/hours",
             get(g(settings::hours))

@@ -59,6 +59,12 @@ pub async fn index(Data(state): Data<&AppState>, Data(admin): Data<&Admin>) -> P
         ),
         (
             owner,
+            "/admin/settings/billing",
+            "Billing",
+            "Fees and claim codes, the cancellation policy, Good Faith Estimates, the provider on superbills.",
+        ),
+        (
+            owner,
             "/admin/settings/consent",
             "Consent documents",
             "Informed consent, confidentiality, telehealth and policies each partner signs.",
