@@ -60,7 +60,9 @@ pub async fn rows(
         for l in &f.lines {
             let paid = left.clamp(0, l.amount_minor);
             left -= paid;
-            if l.service_date < from || l.service_date > to {
+            // An insurer reimburses services: a missed or late-cancelled session's fee is on
+            // the invoice and the statement, not on the claim.
+            if l.service_date < from || l.service_date > to || l.kind != "session" {
                 continue;
             }
             out.push(Row {

@@ -186,6 +186,58 @@ async fn every_public_and_dashboard_page_passes_wcag_2_1_aa() {
         .to_owned();
     app.dispatch_pending_emails().await;
 
+    // Billing: the consultation priced, held and invoiced; a fee policy and estimates on.
+    let consultation = app.type_id(owner, "free-consultation").await;
+    for (path, body) in [
+        (
+            format!("/api/v1/fees/types/{consultation}"),
+            json!({"fee_minor": 5000}),
+        ),
+        (
+            "/api/v1/fees/policy".to_owned(),
+            json!({"late_cancel_percent": 50, "no_show_percent": 100, "good_faith_estimates": true}),
+        ),
+    ] {
+        assert_status(
+            app.send_as(owner, Method::PUT, &path, body).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    assert_status(
+        app.post_empty_as(
+            owner,
+            &format!("/api/v1/appointments/{}/complete", couple.appointment),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let invoice = assert_status(
+        app.send_as(
+            owner,
+            Method::POST,
+            "/api/v1/invoices",
+            json!({"client_id": couple.client, "appointment_ids": [couple.appointment]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_status(
+        app.post_empty_as(
+            owner,
+            &format!("/api/v1/clients/{}/good-faith-estimates", couple.client),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.dispatch_pending_emails().await;
+
     // The checker itself: an image without words is caught.
     b.goto(&app.url("/")).await.unwrap();
     b.execute(
@@ -383,6 +435,13 @@ async fn every_public_and_dashboard_page_passes_wcag_2_1_aa() {
             format!("/admin/settings/staff/{}", account.id),
         ),
         ("/admin/audit", "/admin/audit".into()),
+        ("/admin/billing", "/admin/billing".into()),
+        ("/admin/invoices/:id", format!("/admin/invoices/{invoice}")),
+        (
+            "/admin/clients/:id/billing",
+            format!("/admin/clients/{c}/billing"),
+        ),
+        ("/admin/settings/billing", "/admin/settings/billing".into()),
     ];
     // A page added to the dashboard without a place here fails the run.
     let covered: Vec<&str> = dashboard.iter().map(|(pattern, _)| *pattern).collect();
@@ -420,6 +479,8 @@ async fn every_public_and_dashboard_page_passes_wcag_2_1_aa() {
 /// page (an email is not a web page; the preview around it is checked).
 const UNCHECKED: &[&str] = &[
     "/admin/clients/:id/consents/:request/copy.pdf",
+    "/admin/clients/:id/superbill.pdf",
+    "/admin/clients/:id/estimates/:estimate/pdf",
     "/admin/settings/emails/:name/html",
     "/admin/settings/hours/:kind/:id/remove",
     "/admin/settings/calendar/busy/:id/remove",

@@ -11,6 +11,7 @@
 mod common;
 
 mod accessibility;
+mod billing;
 mod booking;
 mod consent;
 mod dashboard;
