@@ -242,6 +242,13 @@ pub async fn draft<C: ConnectionTrait + TransactionTrait>(
         return Err(invalid("appointment_ids", "must name at least one session"));
     }
     let txn = db::begin_write(db).await?;
+    // Two drafts for the same couple at once would both find a session unbilled: the second
+    // waits here for the first to commit, then sees its lines (SQLite's write lock does the
+    // same).
+    db::for_update(entity::client::Entity::find_by_id(client_id), &txn)
+        .one(&txn)
+        .await?
+        .ok_or(BillingError::NotFound)?;
     let split = split_of(&txn, client_id).await?;
     let mut sessions = appointment::Entity::find()
         .filter(appointment::Column::Id.is_in(appointment_ids.iter().copied()))

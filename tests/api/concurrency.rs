@@ -255,3 +255,53 @@ async fn two_people_assigning_a_new_couple_at_once_do_not_both_win() {
     }
     assert_eq!(app.audit_events(&owner, "client.assign").await.len(), 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_drafts_of_one_session_at_once_bill_it_once() {
+    use reqwest::Method;
+    let (app, clock) = TestApp::at_monday_morning().await;
+    let couple = app.couple_in_care("2026-12-08T14:00:00Z").await;
+    let consultation = app.type_id(&couple.owner, "free-consultation").await;
+    assert_status(
+        app.send_as(
+            &couple.owner,
+            Method::PUT,
+            &format!("/api/v1/fees/types/{consultation}"),
+            json!({"fee_minor": 5000}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    clock.set("2026-12-08T15:00:00Z".parse().unwrap());
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let (_, desk) = app.signed_in(Role::Assistant).await;
+    assert_status(
+        app.post_empty_as(
+            &owner,
+            &format!("/api/v1/appointments/{}/complete", couple.appointment),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    app.dispatch_pending_emails().await;
+    let body = json!({"client_id": couple.client, "appointment_ids": [couple.appointment]});
+    let (a, b) = tokio::join!(
+        app.send_as(&owner, Method::POST, "/api/v1/invoices", body.clone()),
+        app.send_as(&desk, Method::POST, "/api/v1/invoices", body),
+    );
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY]
+    );
+    let all = assert_status(
+        app.get_as(&owner, &format!("/api/v1/invoices?client_id={}", couple.client))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 1, "billed once");
+}
