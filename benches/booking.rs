@@ -130,6 +130,7 @@ fn bench(c: &mut Criterion) {
         time_zone: "America/New_York".into(),
         contact_email: Some("hello@riverbend.example".into()),
         video_room_template: None,
+        fee_policy: None,
         created_at: now,
         updated_at: now,
     };

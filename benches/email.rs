@@ -28,6 +28,7 @@ fn bench(c: &mut Criterion) {
         PracticeView {
             name: "Riverbend Counseling".into(),
             email: Some("hello@riverbend.example".into()),
+            fee_policy: Some("A missed appointment is charged the full session fee.".into()),
         },
         "https://book.riverbend.example",
     );
