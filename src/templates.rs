@@ -75,6 +75,7 @@ const PAGES: &[Embedded] = &[
     embedded_template!("pages/admin/email_preview", "pages/admin/email_preview.hbs"),
     embedded_template!("pages/admin/response", "pages/admin/response.hbs"),
     embedded_template!("pages/admin/billing", "pages/admin/billing.hbs"),
+    embedded_template!("pages/admin/diagnoses", "pages/admin/diagnoses.hbs"),
     embedded_template!("pages/admin/invoice", "pages/admin/invoice.hbs"),
     embedded_template!(
         "pages/admin/client_billing",

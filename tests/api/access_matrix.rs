@@ -233,6 +233,8 @@ fn page_rule(path: &str, method: &str) -> Option<Rule> {
         | ("/admin/notes/:id/sign", _)
         | ("/admin/notes/:id/addenda", _) => CLINICAL,
         ("/admin/clients/:id/superbill.pdf", _)
+        | ("/admin/clients/:id/diagnoses", _)
+        | ("/admin/clients/:id/diagnoses/:diagnosis/remove", _)
         | ("/admin/clients/:id/estimates/:estimate/pdf", _) => CLINICAL,
         ("/admin/billing", _)
         | ("/admin/billing/fees/:id/:action", _)
@@ -952,6 +954,24 @@ fn page_probes(s: &Seed) -> Vec<(&'static str, Method, String)> {
             format!("/admin/notes/{n}/sign"),
         ),
         ("/admin/billing", Method::GET, "/admin/billing".into()),
+        (
+            "/admin/clients/:id/diagnoses",
+            Method::GET,
+            format!("/admin/clients/{c}/diagnoses"),
+        ),
+        (
+            "/admin/clients/:id/diagnoses",
+            Method::POST,
+            format!("/admin/clients/{c}/diagnoses"),
+        ),
+        (
+            "/admin/clients/:id/diagnoses/:diagnosis/remove",
+            Method::POST,
+            format!(
+                "/admin/clients/{c}/diagnoses/{}/remove",
+                uuid::Uuid::new_v4()
+            ),
+        ),
         (
             "/admin/billing/fees/:id/:action",
             Method::POST,

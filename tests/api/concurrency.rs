@@ -298,8 +298,11 @@ async fn two_drafts_of_one_session_at_once_bill_it_once() {
         [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY]
     );
     let all = assert_status(
-        app.get_as(&owner, &format!("/api/v1/invoices?client_id={}", couple.client))
-            .await,
+        app.get_as(
+            &owner,
+            &format!("/api/v1/invoices?client_id={}", couple.client),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;

@@ -17,6 +17,7 @@ mod calendar;
 mod client_edit;
 mod clients;
 mod consent;
+mod diagnoses;
 mod emails;
 mod fields;
 mod listing;

@@ -48,6 +48,16 @@ pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
             POST,
         ),
         (
+            "/admin/clients/:id/diagnoses",
+            get(g(diagnoses::list)).post(g(diagnoses::add)).boxed(),
+            GET_POST,
+        ),
+        (
+            "/admin/clients/:id/diagnoses/:diagnosis/remove",
+            post(g(diagnoses::remove)).boxed(),
+            POST,
+        ),
+        (
             "/admin/clients/:id/superbill.pdf",
             get(g(billing::superbill)).boxed(),
             GET,
