@@ -1,6 +1,6 @@
 //! The questionnaires every practice starts with, seeded read-only on first start: the couples
-//! intake (with its private safety screen), PHQ-9, GAD-7 and CSI-4 in their published wording
-//! and scoring. A practice that wants changes copies one and edits the copy.
+//! intake (with its private safety screen), PHQ-9, GAD-7, CSI-4 and CSI-16 in their published
+//! wording and scoring, and a three-item session check-in. A practice that wants changes copies one and edits the copy.
 
 use super::Definition;
 
@@ -10,8 +10,10 @@ pub struct Builtin {
 }
 
 pub const COUPLES_INTAKE: &str = "couples-intake";
+/// The short check-in after each session: three 0–10 items on the work itself.
+pub const SESSION_CHECK_IN: &str = "session-check-in";
 
-pub const ALL: [Builtin; 4] = [
+pub const ALL: [Builtin; 6] = [
     Builtin {
         slug: COUPLES_INTAKE,
         json: include_str!("builtin/couples-intake.json"),
@@ -27,6 +29,14 @@ pub const ALL: [Builtin; 4] = [
     Builtin {
         slug: "csi-4",
         json: include_str!("builtin/csi-4.json"),
+    },
+    Builtin {
+        slug: "csi-16",
+        json: include_str!("builtin/csi-16.json"),
+    },
+    Builtin {
+        slug: SESSION_CHECK_IN,
+        json: include_str!("builtin/session-check-in.json"),
     },
 ];
 
@@ -92,6 +102,26 @@ mod tests {
             let d = b.definition();
             assert!(!d.sections.is_empty(), "{}", b.slug);
         }
+    }
+
+    #[test]
+    fn csi16_runs_from_0_to_81_with_distress_below_51_5() {
+        for (total, expected) in [
+            (0, "relationship distress"),
+            (51, "relationship distress"),
+            (52, "no distress"),
+            (81, "no distress"),
+        ] {
+            assert_eq!(band("csi-16", total), (total, expected.to_owned()));
+        }
+    }
+
+    #[test]
+    fn the_session_check_in_is_three_items_of_0_to_10() {
+        let d = find(SESSION_CHECK_IN);
+        assert_eq!(d.scoring.as_ref().unwrap().sum.len(), 3);
+        assert_eq!(band(SESSION_CHECK_IN, 30), (30, "going well".to_owned()));
+        assert_eq!(band(SESSION_CHECK_IN, 23).1, "worth talking about");
     }
 
     #[test]

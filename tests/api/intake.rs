@@ -82,7 +82,17 @@ async fn the_built_in_questionnaires_are_there_read_only_and_can_be_copied() {
         .map(|q| q["slug"].as_str().unwrap())
         .collect();
     slugs.sort();
-    assert_eq!(slugs, vec!["couples-intake", "csi-4", "gad-7", "phq-9"]);
+    assert_eq!(
+        slugs,
+        vec![
+            "couples-intake",
+            "csi-16",
+            "csi-4",
+            "gad-7",
+            "phq-9",
+            "session-check-in"
+        ]
+    );
     assert!(
         list["items"]
             .as_array()
