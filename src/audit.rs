@@ -161,6 +161,9 @@ pub enum Action {
     EstimateDeliver,
     /// A Good Faith Estimate was read (it carries diagnoses and dates of birth).
     EstimateRead,
+    /// A couple's measure scores were read (a chart, a series, the export).
+    MeasuresRead,
+    MeasureScheduleUpdate,
     /// Staff read what a client wrote when booking.
     BookingMessageRead,
     CalendarFeedCreate,
@@ -209,7 +212,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 88] = [
+    pub const ALL: [Action; 90] = [
         Action::Login,
         Action::Logout,
         Action::AccountLocked,
@@ -266,6 +269,8 @@ impl Action {
         Action::FeeWaive,
         Action::EstimateDeliver,
         Action::EstimateRead,
+        Action::MeasuresRead,
+        Action::MeasureScheduleUpdate,
         Action::BookingMessageRead,
         Action::CalendarFeedCreate,
         Action::CalendarFeedRotate,
@@ -358,6 +363,8 @@ impl Action {
             Action::FeeWaive => "fee.waive",
             Action::EstimateDeliver => "estimate.deliver",
             Action::EstimateRead => "estimate.read",
+            Action::MeasuresRead => "measures.read",
+            Action::MeasureScheduleUpdate => "measure_schedule.update",
             Action::BookingMessageRead => "booking.message_read",
             Action::CalendarFeedCreate => "calendar_feed.create",
             Action::CalendarFeedRotate => "calendar_feed.rotate",

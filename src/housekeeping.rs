@@ -26,6 +26,8 @@ pub struct Report {
     pub portal_purged: u64,
     /// Good Faith Estimates made and delivered (first ones and new versions).
     pub estimates_delivered: u64,
+    /// Scheduled measures sent to partners before their next session.
+    pub measures_sent: u64,
 }
 
 /// One pass, now. Tests call this instead of waiting for the timer.
@@ -64,14 +66,26 @@ pub async fn run_once(state: &AppState) -> Result<Report, DbErr> {
                 crate::billing::BillingError::Db(e) => e,
                 other => DbErr::Custom(other.to_string()),
             })? as u64;
+    let measures_sent = crate::measures::schedule::send_due(
+        &state.db,
+        state.notifier(),
+        state.intake_timings(),
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::measures::MeasuresError::Db(e) => e,
+        other => DbErr::Custom(other.to_string()),
+    })? as u64;
     crate::billing::pending::sweep(&state.db, now)
         .await
         .map_err(|e| DbErr::Custom(e.to_string()))?;
-    if estimates_delivered > 0 {
+    if estimates_delivered + measures_sent > 0 {
         state.mail.wake();
     }
     Ok(Report {
         estimates_delivered,
+        measures_sent,
         sessions_purged: session::purge_expired(&state.db, &state.config.auth, now).await?,
         mail_files_pruned,
         consent_reminders,

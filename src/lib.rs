@@ -19,6 +19,7 @@ pub mod http;
 pub mod intake;
 pub mod integrity;
 pub mod mail;
+pub mod measures;
 pub mod notes;
 pub mod pagination;
 pub mod pdf;

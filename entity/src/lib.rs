@@ -32,6 +32,7 @@ pub mod invoice_number;
 
 pub mod integrity_state;
 pub mod join_link;
+pub mod measure_schedule;
 pub mod note_addendum;
 pub mod participant;
 pub mod participant_billing;

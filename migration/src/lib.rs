@@ -28,6 +28,7 @@ mod m20261204_000019_fees;
 mod m20261204_000020_invoices;
 mod m20261204_000021_billing_identity;
 mod m20261207_000022_billing_policy;
+mod m20261208_000023_measure_schedules;
 
 pub use sea_orm_migration::MigrationStatus;
 use sea_orm_migration::sea_orm::{
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000020_invoices::Migration),
             Box::new(m20261204_000021_billing_identity::Migration),
             Box::new(m20261207_000022_billing_policy::Migration),
+            Box::new(m20261208_000023_measure_schedules::Migration),
         ]
     }
 }

@@ -57,6 +57,10 @@ fn api_rule(operation: &str) -> Option<Rule> {
     Some(match operation {
         // Clinical content: owners and the couple's clinician.
         "listDiagnoses"
+        | "getMeasureSchedule"
+        | "setMeasureSchedule"
+        | "getMeasures"
+        | "exportMeasures"
         | "getSuperbill"
         | "getGoodFaithEstimatePdf"
         | "addDiagnosis"
@@ -715,6 +719,30 @@ fn api_probes(s: &Seed) -> Vec<(&'static str, Method, String, Option<Value>)> {
             "clearClientFee",
             Method::DELETE,
             format!("{v}/fees/clients/{c}"),
+            None,
+        ),
+        (
+            "getMeasureSchedule",
+            Method::GET,
+            format!("{v}/clients/{c}/measure-schedule"),
+            None,
+        ),
+        (
+            "setMeasureSchedule",
+            Method::PUT,
+            format!("{v}/clients/{c}/measure-schedule"),
+            Some(json!({"items": []})),
+        ),
+        (
+            "getMeasures",
+            Method::GET,
+            format!("{v}/clients/{c}/measures?questionnaire=csi-4"),
+            None,
+        ),
+        (
+            "exportMeasures",
+            Method::GET,
+            format!("{v}/clients/{c}/measures.csv"),
             None,
         ),
         (

@@ -30,6 +30,7 @@ mod integrity;
 mod invoices;
 mod late_fees;
 mod mail;
+mod measures;
 mod migrations;
 mod notes;
 mod openapi;

@@ -21,6 +21,7 @@ mod intake_public;
 mod intakes;
 mod invoices;
 mod json;
+mod measures;
 mod notes;
 mod plans;
 mod practice;
@@ -67,6 +68,8 @@ pub enum ApiTag {
     Notes,
     /// Fees, claim codes and diagnosis codes.
     Billing,
+    /// Measurement-based care: scheduled measures and each partner's scores.
+    Measures,
 }
 
 /// Every capability's API.
@@ -93,7 +96,12 @@ pub type Apis = (
     intakes::IntakesApi,
     intake_public::IntakePublicApi,
     // The clinical record; nested, since a tuple of APIs holds at most 16.
-    (notes::NotesApi, plans::PlansApi, record::RecordApi),
+    (
+        notes::NotesApi,
+        plans::PlansApi,
+        record::RecordApi,
+        measures::MeasuresApi,
+    ),
     (
         fees::FeesApi,
         fees::DiagnosesApi,
@@ -126,7 +134,12 @@ pub fn service() -> OpenApiService<Apis, ()> {
             ),
             intakes::IntakesApi,
             intake_public::IntakePublicApi,
-            (notes::NotesApi, plans::PlansApi, record::RecordApi),
+            (
+                notes::NotesApi,
+                plans::PlansApi,
+                record::RecordApi,
+                measures::MeasuresApi,
+            ),
             (
                 fees::FeesApi,
                 fees::DiagnosesApi,

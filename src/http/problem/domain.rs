@@ -383,3 +383,16 @@ impl From<crate::practice::PracticeError> for ApiError {
         }
     }
 }
+
+impl From<crate::measures::MeasuresError> for ApiError {
+    fn from(e: crate::measures::MeasuresError) -> Self {
+        use crate::measures::MeasuresError as E;
+        match e {
+            E::NotFound => Self::not_found("There is nothing at this address."),
+            E::Invalid(invalid) => invalid.into(),
+            E::Denied(d) => d.into(),
+            E::Intake(e) => e.into(),
+            E::Db(e) => e.into(),
+        }
+    }
+}

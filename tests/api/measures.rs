@@ -1,0 +1,282 @@
+//! Measurement-based care: a couple's measure schedule, the measures it sends before a
+//! session, each partner's series with reliable change marked, and the CSV export.
+
+use attune::auth::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::common::{Caller, TestApp, assert_problem, assert_status, error_fields};
+
+/// CSI-16 answers adding up to `total` (item 1 runs 0–6, the rest 0–5).
+fn csi16(total: i64) -> Value {
+    let mut left = total;
+    let mut answers = Map::new();
+    for i in 1..=16 {
+        let v = left.min(if i == 1 { 6 } else { 5 });
+        left -= v;
+        answers.insert(format!("csi{i}"), json!(v));
+    }
+    assert_eq!(left, 0);
+    Value::Object(answers)
+}
+
+/// Hands CSI-16 to `participant` and submits `total` through the link, an hour later.
+async fn respond(
+    app: &TestApp,
+    clock: &attune::clock::Clock,
+    clinician: &Caller,
+    client: &str,
+    participant: &str,
+    csi: &str,
+    total: i64,
+) {
+    let given = app
+        .assign_intake_with_link(clinician, client, participant, csi)
+        .await;
+    let link = given["url"].as_str().expect("a link to hand out");
+    let path = link[link.find("/intake/").unwrap()..].to_owned();
+    clock.advance(chrono::TimeDelta::hours(1));
+    app.submit_intake(&path, csi16(total)).await;
+}
+
+#[tokio::test]
+async fn a_schedule_sends_before_sessions_and_each_partners_series_marks_reliable_change() {
+    let (app, clock) = TestApp::at_monday_morning().await;
+    let couple = app.couple_in_care("2026-12-08T14:00:00Z").await;
+    let client = couple.client.clone();
+    let clinician = &couple.clinician;
+    let record = assert_status(
+        app.get_as(clinician, &format!("/api/v1/clients/{client}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let jane = record["participants"][0]["id"].as_str().unwrap().to_owned();
+    let sam = record["participants"][1]["id"].as_str().unwrap().to_owned();
+    let schedule = format!("/api/v1/clients/{client}/measure-schedule");
+
+    // A schedule is checked whole, each mistake named.
+    let problem = assert_problem(
+        app.send_as(
+            clinician,
+            Method::PUT,
+            &schedule,
+            json!({"items": [
+                {"questionnaire": "mood-ring", "cadence": "every_session"},
+                {"questionnaire": "phq-9", "cadence": "every_n_sessions"},
+                {"questionnaire": "gad-7", "cadence": "every_session",
+                 "participant_id": uuid::Uuid::new_v4()},
+            ]}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        error_fields(&problem),
+        [
+            "items[0].questionnaire",
+            "items[1].every",
+            "items[2].participant_id"
+        ]
+    );
+    let saved = assert_status(
+        app.send_as(
+            clinician,
+            Method::PUT,
+            &schedule,
+            json!({"items": [
+                {"questionnaire": "csi-16", "cadence": "every_session"},
+                {"questionnaire": "phq-9", "participant_id": jane,
+                 "cadence": "every_n_sessions", "every": 2},
+                {"questionnaire": "session-check-in", "cadence": "every_session"},
+            ]}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(saved["items"].as_array().unwrap().len(), 3);
+    let read = assert_status(app.get_as(clinician, &schedule).await, StatusCode::OK).await;
+    assert_eq!(read, saved);
+    let (_, desk) = app.signed_in(Role::Assistant).await;
+    assert_problem(app.get_as(&desk, &schedule).await, StatusCode::FORBIDDEN).await;
+    assert_eq!(
+        app.audit_events(&couple.owner, "measure_schedule.update")
+            .await
+            .len(),
+        1
+    );
+
+    // Two days before the next session its measures go out, each once.
+    let session = app.type_id(&couple.owner, "couples-session").await;
+    assert_status(
+        app.send_as(
+            &couple.owner,
+            Method::POST,
+            "/api/v1/appointments",
+            json!({"client_id": client, "appointment_type_id": session,
+                   "practitioner_id": app.first_practitioner_id().await,
+                   "start": "2026-12-10T15:00:00Z"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let pass = || async {
+        attune::housekeeping::run_once(&app.state)
+            .await
+            .unwrap()
+            .measures_sent
+    };
+    // The consultation tomorrow: CSI-16 and the check-in to each, PHQ-9 to Jane (no session
+    // held yet: 0 of every 2).
+    assert_eq!(pass().await, 5);
+    assert_eq!(pass().await, 0, "once per session");
+    clock.set("2026-12-08T16:00:00Z".parse().unwrap());
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    assert_status(
+        app.post_empty_as(
+            &owner,
+            &format!("/api/v1/appointments/{}/complete", couple.appointment),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    // Thursday's session: one held, so PHQ-9 waits for the next.
+    assert_eq!(pass().await, 4);
+    assert_eq!(pass().await, 0);
+    app.dispatch_pending_emails().await;
+    let links = app.intake_links().await;
+    assert!(links.contains_key("jane@example.org") && links.contains_key("sam@example.org"));
+
+    // Jane grows more satisfied, Sam less: three responses each.
+    let clinician = app.login(&couple.clinician_account).await;
+    let csi = app.questionnaire_id(&clinician, "csi-16").await;
+    for (jane_total, sam_total) in [(40, 50), (44, 45), (50, 41)] {
+        respond(&app, &clock, &clinician, &client, &jane, &csi, jane_total).await;
+        respond(&app, &clock, &clinician, &client, &sam, &csi, sam_total).await;
+    }
+    let clinician = app.login(&couple.clinician_account).await;
+    let series = assert_status(
+        app.get_as(
+            &clinician,
+            &format!("/api/v1/clients/{client}/measures?questionnaire=csi-16"),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(series["cutoff"], 51.5);
+    assert_eq!(series["reliable_change"], 8);
+    assert_eq!(series["higher_is_better"], true);
+    assert!(series["source"].as_str().unwrap().contains("Funk & Rogge"));
+    let partners = series["partners"].as_array().unwrap();
+    assert_eq!(partners[0]["name"], "Jane Doe");
+    let points = |p: &Value, key: &str| -> Vec<Value> {
+        p["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x[key].clone())
+            .collect()
+    };
+    assert_eq!(
+        points(&partners[0], "score"),
+        [json!(40), json!(44), json!(50)]
+    );
+    assert_eq!(
+        points(&partners[0], "change"),
+        [json!(0), json!(4), json!(10)]
+    );
+    assert_eq!(
+        points(&partners[0], "reliable_change"),
+        [Value::Null, Value::Null, json!("reliable_improvement")]
+    );
+    assert_eq!(
+        points(&partners[1], "score"),
+        [json!(50), json!(45), json!(41)]
+    );
+    assert_eq!(
+        points(&partners[1], "reliable_change"),
+        [Value::Null, Value::Null, json!("reliable_deterioration")]
+    );
+    assert_eq!(
+        points(&partners[1], "clinical_range"),
+        [json!(true), json!(true), json!(true)]
+    );
+    assert_eq!(
+        points(&partners[0], "band")[2],
+        json!("relationship distress")
+    );
+
+    // A measure that is not one, and people who may not see scores.
+    let bad = assert_problem(
+        app.get_as(
+            &clinician,
+            &format!("/api/v1/clients/{client}/measures?questionnaire=couples-intake"),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&bad), ["questionnaire"]);
+    let (_, desk) = app.signed_in(Role::Assistant).await;
+    let (_, other) = app.signed_in(Role::Clinician).await;
+    for who in [&desk, &other] {
+        assert_problem(
+            app.get_as(
+                who,
+                &format!("/api/v1/clients/{client}/measures?questionnaire=csi-16"),
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        assert_problem(
+            app.get_as(who, &format!("/api/v1/clients/{client}/measures.csv"))
+                .await,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+
+    // The export says the same, row by row.
+    let r = app
+        .get_as(
+            &clinician,
+            &format!("/api/v1/clients/{client}/measures.csv"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], attune::measures::export::HEADER);
+    let csi_rows: Vec<&str> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.starts_with("csi-16,"))
+        .collect();
+    assert_eq!(csi_rows.len(), 6);
+    let last_jane = csi_rows
+        .iter()
+        .filter(|r| r.contains(&jane))
+        .last()
+        .unwrap();
+    assert!(
+        last_jane.ends_with(",50,relationship distress,10,reliable_improvement,true"),
+        "{last_jane}"
+    );
+    assert!(last_jane.contains(",Jane Doe,"));
+    let last_sam = csi_rows.iter().filter(|r| r.contains(&sam)).last().unwrap();
+    assert!(last_sam.ends_with(",41,relationship distress,-9,reliable_deterioration,true"));
+    assert_eq!(app.audit_events(&owner, "measures.read").await.len(), 2);
+    app.dispatch_pending_emails().await;
+}
