@@ -76,6 +76,7 @@ const PAGES: &[Embedded] = &[
     embedded_template!("pages/admin/response", "pages/admin/response.hbs"),
     embedded_template!("pages/admin/billing", "pages/admin/billing.hbs"),
     embedded_template!("pages/admin/diagnoses", "pages/admin/diagnoses.hbs"),
+    embedded_template!("pages/admin/measures", "pages/admin/measures.hbs"),
     embedded_template!("pages/admin/invoice", "pages/admin/invoice.hbs"),
     embedded_template!(
         "pages/admin/client_billing",

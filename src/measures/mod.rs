@@ -3,10 +3,13 @@
 //! measure's cut-off and reliable change marked, and the export. Scores are clinical:
 //! owners and the couple's own clinician only, each read audited.
 
+pub mod alerts;
 pub mod catalogue;
+pub mod chart;
 pub mod export;
 pub mod schedule;
 pub mod series;
+pub mod view;
 
 use sea_orm::DbErr;
 

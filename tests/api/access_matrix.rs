@@ -238,6 +238,7 @@ fn page_rule(path: &str, method: &str) -> Option<Rule> {
         | ("/admin/notes/:id/addenda", _) => CLINICAL,
         ("/admin/clients/:id/superbill.pdf", _)
         | ("/admin/clients/:id/diagnoses", _)
+        | ("/admin/clients/:id/measures", _)
         | ("/admin/clients/:id/diagnoses/:diagnosis/remove", _)
         | ("/admin/clients/:id/estimates/:estimate/pdf", _) => CLINICAL,
         ("/admin/billing", _)
@@ -982,6 +983,16 @@ fn page_probes(s: &Seed) -> Vec<(&'static str, Method, String)> {
             format!("/admin/notes/{n}/sign"),
         ),
         ("/admin/billing", Method::GET, "/admin/billing".into()),
+        (
+            "/admin/clients/:id/measures",
+            Method::GET,
+            format!("/admin/clients/{c}/measures"),
+        ),
+        (
+            "/admin/clients/:id/measures",
+            Method::POST,
+            format!("/admin/clients/{c}/measures"),
+        ),
         (
             "/admin/clients/:id/diagnoses",
             Method::GET,

@@ -154,9 +154,29 @@ async fn a_schedule_sends_before_sessions_and_each_partners_series_marks_reliabl
     // Jane grows more satisfied, Sam less: three responses each.
     let clinician = app.login(&couple.clinician_account).await;
     let csi = app.questionnaire_id(&clinician, "csi-16").await;
-    for (jane_total, sam_total) in [(40, 50), (44, 45), (50, 41)] {
+    assert_status(
+        app.put_plan(&clinician, &client, json!({"template": "affair-recovery"}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    for (i, (jane_total, sam_total)) in [(40, 50), (44, 45), (50, 41)].into_iter().enumerate() {
         respond(&app, &clock, &clinician, &client, &jane, &csi, jane_total).await;
         respond(&app, &clock, &clinician, &client, &sam, &csi, sam_total).await;
+        if i == 0 {
+            clock.advance(chrono::TimeDelta::hours(1));
+            assert_status(
+                app.send_as(
+                    &clinician,
+                    Method::POST,
+                    &format!("/api/v1/clients/{client}/treatment-plan/phase"),
+                    json!({"phase": "Attune"}),
+                )
+                .await,
+                StatusCode::OK,
+            )
+            .await;
+        }
     }
     let clinician = app.login(&couple.clinician_account).await;
     let series = assert_status(
@@ -278,5 +298,84 @@ async fn a_schedule_sends_before_sessions_and_each_partners_series_marks_reliabl
     let last_sam = csi_rows.iter().filter(|r| r.contains(&sam)).last().unwrap();
     assert!(last_sam.ends_with(",41,relationship distress,-9,reliable_deterioration,true"));
     assert_eq!(app.audit_events(&owner, "measures.read").await.len(), 2);
+
+    // The chart, read back as XML: both lines, the cut-off, the marks, the phases.
+    let page = crate::common::admin::html(
+        app.page(&clinician, &format!("/admin/clients/{client}/measures"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let at = page
+        .find(r#"data-measure="csi-16""#)
+        .expect("the CSI-16 chart");
+    let start = page[..at].rfind("<svg").unwrap();
+    let end = at + page[at..].find("</svg>").unwrap() + "</svg>".len();
+    let svg = &page[start..end];
+    let doc = roxmltree::Document::parse(svg).expect("the chart is well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.attribute("role"), Some("img"));
+    let text_of = |tag: &str| {
+        root.children()
+            .find(|n| n.has_tag_name(tag))
+            .and_then(|n| n.text())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(text_of("title").contains("Couples Satisfaction Index, 16 items"));
+    let desc = text_of("desc");
+    assert!(
+        desc.contains("Jane Doe: 3 responses, from 40 to 50"),
+        "{desc}"
+    );
+    assert!(desc.contains("cut-off 51.5"));
+    let with_class = |class: &str| -> Vec<roxmltree::Node> {
+        doc.descendants()
+            .filter(|n| n.attribute("class") == Some(class))
+            .collect()
+    };
+    assert_eq!(
+        with_class("cutoff")[0].attribute("data-value"),
+        Some("51.5")
+    );
+    let partners = with_class("partner");
+    assert_eq!(partners.len(), 2);
+    assert_eq!(partners[0].attribute("data-name"), Some("Jane Doe"));
+    let scores = |g: &roxmltree::Node| -> Vec<String> {
+        g.descendants()
+            .filter(|n| n.attribute("class") == Some("point"))
+            .map(|n| n.attribute("data-score").unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(scores(&partners[0]), ["40", "44", "50"]);
+    assert_eq!(scores(&partners[1]), ["50", "45", "41"]);
+    let marks: Vec<(String, String)> = with_class("mark")
+        .iter()
+        .map(|n| {
+            (
+                n.attribute("data-participant").unwrap().to_owned(),
+                n.attribute("data-mark").unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            (jane.clone(), "reliable_improvement".to_owned()),
+            (sam.clone(), "reliable_deterioration".to_owned())
+        ]
+    );
+    let phases: Vec<&str> = with_class("phase")
+        .iter()
+        .map(|n| n.attribute("data-phase").unwrap())
+        .collect();
+    assert_eq!(phases, ["Atone", "Attune"]);
+    // The same numbers in the table, and the alert.
+    assert_eq!(page.matches("<td>Sam Roe</td>").count(), 3);
+    assert!(
+        page.contains(r#"data-alert="reliable_deterioration""#),
+        "{page}"
+    );
+    assert!(page.contains("Sam Roe: reliable deterioration on CSI-16"));
     app.dispatch_pending_emails().await;
 }

@@ -21,6 +21,7 @@ mod diagnoses;
 mod emails;
 mod fields;
 mod listing;
+mod measures;
 mod notes;
 mod notice;
 mod plan;

@@ -48,6 +48,11 @@ pub fn routes() -> Vec<(&'static str, BoxEndpoint<'static>, &'static str)> {
             POST,
         ),
         (
+            "/admin/clients/:id/measures",
+            get(g(measures::show)).post(g(measures::save)).boxed(),
+            GET_POST,
+        ),
+        (
             "/admin/clients/:id/diagnoses",
             get(g(diagnoses::list)).post(g(diagnoses::add)).boxed(),
             GET_POST,
