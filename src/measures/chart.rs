@@ -133,9 +133,9 @@ pub fn svg(measure: &Measure, lines: &[Line], phases: &[Phase], tz: TimeZone, id
     }
     if let Some(c) = measure.cutoff {
         out.push_str(&format!(
-            r##"<g class="cutoff" data-value="{c}"><line x1="{x_left}" y1="{cy:.1}" x2="{x_right}" y2="{cy:.1}" stroke="#8a1c1c" stroke-width="1" stroke-dasharray="2 3" /><text x="{tx}" y="{ty:.1}" font-size="11" text-anchor="end" fill="#8a1c1c">cut-off {c}</text></g>"##,
+            r##"<g class="cutoff" data-value="{c}"><line x1="{x_left}" y1="{cy:.1}" x2="{x_right}" y2="{cy:.1}" stroke="#8a1c1c" stroke-width="1" stroke-dasharray="2 3" /><text x="{tx}" y="{ty:.1}" font-size="11" text-anchor="start" fill="#8a1c1c">cut-off {c}</text></g>"##,
             cy = y(c),
-            tx = x_right - 2.0,
+            tx = x_left + 4.0,
             ty = y(c) - 4.0,
         ));
     }

@@ -285,17 +285,13 @@ async fn a_schedule_sends_before_sessions_and_each_partners_series_marks_reliabl
         .filter(|r| r.starts_with("csi-16,"))
         .collect();
     assert_eq!(csi_rows.len(), 6);
-    let last_jane = csi_rows
-        .iter()
-        .filter(|r| r.contains(&jane))
-        .last()
-        .unwrap();
+    let last_jane = csi_rows.iter().rfind(|r| r.contains(&jane)).unwrap();
     assert!(
         last_jane.ends_with(",50,relationship distress,10,reliable_improvement,true"),
         "{last_jane}"
     );
     assert!(last_jane.contains(",Jane Doe,"));
-    let last_sam = csi_rows.iter().filter(|r| r.contains(&sam)).last().unwrap();
+    let last_sam = csi_rows.iter().rfind(|r| r.contains(&sam)).unwrap();
     assert!(last_sam.ends_with(",41,relationship distress,-9,reliable_deterioration,true"));
     assert_eq!(app.audit_events(&owner, "measures.read").await.len(), 2);
 

@@ -16,6 +16,7 @@ mod booking;
 mod consent;
 mod dashboard;
 mod intake;
+mod measures;
 mod series;
 
 use std::{
