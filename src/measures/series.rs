@@ -78,18 +78,31 @@ pub async fn lines(
                 })),
         )
         .await?;
+    let submitted: Vec<(&entity::intake_assignment::Model, &str)> =
+        rows.iter().map(|(a, _, slug)| (a, slug.as_str())).collect();
+    Ok(build(&submitted, &people, measures))
+}
+
+/// The lines of `measures` from the couple's responses (`rows`, each with its
+/// questionnaire's slug; any status) and its partners, in their order. Pure, so a page that
+/// has the rows already (the agenda) needs no more reads.
+pub fn build(
+    rows: &[(&entity::intake_assignment::Model, &str)],
+    people: &[participant::Model],
+    measures: &[&'static Measure],
+) -> Vec<(&'static Measure, Vec<Line>)> {
     let mut out = Vec::new();
     for m in measures {
         let mut lines = Vec::new();
-        for p in &people {
+        for p in people {
             let mut mine: Vec<_> = rows
                 .iter()
-                .filter(|(a, _, slug)| {
-                    slug == m.slug
+                .filter(|(a, slug)| {
+                    *slug == m.slug
                         && a.participant_id == p.id
                         && a.status == IntakeStatus::Submitted
                 })
-                .filter_map(|(a, _, _)| Some((a, a.submitted_at?, a.score_total?)))
+                .filter_map(|(a, _)| Some((*a, a.submitted_at?, a.score_total?)))
                 .collect();
             mine.sort_by_key(|(a, at, _)| (*at, a.id));
             let baseline = mine.first().map(|(_, _, s)| *s);
@@ -116,7 +129,7 @@ pub async fn lines(
         }
         out.push((*m, lines));
     }
-    Ok(out)
+    out
 }
 
 /// One measure's lines for staff, by the clinical policy.

@@ -42,6 +42,9 @@ pub enum Attention {
     /// Before a session to come, this many of the documents its type requires are unsigned
     /// (each partner counted apart).
     ConsentUnsigned(usize),
+    /// The couple's measures raise this many alerts (only for those who treat the couple):
+    /// a reliable deterioration, the partners moving apart, a falling check-in.
+    MeasureAlerts(usize),
 }
 
 /// One appointment on the agenda.
@@ -63,6 +66,8 @@ pub struct Facts<'a> {
     pub outside_licence: bool,
     /// Required documents still unsigned.
     pub unsigned: usize,
+    /// Alerts from the couple's measures.
+    pub measure_alerts: usize,
 }
 
 /// What needs attention for `a` at `now`. Clinical matters only for those who treat the
@@ -86,6 +91,9 @@ pub fn attention(a: &appointment::Model, facts: &Facts<'_>, now: DateTime<Utc>) 
         found.push(Attention::IntegrityFailure);
     }
     found.extend(facts.flags.iter().map(|f| Attention::Flagged(*f)));
+    if facts.measure_alerts > 0 {
+        found.push(Attention::MeasureAlerts(facts.measure_alerts));
+    }
     let held = matches!(
         a.status,
         AppointmentStatus::Confirmed | AppointmentStatus::Completed
@@ -134,11 +142,12 @@ pub async fn between(
     let mut waiting: HashMap<Uuid, bool> = HashMap::new();
     let mut flags: HashMap<Uuid, Vec<Flag>> = HashMap::new();
     let mut altered: HashMap<Uuid, bool> = HashMap::new();
-    for intake in intake_assignment::Entity::find()
-        .filter(intake_assignment::Column::ClientId.is_in(client_ids))
+    let intakes = intake_assignment::Entity::find()
+        .filter(intake_assignment::Column::ClientId.is_in(client_ids.clone()))
         .all(db)
-        .await?
-    {
+        .await?;
+    let mut believed = Vec::new();
+    for intake in intakes {
         // One altered result must not hide the whole day: it is named, and not believed.
         if !integrity::verify(db, keys, audit, &intake).await? {
             altered.insert(intake.client_id, true);
@@ -153,7 +162,9 @@ pub async fn between(
                 raised.push(flag);
             }
         }
+        believed.push(intake);
     }
+    let measure_alerts = measure_alerts(db, &client_ids, &believed).await?;
     let mut notes: HashMap<Uuid, NoteStatus> = HashMap::new();
     for note in session_note::Entity::find()
         .filter(session_note::Column::AppointmentId.is_in(appointments.iter().map(|a| a.id)))
@@ -199,6 +210,7 @@ pub async fn between(
                 note: notes.get(&a.id).copied(),
                 outside_licence: outside.contains(&a.id),
                 unsigned: unsigned.get(&a.id).copied().unwrap_or(0),
+                measure_alerts: measure_alerts.get(&a.client_id).copied().unwrap_or(0),
             };
             let attention = attention(&a, &facts, now);
             Item {
@@ -208,6 +220,68 @@ pub async fn between(
             }
         })
         .collect())
+}
+
+/// How many alerts each couple's measures raise, from the responses already read: three
+/// more statements for the day, however many couples.
+async fn measure_alerts(
+    db: &impl ConnectionTrait,
+    client_ids: &[Uuid],
+    intakes: &[intake_assignment::Model],
+) -> Result<HashMap<Uuid, usize>, DbErr> {
+    use crate::measures::{alerts, catalogue, series};
+    let scored: Vec<&intake_assignment::Model> =
+        intakes.iter().filter(|a| a.score_total.is_some()).collect();
+    if scored.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let versions: HashMap<Uuid, Uuid> = entity::questionnaire_version::Entity::find()
+        .filter(
+            entity::questionnaire_version::Column::Id
+                .is_in(scored.iter().map(|a| a.questionnaire_version_id)),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.questionnaire_id))
+        .collect();
+    let slugs: HashMap<Uuid, String> = entity::questionnaire::Entity::find()
+        .filter(entity::questionnaire::Column::Id.is_in(versions.values().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| (q.id, q.slug))
+        .collect();
+    let people = entity::participant::Entity::find()
+        .filter(entity::participant::Column::ClientId.is_in(client_ids.iter().copied()))
+        .order_by_asc(entity::participant::Column::Position)
+        .all(db)
+        .await?;
+    let all: Vec<_> = catalogue::ALL.iter().collect();
+    let mut out = HashMap::new();
+    let mut couples: Vec<Uuid> = scored.iter().map(|a| a.client_id).collect();
+    couples.sort();
+    couples.dedup();
+    for c in couples {
+        let rows: Vec<(&intake_assignment::Model, &str)> = scored
+            .iter()
+            .filter(|a| a.client_id == c)
+            .filter_map(|a| {
+                let q = versions.get(&a.questionnaire_version_id)?;
+                Some((*a, slugs.get(q)?.as_str()))
+            })
+            .collect();
+        let theirs: Vec<_> = people
+            .iter()
+            .filter(|p| p.client_id == c)
+            .cloned()
+            .collect();
+        let found = alerts::of(&series::build(&rows, &theirs, &all)).len();
+        if found > 0 {
+            out.insert(c, found);
+        }
+    }
+    Ok(out)
 }
 
 fn consent_db(e: crate::consent::ConsentError) -> DbErr {
@@ -268,6 +342,7 @@ mod tests {
             note,
             outside_licence: false,
             unsigned: 0,
+            measure_alerts: 0,
         }
     }
 

@@ -373,5 +373,29 @@ async fn a_schedule_sends_before_sessions_and_each_partners_series_marks_reliabl
         "{page}"
     );
     assert!(page.contains("Sam Roe: reliable deterioration on CSI-16"));
+
+    // The record and the agenda say so too, to those who treat the couple alone.
+    let record = crate::common::admin::html(
+        app.page(&clinician, &format!("/admin/clients/{client}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(record.contains("Sam Roe: reliable deterioration on CSI-16"));
+    let agenda = crate::common::admin::html(
+        app.page(&clinician, "/admin?from=2026-12-07&view=week")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(agenda.contains("1 measure alert"), "{agenda}");
+    let (_, desk) = app.signed_in(Role::Assistant).await;
+    for path in [
+        format!("/admin/clients/{client}"),
+        "/admin?from=2026-12-07&view=week".to_owned(),
+    ] {
+        let page = crate::common::admin::html(app.page(&desk, &path).await, StatusCode::OK).await;
+        assert!(!page.contains("measure alert") && !page.contains("reliable deterioration"));
+    }
     app.dispatch_pending_emails().await;
 }

@@ -156,6 +156,8 @@ fn badge(need: Attention) -> serde_json::Value {
         Attention::OutsideLicence => ("Joined from outside licensed jurisdictions".into(), "alert"),
         Attention::ConsentUnsigned(1) => ("1 consent document unsigned".into(), "wait"),
         Attention::ConsentUnsigned(n) => (format!("{n} consent documents unsigned").into(), "wait"),
+        Attention::MeasureAlerts(1) => ("1 measure alert".into(), "alert"),
+        Attention::MeasureAlerts(n) => (format!("{n} measure alerts").into(), "alert"),
     };
     json!({ "text": text, "kind": kind })
 }

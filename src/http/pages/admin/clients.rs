@@ -402,6 +402,24 @@ pub(super) async fn page(
             })
         })
         .collect();
+    // What the couple's measures say needs attention, for those who treat them (a read of
+    // scores, audited).
+    let measure_alerts: Vec<Value> = if treats {
+        crate::measures::view::of(
+            &state.db,
+            &state.keys,
+            &admin.staff,
+            id,
+            &admin.audit(state, origin),
+        )
+        .await?
+        .alerts
+        .iter()
+        .map(|a| json!({ "kind": a.kind(), "text": a.sentence() }))
+        .collect()
+    } else {
+        Vec::new()
+    };
     let bills = admin.staff.role.allows(crate::auth::Permission::Bill);
     let over_estimate = bills
         && crate::billing::estimates::exposure(&state.db, id)
@@ -416,6 +434,7 @@ pub(super) async fn page(
         "Client",
         json!({
             "bills": bills,
+            "measure_alerts": measure_alerts,
             "over_estimate": over_estimate,
             "notice": notice,
             "id": id,
