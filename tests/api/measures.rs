@@ -399,3 +399,200 @@ async fn a_schedule_sends_before_sessions_and_each_partners_series_marks_reliabl
     }
     app.dispatch_pending_emails().await;
 }
+
+/// The newest intake link in the outbox for each recipient.
+async fn newest_links(app: &TestApp) -> std::collections::HashMap<String, String> {
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    let list = assert_status(
+        app.get_as(&owner, "/api/v1/emails?kind=intake_invitation&limit=200")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let mut links = std::collections::HashMap::new();
+    // Newest first: the first seen for an address is its latest.
+    for e in list["items"].as_array().unwrap() {
+        let to = e["recipient"].as_str().unwrap().to_owned();
+        if links.contains_key(&to) {
+            continue;
+        }
+        let id = e["id"].as_str().unwrap();
+        let body = assert_status(
+            app.get_as(&owner, &format!("/api/v1/emails/{id}")).await,
+            StatusCode::OK,
+        )
+        .await;
+        let text = body["text"].as_str().unwrap();
+        let token = text
+            .split("/intake/")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap()
+            .to_owned();
+        links.insert(to, format!("/intake/{token}"));
+    }
+    links
+}
+
+#[tokio::test]
+async fn eight_weekly_sessions_send_chart_and_export_what_each_partner_answered() {
+    let (app, clock) = TestApp::at_monday_morning().await;
+    let couple = app.couple_in_care("2026-12-08T14:00:00Z").await;
+    let client = couple.client.clone();
+    clock.set("2026-12-09T09:00:00Z".parse().unwrap());
+    let clinician = app.login(&couple.clinician_account).await;
+    let (_, owner) = app.signed_in(Role::Owner).await;
+    assert_status(
+        app.send_as(
+            &clinician,
+            Method::PUT,
+            &format!("/api/v1/clients/{client}/measure-schedule"),
+            json!({"items": [{"questionnaire": "csi-16", "cadence": "every_session"}]}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let session = app.type_id(&owner, "couples-session").await;
+    let series = assert_status(
+        app.send_as(
+            &owner,
+            Method::POST,
+            "/api/v1/appointments/series",
+            json!({"client_id": client, "appointment_type_id": session,
+                   "practitioner_id": app.first_practitioner_id().await,
+                   "first_start": "2026-12-15T15:00:00Z", "tz": "UTC",
+                   "every_weeks": 1, "count": 8}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let sessions: Vec<String> = series["occurrences"]
+        .as_array()
+        .expect("the series' sessions")
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(sessions.len(), 8);
+    app.dispatch_pending_emails().await;
+    let jane_scores: [i32; 8] = [38, 41, 44, 47, 50, 54, 57, 60];
+    let sam_scores: [i32; 8] = [50, 49, 47, 45, 44, 42, 41, 40];
+    let first: chrono::DateTime<chrono::Utc> = "2026-12-15T15:00:00Z".parse().unwrap();
+    for week in 0..8 {
+        let start = first + chrono::TimeDelta::weeks(week as i64);
+        clock.set(start - chrono::TimeDelta::days(1));
+        let sent = attune::housekeeping::run_once(&app.state)
+            .await
+            .unwrap()
+            .measures_sent;
+        assert_eq!(sent, 2, "week {week}: one to each partner");
+        assert_eq!(
+            attune::housekeeping::run_once(&app.state)
+                .await
+                .unwrap()
+                .measures_sent,
+            0
+        );
+        app.dispatch_pending_emails().await;
+        let links = newest_links(&app).await;
+        app.submit_intake(&links["jane@example.org"], csi16(jane_scores[week].into()))
+            .await;
+        app.submit_intake(&links["sam@example.org"], csi16(sam_scores[week].into()))
+            .await;
+        clock.set(start + chrono::TimeDelta::hours(1));
+        let (_, owner) = app.signed_in(Role::Owner).await;
+        assert_status(
+            app.post_empty_as(
+                &owner,
+                &format!("/api/v1/appointments/{}/complete", sessions[week]),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        app.dispatch_pending_emails().await;
+    }
+
+    let clinician = app.login(&couple.clinician_account).await;
+    let got = assert_status(
+        app.get_as(
+            &clinician,
+            &format!("/api/v1/clients/{client}/measures?questionnaire=csi-16"),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let measure = attune::measures::catalogue::find("csi-16").unwrap();
+    let mut expected_marks = 0;
+    for (partner, scores) in got["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip([jane_scores, sam_scores])
+    {
+        let points = partner["points"].as_array().unwrap();
+        assert_eq!(points.len(), 8);
+        for (p, s) in points.iter().zip(scores) {
+            assert_eq!(p["score"], s);
+            let mark = measure.change(scores[0], s).as_str();
+            assert_eq!(
+                p["reliable_change"].as_str(),
+                mark,
+                "{s} from {}",
+                scores[0]
+            );
+            expected_marks += usize::from(mark.is_some());
+        }
+    }
+
+    // The chart: eight points a partner, one mark for each reliable change, the alerts.
+    let page = crate::common::admin::html(
+        app.page(&clinician, &format!("/admin/clients/{client}/measures"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let at = page.find(r#"data-measure="csi-16""#).unwrap();
+    let start = page[..at].rfind("<svg").unwrap();
+    let end = at + page[at..].find("</svg>").unwrap() + "</svg>".len();
+    let doc = roxmltree::Document::parse(&page[start..end]).unwrap();
+    let count = |class: &str| {
+        doc.descendants()
+            .filter(|n| n.attribute("class") == Some(class))
+            .count()
+    };
+    assert_eq!(count("point"), 16);
+    assert_eq!(count("mark"), expected_marks);
+    assert_eq!(count("phase"), 0, "no plan, no phases");
+    assert!(page.contains(r#"data-alert="reliable_deterioration""#));
+    assert!(
+        page.contains("Partners 20 points apart on CSI-16"),
+        "60 against 40: moving apart"
+    );
+
+    // The export: sixteen rows, each score where the series has it.
+    let csv = app
+        .get_as(
+            &clinician,
+            &format!("/api/v1/clients/{client}/measures.csv"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|r| r.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 16);
+    let mut jane_csv: Vec<i32> = rows
+        .iter()
+        .filter(|r| r[2] == "Jane Doe")
+        .map(|r| r[4].parse().unwrap())
+        .collect();
+    jane_csv.sort_unstable();
+    assert_eq!(jane_csv, jane_scores);
+}
