@@ -167,15 +167,19 @@ async fn paid_sessions(
         .order_by_asc(appointment::Column::StartsAt)
         .all(db)
         .await?;
-    let mut paid = Vec::new();
-    for a in sessions {
-        if let Some(fee) = fees::fee_for(db, client_id, a.appointment_type_id).await?
-            && fee.minor > 0
-        {
-            paid.push((a, fee.minor));
-        }
-    }
-    Ok(paid)
+    let fees = fees::fees_for(
+        db,
+        client_id,
+        sessions.iter().map(|a| a.appointment_type_id),
+    )
+    .await?;
+    Ok(sessions
+        .into_iter()
+        .filter_map(|a| {
+            let fee = fees.get(&a.appointment_type_id)?.minor;
+            (fee > 0).then_some((a, fee))
+        })
+        .collect())
 }
 
 /// What couple `client_id`'s estimate says today. The type booked most is expected for

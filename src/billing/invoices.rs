@@ -19,9 +19,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    BillingError,
-    fees::{self, fee_for},
-    pending,
+    BillingError, fees, pending,
     split::{self, Split},
 };
 use crate::{
@@ -316,6 +314,12 @@ pub async fn draft<C: ConnectionTrait + TransactionTrait>(
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     let currency = fees::currency(&txn).await?;
+    let session_fees = fees::fees_for(
+        &txn,
+        client_id,
+        sessions.iter().map(|a| a.appointment_type_id),
+    )
+    .await?;
     let mut by_payer: BTreeMap<Uuid, Vec<invoice_line::Model>> = BTreeMap::new();
     for a in &sessions {
         let ty = types.iter().find(|t| t.id == a.appointment_type_id);
@@ -327,8 +331,8 @@ pub async fn draft<C: ConnectionTrait + TransactionTrait>(
         let whole = match charge {
             Some(f) => f.amount_minor,
             None => {
-                fee_for(&txn, client_id, a.appointment_type_id)
-                    .await?
+                session_fees
+                    .get(&a.appointment_type_id)
                     .ok_or_else(|| {
                         invalid(
                             "appointment_ids",

@@ -301,3 +301,70 @@ async fn free_times_asked_again_cost_one_read_and_follow_every_change_and_the_cl
     let later = app.get_json(path, StatusCode::OK).await;
     assert_ne!(later["slots"][0]["start"], next.as_str());
 }
+
+#[tokio::test]
+async fn drafting_invoices_costs_the_same_statements_for_one_session_or_four() {
+    let (app, clock) = TestApp::at_monday_morning_signed_in_for_weeks().await;
+    let couple = app.couple_in_care(TUESDAY_9AM).await;
+    let staff = &couple.owner;
+    let p = app.first_practitioner_id().await;
+    let session = app.type_id(staff, "couples-session").await;
+    let r = app
+        .send_as(
+            staff,
+            Method::PUT,
+            &format!("/api/v1/fees/types/{session}"),
+            json!({"fee_minor": 17500}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut ids = Vec::new();
+    // Weekdays only: the practice's hours.
+    for day in [9, 10, 11, 14, 15] {
+        let r = app
+            .send_as(
+                staff,
+                Method::POST,
+                "/api/v1/appointments",
+                json!({"client_id": couple.client, "appointment_type_id": session,
+                       "practitioner_id": p, "start": format!("2026-12-{day:02}T10:00:00Z")}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        ids.push(
+            r.json::<serde_json::Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    clock.set("2026-12-15T12:00:00Z".parse().unwrap());
+    let (_, again) = app.signed_in(attune::auth::Role::Owner).await;
+    let staff = &again;
+    for id in &ids {
+        let r = app
+            .post_empty_as(staff, &format!("/api/v1/appointments/{id}/complete"))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    app.dispatch_pending_emails().await;
+    let draft = |chosen: &[String]| {
+        app.send_as(
+            staff,
+            Method::POST,
+            "/api/v1/invoices",
+            json!({"client_id": couple.client, "appointment_ids": chosen}),
+        )
+    };
+    let (r, one) = app.statements_of(draft(&ids[..1])).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (r, four) = app.statements_of(draft(&ids[1..])).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(
+        one.len(),
+        four.len(),
+        "{}\nthen {}",
+        listing(&one),
+        listing(&four)
+    );
+}
