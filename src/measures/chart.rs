@@ -8,17 +8,10 @@ use chrono::{DateTime, Utc};
 
 use super::{
     catalogue::{Change, Measure},
+    phases::Phase,
     series::Line,
 };
 use crate::{types::TimeZone, when};
-
-/// A phase of the treatment plan, from when it began to when the next one did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Phase {
-    pub name: String,
-    pub from: DateTime<Utc>,
-    pub to: Option<DateTime<Utc>>,
-}
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 300.0;

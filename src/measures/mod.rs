@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod catalogue;
 pub mod chart;
 pub mod export;
+pub mod phases;
 pub mod schedule;
 pub mod series;
 pub mod view;

@@ -8,7 +8,7 @@ use super::{
     MeasuresError,
     alerts::{self, Alert},
     catalogue::{self, Measure},
-    chart::Phase,
+    phases::Phase,
     series::{self, Line},
 };
 use crate::{
@@ -35,7 +35,7 @@ pub async fn of(
     series::readable(db, staff, client_id).await?;
     let all: Vec<_> = catalogue::ALL.iter().collect();
     let series = series::lines(db, keys, client_id, &all, audit).await?;
-    let phases = series::plan_phases(db, keys, client_id, audit).await?;
+    let phases = super::phases::plan_phases(db, keys, client_id, audit).await?;
     let mut alerts = alerts::of(&series);
     // A partner whose latest PHQ-9 raised the urgent flag (item 9 above zero).
     let rows = list_for_client(db, keys, client_id, false, audit).await?;
