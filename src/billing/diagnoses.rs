@@ -61,19 +61,14 @@ pub async fn list(
     audit: &AuditContext,
 ) -> Result<Vec<Diagnosis>, BillingError> {
     client_for(db, staff, client_id).await?;
-    let rows = client_diagnosis::Entity::find()
-        .filter(client_diagnosis::Column::ClientId.eq(client_id))
-        .order_by_asc(client_diagnosis::Column::Position)
-        .order_by_asc(client_diagnosis::Column::CreatedAt)
-        .all(db)
-        .await?;
+    let found = for_document(db, keys, client_id).await?;
     audit
         .record(
             db,
             Event::new(Action::DiagnosisRead).entity("client", client_id),
         )
         .await?;
-    rows.into_iter().map(|r| opened(keys, r)).collect()
+    Ok(found)
 }
 
 /// The client's diagnoses for a document the practice gives the couple itself (a Good Faith

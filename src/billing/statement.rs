@@ -26,6 +26,12 @@ impl Statement {
     }
 }
 
+/// Whether `f` is on its payer's statement: issued and not void (paid ones stay, drafts are
+/// not bills yet).
+pub fn standing(f: &Full) -> bool {
+    [Status::Issued.as_str(), Status::Paid.as_str()].contains(&f.invoice.status.as_str())
+}
+
 pub async fn of(
     db: &impl ConnectionTrait,
     client_id: Uuid,
@@ -34,11 +40,7 @@ pub async fn of(
     let theirs: Vec<Full> = invoices::list(db, Some(client_id))
         .await?
         .into_iter()
-        .filter(|f| {
-            f.invoice.participant_id == participant_id
-                && [Status::Issued.as_str(), Status::Paid.as_str()]
-                    .contains(&f.invoice.status.as_str())
-        })
+        .filter(|f| f.invoice.participant_id == participant_id && standing(f))
         .collect();
     Ok(Statement {
         charged_minor: theirs.iter().map(|f| f.invoice.total_minor).sum(),

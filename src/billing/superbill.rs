@@ -19,8 +19,31 @@ use crate::{
     crypto::DataKeys,
     pdf::{self, Block},
     types::joined,
-    validation::{FieldError, Invalid},
+    validation::{FieldError, FieldErrors, Invalid},
 };
+
+/// The dates a superbill covers, as typed in a form or a query: each a `YYYY-MM-DD` date,
+/// the end not before the start. Mistakes are added to `errors` under `from` and `to`.
+pub fn span(
+    from: Option<&str>,
+    to: Option<&str>,
+    errors: &mut FieldErrors,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let day = |raw: Option<&str>| {
+        raw.and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+            .filter(crate::types::plausible_date)
+            .ok_or("must be a date, YYYY-MM-DD")
+    };
+    let (from, to) = (errors.check("from", day(from)), errors.check("to", day(to)));
+    match (from, to) {
+        (Some(f), Some(t)) if t < f => {
+            errors.add("to", "must not be before from");
+            None
+        }
+        (Some(f), Some(t)) => Some((f, t)),
+        _ => None,
+    }
+}
 
 /// One session on the superbill.
 #[derive(Clone, Debug, PartialEq, Eq)]

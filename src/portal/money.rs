@@ -32,7 +32,7 @@ pub async fn of(
         .await?;
     let owed_minor = invoices
         .iter()
-        .filter(|f| f.invoice.status != invoices::Status::Void.as_str())
+        .filter(|f| crate::billing::statement::standing(f))
         .map(invoices::Full::balance_minor)
         .sum();
     Ok(PartnerMoney {

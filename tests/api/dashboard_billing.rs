@@ -232,6 +232,18 @@ async fn the_front_desk_bills_a_couple_from_the_dashboard() {
         "{text}"
     );
     assert_eq!(app.page(&desk, &bill).await.status(), StatusCode::FORBIDDEN);
+    let backwards = format!(
+        "/admin/clients/{}/superbill.pdf?participant={payer}&from=2026-12-31&to=2026-12-01",
+        couple.client
+    );
+    assert!(
+        html(
+            app.page(&clinician, &backwards).await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        )
+        .await
+        .contains("must not be before from")
+    );
     let page = html(
         app.page(&clinician, &format!("/admin/clients/{}", couple.client))
             .await,

@@ -660,14 +660,8 @@ impl DiagnosesApi {
         participant_id: Query<Option<String>>,
     ) -> ApiResult<SuperbillPdf, StaffReadQuery> {
         let mut errors = crate::validation::FieldErrors::default();
-        let day = |raw: &Option<String>| {
-            raw.as_deref()
-                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                .filter(crate::types::plausible_date)
-                .ok_or("must be a date, YYYY-MM-DD")
-        };
-        let start = errors.check("from", day(&from.0));
-        let end = errors.check("to", day(&to.0));
+        let dates =
+            crate::billing::superbill::span(from.0.as_deref(), to.0.as_deref(), &mut errors);
         let payer = errors.check(
             "participant_id",
             participant_id
@@ -679,6 +673,7 @@ impl DiagnosesApi {
         errors
             .into_result()
             .map_err(crate::http::problem::ApiError::from)?;
+        let (start, end) = dates.expect("checked");
         let audit = audit_context(&state, &origin, staff.actor());
         let pdf = crate::billing::superbill::pdf(
             &state.db,
@@ -686,8 +681,8 @@ impl DiagnosesApi {
             crate::billing::Reader::Staff(&staff),
             id.0,
             payer.expect("checked"),
-            start.expect("checked"),
-            end.expect("checked"),
+            start,
+            end,
             &audit,
         )
         .await?;

@@ -60,14 +60,7 @@ pub async fn copy_pdf(
     let practice = crate::practice::settings(&state.db).await?;
     let pdf =
         crate::consent::copy::pdf(&opened, &practice.name, crate::practice::zone_of(&practice));
-    Ok(poem::Response::builder()
-        .content_type("application/pdf")
-        .header(
-            "Content-Disposition",
-            "attachment; filename=\"signed-copy.pdf\"",
-        )
-        .header("Cache-Control", "no-store")
-        .body(pdf))
+    Ok(super::pdf_attachment(pdf, "signed-copy.pdf"))
 }
 
 /// `POST /consent/{secret}`: signs, then shows the signed copy.

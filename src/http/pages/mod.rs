@@ -106,6 +106,18 @@ pub async fn client_notices(state: &AppState) -> Result<Value, ApiError> {
     }))
 }
 
+/// A PDF to save, never kept by a shared cache: signed copies, superbills, estimates.
+pub fn pdf_attachment(bytes: Vec<u8>, filename: &str) -> poem::Response {
+    poem::Response::builder()
+        .content_type("application/pdf")
+        .header(
+            poem::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        )
+        .header(poem::http::header::CACHE_CONTROL, "no-store")
+        .body(bytes)
+}
+
 /// Renders `template` with a context that is already complete.
 pub fn render_html(
     state: &AppState,

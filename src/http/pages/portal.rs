@@ -401,7 +401,7 @@ pub async fn estimate_pdf(
         &audit,
     )
     .await?;
-    Ok(pdf_response(
+    Ok(crate::http::pages::pdf_attachment(
         bytes,
         &format!("good-faith-estimate-v{}.pdf", row.version),
     ))
@@ -427,15 +427,11 @@ pub async fn superbill_pdf(
 ) -> PageResult {
     let visitor = posting(state, req, &form.token).await?;
     let mut errors = crate::validation::FieldErrors::default();
-    let day = |raw: &str| {
-        chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-            .ok()
-            .filter(crate::types::plausible_date)
-            .ok_or("must be a date")
-    };
-    let from = errors.check("from", day(&form.from));
-    let to = errors.check("to", day(&form.to));
+    let dates = crate::billing::superbill::span(Some(&form.from), Some(&form.to), &mut errors);
     errors.into_result()?;
+    let Some((from, to)) = dates else {
+        return Err(ApiError::invalid("from", "must be a date"));
+    };
     let audit = audit_of(state, origin).as_actor(Actor::client_link(visitor.person.id));
     let bytes = crate::billing::superbill::pdf(
         &state.db,
@@ -443,23 +439,12 @@ pub async fn superbill_pdf(
         crate::billing::Reader::Partner(visitor.person.id),
         visitor.person.client_id,
         visitor.person.id,
-        from.expect("checked"),
-        to.expect("checked"),
+        from,
+        to,
         &audit,
     )
     .await?;
-    Ok(pdf_response(bytes, "superbill.pdf"))
-}
-
-fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
-    Response::builder()
-        .content_type("application/pdf")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        )
-        .header(header::CACHE_CONTROL, "no-store")
-        .body(bytes)
+    Ok(crate::http::pages::pdf_attachment(bytes, "superbill.pdf"))
 }
 
 #[derive(Deserialize)]

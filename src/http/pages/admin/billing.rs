@@ -5,10 +5,10 @@
 //! owners handle money; the clinical documents follow the clinical policy.
 
 use crate::http::pages::PageResult;
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use poem::{
     Response, handler,
-    http::{StatusCode, header},
+    http::StatusCode,
     web::{Data, Path, Query},
 };
 use serde::Deserialize;
@@ -522,17 +522,6 @@ pub struct SuperbillQuery {
     to: Option<String>,
 }
 
-fn pdf(bytes: Vec<u8>, filename: &str) -> Response {
-    Response::builder()
-        .content_type("application/pdf")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        )
-        .header(header::CACHE_CONTROL, "no-store")
-        .body(bytes)
-}
-
 /// `GET /admin/clients/{id}/superbill.pdf?participant=&from=&to=` (the couple's clinicians).
 #[handler]
 pub async fn superbill(
@@ -546,14 +535,7 @@ pub async fn superbill(
     // The policy first: a role that may not read it learns nothing from the form's checks.
     Reader::Staff(&admin.staff).may_read(&state.db, id).await?;
     let mut errors = crate::validation::FieldErrors::default();
-    let day = |raw: &Option<String>| {
-        raw.as_deref()
-            .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
-            .filter(crate::types::plausible_date)
-            .ok_or("must be a date")
-    };
-    let from = errors.check("from", day(&q.from));
-    let to = errors.check("to", day(&q.to));
+    let dates = crate::billing::superbill::span(q.from.as_deref(), q.to.as_deref(), &mut errors);
     let payer = errors.check(
         "participant",
         q.participant
@@ -562,7 +544,7 @@ pub async fn superbill(
             .ok_or("choose a partner"),
     );
     errors.into_result()?;
-    let (Some(from), Some(to), Some(payer)) = (from, to, payer) else {
+    let (Some((from, to)), Some(payer)) = (dates, payer) else {
         return Err(ApiError::invalid("from", "must be a date"));
     };
     let bytes = crate::billing::superbill::pdf(
@@ -576,7 +558,7 @@ pub async fn superbill(
         &admin.audit(state, origin),
     )
     .await?;
-    Ok(pdf(bytes, "superbill.pdf"))
+    Ok(crate::http::pages::pdf_attachment(bytes, "superbill.pdf"))
 }
 
 /// `GET /admin/clients/{id}/estimates/{estimate}/pdf` (the couple's clinicians).
@@ -597,7 +579,7 @@ pub async fn estimate(
         &admin.audit(state, origin),
     )
     .await?;
-    Ok(pdf(
+    Ok(crate::http::pages::pdf_attachment(
         bytes,
         &format!("good-faith-estimate-v{}.pdf", row.version),
     ))

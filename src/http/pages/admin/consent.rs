@@ -463,12 +463,5 @@ pub async fn client_copy(
     let practice = crate::practice::settings(&state.db).await?;
     let pdf =
         crate::consent::copy::pdf(&opened, &practice.name, crate::practice::zone_of(&practice));
-    Ok(poem::Response::builder()
-        .content_type("application/pdf")
-        .header(
-            "Content-Disposition",
-            "attachment; filename=\"signed-copy.pdf\"",
-        )
-        .header("Cache-Control", "no-store")
-        .body(pdf))
+    Ok(crate::http::pages::pdf_attachment(pdf, "signed-copy.pdf"))
 }
